@@ -13,7 +13,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yimen", description="Yimen (一门) government service hall")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for entry in sorted(entry_points(group="yimen.commands"), key=lambda e: e.name):
-        entry.load()(subcommands)
+        try:
+            register = entry.load()
+        except ImportError as exc:
+            # An app whose extra is not installed here (e.g. no pyserial on a server-only machine).
+            print(f"yimen: {entry.name} commands unavailable: {exc}", file=sys.stderr)
+            continue
+        register(subcommands)
     return parser
 
 

@@ -1,8 +1,38 @@
-"""Fixtures shared by every test: one fixture per real service (database, server, pty pair, browser)."""
+"""Fixtures shared by every test: one fixture per real service (database, server, pty pair, browser).
+
+Data-layer and API tests run on both databases: SQLite (a migrated file per test) and PostgreSQL (a database
+per test, copied from a migrated template). PostgreSQL comes from YIMEN_TEST_PG_URL; scripts/test sets it
+and YIMEN_TEST_REQUIRE_PG=1, so there a missing PostgreSQL fails the run instead of skipping it.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hall_server.app import AppState, create_app
+from hall_server.core.clock import SettableClock
+from hall_server.core.config import Settings
+from hall_server.migrate import upgrade
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Wednesday morning: the hall is open, appointment slots exist later the same day.
+START = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
+TEST_KEYS = {"data_key": "00112233445566778899aabbccddeeff", "lookup_key": "11" * 32}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -16,3 +46,173 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "hardware" in item.keywords:
             item.add_marker(skip)
+
+
+# --- databases -------------------------------------------------------------------------------------------
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get("YIMEN_TEST_PG_URL")
+    if not url:
+        return None
+    try:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:
+        if os.environ.get("YIMEN_TEST_REQUIRE_PG"):
+            raise RuntimeError(f"PostgreSQL required but not reachable at {url}: {exc}") from exc
+        return None
+    return url
+
+
+class PgDatabases:
+    """Creates a migrated template database once, then one copy per test."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"yimen_t{os.getpid()}"
+        self.template = f"{self.prefix}_tpl"
+        self.counter = itertools.count()
+        self._drop(self.template)
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        upgrade(self.url_for(self.template))
+
+    def url_for(self, name: str) -> str:
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def _execute(self, sql: str) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text(sql))
+
+    def _drop(self, name: str) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def create(self) -> tuple[str, str]:
+        name = f"{self.prefix}_{next(self.counter)}"
+        self._drop(name)
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name, self.url_for(name)
+
+    def drop(self, name: str) -> None:
+        self._drop(name)
+
+    def close(self) -> None:
+        self._drop(self.template)
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[PgDatabases | None]:
+    url = _pg_admin_url()
+    if url is None:
+        yield None
+        return
+    databases = PgDatabases(url)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_databases: PgDatabases | None
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "hall.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if pg_databases is None:
+        pytest.skip("PostgreSQL not configured (set YIMEN_TEST_PG_URL; scripts/test does)")
+    name, url = pg_databases.create()
+    yield url
+    pg_databases.drop(name)
+
+
+@pytest.fixture
+def pg_url(pg_databases: PgDatabases | None) -> Iterator[str]:
+    """A fresh PostgreSQL database, for tests that are about PostgreSQL only (real concurrency)."""
+    if pg_databases is None:
+        pytest.skip("PostgreSQL not configured (set YIMEN_TEST_PG_URL; scripts/test does)")
+    name, url = pg_databases.create()
+    yield url
+    pg_databases.drop(name)
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(SHANGHAI, START)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "key_file": tmp_path / "keys.json",
+        "sweep_seconds": 3600.0,
+        "log_json": False,
+        "password_time_cost": 1,
+        "password_memory_kib": 1024,
+        **TEST_KEYS,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+# --- a real server -----------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    ws_url: str
+    state: AppState
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(settings: Settings, clock: SettableClock) -> RunningServer:
+    app = create_app(settings, clock)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws_ping_interval=None,
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    return RunningServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", app.state.yimen, server, thread)
+
+
+@pytest.fixture
+def server(settings: Settings, clock: SettableClock) -> Iterator[RunningServer]:
+    running = start_server(settings, clock)
+    yield running
+    running.stop()

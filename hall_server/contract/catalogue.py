@@ -91,12 +91,14 @@ class CaseType(StrEnum):
 
     IMMEDIATE = "1"  # 即办件
     PROMISED = "2"  # 承诺件
+    OTHER = "9"  # 其他
 
 
 class MaterialForm(StrEnum):
     ORIGINAL = "ORIGINAL"  # 原件
     COPY = "COPY"  # 复印件
     ORIGINAL_AND_COPY = "ORIGINAL_AND_COPY"  # 原件及复印件
+    ORIGINAL_VERIFY = "ORIGINAL_VERIFY"  # 原件核验，不收取
     ELECTRONIC = "ELECTRONIC"  # 电子材料
 
 
@@ -112,7 +114,7 @@ CODE_ALPHABET = r"^[0-9A-Z]+$"
 
 
 class TimeLimit(Model):
-    value: int = Field(ge=0, le=3650, description="0 = 当场办结")
+    value: int | None = Field(ge=0, le=3650, description="0 = 当场办结; None = 法律法规未设定时限")
     unit: TimeUnit = TimeUnit.WORKING_DAY
     note: str = Field(default="", max_length=500)
 

@@ -1,0 +1,194 @@
+"""The FastAPI application: state, error mapping, routers, health and metrics, background sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hall_server.appointments.router import router as appointments_router
+from hall_server.auth.router import router as auth_router
+from hall_server.catalogue.router import router as catalogue_router
+from hall_server.contract.base import ErrorBody
+from hall_server.contract.events import Envelope
+from hall_server.contract.load import LoadOut
+from hall_server.core.clock import Clock
+from hall_server.core.config import Settings, get_settings
+from hall_server.core.context import Ctx, UnitOfWork
+from hall_server.core.db import make_engine, make_session_factory
+from hall_server.core.errors import DomainError
+from hall_server.events.router import router as events_router
+from hall_server.halls.router import router as halls_router
+from hall_server.identity.crypto import Keys, decrypt, load_keys, self_test
+from hall_server.identity.models import Visitor
+from hall_server.identity.service import ID_AAD
+from hall_server.live.feed import Publisher
+from hall_server.live.hub import Hub
+from hall_server.live.router import router as live_router
+from hall_server.metrics import Metrics
+from hall_server.queueing import day, load
+from hall_server.queueing.router import router as queue_router
+
+log = logging.getLogger("yimen.app")
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    factory: sessionmaker[Session]
+    keys: Keys
+    uow: UnitOfWork
+    hub: Hub
+    publisher: Publisher
+    metrics: Metrics
+
+    @contextmanager
+    def read_ctx(self) -> Iterator[Ctx]:
+        with self.factory() as session:
+            yield Ctx(session, self.clock, self.settings, self.keys)
+            session.rollback()
+
+
+def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
+    self_test()
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    keys = load_keys(settings.data_key, settings.lookup_key, settings.key_file)
+    check_keys_match(factory, keys)
+    clock = clock or Clock(settings.tz)
+    hub = Hub(settings.ws_queue_size)
+    metrics = Metrics()
+    state = AppState(settings, clock, engine, factory, keys, None, hub, None, metrics)  # type: ignore[arg-type]
+    state.publisher = Publisher(hub, state.read_ctx)
+
+    def publish(events: list[Envelope]) -> None:
+        for envelope in events:
+            metrics.events.labels(envelope.event_type.value).inc()
+        state.publisher.submit(events)
+
+    state.uow = UnitOfWork(factory, clock, settings, keys, publish)
+    metrics.watch_queue(lambda: _read_load(state))
+    return state
+
+
+def check_keys_match(factory: sessionmaker[Session], keys: Keys) -> None:
+    """Refuse to start with keys that cannot read the identities already stored."""
+    with factory() as session:
+        sample = session.scalars(select(Visitor).limit(1)).first()
+        if sample is not None:
+            decrypt(keys, sample.id_cipher, ID_AAD)
+
+
+def _read_load(state: AppState) -> LoadOut | None:
+    try:
+        with state.read_ctx() as ctx:
+            return load.load(ctx)
+    except DomainError:
+        return None
+
+
+async def _sweep_forever(state: AppState) -> None:
+    while True:
+        try:
+            result = await run_in_threadpool(state.uow.run, day.sweep)
+            if any(result.values()):
+                log.info("sweep", extra=result)
+        except Exception:
+            log.exception("sweep failed; will try again")
+        await asyncio.sleep(state.settings.sweep_seconds)
+
+
+def error_response(status: int, code: str, message: str, detail: object | None = None) -> JSONResponse:
+    body = ErrorBody(code=code, message=message, detail=detail)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # The offending input is left out on purpose: it may hold an identity number.
+        fields = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                  for e in exc.errors()]
+        return error_response(422, "VALIDATION_ERROR", "提交的数据不完整或格式不正确", fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: ("NOT_FOUND", "请求的地址不存在"), 405: ("METHOD_NOT_ALLOWED", "不支持该请求方法")}
+        code, message = codes.get(exc.status_code, ("HTTP_ERROR", "请求无法处理"))
+        return error_response(exc.status_code, code, message)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity conflict", extra={"error": type(exc.orig).__name__})
+        return error_response(409, "CONFLICT", "数据冲突，请刷新后重试")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return error_response(500, "INTERNAL_ERROR", "服务器内部错误，请联系管理员")
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    state = build_state(settings or get_settings(), clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.hub.bind(asyncio.get_running_loop())
+        state.publisher.start()
+        sweeper = asyncio.create_task(_sweep_forever(state))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            state.publisher.stop()
+            state.engine.dispose()
+
+    app = FastAPI(
+        title="Yimen hall server (一门 政务服务大厅)",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.yimen = state
+    install_error_handlers(app)
+    app.middleware("http")(state.metrics.middleware)
+    for router in (auth_router, halls_router, catalogue_router, queue_router, appointments_router, events_router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(live_router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        with state.engine.connect() as connection:
+            connection.execute(text("select 1"))
+        return {"status": "ok", "database": state.engine.dialect.name}
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def metrics(request: Request) -> object:
+        expected = state.settings.metrics_token
+        if expected and request.headers.get("authorization") != f"Bearer {expected}":
+            return error_response(401, "AUTH_REQUIRED", "需要监控凭证")
+        return state.metrics.render()
+
+    return app

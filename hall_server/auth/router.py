@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hall_server.auth import service
+from hall_server.auth.models import Device, Staff
+from hall_server.contract.auth import (
+    DeviceIn,
+    DeviceOut,
+    DeviceRegistered,
+    LoginRequest,
+    StaffIn,
+    StaffOut,
+    TokenOut,
+    WhoAmI,
+)
+from hall_server.core.context import Ctx
+from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep, principal_of
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/login", response_model=TokenOut)
+def login(body: LoginRequest, api: ApiDep) -> TokenOut:
+    def work(ctx: Ctx) -> TokenOut:
+        token, auth, staff = service.login(ctx, body.login, body.password)
+        return TokenOut(token=token, expires_at=auth.expires_at, staff=StaffOut.model_validate(staff))
+
+    return api.run_public(work)
+
+
+@router.post("/logout", status_code=204)
+def logout(api: ApiDep) -> None:
+    token = api.token or ""
+    api.run(lambda ctx: service.logout(ctx, token), roles=STAFF)
+
+
+@router.get("/me", response_model=WhoAmI)
+def whoami(api: ApiDep) -> WhoAmI:
+    def work(ctx: Ctx) -> WhoAmI:
+        principal = principal_of(ctx)
+        if principal.is_staff:
+            staff = ctx.session.get_one(Staff, principal.staff_id)
+            return WhoAmI(kind="staff", staff=StaffOut.model_validate(staff))
+        device = ctx.session.get_one(Device, principal.device_id)
+        return WhoAmI(kind="device", device=DeviceOut.model_validate(device))
+
+    return api.run(work, roles=STAFF, devices=ALL_DEVICES)
+
+
+@router.post("/staff", response_model=StaffOut, status_code=201)
+def create_staff(body: StaffIn, api: ApiDep) -> StaffOut:
+    return api.run(lambda ctx: StaffOut.model_validate(service.create_staff(ctx, body)), roles=ADMINS)
+
+
+@router.post("/devices", response_model=DeviceRegistered, status_code=201)
+def register_device(body: DeviceIn, api: ApiDep) -> DeviceRegistered:
+    def work(ctx: Ctx) -> DeviceRegistered:
+        device, token = service.register_device(ctx, body)
+        return DeviceRegistered(device=DeviceOut.model_validate(device), token=token)
+
+    return api.run(work, roles=ADMINS)

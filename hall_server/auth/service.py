@@ -1,0 +1,143 @@
+"""Staff sign-in (argon2 passwords, bearer tokens stored as SHA-256) and device tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from hall_server.auth.models import AuthToken, Device, Staff
+from hall_server.auth.principal import Principal
+from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
+from hall_server.contract.events import AggregateType, EventType
+from hall_server.core.context import Ctx
+from hall_server.core.errors import Conflict, Forbidden, NotFound, TooMany, Unauthorized
+from hall_server.events.service import record
+
+LOCK_MINUTES = 15
+
+
+def _hasher(ctx: Ctx) -> PasswordHasher:
+    return PasswordHasher(time_cost=ctx.settings.password_time_cost, memory_cost=ctx.settings.password_memory_kib)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_staff(ctx: Ctx, staff_in: StaffIn) -> Staff:
+    if ctx.session.scalar(select(Staff.id).where(Staff.login == staff_in.login)) is not None:
+        raise Conflict("STAFF_LOGIN_TAKEN", f"登录名 {staff_in.login} 已被使用")
+    staff = Staff(
+        login=staff_in.login,
+        name=staff_in.name,
+        role=staff_in.role.value,
+        password_hash=_hasher(ctx).hash(staff_in.password),
+        active=True,
+        failed_logins=0,
+        created_at=ctx.clock.now(),
+    )
+    ctx.session.add(staff)
+    try:
+        ctx.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("STAFF_LOGIN_TAKEN", f"登录名 {staff_in.login} 已被使用") from exc
+    record(
+        ctx, EventType.STAFF_CREATED, AggregateType.STAFF, staff.id,
+        {"login": staff.login, "role": staff.role},
+    )
+    return staff
+
+
+def set_password(ctx: Ctx, login: str, password: str) -> Staff:
+    staff = ctx.session.scalars(select(Staff).where(Staff.login == login)).first()
+    if staff is None:
+        raise NotFound("STAFF_NOT_FOUND", f"没有登录名为 {login} 的工作人员")
+    staff.password_hash = _hasher(ctx).hash(password)
+    staff.failed_logins = 0
+    staff.locked_until = None
+    ctx.session.execute(delete(AuthToken).where(AuthToken.staff_id == staff.id))
+    record(ctx, EventType.STAFF_UPDATED, AggregateType.STAFF, staff.id, {"change": "password"})
+    return staff
+
+
+def login(ctx: Ctx, login_name: str, password: str) -> tuple[str, AuthToken, Staff]:
+    """Check the password; lock the account for a while after repeated failures."""
+    now = ctx.clock.now()
+    staff = ctx.session.scalars(select(Staff).where(Staff.login == login_name)).first()
+    if staff is None or not staff.active:
+        _hasher(ctx).hash(password)  # same cost whether or not the login exists
+        raise Unauthorized("LOGIN_FAILED", "登录名或密码不正确")
+    if staff.locked_until is not None and staff.locked_until > now:
+        raise TooMany("LOGIN_LOCKED", f"密码错误次数过多，账号已锁定，请 {LOCK_MINUTES} 分钟后再试")
+    try:
+        _hasher(ctx).verify(staff.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        staff.failed_logins += 1
+        if staff.failed_logins >= ctx.settings.login_max_failures:
+            staff.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            staff.failed_logins = 0
+        raise Unauthorized("LOGIN_FAILED", "登录名或密码不正确") from None
+    staff.failed_logins = 0
+    staff.locked_until = None
+    token = secrets.token_urlsafe(32)
+    auth = AuthToken(
+        token_hash=token_hash(token),
+        staff_id=staff.id,
+        created_at=now,
+        expires_at=now + timedelta(hours=ctx.settings.token_ttl_hours),
+    )
+    ctx.session.add(auth)
+    return token, auth, staff
+
+
+def logout(ctx: Ctx, token: str) -> None:
+    ctx.session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash(token)))
+
+
+def register_device(ctx: Ctx, device_in: DeviceIn) -> tuple[Device, str]:
+    if ctx.session.scalar(select(Device.id).where(Device.name == device_in.name)) is not None:
+        raise Conflict("DEVICE_NAME_TAKEN", f"设备名 {device_in.name} 已被使用")
+    token = "dev_" + secrets.token_urlsafe(32)
+    device = Device(
+        kind=device_in.kind.value,
+        name=device_in.name,
+        token_hash=token_hash(token),
+        active=True,
+        created_at=ctx.clock.now(),
+    )
+    ctx.session.add(device)
+    ctx.session.flush()
+    record(
+        ctx, EventType.DEVICE_REGISTERED, AggregateType.DEVICE, device.id,
+        {"kind": device.kind, "name": device.name},
+    )
+    return device, token
+
+
+def authenticate(ctx: Ctx, token: str) -> Principal:
+    """Resolve a bearer token (staff sign-in or device token) to the caller."""
+    hashed = token_hash(token)
+    if token.startswith("dev_"):
+        device = ctx.session.scalars(select(Device).where(Device.token_hash == hashed)).first()
+        if device is None or not device.active:
+            raise Unauthorized("TOKEN_INVALID", "设备凭证无效，请联系管理员重新登记设备")
+        return Principal(device_id=device.id, device_name=device.name, device_kind=DeviceKind(device.kind))
+    auth = ctx.session.get(AuthToken, hashed)
+    if auth is None or auth.expires_at <= ctx.clock.now():
+        raise Unauthorized("TOKEN_INVALID", "登录已失效，请重新登录")
+    staff = ctx.session.get(Staff, auth.staff_id)
+    if staff is None or not staff.active:
+        raise Unauthorized("TOKEN_INVALID", "账号已停用")
+    return Principal(staff_id=staff.id, staff_name=staff.name, role=Role(staff.role))
+
+
+def require(principal: Principal, roles: frozenset[Role], devices: frozenset[DeviceKind]) -> Principal:
+    if not principal.has(roles, devices):
+        raise Forbidden("FORBIDDEN", "无权进行此操作")
+    return principal

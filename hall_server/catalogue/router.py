@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from hall_server.catalogue import service
+from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
+from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep
+
+router = APIRouter(tags=["catalogue"])
+
+
+@router.get("/categories", response_model=list[CategoryOut])
+def list_categories(api: ApiDep) -> list[CategoryOut]:
+    return api.run(lambda ctx: [service.category_out(c) for c in service.list_categories(ctx)],
+                   roles=STAFF, devices=ALL_DEVICES)
+
+
+@router.put("/categories/{code}", response_model=CategoryOut)
+def save_category(code: str, body: CategoryIn, api: ApiDep) -> CategoryOut:
+    body = body.model_copy(update={"code": code})
+    return api.run(lambda ctx: service.category_out(service.save_category(ctx, body)), roles=ADMINS)
+
+
+@router.get("/matters", response_model=list[MatterSummary])
+def search_matters(
+    api: ApiDep,
+    q: str = Query(default="", max_length=50, description="名称、拼音首字母或编码"),
+    category: str | None = Query(default=None, max_length=32),
+    high_frequency: bool | None = None,
+) -> list[MatterSummary]:
+    return api.run(
+        lambda ctx: [service.matter_summary(m) for m in service.search_matters(ctx, q, category, high_frequency)],
+        roles=STAFF, devices=ALL_DEVICES,
+    )
+
+
+@router.get("/matters/{matter_id}", response_model=MatterOut)
+def get_matter(matter_id: int, api: ApiDep) -> MatterOut:
+    return api.run(lambda ctx: service.matter_out(service.get_matter(ctx, matter_id)),
+                   roles=STAFF, devices=ALL_DEVICES)
+
+
+@router.put("/matters", response_model=MatterOut)
+def save_matter(body: MatterIn, api: ApiDep) -> MatterOut:
+    return api.run(lambda ctx: service.matter_out(service.save_matter(ctx, body)), roles=ADMINS)

@@ -1,0 +1,16 @@
+"""A small typed client for the hall server's REST API and live feed, on the shared contract only.
+
+    client = HallClient("http://127.0.0.1:8000", token=...)      # or HallClient.login(url, login, password)
+    ticket = client.issue_ticket(IssueTicketRequest(category_code="SOCIAL_AFFAIRS"))
+
+    async with LiveFeed("ws://127.0.0.1:8000/ws", token, ["display"]) as feed:
+        async for message in feed:       # SnapshotMessage first, then EventMessage in seq order
+            ...
+
+Errors come back as ApiError with the server's machine-readable code and Chinese message.
+"""
+
+from hall_server.client.http import ApiError, HallClient
+from hall_server.client.live import LiveFeed
+
+__all__ = ["ApiError", "HallClient", "LiveFeed"]

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from hall_server.contract.appointments import (
+    AppointmentCancelRequest,
+    AppointmentOut,
+    AppointmentSearch,
+    BookRequest,
+    CheckInRequest,
+    CheckInResult,
+    RescheduleRequest,
+    SlotGenerateIn,
+    SlotIn,
+    SlotOut,
+)
+from hall_server.contract.auth import DeviceIn, DeviceRegistered, LoginRequest, StaffIn, StaffOut, TokenOut, WhoAmI
+from hall_server.contract.base import ErrorBody
+from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
+from hall_server.contract.halls import HallIn, HallOut
+from hall_server.contract.identity import IdentityIn
+from hall_server.contract.load import LoadOut
+from hall_server.contract.queue import (
+    IssueTicketRequest,
+    PauseRequest,
+    PublicTicketOut,
+    TicketCancelRequest,
+    TicketOut,
+    TicketQuery,
+    TransferRequest,
+    WindowCategoriesIn,
+    WindowIn,
+    WindowOperationResult,
+    WindowOut,
+)
+from hall_server.contract.trace import TraceOut
+
+T = TypeVar("T")
+API = "/api/v1"
+
+
+class ApiError(Exception):
+    """A 4xx/5xx answer: `code` for programs, `message` (Chinese) for people."""
+
+    def __init__(self, status: int, code: str, message: str, detail: object | None = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+
+class HallClient:
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    @classmethod
+    def login(cls, base_url: str, login: str, password: str, **kwargs: Any) -> HallClient:
+        client = cls(base_url, **kwargs)
+        client.token = client.sign_in(login, password).token
+        return client
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> HallClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, result: type[T] | Any, body: BaseModel | None = None,
+              params: dict[str, Any] | None = None) -> T:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        content = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            content = body.model_dump_json()
+        response = self.http.request(method, API + path, headers=headers, params=params, content=content)
+        if response.status_code >= 400:
+            try:
+                error = ErrorBody.model_validate_json(response.content)
+            except ValueError:
+                raise ApiError(response.status_code, "HTTP_ERROR", response.text[:200]) from None
+            raise ApiError(response.status_code, error.code, error.message, error.detail)
+        if result is None:
+            return None  # type: ignore[return-value]
+        parsed: T = TypeAdapter(result).validate_json(response.content)
+        return parsed
+
+    # auth
+    def sign_in(self, login: str, password: str) -> TokenOut:
+        return self._call("POST", "/auth/login", TokenOut, LoginRequest(login=login, password=password))
+
+    def sign_out(self) -> None:
+        self._call("POST", "/auth/logout", None)
+
+    def whoami(self) -> WhoAmI:
+        return self._call("GET", "/auth/me", WhoAmI)
+
+    def create_staff(self, staff: StaffIn) -> StaffOut:
+        return self._call("POST", "/auth/staff", StaffOut, staff)
+
+    def register_device(self, device: DeviceIn) -> DeviceRegistered:
+        return self._call("POST", "/auth/devices", DeviceRegistered, device)
+
+    # hall
+    def hall(self) -> HallOut:
+        return self._call("GET", "/hall", HallOut)
+
+    def configure_hall(self, hall: HallIn) -> HallOut:
+        return self._call("PUT", "/hall", HallOut, hall)
+
+    def end_day(self) -> dict[str, int]:
+        return self._call("POST", "/hall/end-day", dict[str, int])
+
+    def reopen_day(self) -> HallOut:
+        return self._call("POST", "/hall/reopen-day", HallOut)
+
+    def load(self) -> LoadOut:
+        return self._call("GET", "/load", LoadOut)
+
+    def trace(self, kind: str, key: int | str) -> TraceOut:
+        return self._call("GET", f"/trace/{kind}/{key}", TraceOut)
+
+    # catalogue
+    def categories(self) -> list[CategoryOut]:
+        return self._call("GET", "/categories", list[CategoryOut])
+
+    def save_category(self, category: CategoryIn) -> CategoryOut:
+        return self._call("PUT", f"/categories/{category.code}", CategoryOut, category)
+
+    def matters(self, q: str = "", category: str | None = None,
+                high_frequency: bool | None = None) -> list[MatterSummary]:
+        params: dict[str, Any] = {"q": q}
+        if category:
+            params["category"] = category
+        if high_frequency is not None:
+            params["high_frequency"] = str(high_frequency).lower()
+        return self._call("GET", "/matters", list[MatterSummary], params=params)
+
+    def matter(self, matter_id: int) -> MatterOut:
+        return self._call("GET", f"/matters/{matter_id}", MatterOut)
+
+    def save_matter(self, matter: MatterIn) -> MatterOut:
+        return self._call("PUT", "/matters", MatterOut, matter)
+
+    # tickets
+    def issue_ticket(self, request: IssueTicketRequest) -> TicketOut:
+        return self._call("POST", "/tickets", TicketOut, request)
+
+    def ticket(self, ticket_id: int) -> TicketOut:
+        return self._call("GET", f"/tickets/{ticket_id}", TicketOut)
+
+    def ticket_by_follow_code(self, code: str) -> TicketOut:
+        return self._call("GET", f"/tickets/follow/{code}", TicketOut)
+
+    def public_ticket(self, code: str) -> PublicTicketOut:
+        return self._call("GET", f"/public/tickets/{code}", PublicTicketOut)
+
+    def tickets_of(self, identity: IdentityIn) -> list[TicketOut]:
+        return self._call("POST", "/tickets/lookup", list[TicketOut], TicketQuery(identity=identity))
+
+    def requeue(self, ticket_id: int) -> TicketOut:
+        return self._call("POST", f"/tickets/{ticket_id}/requeue", TicketOut)
+
+    def cancel_ticket(self, ticket_id: int, reason: str) -> TicketOut:
+        return self._call("POST", f"/tickets/{ticket_id}/cancel", TicketOut, TicketCancelRequest(reason=reason))
+
+    # windows
+    def windows(self) -> list[WindowOut]:
+        return self._call("GET", "/windows", list[WindowOut])
+
+    def window(self, number: int) -> WindowOut:
+        return self._call("GET", f"/windows/{number}", WindowOut)
+
+    def save_window(self, window: WindowIn) -> WindowOut:
+        return self._call("PUT", f"/windows/{window.number}", WindowOut, window)
+
+    def set_window_categories(self, number: int, category_codes: list[str]) -> WindowOut:
+        return self._call("PUT", f"/windows/{number}/categories", WindowOut,
+                          WindowCategoriesIn(category_codes=category_codes))
+
+    def window_op(self, number: int, operation: str, body: BaseModel | None = None) -> WindowOperationResult:
+        """operation: open, close, call-next, recall, no-show, start, complete, pause, resume, transfer."""
+        return self._call("POST", f"/windows/{number}/{operation}", WindowOperationResult, body)
+
+    def call_next(self, number: int) -> WindowOperationResult:
+        return self.window_op(number, "call-next")
+
+    def transfer(self, number: int, request: TransferRequest) -> WindowOperationResult:
+        return self.window_op(number, "transfer", request)
+
+    def pause(self, number: int, request: PauseRequest | None = None) -> WindowOperationResult:
+        return self.window_op(number, "pause", request or PauseRequest())
+
+    # appointments
+    def create_slot(self, slot: SlotIn) -> SlotOut:
+        return self._call("POST", "/appointments/slots", SlotOut, slot)
+
+    def generate_slots(self, request: SlotGenerateIn) -> list[SlotOut]:
+        return self._call("POST", "/appointments/slots/generate", list[SlotOut], request)
+
+    def slots(self, category: str, on: date) -> list[SlotOut]:
+        return self._call("GET", "/appointments/slots", list[SlotOut],
+                          params={"category": category, "on": on.isoformat()})
+
+    def book(self, request: BookRequest) -> AppointmentOut:
+        return self._call("POST", "/appointments", AppointmentOut, request)
+
+    def appointment(self, appointment_id: int) -> AppointmentOut:
+        return self._call("GET", f"/appointments/{appointment_id}", AppointmentOut)
+
+    def search_appointments(self, identity: IdentityIn, on: date | None = None) -> list[AppointmentOut]:
+        return self._call("POST", "/appointments/search", list[AppointmentOut],
+                          AppointmentSearch(identity=identity, on_date=on))
+
+    def reschedule(self, appointment_id: int, slot_id: int) -> AppointmentOut:
+        return self._call("POST", f"/appointments/{appointment_id}/reschedule", AppointmentOut,
+                          RescheduleRequest(slot_id=slot_id))
+
+    def cancel_appointment(self, appointment_id: int, reason: str = "申请人取消") -> AppointmentOut:
+        return self._call("POST", f"/appointments/{appointment_id}/cancel", AppointmentOut,
+                          AppointmentCancelRequest(reason=reason))
+
+    def check_in(self, request: CheckInRequest) -> CheckInResult:
+        return self._call("POST", "/appointments/check-in", CheckInResult, request)

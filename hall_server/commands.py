@@ -1,0 +1,139 @@
+"""`yimen` subcommands of the hall server: server, db, staff, device, demo-data."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from hall_server.core.config import get_settings
+
+
+def register(subcommands: Any) -> None:
+    server = subcommands.add_parser("server", help="serve the hall server (REST, WebSocket, dashboard)")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8000)
+    server.set_defaults(run=run_server)
+
+    db = subcommands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(run=run_upgrade)
+
+    staff = subcommands.add_parser("staff", help="staff accounts")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_commands.add_parser("add", help="create a staff account")
+    add.add_argument("--login", required=True)
+    add.add_argument("--name", help="display name (defaults to the login)")
+    add.add_argument("--role", required=True, choices=["clerk", "back_office", "manager", "admin"])
+    add.add_argument("--password", help="omit to be asked (keeps it out of shell history)")
+    add.set_defaults(run=run_staff_add)
+    password = staff_commands.add_parser("password", help="set a new password (signs the person out)")
+    password.add_argument("--login", required=True)
+    password.add_argument("--password")
+    password.set_defaults(run=run_staff_password)
+
+    device = subcommands.add_parser("device", help="registered devices")
+    device_commands = device.add_subparsers(dest="device_command", required=True)
+    device_add = device_commands.add_parser("add", help="register a device and print its token once")
+    device_add.add_argument("--kind", required=True, choices=["kiosk", "display", "counter", "evalpad"])
+    device_add.add_argument("--name", required=True)
+    device_add.set_defaults(run=run_device_add)
+
+    demo = subcommands.add_parser("demo-data", help="load the demo county hall (catalogue, windows, staff)")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing if a hall is already configured")
+    demo.add_argument("--accounts", type=Path, help="write the demo sign-ins and device tokens to this JSON file")
+    demo.set_defaults(run=run_demo)
+
+
+def _uow() -> Any:
+    from hall_server.app import build_state
+
+    return build_state(get_settings()).uow
+
+
+def run_server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hall_server import logs
+    from hall_server.app import create_app
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, ws_ping_interval=20)
+    return 0
+
+
+def run_upgrade(_: argparse.Namespace) -> int:
+    from hall_server.identity.crypto import load_keys
+    from hall_server.migrate import upgrade
+
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    load_keys(settings.data_key, settings.lookup_key, settings.key_file, create=True)
+    print("数据库已升级到最新版本")
+    return 0
+
+
+def _password(given: str | None) -> str:
+    if given:
+        return given
+    first = getpass.getpass("密码: ")
+    if first != getpass.getpass("再次输入密码: "):
+        raise SystemExit("两次输入的密码不一致")
+    return first
+
+
+def run_staff_add(args: argparse.Namespace) -> int:
+    from hall_server.auth.service import create_staff
+    from hall_server.contract.auth import Role, StaffIn
+
+    staff_in = StaffIn(login=args.login, name=args.name or args.login, role=Role(args.role),
+                       password=_password(args.password))
+    staff = _run(lambda ctx: create_staff(ctx, staff_in))
+    print(f"已创建工作人员 {staff.login}（{args.role}）")
+    return 0
+
+
+def run_staff_password(args: argparse.Namespace) -> int:
+    from hall_server.auth.service import set_password
+
+    _run(lambda ctx: set_password(ctx, args.login, _password(args.password)))
+    print(f"已为 {args.login} 设置新密码")
+    return 0
+
+
+def run_device_add(args: argparse.Namespace) -> int:
+    from hall_server.auth.service import register_device
+    from hall_server.contract.auth import DeviceIn, DeviceKind
+
+    _, token = _run(lambda ctx: register_device(ctx, DeviceIn(kind=DeviceKind(args.kind), name=args.name)))
+    print(token)
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from hall_server.demo.load import load_demo
+
+    accounts = _run(lambda ctx: load_demo(ctx, if_empty=args.if_empty))
+    if accounts is None:
+        print("大厅已配置，未导入演示数据")
+        return 0
+    if args.accounts:
+        args.accounts.write_text(json.dumps(accounts, ensure_ascii=False, indent=2), encoding="utf-8")
+    print("已导入演示大厅")
+    return 0
+
+
+def _run(work: Any) -> Any:
+    from hall_server.core.errors import DomainError
+
+    try:
+        return _uow().run(work)
+    except DomainError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        raise SystemExit(2) from exc

@@ -1,0 +1,99 @@
+"""The event envelope (hall-sync/1, standards.md §7) and the one enum of event types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import Field
+
+from hall_server.contract.base import OutModel
+
+SPEC = "hall-sync/1"
+
+
+class AggregateType(StrEnum):
+    TICKET = "ticket"
+    APPOINTMENT = "appointment"
+    CASE = "case"
+    EVALUATION = "evaluation"
+    WINDOW = "window"
+    HALL = "hall"
+    CATALOGUE = "catalogue"
+    STAFF = "staff"
+    DEVICE = "device"
+
+
+class EventType(StrEnum):
+    TICKET_ISSUED = "queue.ticket.issued"
+    TICKET_CALLED = "queue.ticket.called"
+    TICKET_RECALLED = "queue.ticket.recalled"
+    TICKET_NO_SHOW = "queue.ticket.no_show"
+    TICKET_REQUEUED = "queue.ticket.requeued"
+    TICKET_TRANSFERRED = "queue.ticket.transferred"
+    TICKET_SERVICE_STARTED = "queue.ticket.service_started"
+    TICKET_SERVICE_COMPLETED = "queue.ticket.service_completed"
+    TICKET_CANCELLED = "queue.ticket.cancelled"
+    APPOINTMENT_BOOKED = "appointment.booked"
+    APPOINTMENT_RESCHEDULED = "appointment.rescheduled"
+    APPOINTMENT_CANCELLED = "appointment.cancelled"
+    APPOINTMENT_CHECKED_IN = "appointment.checked_in"
+    APPOINTMENT_NO_SHOW = "appointment.no_show"
+    SLOT_CREATED = "appointment.slot.created"
+    WINDOW_OPENED = "hall.window.opened"
+    WINDOW_PAUSED = "hall.window.paused"
+    WINDOW_RESUMED = "hall.window.resumed"
+    WINDOW_CLOSED = "hall.window.closed"
+    WINDOW_CONFIGURED = "hall.window.configured"
+    DAY_ENDED = "hall.day.ended"
+    DAY_REOPENED = "hall.day.reopened"
+    HALL_CONFIGURED = "hall.configured"
+    CATEGORY_SAVED = "catalogue.category.saved"
+    MATTER_SAVED = "catalogue.matter.saved"
+    STAFF_CREATED = "hall.staff.created"
+    STAFF_UPDATED = "hall.staff.updated"
+    DEVICE_REGISTERED = "hall.device.registered"
+
+
+class Source(OutModel):
+    hall_code: str
+    hall_name: str
+    region_code: str
+    org_uscc: str
+    system_id: str = "yimen-hall-server"
+    window_no: str | None = None
+    device_id: str | None = None
+
+
+class AggregateRef(OutModel):
+    type: AggregateType
+    id: str
+    seq: int = Field(ge=1, description="strictly increasing per aggregate")
+
+
+class Actor(OutModel):
+    kind: Literal["staff", "device", "citizen", "system"]
+    staff_id: str | None = None
+    staff_name: str | None = None
+    role: str | None = None
+    device_id: str | None = None
+
+
+class Envelope(OutModel):
+    """One event as stored in the event log and delivered to the platform. `data` holds masked values only."""
+
+    spec: Literal["hall-sync/1"] = SPEC
+    event_id: str = Field(description="UUIDv7; the idempotency key end to end")
+    event_type: EventType
+    event_version: int = 1
+    occurred_at: datetime
+    recorded_at: datetime
+    source: Source
+    aggregate: AggregateRef
+    refs: dict[str, Any] = Field(default_factory=dict)
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    actor: Actor
+    data_version: int = 1
+    data: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,180 @@
+"""Tickets, windows and window operations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from hall_server.contract.base import Model, OutModel
+from hall_server.contract.identity import IdentityIn, IdentityOut
+
+
+class TicketStatus(StrEnum):
+    WAITING = "WAITING"  # 等候
+    CALLED = "CALLED"  # 已叫号
+    SERVING = "SERVING"  # 办理中
+    DONE = "DONE"  # 办结
+    NO_SHOW = "NO_SHOW"  # 过号
+    CANCELLED = "CANCELLED"  # 已取消
+
+
+class Priority(StrEnum):
+    NORMAL = "NORMAL"
+    APPOINTMENT = "APPOINTMENT"  # 预约按时签到
+    ELDERLY = "ELDERLY"  # 老年人
+    DISABLED = "DISABLED"  # 残疾人
+    MILITARY = "MILITARY"  # 军人（退役军人）优先
+
+
+PRIORITY_NAMES: dict[Priority, str] = {
+    Priority.NORMAL: "普通",
+    Priority.APPOINTMENT: "预约",
+    Priority.ELDERLY: "老年人优先",
+    Priority.DISABLED: "残疾人优先",
+    Priority.MILITARY: "军人优先",
+}
+
+
+class Channel(StrEnum):
+    KIOSK = "KIOSK"
+    WINDOW = "WINDOW"
+    APPOINTMENT_CHECKIN = "APPOINTMENT_CHECKIN"
+
+
+class WindowState(StrEnum):
+    OPEN = "OPEN"
+    PAUSED = "PAUSED"
+    CLOSED = "CLOSED"
+
+
+class PauseReason(StrEnum):
+    BREAK = "BREAK"  # 休息
+    MEETING = "MEETING"  # 开会
+    SYSTEM = "SYSTEM"  # 系统故障
+    OTHER = "OTHER"
+
+
+class IssueTicketRequest(Model):
+    """Issue a ticket for a matter (preferred: its category follows) or directly for a category."""
+
+    matter_id: int | None = None
+    category_code: str | None = None
+    identity: IdentityIn | None = None
+    priority_claim: Priority | None = Field(
+        default=None, description="DISABLED or MILITARY, claimed by the visitor and checked at the window"
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> IssueTicketRequest:
+        if (self.matter_id is None) == (self.category_code is None):
+            raise ValueError("give exactly one of matter_id and category_code")
+        if self.priority_claim not in (None, Priority.DISABLED, Priority.MILITARY):
+            raise ValueError("only DISABLED or MILITARY can be claimed; others are derived")
+        return self
+
+
+class WaitEstimate(OutModel):
+    """How long the visitor will wait, with what it was computed from, so anyone can check it."""
+
+    people_ahead: int
+    avg_service_seconds: float
+    service_time_basis: str = Field(description="ROLLING (recent services) or DEFAULT (category setting)")
+    samples: int = Field(description="number of recent services in the average")
+    open_windows: int
+    wait_seconds: int | None = Field(description="None when no window serving this category is open")
+    explanation: str
+
+
+class TicketOut(OutModel):
+    id: int
+    number: str
+    status: TicketStatus
+    service_date: date
+    category_code: str
+    category_name: str
+    matter_id: int | None
+    matter_name: str | None
+    priority: Priority
+    channel: Channel
+    issued_at: datetime
+    visitor: IdentityOut | None
+    window_no: int | None = Field(description="the window that called or serves it")
+    target_window_no: int | None = Field(description="set when transferred to one window")
+    call_count: int
+    first_called_at: datetime | None
+    service_started_at: datetime | None
+    completed_at: datetime | None
+    transfer_note: str
+    cancel_reason: str
+    appointment_id: int | None
+    follow_code: str = Field(description="printed as QR: follow the ticket at /api/v1/public/tickets/{code}")
+    estimate: WaitEstimate | None = Field(default=None, description="for waiting tickets")
+
+
+class PublicTicketOut(OutModel):
+    """What a phone following the QR code sees: no personal data."""
+
+    number: str
+    status: TicketStatus
+    category_name: str
+    people_ahead: int | None
+    wait_seconds: int | None
+    window_no: int | None
+
+
+class TransferRequest(Model):
+    to_category_code: str | None = None
+    to_window_no: int | None = None
+    note: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferRequest:
+        if (self.to_category_code is None) == (self.to_window_no is None):
+            raise ValueError("give exactly one of to_category_code and to_window_no")
+        return self
+
+
+class PauseRequest(Model):
+    reason: PauseReason = PauseReason.BREAK
+    note: str = Field(default="", max_length=200)
+
+
+class WindowIn(Model):
+    number: int = Field(ge=1, le=999)
+    name: str = Field(min_length=1, max_length=50)
+    category_codes: list[str] = Field(min_length=1)
+
+
+class WindowCategoriesIn(Model):
+    category_codes: list[str] = Field(min_length=1)
+
+
+class WindowOut(OutModel):
+    id: int
+    number: int
+    name: str
+    state: WindowState
+    pause_reason: PauseReason | None
+    category_codes: list[str]
+    staff_id: int | None
+    staff_name: str | None
+    state_since: datetime | None
+    current_ticket: TicketOut | None
+
+
+class WindowOperationResult(OutModel):
+    window: WindowOut
+    ticket: TicketOut | None = Field(description="the ticket the operation acted on; None if none waiting")
+    message: str = Field(default="", description="Chinese, for the clerk")
+
+
+class TicketCancelRequest(Model):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class TicketQuery(Model):
+    """Tickets of one visitor today, looked up by identity in a request body (never in the URL)."""
+
+    identity: IdentityIn

@@ -1,0 +1,90 @@
+"""The unit of work every service function runs in: one session, one transaction, the caller, the clock.
+
+`UnitOfWork.run(work)` opens a session, runs `work(ctx)`, commits, and only then hands the events recorded
+in the transaction to the live feed. A concurrent update of the same row (optimistic version check) or a
+database serialization failure re-runs the whole work a few times before giving up with 409.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from hall_server.contract.events import Actor, Envelope
+from hall_server.core.clock import Clock
+from hall_server.core.config import Settings
+from hall_server.core.errors import Conflict
+from hall_server.identity.crypto import Keys
+
+if TYPE_CHECKING:
+    from hall_server.auth.principal import Principal
+
+T = TypeVar("T")
+log = logging.getLogger("yimen.uow")
+
+SYSTEM_ACTOR = Actor(kind="system")
+_RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization failure, deadlock
+
+
+@dataclass
+class Ctx:
+    session: Session
+    clock: Clock
+    settings: Settings
+    keys: Keys
+    principal: Principal | None = None
+    events: list[Envelope] = field(default_factory=list)
+
+    @property
+    def actor(self) -> Actor:
+        return self.principal.actor() if self.principal else SYSTEM_ACTOR
+
+
+Publisher = Callable[[list[Envelope]], None]
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, StaleDataError):
+        return True
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return code in _RETRYABLE_PG_CODES or "database is locked" in str(exc.orig)
+    return False
+
+
+@dataclass
+class UnitOfWork:
+    factory: sessionmaker[Session]
+    clock: Clock
+    settings: Settings
+    keys: Keys
+    publish: Publisher | None = None
+    attempts: int = 5
+
+    def run(self, work: Callable[[Ctx], T], principal: Principal | None = None) -> T:
+        for attempt in range(1, self.attempts + 1):
+            with self.factory() as session:
+                ctx = Ctx(session, self.clock, self.settings, self.keys, principal)
+                try:
+                    result = work(ctx)
+                    session.commit()
+                except Exception as exc:
+                    session.rollback()
+                    if not _retryable(exc):
+                        raise
+                    log.info("retrying after concurrent update", extra={"attempt": attempt})
+                    time.sleep(0.002 * attempt)
+                    continue
+            if self.publish and ctx.events:
+                self.publish(ctx.events)
+            return result
+        raise Conflict("BUSY_RETRY", "系统繁忙，数据正被同时修改，请稍后重试")

@@ -1,0 +1,80 @@
+"""The demo county hall: catalogue from catalogue.json, 12 windows, staff for every role, a kiosk and a
+display, appointment slots for the next two weeks. All people, codes and organisations are fictitious."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+
+from hall_server.appointments.service import generate_slots
+from hall_server.auth.service import create_staff, register_device
+from hall_server.catalogue.service import save_category, save_matter
+from hall_server.contract.appointments import SlotGenerateIn
+from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
+from hall_server.contract.catalogue import CategoryIn, MatterIn
+from hall_server.contract.halls import HallIn
+from hall_server.contract.queue import WindowIn
+from hall_server.core.context import Ctx
+from hall_server.halls.models import Hall
+from hall_server.halls.service import configure_hall
+from hall_server.queueing.windows import save_window
+
+DEMO_PASSWORD = "yimen-demo-2026"
+WINDOWS: list[tuple[int, str, list[str]]] = [
+    (1, "企业服务窗口", ["ENTERPRISE"]),
+    (2, "企业服务窗口", ["ENTERPRISE"]),
+    (3, "企业服务窗口", ["ENTERPRISE", "INVESTMENT"]),
+    (4, "社会事务窗口", ["SOCIAL_AFFAIRS"]),
+    (5, "社会事务窗口", ["SOCIAL_AFFAIRS"]),
+    (6, "社会事务窗口", ["SOCIAL_AFFAIRS", "CONSULTATION"]),
+    (7, "投资审批窗口", ["INVESTMENT"]),
+    (8, "投资审批窗口", ["INVESTMENT", "INTERMEDIARY"]),
+    (9, "中介服务窗口", ["INTERMEDIARY", "PUBLIC_RESOURCES"]),
+    (10, "公共资源交易窗口", ["PUBLIC_RESOURCES"]),
+    (11, "综合出件窗口", ["RESULT_PICKUP"]),
+    (12, "咨询窗口", ["CONSULTATION", "RESULT_PICKUP"]),
+]
+STAFF: list[tuple[str, str, Role]] = [
+    ("admin", "系统管理员", Role.ADMIN),
+    ("manager", "王主任", Role.MANAGER),
+    ("backoffice", "李审批", Role.BACK_OFFICE),
+    *[(f"clerk{n:02d}", name, Role.CLERK) for n, name in enumerate(
+        ["张敏", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴婷", "徐强", "孙燕", "马超", "朱琳"], start=1)],
+]
+DEVICES = [(DeviceKind.KIOSK, "kiosk-1"), (DeviceKind.KIOSK, "kiosk-2"), (DeviceKind.DISPLAY, "display-1")]
+BOOKABLE = ["ENTERPRISE", "SOCIAL_AFFAIRS", "INVESTMENT", "INTERMEDIARY", "PUBLIC_RESOURCES"]
+
+
+def catalogue() -> dict[str, Any]:
+    text = resources.files("hall_server.demo").joinpath("catalogue.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def load_demo(ctx: Ctx, *, if_empty: bool = False) -> dict[str, Any] | None:
+    """Load the demo hall; returns the sign-ins and device tokens, or None if a hall exists and if_empty."""
+    if if_empty and ctx.session.scalars(select(Hall)).first() is not None:
+        return None
+    data = catalogue()
+    configure_hall(ctx, HallIn.model_validate(data["hall"]))
+    for category in data["categories"]:
+        save_category(ctx, CategoryIn.model_validate(category))
+    for matter in data["matters"]:
+        save_matter(ctx, MatterIn.model_validate(matter))
+    for number, name, codes in WINDOWS:
+        save_window(ctx, WindowIn(number=number, name=f"{number}号{name}", category_codes=codes))
+    staff = [
+        {"login": login, "name": name, "role": role.value, "password": DEMO_PASSWORD}
+        for login, name, role in STAFF
+    ]
+    for person in staff:
+        create_staff(ctx, StaffIn.model_validate(person))
+    devices = {name: register_device(ctx, DeviceIn(kind=kind, name=name))[1] for kind, name in DEVICES}
+    today = ctx.clock.today()
+    for code in BOOKABLE:
+        generate_slots(ctx, SlotGenerateIn(category_code=code, date_from=today, date_to=today + timedelta(days=13)))
+    return {"staff": staff, "devices": devices}

@@ -1,0 +1,70 @@
+"""What every route depends on: the application state and the caller, checked against an allow-list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request
+
+from hall_server.auth.principal import Principal
+from hall_server.auth.service import authenticate, require
+from hall_server.contract.auth import DeviceKind, Role
+from hall_server.core.context import Ctx, UnitOfWork
+from hall_server.core.errors import Unauthorized
+
+T = TypeVar("T")
+
+STAFF = frozenset({Role.CLERK, Role.BACK_OFFICE, Role.MANAGER})
+DESK = frozenset({Role.CLERK, Role.MANAGER})
+MANAGERS = frozenset({Role.MANAGER})
+ADMINS: frozenset[Role] = frozenset()  # admins pass every check
+ALL_DEVICES = frozenset(DeviceKind)
+NO_DEVICES: frozenset[DeviceKind] = frozenset()
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@dataclass
+class Api:
+    """One request's access to the services: authenticates and authorises inside the same transaction."""
+
+    uow: UnitOfWork
+    token: str | None
+
+    def run(
+        self,
+        work: Callable[[Ctx], T],
+        *,
+        roles: Iterable[Role],
+        devices: Iterable[DeviceKind] = NO_DEVICES,
+    ) -> T:
+        if self.token is None:
+            raise Unauthorized("AUTH_REQUIRED", "请先登录或使用设备凭证")
+        token, allowed_roles, allowed_devices = self.token, frozenset(roles), frozenset(devices)
+
+        def guarded(ctx: Ctx) -> T:
+            ctx.principal = require(authenticate(ctx, token), allowed_roles, allowed_devices)
+            return work(ctx)
+
+        return self.uow.run(guarded)
+
+    def run_public(self, work: Callable[[Ctx], T]) -> T:
+        return self.uow.run(work)
+
+
+def get_api(request: Request) -> Api:
+    return Api(request.app.state.yimen.uow, bearer_token(request))
+
+
+ApiDep = Annotated[Api, Depends(get_api)]
+
+
+def principal_of(ctx: Ctx) -> Principal:
+    assert ctx.principal is not None
+    return ctx.principal

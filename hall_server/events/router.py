@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hall_server.contract.trace import TraceOut
+from hall_server.deps import DESK, ApiDep
+from hall_server.events.trace import TraceKind, trace
+
+router = APIRouter(tags=["trace"])
+
+
+@router.get("/trace/{kind}/{key}", response_model=TraceOut)
+def get_trace(kind: TraceKind, key: str, api: ApiDep) -> TraceOut:
+    return api.run(lambda ctx: trace(ctx, kind, key), roles=DESK)

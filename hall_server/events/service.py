@@ -1,0 +1,91 @@
+"""Appending events. Every state change calls `record` in the same transaction as the change itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from hall_server.contract.events import AggregateRef, AggregateType, Envelope, EventType, Source
+from hall_server.core.context import Ctx
+from hall_server.core.ids import uuid7
+from hall_server.events.models import Event
+from hall_server.halls.models import Hall
+
+UNCONFIGURED_SOURCE = Source(hall_code="UNCONFIGURED", hall_name="", region_code="000000000000", org_uscc="")
+
+
+def _source(ctx: Ctx, window_no: int | None) -> Source:
+    hall = ctx.session.scalars(select(Hall).limit(1)).first()
+    base = UNCONFIGURED_SOURCE if hall is None else Source(
+        hall_code=hall.code, hall_name=hall.name, region_code=hall.region_code, org_uscc=hall.org_uscc
+    )
+    device_id = ctx.principal.device_name if ctx.principal else None
+    return base.model_copy(
+        update={"window_no": None if window_no is None else str(window_no), "device_id": device_id}
+    )
+
+
+def _next_seq(ctx: Ctx, aggregate_type: AggregateType, aggregate_id: str) -> int:
+    last = ctx.session.scalar(
+        select(func.max(Event.aggregate_seq)).where(
+            Event.aggregate_type == aggregate_type.value, Event.aggregate_id == aggregate_id
+        )
+    )
+    return (last or 0) + 1
+
+
+def record(
+    ctx: Ctx,
+    event_type: EventType,
+    aggregate_type: AggregateType,
+    aggregate_id: int | str,
+    data: dict[str, Any],
+    *,
+    refs: dict[str, Any] | None = None,
+    window_no: int | None = None,
+    correlation_id: str | None = None,
+) -> Envelope:
+    """Append one event. `data` must already be masked: it is stored as is and sent to the platform."""
+    now = ctx.clock.now()
+    aggregate_key = str(aggregate_id)
+    envelope = Envelope(
+        event_id=uuid7(),
+        event_type=event_type,
+        occurred_at=now,
+        recorded_at=now,
+        source=_source(ctx, window_no),
+        aggregate=AggregateRef(
+            type=aggregate_type, id=aggregate_key, seq=_next_seq(ctx, aggregate_type, aggregate_key)
+        ),
+        refs=refs or {},
+        correlation_id=correlation_id,
+        actor=ctx.actor,
+        data=data,
+    )
+    ctx.session.add(
+        Event(
+            event_id=envelope.event_id,
+            event_type=event_type.value,
+            occurred_at=now,
+            aggregate_type=aggregate_type.value,
+            aggregate_id=aggregate_key,
+            aggregate_seq=envelope.aggregate.seq,
+            correlation_id=correlation_id,
+            payload=envelope.model_dump(mode="json"),
+        )
+    )
+    ctx.session.flush()
+    ctx.events.append(envelope)
+    return envelope
+
+
+def events_of(ctx: Ctx, aggregates: list[tuple[str, str]]) -> list[Envelope]:
+    """All events of the given (type, id) aggregates, in the order they were written."""
+    if not aggregates:
+        return []
+    conditions = [
+        (Event.aggregate_type == kind) & (Event.aggregate_id == key) for kind, key in aggregates
+    ]
+    rows = ctx.session.scalars(select(Event).where(or_(*conditions)).order_by(Event.occurred_at, Event.id))
+    return [Envelope.model_validate(row.payload) for row in rows]

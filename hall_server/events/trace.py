@@ -1,0 +1,39 @@
+"""全过程留痕: the whole trace of one ticket, appointment or case, with the aggregates linked to it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from hall_server.appointments import service as appointments
+from hall_server.contract.events import AggregateType
+from hall_server.contract.trace import TraceOut
+from hall_server.core.context import Ctx
+from hall_server.core.errors import NotFound
+from hall_server.events.service import events_of
+from hall_server.queueing import tickets
+
+TraceKind = Literal["ticket", "appointment", "case"]
+
+
+def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
+    if kind == "ticket":
+        ticket = tickets.get_ticket(ctx, _int(key))
+        linked = [(AggregateType.APPOINTMENT.value, str(ticket.appointment_id))] if ticket.appointment_id else []
+        summary = tickets.ticket_out(ctx, ticket).model_dump(mode="json")
+    elif kind == "appointment":
+        appointment = appointments.get_appointment(ctx, _int(key))
+        linked = [(AggregateType.TICKET.value, str(appointment.ticket_id))] if appointment.ticket_id else []
+        summary = appointments.appointment_out(ctx, appointment).model_dump(mode="json")
+    else:
+        linked, summary = [], {}
+    events = events_of(ctx, [(kind, key), *linked])
+    if kind == "case" and not events:
+        raise NotFound("CASE_NOT_FOUND", "没有找到该办件")
+    return TraceOut(aggregate_type=kind, aggregate_id=key, summary=summary, events=events,
+                    linked=[f"{t}:{i}" for t, i in linked])
+
+
+def _int(key: str) -> int:
+    if not key.isdigit():
+        raise NotFound("NOT_FOUND", "编号格式不正确")
+    return int(key)

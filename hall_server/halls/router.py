@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hall_server.contract.halls import HallIn, HallOut
+from hall_server.contract.load import LoadOut
+from hall_server.core.context import Ctx
+from hall_server.deps import ADMINS, ALL_DEVICES, MANAGERS, STAFF, ApiDep
+from hall_server.halls import service
+from hall_server.queueing import day, load
+
+router = APIRouter(tags=["hall"])
+
+
+@router.get("/hall", response_model=HallOut)
+def get_hall(api: ApiDep) -> HallOut:
+    return api.run(lambda ctx: service.hall_out(ctx, service.current_hall(ctx)), roles=STAFF, devices=ALL_DEVICES)
+
+
+@router.put("/hall", response_model=HallOut)
+def configure_hall(body: HallIn, api: ApiDep) -> HallOut:
+    return api.run(lambda ctx: service.hall_out(ctx, service.configure_hall(ctx, body)), roles=ADMINS)
+
+
+@router.post("/hall/end-day", response_model=dict[str, int])
+def end_day(api: ApiDep) -> dict[str, int]:
+    return api.run(day.end_day, roles=MANAGERS)
+
+
+@router.post("/hall/reopen-day", response_model=HallOut)
+def reopen_day(api: ApiDep) -> HallOut:
+    def work(ctx: Ctx) -> HallOut:
+        day.reopen_day(ctx)
+        return service.hall_out(ctx, service.current_hall(ctx))
+
+    return api.run(work, roles=MANAGERS)
+
+
+@router.get("/load", response_model=LoadOut)
+def get_load(api: ApiDep) -> LoadOut:
+    return api.run(load.load, roles=MANAGERS)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hall_server.contract.catalogue import Level
+from hall_server.contract.events import AggregateType, EventType
+from hall_server.contract.halls import HallIn, HallOut
+from hall_server.core.context import Ctx
+from hall_server.core.errors import Invalid, NotFound
+from hall_server.events.service import record
+from hall_server.halls.models import Hall
+from hall_server.identity import numbers
+
+
+def current_hall(ctx: Ctx) -> Hall:
+    query = select(Hall)
+    if ctx.settings.hall_code:
+        query = query.where(Hall.code == ctx.settings.hall_code)
+    hall = ctx.session.scalars(query.order_by(Hall.id).limit(1)).first()
+    if hall is None:
+        raise NotFound("HALL_NOT_CONFIGURED", "大厅尚未配置，请先导入大厅信息")
+    return hall
+
+
+def configure_hall(ctx: Ctx, hall_in: HallIn) -> Hall:
+    try:
+        numbers.validate_uscc(hall_in.org_uscc)
+    except numbers.InvalidIdNumber as exc:
+        raise Invalid("HALL_USCC", f"大厅管理机构代码：{exc}") from exc
+    hall = ctx.session.scalars(select(Hall).where(Hall.code == hall_in.code)).first()
+    if hall is None:
+        hall = Hall(code=hall_in.code)
+        ctx.session.add(hall)
+    for key, value in hall_in.model_dump(mode="json", exclude={"code"}).items():
+        setattr(hall, key, value)
+    ctx.session.flush()
+    record(ctx, EventType.HALL_CONFIGURED, AggregateType.HALL, hall.code, hall_in.model_dump(mode="json"))
+    return hall
+
+
+def queue_closed_today(ctx: Ctx, hall: Hall) -> bool:
+    return hall.queue_closed_on == ctx.clock.today()
+
+
+def hall_out(ctx: Ctx, hall: Hall) -> HallOut:
+    return HallOut(
+        id=hall.id, code=hall.code, name=hall.name, region_code=hall.region_code, level=Level(hall.level),
+        org_uscc=hall.org_uscc, address=hall.address, phone=hall.phone, hours=hall.hours,
+        service_date=ctx.clock.today(), queue_closed_today=queue_closed_today(ctx, hall),
+    )

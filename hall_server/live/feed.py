@@ -1,0 +1,105 @@
+"""From committed events to live messages: one publisher thread reads the state after each commit
+(ticket or window view, waiting counts), decides the topics, encodes once and hands the result to the hub.
+Keeping this off the request thread keeps API latency independent of the number of clients."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from hall_server.contract.events import AggregateType, Envelope
+from hall_server.contract.live import EventMessage
+from hall_server.core.context import Ctx
+from hall_server.live.hub import Hub
+from hall_server.queueing import load
+from hall_server.queueing.models import Ticket, Window
+from hall_server.queueing.tickets import ticket_out
+from hall_server.queueing.windows import list_windows, window_by_number, window_out
+
+log = logging.getLogger("yimen.live")
+
+DISPLAY_PREFIXES = ("queue.", "hall.window.", "hall.day.")
+_STOP = object()
+
+
+def topics_for(envelope: Envelope, ticket: Ticket | None, serving: dict[int, set[int]]) -> set[str]:
+    """hall: everything; display: queue, window and day events; window:N: what concerns window N."""
+    topics = {"hall"}
+    event_type = envelope.event_type.value
+    if event_type.startswith(DISPLAY_PREFIXES):
+        topics.add("display")
+    if envelope.source.window_no is not None:
+        topics.add(f"window:{envelope.source.window_no}")
+    if ticket is not None:
+        for number, category_ids in serving.items():
+            if ticket.category_id in category_ids or (
+                ticket.target_window is not None and ticket.target_window.number == number
+            ):
+                topics.add(f"window:{number}")
+    if event_type.startswith("hall.day."):
+        topics.update(f"window:{number}" for number in serving)
+    return topics
+
+
+class Publisher:
+    """Consumes batches of committed events on its own thread and publishes them to the hub."""
+
+    def __init__(self, hub: Hub, open_ctx: Callable[[], Any]) -> None:
+        self.hub = hub
+        self.open_ctx = open_ctx  # a context manager yielding a read-only Ctx
+        self.inbox: queue.Queue[object] = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.inbox.put(_STOP)
+        self.thread.join(timeout=5)
+
+    def submit(self, events: list[Envelope]) -> None:
+        self.inbox.put(events)
+
+    def _run(self) -> None:
+        while True:
+            item = self.inbox.get()
+            if item is _STOP:
+                return
+            batch: list[Envelope] = list(item)  # type: ignore[call-overload]
+            while not self.inbox.empty():  # drain what queued up meanwhile into one read of the state
+                more = self.inbox.get_nowait()
+                if more is _STOP:
+                    self._publish(batch)
+                    return
+                batch.extend(more)  # type: ignore[arg-type]
+            try:
+                self._publish(batch)
+            except Exception:
+                log.exception("live publish failed; clients will resync from the next snapshot")
+
+    def _publish(self, batch: list[Envelope]) -> None:
+        with self.open_ctx() as ctx:
+            waiting = load.waiting_counts(ctx)
+            serving = {w.number: {c.id for c in w.categories} for w in list_windows(ctx)}
+            for envelope in batch:
+                self._publish_one(ctx, envelope, waiting, serving)
+
+    def _publish_one(self, ctx: Ctx, envelope: Envelope, waiting: list[Any], serving: dict[int, set[int]]) -> None:
+        ticket = None
+        message = EventMessage(topic="", seq=0, event=envelope, waiting=waiting)
+        if envelope.aggregate.type is AggregateType.TICKET:
+            ticket = ctx.session.get(Ticket, int(envelope.aggregate.id))
+            message.ticket = ticket_out(ctx, ticket) if ticket else None
+        elif envelope.aggregate.type is AggregateType.WINDOW:
+            window: Window = window_by_number(ctx, int(envelope.aggregate.id))
+            message.window = window_out(ctx, window)
+        body = message.model_dump_json(exclude={"topic", "seq", "type", "v"})
+        prefix = f'{{"type":"event","v":{message.v},'
+
+        def encode(topic: str, seq: int) -> str:
+            return f'{prefix}"topic":"{topic}","seq":{seq},{body[1:]}'
+
+        self.hub.publish_threadsafe(topics_for(envelope, ticket, serving), encode)

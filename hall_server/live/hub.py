@@ -1,0 +1,95 @@
+"""Fan-out of live messages to WebSocket clients (the hub design of the websockets docs' broadcast topic).
+
+Each topic has its own sequence number. A message is encoded once per topic; each client has one bounded
+queue and one writer task, so a slow client never stalls the others. A client whose queue overflows is
+disconnected (close code 1013) and resyncs from a snapshot when it reconnects.
+
+Snapshot consistency: when a client (re)subscribes to a topic, the hub notes the topic's current seq S,
+the client's writer drops queued messages of that topic with seq ≤ S, the snapshot (read after S was
+noted) is sent with seq S, and every message with seq > S follows in order. Applying a message whose
+effect the snapshot already contains is harmless: messages carry the ticket's or window's whole state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger("yimen.live")
+
+SLOW_CLIENT_CLOSE = 1013
+
+
+@dataclass(eq=False)
+class Subscriber:
+    send_text: Callable[[str], Awaitable[None]]
+    queue_size: int
+    topics: set[str] = field(default_factory=set)
+    floors: dict[str, int] = field(default_factory=dict)
+    queue: asyncio.Queue[tuple[str, int, str]] = field(init=False)
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.queue_size)
+
+    def offer(self, topic: str, seq: int, text: str) -> None:
+        try:
+            self.queue.put_nowait((topic, seq, text))
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+    async def run_writer(self) -> None:
+        while True:
+            topic, seq, text = await self.queue.get()
+            async with self.send_lock:
+                if seq <= self.floors.get(topic, 0):
+                    continue
+                await self.send_text(text)
+
+
+class Hub:
+    def __init__(self, queue_size: int = 1000) -> None:
+        self.queue_size = queue_size
+        self.seq: dict[str, int] = {}
+        self.subscribers: set[Subscriber] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.delivered = 0
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def new_subscriber(self, send_text: Callable[[str], Awaitable[None]]) -> Subscriber:
+        subscriber = Subscriber(send_text, self.queue_size)
+        self.subscribers.add(subscriber)
+        return subscriber
+
+    def remove(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    def mark(self, subscriber: Subscriber, topic: str) -> int:
+        """Start (or restart) a topic for a subscriber; returns the seq its snapshot will carry."""
+        subscriber.topics.add(topic)
+        current = self.seq.get(topic, 0)
+        subscriber.floors[topic] = current
+        return current
+
+    def publish(self, topics: set[str], encode: Callable[[str, int], str]) -> None:
+        """On the event loop: give the message the next seq of each topic and queue it for subscribers."""
+        for topic in topics:
+            seq = self.seq.get(topic, 0) + 1
+            self.seq[topic] = seq
+            text = encode(topic, seq)
+            for subscriber in self.subscribers:
+                if topic in subscriber.topics:
+                    subscriber.offer(topic, seq, text)
+                    self.delivered += 1
+
+    def publish_threadsafe(self, topics: set[str], encode: Callable[[str, int], str]) -> None:
+        if self.loop is None or self.loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # loop shutting down
+            self.loop.call_soon_threadsafe(self.publish, topics, encode)

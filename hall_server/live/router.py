@@ -1,0 +1,140 @@
+"""WebSocket /ws: snapshot on subscribe, then every change with a per-topic sequence number."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from hall_server.auth.principal import Principal
+from hall_server.auth.service import authenticate
+from hall_server.contract.auth import DeviceKind
+from hall_server.contract.live import (
+    Auth,
+    ErrorMessage,
+    Ping,
+    Pong,
+    Resync,
+    SnapshotMessage,
+    Subscribe,
+    client_message,
+)
+from hall_server.core.errors import DomainError
+from hall_server.live.hub import SLOW_CLIENT_CLOSE, Subscriber
+from hall_server.queueing.load import snapshot
+
+router = APIRouter()
+log = logging.getLogger("yimen.live")
+
+DEVICE_TOPICS = {
+    DeviceKind.DISPLAY: ("hall", "display"),
+    DeviceKind.KIOSK: ("hall", "display"),
+    DeviceKind.COUNTER: ("hall", "display", "window:"),
+    DeviceKind.EVALPAD: ("window:",),
+}
+POLICY_VIOLATION = 1008
+
+
+def allowed(principal: Principal, topic: str) -> bool:
+    if principal.is_staff:
+        return True
+    assert principal.device_kind is not None
+    return any(topic == t or (t.endswith(":") and topic.startswith(t)) for t in DEVICE_TOPICS[principal.device_kind])
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self.state = websocket.app.state.yimen
+        self.principal: Principal | None = None
+
+    async def send(self, message: SnapshotMessage | ErrorMessage | Pong) -> None:
+        await self.websocket.send_text(message.model_dump_json())
+
+    async def authenticate(self, token: str) -> bool:
+        try:
+            self.principal = await run_in_threadpool(self.state.uow.run, lambda ctx: authenticate(ctx, token))
+        except DomainError as exc:
+            await self.send(ErrorMessage(code=exc.code, message=exc.message))
+            return False
+        return True
+
+    async def start_topic(self, subscriber: Subscriber, topic: str) -> None:
+        assert self.principal is not None
+        if not allowed(self.principal, topic):
+            await self.send(ErrorMessage(code="TOPIC_FORBIDDEN", message=f"无权订阅 {topic}"))
+            return
+        window_no = int(topic.split(":")[1]) if topic.startswith("window:") else None
+        async with subscriber.send_lock:
+            seq = self.state.hub.mark(subscriber, topic)
+            try:
+                snap = await run_in_threadpool(self.state.uow.run, lambda ctx: snapshot(ctx, window_no))
+            except DomainError as exc:
+                subscriber.topics.discard(topic)
+                await self.send(ErrorMessage(code=exc.code, message=exc.message))
+                return
+            await self.send(SnapshotMessage(topic=topic, seq=seq, snapshot=snap))
+
+    async def handle(self, subscriber: Subscriber, text: str) -> bool:
+        """Handle one client message; False ends the connection."""
+        try:
+            message = client_message.validate_json(text)
+        except ValidationError:
+            await self.send(ErrorMessage(code="BAD_MESSAGE", message="消息格式不正确"))
+            return True
+        if isinstance(message, Auth):
+            return await self.authenticate(message.token)
+        if self.principal is None:
+            await self.send(ErrorMessage(code="AUTH_REQUIRED", message="请先发送登录凭证"))
+            return False
+        if isinstance(message, Subscribe):
+            for topic in message.topics:
+                await self.start_topic(subscriber, topic)
+        elif isinstance(message, Resync):
+            await self.start_topic(subscriber, message.topic)
+        elif isinstance(message, Ping):
+            async with subscriber.send_lock:
+                await self.send(Pong())
+        return True
+
+
+@router.websocket("/ws")
+async def live_feed(websocket: WebSocket) -> None:
+    await websocket.accept()
+    connection = Connection(websocket)
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer ") and not await connection.authenticate(header[7:].strip()):
+        await websocket.close(POLICY_VIOLATION)
+        return
+    hub = connection.state.hub
+    subscriber = hub.new_subscriber(websocket.send_text)
+    metrics = connection.state.metrics
+    metrics.live_clients.inc()
+    writer = asyncio.create_task(subscriber.run_writer())
+    overflow = asyncio.create_task(subscriber.overflowed.wait())
+    try:
+        while True:
+            receive = asyncio.create_task(websocket.receive_text())
+            done, _ = await asyncio.wait({receive, overflow, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if receive not in done:
+                receive.cancel()
+                if overflow in done:
+                    log.warning("live client too slow; disconnected to resync")
+                    await websocket.close(SLOW_CLIENT_CLOSE, "slow consumer: reconnect and resync")
+                break
+            if not await connection.handle(subscriber, receive.result()):
+                await websocket.close(POLICY_VIOLATION)
+                break
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        hub.remove(subscriber)
+        metrics.live_clients.dec()
+        for task in (writer, overflow):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

@@ -1,0 +1,71 @@
+"""Prometheus metrics: request counts and latency per route, live clients, events written, queue gauges
+read from the database at scrape time (so they are right even after a restart)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match
+
+from hall_server.contract.load import LoadOut
+
+
+class QueueCollector:
+    def __init__(self, read_load: Callable[[], LoadOut | None]) -> None:
+        self.read_load = read_load
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        load = self.read_load()
+        if load is None:
+            return
+        waiting = GaugeMetricFamily("yimen_waiting_tickets", "Tickets waiting now", labels=["category"])
+        longest = GaugeMetricFamily("yimen_longest_wait_seconds", "Longest current wait", labels=["category"])
+        for category in load.categories:
+            waiting.add_metric([category.code], category.waiting)
+            longest.add_metric([category.code], category.longest_wait_seconds)
+        windows = GaugeMetricFamily("yimen_windows", "Windows by state", labels=["state"])
+        windows.add_metric(["OPEN"], load.totals.windows_open)
+        windows.add_metric(["PAUSED"], load.totals.windows_paused)
+        served = GaugeMetricFamily("yimen_served_today", "Tickets served today")
+        served.add_metric([], load.totals.served_today)
+        yield from (waiting, longest, windows, served)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("yimen_http_requests", "HTTP requests", ["method", "route", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("yimen_http_request_seconds", "HTTP request latency", ["route"],
+                                 registry=self.registry)
+        self.live_clients = Gauge("yimen_live_clients", "Connected WebSocket clients", registry=self.registry)
+        self.events = Counter("yimen_events", "Events appended", ["type"], registry=self.registry)
+
+    def watch_queue(self, read_load: Callable[[], LoadOut | None]) -> None:
+        self.registry.register(QueueCollector(read_load))  # type: ignore[arg-type]
+
+    def render(self) -> Response:
+        return Response(generate_latest(self.registry), media_type="text/plain; version=0.0.4")
+
+    async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
+        route = _route_template(request)
+        started = time.perf_counter()
+        response = await call_next(request)
+        self.latency.labels(route).observe(time.perf_counter() - started)
+        self.requests.labels(request.method, route, str(response.status_code)).inc()
+        return response
+
+
+def _route_template(request: Request) -> str:
+    """The route's path template (/windows/{number}/call-next), never the concrete path with its values."""
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is Match.FULL:
+            return str(getattr(route, "path", "unknown"))
+    return "unmatched"

@@ -1,0 +1,56 @@
+"""Alembic environment: the URL comes from the caller (yimen db upgrade) or YIMEN_DATABASE_URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+
+from hall_server.core.config import get_settings
+from hall_server.core.db import UTCDateTime, make_engine
+from hall_server.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    # UTCDateTime only converts in Python; the column is a plain timezone-aware DateTime.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_item=render_item,
+                      render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _url() -> str:
+    return config.get_main_option("sqlalchemy.url") or get_settings().database_url
+
+
+def run_migrations_online() -> None:
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _run(connectable)
+        return
+    engine = make_engine(_url())
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
+
+
+def _run(connection: Any) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, render_item=render_item,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

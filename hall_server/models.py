@@ -1,0 +1,15 @@
+"""Every table, imported in one place so that Alembic and tests see the whole schema."""
+
+from hall_server.appointments.models import Appointment, AppointmentSlot
+from hall_server.auth.models import AuthToken, Device, Staff
+from hall_server.catalogue.models import Category, Matter, MatterMaterial
+from hall_server.core.db import Base
+from hall_server.events.models import Event
+from hall_server.halls.models import Hall
+from hall_server.identity.models import Visitor
+from hall_server.queueing.models import Ticket, TicketCounter, Window, window_category
+
+__all__ = [
+    "Appointment", "AppointmentSlot", "AuthToken", "Base", "Category", "Device", "Event", "Hall", "Matter",
+    "MatterMaterial", "Staff", "Ticket", "TicketCounter", "Visitor", "Window", "window_category",
+]

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Date, Float, ForeignKey, Index, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hall_server.catalogue.models import Category, Matter
+from hall_server.core.db import Base, UTCDateTime
+
+window_category = Table(
+    "window_category",
+    Base.metadata,
+    Column("window_id", ForeignKey("window.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("category.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Window(Base):
+    __tablename__ = "window"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    state: Mapped[str] = mapped_column(String(8), default="CLOSED")
+    pause_reason: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    categories: Mapped[list[Category]] = relationship(
+        secondary=window_category, order_by=Category.sort_order, lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TicketCounter(Base):
+    """Last number given per prefix and local day: the row lock makes numbering safe under concurrency."""
+
+    __tablename__ = "ticket_counter"
+
+    prefix: Mapped[str] = mapped_column(String(1), primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_no: Mapped[int] = mapped_column(Integer)
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(8))
+    service_date: Mapped[date] = mapped_column(Date)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), nullable=True)
+    visitor_id: Mapped[int | None] = mapped_column(ForeignKey("visitor.id"), nullable=True, index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(10))
+    priority: Mapped[str] = mapped_column(String(12))
+    channel: Mapped[str] = mapped_column(String(20))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Queue position: issue time (epoch seconds) minus the priority's head start. Transfers keep it.
+    sort_key: Mapped[float] = mapped_column(Float)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"), nullable=True)
+    target_window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"), nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    call_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    service_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    no_show_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+    transfer_note: Mapped[str] = mapped_column(String(500), default="")
+    requeue_count: Mapped[int] = mapped_column(Integer, default=0)
+    follow_code: Mapped[str] = mapped_column(String(24), unique=True)
+    people_ahead_at_issue: Mapped[int] = mapped_column(Integer, default=0)
+    est_wait_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    category: Mapped[Category] = relationship(lazy="joined")
+    matter: Mapped[Matter | None] = relationship(lazy="joined")
+    window: Mapped[Window | None] = relationship(foreign_keys=[window_id], lazy="joined")
+    target_window: Mapped[Window | None] = relationship(foreign_keys=[target_window_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (
+        Index("ix_ticket_queue", "service_date", "status", "sort_key"),
+        Index("ix_ticket_category_status", "category_id", "status"),
+        Index("ix_ticket_window_status", "window_id", "status"),
+        Index("ix_ticket_category_completed", "category_id", "completed_at"),
+        Index("ix_ticket_service_date_number", "service_date", "number", unique=True),
+    )

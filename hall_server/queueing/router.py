@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from hall_server.contract.auth import DeviceKind
+from hall_server.contract.queue import (
+    Channel,
+    IssueTicketRequest,
+    PauseRequest,
+    PublicTicketOut,
+    TicketCancelRequest,
+    TicketOut,
+    TicketQuery,
+    TransferRequest,
+    WindowCategoriesIn,
+    WindowIn,
+    WindowOperationResult,
+    WindowOut,
+)
+from hall_server.core.context import Ctx
+from hall_server.deps import ADMINS, ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep, principal_of
+from hall_server.identity import service as identity
+from hall_server.queueing import tickets, windows
+from hall_server.queueing.models import Ticket, Window
+
+router = APIRouter(tags=["queue"])
+KIOSK = frozenset({DeviceKind.KIOSK})
+FRONT = frozenset({DeviceKind.KIOSK, DeviceKind.COUNTER})
+
+
+@router.post("/tickets", response_model=TicketOut, status_code=201)
+def issue_ticket(body: IssueTicketRequest, api: ApiDep) -> TicketOut:
+    def work(ctx: Ctx) -> TicketOut:
+        channel = Channel.KIOSK if principal_of(ctx).device_kind is DeviceKind.KIOSK else Channel.WINDOW
+        return tickets.ticket_out(ctx, tickets.issue_ticket(ctx, body, channel))
+
+    return api.run(work, roles=DESK, devices=FRONT)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketOut)
+def get_ticket(ticket_id: int, api: ApiDep) -> TicketOut:
+    return api.run(lambda ctx: tickets.ticket_out(ctx, tickets.get_ticket(ctx, ticket_id)),
+                   roles=STAFF, devices=ALL_DEVICES)
+
+
+@router.get("/tickets/follow/{code}", response_model=TicketOut)
+def ticket_by_code(code: str, api: ApiDep) -> TicketOut:
+    return api.run(lambda ctx: tickets.ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code)),
+                   roles=STAFF, devices=FRONT)
+
+
+@router.post("/tickets/lookup", response_model=list[TicketOut])
+def tickets_of_visitor(body: TicketQuery, api: ApiDep) -> list[TicketOut]:
+    """A visitor's tickets today, by the identity read from the card (in the body, never the URL)."""
+    return api.run(
+        lambda ctx: [tickets.ticket_out(ctx, t)
+                     for t in tickets.tickets_of_visitor_today(ctx, identity.find(ctx, body.identity))],
+        roles=STAFF, devices=FRONT,
+    )
+
+
+@router.post("/tickets/{ticket_id}/requeue", response_model=TicketOut)
+def requeue(ticket_id: int, api: ApiDep) -> TicketOut:
+    return api.run(lambda ctx: tickets.ticket_out(ctx, tickets.requeue(ctx, tickets.get_ticket(ctx, ticket_id))),
+                   roles=DESK, devices=FRONT)
+
+
+@router.post("/tickets/{ticket_id}/cancel", response_model=TicketOut)
+def cancel(ticket_id: int, body: TicketCancelRequest, api: ApiDep) -> TicketOut:
+    def work(ctx: Ctx) -> TicketOut:
+        by = "STAFF" if principal_of(ctx).is_staff else "CITIZEN"
+        return tickets.ticket_out(ctx, tickets.cancel(ctx, tickets.get_ticket(ctx, ticket_id), body.reason, by))
+
+    return api.run(work, roles=DESK, devices=FRONT)
+
+
+@router.get("/public/tickets/{code}", response_model=PublicTicketOut, tags=["public"])
+def follow_ticket(code: str, api: ApiDep) -> PublicTicketOut:
+    """Opened from the QR code on the ticket; the unguessable code is the credential. No personal data."""
+    return api.run_public(lambda ctx: tickets.public_ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code)))
+
+
+@router.get("/windows", response_model=list[WindowOut])
+def list_windows(api: ApiDep) -> list[WindowOut]:
+    return api.run(lambda ctx: [windows.window_out(ctx, w) for w in windows.list_windows(ctx)],
+                   roles=STAFF, devices=ALL_DEVICES)
+
+
+@router.get("/windows/{number}", response_model=WindowOut)
+def get_window(number: int, api: ApiDep) -> WindowOut:
+    return api.run(lambda ctx: windows.window_out(ctx, windows.window_by_number(ctx, number)),
+                   roles=STAFF, devices=ALL_DEVICES)
+
+
+@router.put("/windows/{number}", response_model=WindowOut)
+def save_window(number: int, body: WindowIn, api: ApiDep) -> WindowOut:
+    body = body.model_copy(update={"number": number})
+    return api.run(lambda ctx: windows.window_out(ctx, windows.save_window(ctx, body)), roles=ADMINS)
+
+
+@router.put("/windows/{number}/categories", response_model=WindowOut)
+def set_categories(number: int, body: WindowCategoriesIn, api: ApiDep) -> WindowOut:
+    return api.run(lambda ctx: windows.window_out(ctx, windows.set_categories(ctx, number, body.category_codes)),
+                   roles=MANAGERS)
+
+
+def _result(ctx: Ctx, window_no: int, ticket: Ticket | None, message: str = "") -> WindowOperationResult:
+    window = windows.window_by_number(ctx, window_no)
+    return WindowOperationResult(
+        window=windows.window_out(ctx, window),
+        ticket=tickets.ticket_out(ctx, ticket) if ticket else None,
+        message=message,
+    )
+
+
+def _window_result(ctx: Ctx, window: Window) -> WindowOperationResult:
+    return _result(ctx, window.number, None)
+
+
+@router.post("/windows/{number}/open", response_model=WindowOperationResult)
+def open_window(number: int, api: ApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _window_result(ctx, windows.open_window(ctx, number)), roles=DESK)
+
+
+@router.post("/windows/{number}/close", response_model=WindowOperationResult)
+def close_window(number: int, api: ApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _window_result(ctx, windows.close(ctx, number)), roles=DESK)
+
+
+@router.post("/windows/{number}/pause", response_model=WindowOperationResult)
+def pause(number: int, body: PauseRequest, api: ApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _window_result(ctx, windows.pause(ctx, number, body)), roles=DESK)
+
+
+@router.post("/windows/{number}/resume", response_model=WindowOperationResult)
+def resume(number: int, api: ApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _window_result(ctx, windows.resume(ctx, number)), roles=DESK)
+
+
+@router.post("/windows/{number}/call-next", response_model=WindowOperationResult)
+def call_next(number: int, api: ApiDep) -> WindowOperationResult:
+    def work(ctx: Ctx) -> WindowOperationResult:
+        ticket = windows.call_next(ctx, number)
+        return _result(ctx, number, ticket, "" if ticket else "当前没有等候的号")
+
+    return api.run(work, roles=DESK)
+
+
+@router.post("/windows/{number}/recall", response_model=WindowOperationResult)
+def recall(number: int, api: ApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _result(ctx, number, windows.recall(ctx, number)), roles=DESK)
+
+
+@router.post("/windows/{number}/no-show", response_model=WindowOperationResult)
+def no_show(number: int, api: ApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _result(ctx, number, windows.no_show(ctx, number)), roles=DESK)
+
+
+@router.post("/windows/{number}/start", response_model=WindowOperationResult)
+def start(number: int, api: ApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _result(ctx, number, windows.start(ctx, number)), roles=DESK)
+
+
+@router.post("/windows/{number}/complete", response_model=WindowOperationResult)
+def complete(number: int, api: ApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _result(ctx, number, windows.complete(ctx, number)), roles=DESK)
+
+
+@router.post("/windows/{number}/transfer", response_model=WindowOperationResult)
+def transfer(number: int, body: TransferRequest, api: ApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _result(ctx, number, windows.transfer(ctx, number, body)), roles=DESK)

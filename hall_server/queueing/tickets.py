@@ -1,0 +1,280 @@
+"""Tickets: issuing (numbering, priority, estimate), looking up, re-queueing, cancelling, and their views."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from hall_server.catalogue.models import Category, Matter
+from hall_server.catalogue.service import category_by_code, get_matter
+from hall_server.contract.events import AggregateType, EventType
+from hall_server.contract.queue import (
+    Channel,
+    IssueTicketRequest,
+    Priority,
+    PublicTicketOut,
+    TicketOut,
+    TicketStatus,
+    WaitEstimate,
+    WindowState,
+)
+from hall_server.core.context import Ctx
+from hall_server.core.db import upsert_statement
+from hall_server.core.errors import Conflict, Invalid, NotFound
+from hall_server.events.service import record
+from hall_server.halls.service import current_hall, queue_closed_today
+from hall_server.identity import service as identity
+from hall_server.identity.models import Visitor
+from hall_server.queueing import rules
+from hall_server.queueing.models import Ticket, TicketCounter, Window, window_category
+
+ACTIVE = (TicketStatus.CALLED.value, TicketStatus.SERVING.value)
+OPEN_STATUSES = (TicketStatus.WAITING.value, *ACTIVE)
+
+
+def next_number(ctx: Ctx, prefix: str) -> int:
+    """Atomically take the next number for this prefix today (row lock on the counter; resets each day)."""
+    counter = TicketCounter.__table__
+    statement = (
+        upsert_statement(ctx.session, counter)
+        .values(prefix=prefix, service_date=ctx.clock.today(), last_no=1)
+        .on_conflict_do_update(
+            index_elements=["prefix", "service_date"], set_={"last_no": counter.c.last_no + 1}
+        )
+        .returning(counter.c.last_no)
+    )
+    number: int = ctx.session.execute(statement).scalar_one()
+    return number
+
+
+def _target(ctx: Ctx, request: IssueTicketRequest) -> tuple[Category, Matter | None]:
+    if request.matter_id is not None:
+        matter = get_matter(ctx, request.matter_id)
+        return matter.category, matter
+    assert request.category_code is not None
+    return category_by_code(ctx, request.category_code), None
+
+
+def issue_ticket(
+    ctx: Ctx,
+    request: IssueTicketRequest,
+    channel: Channel,
+    *,
+    appointment_id: int | None = None,
+    arrived_at: datetime | None = None,
+    known_visitor: Visitor | None = None,
+) -> Ticket:
+    """Issue a ticket. `arrived_at` places an appointment ticket at its slot time rather than now;
+    `known_visitor` is the booked visitor of an appointment checked in by its code."""
+    hall = current_hall(ctx)
+    if queue_closed_today(ctx, hall):
+        raise Conflict("QUEUE_CLOSED", "今日取号已结束，请于下一个工作日再来")
+    category, matter = _target(ctx, request)
+    checked = identity.check(request.identity) if request.identity else None
+    visitor = identity.identify(ctx, checked) if checked else known_visitor
+    settings = ctx.settings
+    priority = rules.derive_priority(
+        claim=request.priority_claim,
+        age=rules.age_on(checked.birth_date if checked else None, ctx.clock.today()),
+        elderly_age=settings.elderly_age,
+        appointment=appointment_id is not None,
+        head_starts=settings.head_start_minutes,
+    )
+    now = ctx.clock.now()
+    ticket = Ticket(
+        number=rules.ticket_number(category.prefix, next_number(ctx, category.prefix)),
+        service_date=ctx.clock.today(),
+        category_id=category.id,
+        category=category,
+        matter_id=matter.id if matter else None,
+        matter=matter,
+        visitor_id=visitor.id if visitor else None,
+        appointment_id=appointment_id,
+        status=TicketStatus.WAITING.value,
+        priority=priority.value,
+        channel=channel.value,
+        issued_at=now,
+        sort_key=rules.sort_key(arrived_at or now, priority, settings.head_start_minutes),
+        call_count=0,
+        requeue_count=0,
+        follow_code=secrets.token_urlsafe(12),
+        cancel_reason="",
+        transfer_note="",
+    )
+    ctx.session.add(ticket)
+    ctx.session.flush()
+    estimate = estimate_for(ctx, ticket)
+    ticket.people_ahead_at_issue = estimate.people_ahead
+    ticket.est_wait_seconds = estimate.wait_seconds
+    record(
+        ctx, EventType.TICKET_ISSUED, AggregateType.TICKET, ticket.id,
+        {
+            "ticket_no": ticket.number,
+            "queue_code": category.code,
+            "task_codes": [matter.task_code] if matter else [],
+            "matter_name": matter.name if matter else None,
+            "channel": channel.value,
+            "priority": priority.value,
+            "appointment_id": appointment_id,
+            "applicant_ref": visitor.id_hash if visitor else None,
+            "applicant_name_masked": visitor.name_masked if visitor else None,
+            "waiting_ahead": estimate.people_ahead,
+            "est_wait_s": estimate.wait_seconds,
+        },
+        refs=ticket_refs(ticket),
+    )
+    return ticket
+
+
+def ticket_refs(ticket: Ticket) -> dict[str, object]:
+    refs: dict[str, object] = {"ticket_id": str(ticket.id), "ticket_no": ticket.number}
+    if ticket.matter is not None:
+        refs.update(catalog_code=ticket.matter.catalog_code, task_code=ticket.matter.task_code)
+    if ticket.appointment_id is not None:
+        refs["appointment_id"] = str(ticket.appointment_id)
+    return refs
+
+
+def open_windows_for(ctx: Ctx, category_id: int) -> int:
+    return ctx.session.scalar(
+        select(func.count(Window.id))
+        .join(window_category, window_category.c.window_id == Window.id)
+        .where(window_category.c.category_id == category_id, Window.state == WindowState.OPEN.value)
+    ) or 0
+
+
+def recent_service_seconds(ctx: Ctx, category_id: int) -> list[float]:
+    rows = ctx.session.execute(
+        select(Ticket.service_started_at, Ticket.completed_at)
+        .where(Ticket.category_id == category_id, Ticket.completed_at.is_not(None),
+               Ticket.service_started_at.is_not(None))
+        .order_by(Ticket.completed_at.desc())
+        .limit(ctx.settings.service_time_samples)
+    )
+    return [(done - started).total_seconds() for started, done in rows if started and done]
+
+
+def people_ahead(ctx: Ctx, ticket: Ticket) -> int:
+    return ctx.session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.service_date == ticket.service_date,
+            Ticket.status == TicketStatus.WAITING.value,
+            Ticket.category_id == ticket.category_id,
+            Ticket.sort_key < ticket.sort_key,
+        )
+    ) or 0
+
+
+def estimate_for(ctx: Ctx, ticket: Ticket) -> WaitEstimate:
+    return rules.estimate_wait(
+        people_ahead=people_ahead(ctx, ticket),
+        durations=recent_service_seconds(ctx, ticket.category_id),
+        default_seconds=ticket.category.default_service_minutes * 60,
+        open_windows=open_windows_for(ctx, ticket.category_id),
+    )
+
+
+def get_ticket(ctx: Ctx, ticket_id: int) -> Ticket:
+    ticket = ctx.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("TICKET_NOT_FOUND", "没有找到该号票")
+    return ticket
+
+
+def ticket_by_follow_code(ctx: Ctx, code: str) -> Ticket:
+    ticket = ctx.session.scalars(select(Ticket).where(Ticket.follow_code == code)).first()
+    if ticket is None:
+        raise NotFound("TICKET_NOT_FOUND", "没有找到该号票")
+    return ticket
+
+
+def tickets_of_visitor_today(ctx: Ctx, visitor: Visitor | None) -> list[Ticket]:
+    if visitor is None:
+        return []
+    return list(ctx.session.scalars(
+        select(Ticket).where(Ticket.visitor_id == visitor.id, Ticket.service_date == ctx.clock.today())
+        .order_by(Ticket.issued_at)
+    ))
+
+
+def requeue(ctx: Ctx, ticket: Ticket) -> Ticket:
+    """A visitor who missed the call comes back within the grace period: rejoin a few places back."""
+    if ticket.status != TicketStatus.NO_SHOW.value:
+        raise Conflict("NOT_NO_SHOW", f"{ticket.number} 号不是过号状态，无需重新排队")
+    grace = timedelta(minutes=ctx.settings.no_show_grace_minutes)
+    now = ctx.clock.now()
+    if ticket.service_date != ctx.clock.today() or ticket.no_show_at is None or now - ticket.no_show_at > grace:
+        raise Conflict(
+            "GRACE_EXPIRED",
+            f"过号已超过{ctx.settings.no_show_grace_minutes}分钟，请重新取号",
+        )
+    waiting = ctx.session.scalars(
+        select(Ticket.sort_key).where(
+            Ticket.service_date == ticket.service_date,
+            Ticket.status == TicketStatus.WAITING.value,
+            Ticket.category_id == ticket.category_id,
+        )
+    ).all()
+    ticket.sort_key = rules.requeue_sort_key(list(waiting), ctx.settings.no_show_requeue_positions,
+                                             now.timestamp())
+    ticket.status = TicketStatus.WAITING.value
+    ticket.window_id = None
+    ticket.staff_id = None
+    ticket.call_count = 0
+    ticket.requeue_count += 1
+    ticket.no_show_at = None
+    ctx.session.flush()
+    record(ctx, EventType.TICKET_REQUEUED, AggregateType.TICKET, ticket.id,
+           {"ticket_no": ticket.number, "positions_back": ctx.settings.no_show_requeue_positions,
+            "requeue_count": ticket.requeue_count},
+           refs=ticket_refs(ticket))
+    return ticket
+
+
+def cancel(ctx: Ctx, ticket: Ticket, reason: str, by: str) -> Ticket:
+    if ticket.status != TicketStatus.WAITING.value:
+        raise Conflict("NOT_WAITING", f"{ticket.number} 号当前不在等候中，不能取消")
+    if not reason.strip():
+        raise Invalid("REASON_REQUIRED", "请填写取消原因")
+    mark_cancelled(ctx, ticket, reason, by)
+    return ticket
+
+
+def mark_cancelled(ctx: Ctx, ticket: Ticket, reason: str, by: str) -> None:
+    ticket.status = TicketStatus.CANCELLED.value
+    ticket.cancelled_at = ctx.clock.now()
+    ticket.cancel_reason = reason
+    ctx.session.flush()
+    record(ctx, EventType.TICKET_CANCELLED, AggregateType.TICKET, ticket.id,
+           {"ticket_no": ticket.number, "by": by, "reason": reason}, refs=ticket_refs(ticket))
+
+
+def ticket_out(ctx: Ctx, ticket: Ticket) -> TicketOut:
+    visitor = ctx.session.get(Visitor, ticket.visitor_id) if ticket.visitor_id else None
+    waiting = ticket.status == TicketStatus.WAITING.value
+    return TicketOut(
+        id=ticket.id, number=ticket.number, status=TicketStatus(ticket.status),
+        service_date=ticket.service_date, category_code=ticket.category.code,
+        category_name=ticket.category.name, matter_id=ticket.matter_id,
+        matter_name=ticket.matter.name if ticket.matter else None, priority=Priority(ticket.priority),
+        channel=Channel(ticket.channel), issued_at=ticket.issued_at, visitor=identity.masked(visitor),
+        window_no=ticket.window.number if ticket.window else None,
+        target_window_no=ticket.target_window.number if ticket.target_window else None,
+        call_count=ticket.call_count, first_called_at=ticket.first_called_at,
+        service_started_at=ticket.service_started_at, completed_at=ticket.completed_at,
+        transfer_note=ticket.transfer_note, cancel_reason=ticket.cancel_reason,
+        appointment_id=ticket.appointment_id, follow_code=ticket.follow_code,
+        estimate=estimate_for(ctx, ticket) if waiting else None,
+    )
+
+
+def public_ticket_out(ctx: Ctx, ticket: Ticket) -> PublicTicketOut:
+    estimate = estimate_for(ctx, ticket) if ticket.status == TicketStatus.WAITING.value else None
+    return PublicTicketOut(
+        number=ticket.number, status=TicketStatus(ticket.status), category_name=ticket.category.name,
+        people_ahead=estimate.people_ahead if estimate else None,
+        wait_seconds=estimate.wait_seconds if estimate else None,
+        window_no=ticket.window.number if ticket.window and ticket.status in ACTIVE else None,
+    )

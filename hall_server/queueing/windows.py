@@ -1,0 +1,301 @@
+"""Window operations: open, call next, recall, no-show, start, complete, transfer, pause, resume, close.
+
+Concurrency: the window row is locked (FOR UPDATE on PostgreSQL; SQLite transactions are serial) so one
+window acts once at a time; the next ticket is taken with FOR UPDATE SKIP LOCKED, so two windows calling
+at the same instant take different tickets, and the ticket's version column refuses any lost update.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from hall_server.auth.models import Staff
+from hall_server.catalogue.service import category_by_code
+from hall_server.contract.auth import Role
+from hall_server.contract.events import AggregateType, EventType
+from hall_server.contract.queue import (
+    PauseRequest,
+    TicketStatus,
+    TransferRequest,
+    WindowIn,
+    WindowOut,
+    WindowState,
+)
+from hall_server.core.context import Ctx
+from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
+from hall_server.events.service import record
+from hall_server.queueing.models import Ticket, Window
+from hall_server.queueing.tickets import ACTIVE, ticket_out, ticket_refs
+
+SUPERVISORS = (Role.MANAGER, Role.ADMIN)
+
+
+def window_by_number(ctx: Ctx, number: int, *, lock: bool = False) -> Window:
+    query = select(Window).where(Window.number == number)
+    if lock:
+        query = query.with_for_update(of=Window)
+    window = ctx.session.scalars(query).first()
+    if window is None:
+        raise NotFound("WINDOW_NOT_FOUND", f"没有 {number} 号窗口")
+    return window
+
+
+def active_ticket(ctx: Ctx, window: Window) -> Ticket | None:
+    return ctx.session.scalars(
+        select(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(ACTIVE)).limit(1)
+    ).first()
+
+
+def _operable(ctx: Ctx, number: int) -> Window:
+    """The window, locked, if the caller is its clerk (or a manager)."""
+    window = window_by_number(ctx, number, lock=True)
+    principal = ctx.principal
+    if principal is None or principal.role in SUPERVISORS:
+        return window
+    if window.staff_id != principal.staff_id:
+        raise Forbidden("NOT_YOUR_WINDOW", f"您未登录 {number} 号窗口，不能操作该窗口")
+    return window
+
+
+def _require_state(window: Window, *states: WindowState) -> None:
+    if window.state in {s.value for s in states}:
+        return
+    messages = {
+        WindowState.OPEN.value: ("WINDOW_OPEN", "窗口已开放"),
+        WindowState.PAUSED.value: ("WINDOW_PAUSED", "窗口已暂停服务，请先恢复"),
+        WindowState.CLOSED.value: ("WINDOW_CLOSED", "窗口未开放，请先登录窗口"),
+    }
+    code, message = messages[window.state]
+    raise Conflict(code, message)
+
+
+def _require_idle(ctx: Ctx, window: Window) -> None:
+    current = active_ticket(ctx, window)
+    if current is not None:
+        raise Conflict("WINDOW_BUSY", f"请先办结、转移或标记过号当前的 {current.number} 号")
+
+
+def _current(ctx: Ctx, window: Window, *statuses: TicketStatus) -> Ticket:
+    ticket = active_ticket(ctx, window)
+    if ticket is None:
+        raise Conflict("NO_CURRENT_TICKET", "本窗口当前没有叫号中的号票")
+    if ticket.status not in {s.value for s in statuses}:
+        raise Conflict("TICKET_STATE", f"{ticket.number} 号当前状态不允许此操作")
+    return ticket
+
+
+def set_state(ctx: Ctx, window: Window, state: WindowState, event: EventType, data: dict[str, object]) -> None:
+    window.state = state.value
+    window.state_since = ctx.clock.now()
+    ctx.session.flush()
+    record(ctx, event, AggregateType.WINDOW, window.number, {"window_no": window.number, **data},
+           window_no=window.number)
+
+
+def _ticket_event(ctx: Ctx, ticket: Ticket, window: Window, event: EventType, data: dict[str, object]) -> None:
+    ctx.session.flush()
+    record(ctx, event, AggregateType.TICKET, ticket.id,
+           {"ticket_no": ticket.number, "window_no": window.number, **data},
+           refs=ticket_refs(ticket), window_no=window.number)
+
+
+def save_window(ctx: Ctx, window_in: WindowIn) -> Window:
+    categories = [category_by_code(ctx, code) for code in window_in.category_codes]
+    window = ctx.session.scalars(select(Window).where(Window.number == window_in.number)).first()
+    if window is None:
+        window = Window(number=window_in.number, state=WindowState.CLOSED.value, state_since=ctx.clock.now())
+        ctx.session.add(window)
+    window.name = window_in.name
+    window.categories = categories
+    ctx.session.flush()
+    record(ctx, EventType.WINDOW_CONFIGURED, AggregateType.WINDOW, window.number,
+           {"window_no": window.number, "name": window.name, "categories": window_in.category_codes},
+           window_no=window.number)
+    return window
+
+
+def set_categories(ctx: Ctx, number: int, category_codes: list[str]) -> Window:
+    window = window_by_number(ctx, number, lock=True)
+    return save_window(ctx, WindowIn(number=number, name=window.name, category_codes=category_codes))
+
+
+def open_window(ctx: Ctx, number: int) -> Window:
+    """A clerk signs in at a window; a manager may open one for the clerk already assigned."""
+    window = window_by_number(ctx, number, lock=True)
+    principal = ctx.principal
+    staff_id = principal.staff_id if principal else None
+    if principal is not None and principal.role is not Role.CLERK and principal.role not in SUPERVISORS:
+        raise Forbidden("FORBIDDEN", "只有窗口工作人员可以登录窗口")
+    if window.state != WindowState.CLOSED.value and window.staff_id not in (None, staff_id):
+        raise Conflict("WINDOW_TAKEN", f"{number} 号窗口已由其他工作人员登录")
+    if staff_id is not None:
+        elsewhere = ctx.session.scalars(
+            select(Window).where(Window.staff_id == staff_id, Window.id != window.id,
+                                 Window.state != WindowState.CLOSED.value)
+        ).first()
+        if elsewhere is not None:
+            raise Conflict("STAFF_AT_OTHER_WINDOW", f"您已登录 {elsewhere.number} 号窗口，请先退出")
+    window.staff_id = staff_id
+    window.pause_reason = None
+    set_state(ctx, window, WindowState.OPEN, EventType.WINDOW_OPENED, {"staff_id": staff_id})
+    return window
+
+
+def call_next(ctx: Ctx, number: int) -> Ticket | None:
+    window = _operable(ctx, number)
+    _require_state(window, WindowState.OPEN)
+    _require_idle(ctx, window)
+    category_ids = [category.id for category in window.categories]
+    ticket = ctx.session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.service_date == ctx.clock.today(),
+            Ticket.status == TicketStatus.WAITING.value,
+            or_(
+                Ticket.category_id.in_(category_ids) & Ticket.target_window_id.is_(None),
+                Ticket.target_window_id == window.id,
+            ),
+        )
+        .order_by(Ticket.sort_key, Ticket.id)
+        .limit(1)
+        .with_for_update(of=Ticket, skip_locked=True)
+    ).first()
+    if ticket is None:
+        return None
+    now = ctx.clock.now()
+    ticket.status = TicketStatus.CALLED.value
+    ticket.window_id = window.id
+    ticket.window = window
+    ticket.staff_id = window.staff_id
+    ticket.call_count = 1
+    ticket.first_called_at = ticket.first_called_at or now
+    ticket.last_called_at = now
+    _ticket_event(ctx, ticket, window, EventType.TICKET_CALLED, {
+        "call_count": 1, "staff_id": window.staff_id, "queue_code": ticket.category.code,
+        "waited_s": round((now - ticket.issued_at).total_seconds()),
+    })
+    return ticket
+
+
+def recall(ctx: Ctx, number: int) -> Ticket:
+    window = _operable(ctx, number)
+    ticket = _current(ctx, window, TicketStatus.CALLED)
+    limit = ctx.settings.max_recalls
+    if ticket.call_count > limit:
+        raise Conflict("RECALL_LIMIT", f"{ticket.number} 号已重呼{limit}次，请标记过号")
+    ticket.call_count += 1
+    ticket.last_called_at = ctx.clock.now()
+    _ticket_event(ctx, ticket, window, EventType.TICKET_RECALLED, {"call_count": ticket.call_count})
+    return ticket
+
+
+def no_show(ctx: Ctx, number: int) -> Ticket:
+    window = _operable(ctx, number)
+    ticket = _current(ctx, window, TicketStatus.CALLED)
+    ticket.status = TicketStatus.NO_SHOW.value
+    ticket.no_show_at = ctx.clock.now()
+    _ticket_event(ctx, ticket, window, EventType.TICKET_NO_SHOW,
+                  {"reason": "PASSED", "call_count": ticket.call_count})
+    return ticket
+
+
+def start(ctx: Ctx, number: int) -> Ticket:
+    window = _operable(ctx, number)
+    ticket = _current(ctx, window, TicketStatus.CALLED)
+    ticket.status = TicketStatus.SERVING.value
+    ticket.service_started_at = ctx.clock.now()
+    _ticket_event(ctx, ticket, window, EventType.TICKET_SERVICE_STARTED, {"staff_id": ticket.staff_id})
+    return ticket
+
+
+def complete(ctx: Ctx, number: int) -> Ticket:
+    """Finish the current visitor; a called ticket completed without "start" counts from its last call."""
+    window = _operable(ctx, number)
+    ticket = _current(ctx, window, TicketStatus.CALLED, TicketStatus.SERVING)
+    now = ctx.clock.now()
+    ticket.service_started_at = ticket.service_started_at or ticket.last_called_at or now
+    ticket.status = TicketStatus.DONE.value
+    ticket.completed_at = now
+    _ticket_event(ctx, ticket, window, EventType.TICKET_SERVICE_COMPLETED, {
+        "outcome": "SERVED", "duration_s": round((now - ticket.service_started_at).total_seconds()),
+        "staff_id": ticket.staff_id,
+    })
+    return ticket
+
+
+def transfer(ctx: Ctx, number: int, request: TransferRequest) -> Ticket:
+    """Send the current visitor to another category or window, keeping the original queue position."""
+    window = _operable(ctx, number)
+    ticket = _current(ctx, window, TicketStatus.CALLED, TicketStatus.SERVING)
+    data: dict[str, object] = {"from_window": window.number, "note": request.note}
+    if request.to_window_no is not None:
+        if request.to_window_no == window.number:
+            raise Invalid("TRANSFER_SAME", "不能转移到本窗口")
+        target = window_by_number(ctx, request.to_window_no)
+        if target.state == WindowState.CLOSED.value:
+            raise Conflict("TARGET_WINDOW_CLOSED", f"{target.number} 号窗口未开放，不能转入")
+        ticket.target_window_id = target.id
+        ticket.target_window = target
+        data["to_window"] = target.number
+    else:
+        assert request.to_category_code is not None
+        category = category_by_code(ctx, request.to_category_code)
+        if category.id == ticket.category_id and ticket.target_window_id is None:
+            raise Invalid("TRANSFER_SAME", "号票已在该类别排队")
+        ticket.category_id = category.id
+        ticket.category = category
+        ticket.target_window_id = None
+        ticket.target_window = None
+        data["to_queue_code"] = category.code
+    ticket.status = TicketStatus.WAITING.value
+    ticket.window_id = None
+    ticket.window = None
+    ticket.staff_id = None
+    ticket.call_count = 0
+    ticket.service_started_at = None
+    ticket.transfer_note = request.note
+    _ticket_event(ctx, ticket, window, EventType.TICKET_TRANSFERRED, data)
+    return ticket
+
+
+def pause(ctx: Ctx, number: int, request: PauseRequest) -> Window:
+    window = _operable(ctx, number)
+    _require_state(window, WindowState.OPEN)
+    _require_idle(ctx, window)
+    window.pause_reason = request.reason.value
+    set_state(ctx, window, WindowState.PAUSED, EventType.WINDOW_PAUSED,
+               {"reason": request.reason.value, "note": request.note})
+    return window
+
+
+def resume(ctx: Ctx, number: int) -> Window:
+    window = _operable(ctx, number)
+    _require_state(window, WindowState.PAUSED)
+    window.pause_reason = None
+    set_state(ctx, window, WindowState.OPEN, EventType.WINDOW_RESUMED, {})
+    return window
+
+
+def close(ctx: Ctx, number: int, reason: str = "SIGN_OUT") -> Window:
+    window = _operable(ctx, number)
+    _require_state(window, WindowState.OPEN, WindowState.PAUSED)
+    _require_idle(ctx, window)
+    window.staff_id = None
+    window.pause_reason = None
+    set_state(ctx, window, WindowState.CLOSED, EventType.WINDOW_CLOSED, {"reason": reason})
+    return window
+
+
+def list_windows(ctx: Ctx) -> list[Window]:
+    return list(ctx.session.scalars(select(Window).order_by(Window.number)))
+
+
+def window_out(ctx: Ctx, window: Window) -> WindowOut:
+    staff = ctx.session.get(Staff, window.staff_id) if window.staff_id else None
+    current = active_ticket(ctx, window)
+    return WindowOut(
+        id=window.id, number=window.number, name=window.name, state=WindowState(window.state),
+        pause_reason=window.pause_reason, category_codes=[c.code for c in window.categories],
+        staff_id=window.staff_id, staff_name=staff.name if staff else None, state_since=window.state_since,
+        current_ticket=ticket_out(ctx, current) if current else None,
+    )
