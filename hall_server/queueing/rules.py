@@ -53,6 +53,8 @@ def requeue_sort_key(waiting_keys: Sequence[float], positions: int, now_key: flo
     if len(ordered) <= positions:
         return max(now_key, ordered[-1] + 1) if ordered else now_key
     before, after = ordered[positions - 1], ordered[positions]
+    if after - before < 0.002:  # tickets issued in the same instant: go just after them
+        return before + 0.001
     return (before + after) / 2
 
 

@@ -162,7 +162,7 @@ def people_ahead(ctx: Ctx, ticket: Ticket) -> int:
             Ticket.service_date == ticket.service_date,
             Ticket.status == TicketStatus.WAITING.value,
             Ticket.category_id == ticket.category_id,
-            Ticket.sort_key < ticket.sort_key,
+            (Ticket.sort_key < ticket.sort_key) | ((Ticket.sort_key == ticket.sort_key) & (Ticket.id < ticket.id)),
         )
     ) or 0
 
