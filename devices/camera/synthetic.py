@@ -233,11 +233,10 @@ class SyntheticSource:
             if self._frames_left == 0:
                 return None
             self._frames_left -= 1
-        if self._realtime and self._fps > 0:
-            delay = self._next_due - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            self._next_due = max(self._next_due, time.monotonic() - 1 / self._fps) + 1 / self._fps
+        if self._realtime and self._fps > 0:  # like a camera: a late reader gets the next frame, not a burst
+            due = max(self._next_due, time.monotonic())
+            time.sleep(max(0.0, due - time.monotonic()))
+            self._next_due = due + 1 / self._fps
         frame = self._variants[self._served % NOISE_VARIANTS].copy()
         self._served += 1
         return frame
