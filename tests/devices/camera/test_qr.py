@@ -35,8 +35,10 @@ def corner_error(found: tuple[tuple[float, float], ...], truth: tuple[tuple[floa
         (True, True, 240),
         (False, False, 90),
         (True, False, 90),
+        (False, True, 90),
+        (False, False, 70),
     ],
-    ids=["plain", "inverted", "warped", "warped-inverted", "small", "small-inverted"],
+    ids=["plain", "inverted", "warped", "warped-inverted", "small", "small-inverted", "small-warped", "70px"],
 )
 def test_decodes_text_and_corners(scanner: QrScanner, invert: bool, warp: bool, size: int) -> None:
     scene = render_scene(SceneSpec(scene="qr", text=APPOINTMENT, invert=invert, warp=warp, qr_size=size))
