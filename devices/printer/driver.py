@@ -48,17 +48,22 @@ class EscposTicketPrinter:
         profile: PrinterProfile,
         *,
         status_timeout: float = 0.3,
+        job_timeout: float = 3.0,
         simulator: RunningSimulator | None = None,
     ) -> None:
         self.link = link
         self.profile = profile
         self.status_timeout = status_timeout
+        self.job_timeout = job_timeout  # extra wait for the answer after a job (the printer may be busy)
         self.simulator = simulator  # the sim:// printer this driver started, stopped on close
 
     def status(self) -> PrinterStatus:
+        return self._status(self.status_timeout)
+
+    def _status(self, first_timeout: float) -> PrinterStatus:
         if not self.link.queryable:
             return NOT_QUERYABLE
-        printer = self.link.query(status_query(QUERY_PRINTER), self.status_timeout)
+        printer = self.link.query(status_query(QUERY_PRINTER), first_timeout)
         if printer is None:  # one timeout is enough to know nobody answers
             return decode_status(None, None, None)
         cause = self.link.query(status_query(QUERY_OFFLINE_CAUSE), self.status_timeout)
@@ -85,7 +90,9 @@ class EscposTicketPrinter:
             return PrintResult(len(job), before, confirmed=False)
         raise_unless_printable(before)
         self.link.write(job)
-        after = self.status()
+        # The query queues behind the job: the printer sees it once the job has crossed the wire and, with
+        # flow control, once its buffer has room. The wait is long only when the printer fails to answer.
+        after = self._status(self.status_timeout + self.link.wire_seconds(len(job)) + self.job_timeout)
         raise_unless_printable(after, during_job=True)
         return PrintResult(len(job), after, confirmed=True)
 

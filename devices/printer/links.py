@@ -40,6 +40,10 @@ class PrinterLink(Protocol):
 
     def query(self, request: bytes, timeout: float) -> int | None: ...
 
+    def wire_seconds(self, count: int) -> float:
+        """How long `count` bytes need on the wire: part of the wait for the status answer after a job."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -96,6 +100,10 @@ class SerialLink:
             return None
         return answer[0] if answer else None
 
+    def wire_seconds(self, count: int) -> float:
+        # Start + 8 data + stop bits. USB-serial adapters and ptys let flush() return before bytes are out.
+        return count * 10 / self.baud
+
     def close(self) -> None:
         if self._port is not None:
             with contextlib.suppress(*SERIAL_ERRORS):
@@ -151,6 +159,9 @@ class TcpLink:
             return None
         return answer[0]
 
+    def wire_seconds(self, count: int) -> float:
+        return 0.0
+
     @staticmethod
     def _drain(sock: socket.socket) -> None:
         sock.setblocking(False)
@@ -185,6 +196,9 @@ class FileLink:
 
     def query(self, request: bytes, timeout: float) -> int | None:
         return None
+
+    def wire_seconds(self, count: int) -> float:
+        return 0.0
 
     def close(self) -> None:
         pass
@@ -228,6 +242,9 @@ class UsbLink:
                 self.close()
             return None
         return int(answer[0]) if len(answer) else None
+
+    def wire_seconds(self, count: int) -> float:
+        return 0.0
 
     def close(self) -> None:
         if self._printer is not None:

@@ -5,7 +5,8 @@
                  &link=pty|tcp&baud=115200&paper_left_mm=500&png=/tmp/tickets&chinese=off
 
 Driver options on any URL: profile, encoding (gb18030|gbk), chinese_mode (fs|none), cutter, qr (image|native),
-timeout (status answer, seconds). The simulator's paper width and encoding follow the profile.
+timeout (status answer, seconds), job_timeout (extra wait for the answer after a job).
+The simulator's paper width and encoding follow the profile.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ from devices.transport import (
 
 def open_device(url: DeviceUrl) -> EscposTicketPrinter:
     profile = profile_from_url(url)
-    timeout = url.float_option("timeout", 0.3)
+    status_timeout = url.float_option("timeout", 0.3)
+    job_timeout = url.float_option("job_timeout", 3.0)
     if url.scheme != "sim":
-        return EscposTicketPrinter(open_link(url), profile, status_timeout=timeout)
+        return EscposTicketPrinter(
+            open_link(url), profile, status_timeout=status_timeout, job_timeout=job_timeout
+        )
     if url.target != "printer":
         raise DeviceUrlError(f"{url.raw}: this plugin simulates sim://printer")
     running = start_simulator(url.options)
@@ -43,8 +47,10 @@ def open_device(url: DeviceUrl) -> EscposTicketPrinter:
         assert tcp.port is not None
         link = TcpLink(tcp.target, tcp.port)
     else:
-        link = SerialLink(running.endpoint, baud=int(url.options.get("baud", "115200")))
-    return EscposTicketPrinter(link, profile, status_timeout=timeout, simulator=running)
+        link = SerialLink(running.endpoint, baud=url.int_option("baud", 0) or 115_200)
+    return EscposTicketPrinter(
+        link, profile, status_timeout=status_timeout, job_timeout=job_timeout, simulator=running
+    )
 
 
 def simulator_for(options: dict[str, str]) -> EscposSimulator:
