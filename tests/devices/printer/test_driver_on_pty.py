@@ -163,3 +163,15 @@ def test_gbk_printer(printer_on_pty):
     assert "《个体工商户登记（备案）申请书》" in "".join(
         line.strip() for line in rig.simulator.pages[0].lines
     )
+
+
+def test_job_slower_on_the_wire_than_the_status_timeout_is_confirmed(printer_on_pty):
+    # 901 bytes at 19200 baud need 0.47 s on the wire, more than the 0.2 s status timeout: the answer to the
+    # status query after the job comes only once the job has gone through.
+    rig = printer_on_pty(baud=19_200)
+    started = time.monotonic()
+    result = rig.printer.print_notice(NOTICE)
+    elapsed = time.monotonic() - started
+    assert result.confirmed
+    assert len(rig.simulator.pages) == 1
+    assert 901 * 10 / 19_200 <= elapsed < 2.0
