@@ -1,0 +1,24 @@
+"""The ticket printer (ESC/POS): layouts, the driver with its own status query, and a wire-level simulator."""
+
+from devices.printer.driver import EscposTicketPrinter, PrintResult
+from devices.printer.errors import CoverOpen, PaperOut, PrinterError, PrinterUnavailable
+from devices.printer.layouts import CaseReceipt, MissingMaterial, MissingMaterialsNotice, QueueTicket
+from devices.printer.profiles import PROFILES, PrinterProfile
+from devices.printer.status import PaperLevel, PrinterStatus
+
+__all__ = [
+    "PROFILES",
+    "CaseReceipt",
+    "CoverOpen",
+    "EscposTicketPrinter",
+    "MissingMaterial",
+    "MissingMaterialsNotice",
+    "PaperLevel",
+    "PaperOut",
+    "PrintResult",
+    "PrinterError",
+    "PrinterProfile",
+    "PrinterStatus",
+    "PrinterUnavailable",
+    "QueueTicket",
+]

@@ -1,0 +1,256 @@
+"""Layouts → ESC/POS bytes, built on python-escpos's `Dummy` printer, with our own path for Chinese text.
+
+python-escpos 3.1 sends a string as raw GB18030 only if it contains a character in U+4E00–U+9FA5; any
+other string goes through single-byte code pages, so "，。：（）" alone prints as "?????" and "¥" as CP437.
+Every line of text here is therefore encoded by us (`encode_text`) and sent with `_raw`; python-escpos builds
+the other commands. The stream of one job:
+
+    1B 40                 ESC @          initialise
+    1C 26                 FS &           Chinese (double-byte) mode on, if the profile asks for it
+    1B 61 n               ESC a n        align: 0 left, 1 centre, 2 right
+    1D 21 n               GS ! n         character size: width (n >> 4) + 1, height (n & 7) + 1
+    1B 45 n               ESC E n        bold on/off
+    <text> 0A             GB18030 bytes (never below 0x20), then LF
+    1B 74 00 0A           ESC t 0, LF    python-escpos's one-time code page select before its first image
+    1D 76 30 m xL xH yL yH <raster>      GS v 0: the QR code as a raster image (profile qr_native=False)
+    1D 28 6B ...          GS ( k         the QR code drawn by the printer (profile qr_native=True)
+    1B 64 06 1D 56 00     ESC d 6, GS V 0  feed six lines and cut (GS V 1 partial; nothing without cutter)
+    1C 2E                 FS .           Chinese mode off
+
+Sizes use GS ! only (ESC ! does not reach double-byte characters on Kanji firmware).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from escpos.constants import QR_ECLEVEL_M
+from escpos.printer import Dummy
+
+from devices.printer.layouts import CaseReceipt, MissingMaterialsNotice, QueueTicket, mask_name
+from devices.printer.profiles import PrinterProfile
+
+CLOSING_PUNCTUATION = frozenset("，。、：；！？）》」』”’,.:;!?)")
+FONT_A_WIDTH = 12  # dots of a half-width character; a double-byte character is 24
+
+
+def encode_text(text: str, encoding: str) -> bytes:
+    """The printer's bytes for one line of text. Control characters become spaces so that text can never
+    smuggle a command into the stream."""
+    cleaned = "".join(" " if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in text)
+    return cleaned.encode(encoding, errors="replace")
+
+
+def char_columns(ch: str, encoding: str = "gb18030") -> int:
+    """Columns a character takes in font A: one for a single byte, two for a double-byte character."""
+    return 1 if len(encode_text(ch, encoding)) == 1 else 2
+
+
+def text_columns(text: str, encoding: str = "gb18030") -> int:
+    return sum(char_columns(ch, encoding) for ch in text)
+
+
+def wrap(text: str, columns: int, encoding: str = "gb18030") -> list[str]:
+    """Break text into lines of at most `columns`, never starting a line with closing punctuation."""
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        if current and text_columns(current + ch, encoding) > columns:
+            carry = ""
+            if ch in CLOSING_PUNCTUATION and len(current) > 1 and current[-1] not in CLOSING_PUNCTUATION:
+                current, carry = current[:-1], current[-1]
+            lines.append(current)
+            current = carry
+        current += ch
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+class EscposStream:
+    """One print job. python-escpos's `Dummy` collects the bytes; text goes through `encode_text`."""
+
+    def __init__(self, profile: PrinterProfile) -> None:
+        self.profile = profile
+        self._escpos = Dummy()
+        # python-escpos centres a raster only when its profile knows the paper width; give it ours.
+        media = {"dpi": 203, "width": {"mm": "Unknown", "pixels": profile.width_dots}}
+        self._escpos.profile.profile_data = {**self._escpos.profile.profile_data, "media": media}
+        self._escpos.hw("INIT")
+        self._escpos._raw(profile.chinese_on)
+        self._magnification = 1
+
+    def align(self, where: str) -> None:
+        self._escpos.set(align=where)
+
+    def style(self, *, bold: bool = False, magnification: int = 1) -> None:
+        self._escpos.set(custom_size=True, width=magnification, height=magnification, bold=bold)
+        self._magnification = magnification
+
+    @property
+    def columns(self) -> int:
+        """Half-width columns per line at the current magnification."""
+        return self.profile.columns // self._magnification
+
+    def line(self, text: str = "") -> None:
+        self._escpos._raw(encode_text(text, self.profile.encoding) + b"\n")
+
+    def paragraph(self, text: str) -> None:
+        for piece in wrap(text, self.columns, self.profile.encoding):
+            self.line(piece)
+
+    def field(self, label: str, value: str) -> None:
+        """`label` then `value`, continuation lines indented under the value."""
+        indent = text_columns(label, self.profile.encoding)
+        pieces = wrap(value, max(self.columns - indent, 8), self.profile.encoding)
+        self.line(label + pieces[0])
+        for piece in pieces[1:]:
+            self.line(" " * indent + piece)
+
+    def rule(self) -> None:
+        self.line("-" * self.columns)
+
+    def qr(self, content: str) -> None:
+        size = self.profile.qr_module_dots
+        if self.profile.qr_native:
+            self.align("center")
+            self._escpos.qr(content, ec=QR_ECLEVEL_M, size=size, native=True)
+            self.line()
+        else:
+            self._escpos.qr(content, ec=QR_ECLEVEL_M, size=size, center=True)
+
+    def feed(self, lines: int) -> None:
+        self._escpos.print_and_feed(lines)
+
+    def finish(self) -> bytes:
+        if self.profile.cutter == "none":
+            self._escpos.print_and_feed(6)
+        else:
+            self._escpos.cut(mode="PART" if self.profile.cutter == "partial" else "FULL")
+        self._escpos._raw(self.profile.chinese_off)
+        job: bytes = self._escpos.output
+        return job
+
+
+def _header(stream: EscposStream, title: str, subtitle: str) -> None:
+    stream.align("center")
+    stream.style(bold=True, magnification=2)
+    stream.paragraph(title)
+    stream.style()
+    stream.paragraph(subtitle)
+    stream.align("left")
+
+
+def ticket_job(ticket: QueueTicket, profile: PrinterProfile) -> bytes:
+    stream = EscposStream(profile)
+    stream.align("center")
+    stream.style(bold=True, magnification=2)
+    stream.paragraph(ticket.hall_name)
+    stream.style()
+    stream.line("您的排队号")
+    stream.style(bold=True, magnification=number_magnification(ticket.number, profile))
+    stream.line(ticket.number)
+    stream.style(bold=True, magnification=2)
+    stream.paragraph(ticket.category)
+    stream.style()
+    stream.paragraph(ticket.matter)
+    stream.align("left")
+    stream.rule()
+    stream.style(bold=True)
+    stream.field("前面等候：", f"{ticket.people_ahead} 人")
+    stream.field("预计等候：", _wait_words(ticket.estimated_wait_minutes))
+    stream.style()
+    stream.field("取号时间：", ticket.issued_at.strftime("%Y-%m-%d %H:%M"))
+    stream.rule()
+    stream.align("center")
+    stream.qr(ticket.follow_url)
+    stream.line("手机扫码，随时查看排队进度")
+    stream.align("left")
+    stream.paragraph(ticket.privacy_note)
+    return stream.finish()
+
+
+def number_magnification(number: str, profile: PrinterProfile) -> int:
+    """As large as the paper allows, up to the profile's limit."""
+    fits = profile.width_dots // (FONT_A_WIDTH * max(len(number), 1))
+    return max(1, min(profile.max_magnification, fits))
+
+
+def _wait_words(minutes: int) -> str:
+    return "即将叫号" if minutes <= 0 else f"约 {minutes} 分钟"
+
+
+def notice_job(notice: MissingMaterialsNotice, profile: PrinterProfile) -> bytes:
+    stream = EscposStream(profile)
+    _header(stream, "一次性告知单", notice.hall_name)
+    if notice.reference:
+        stream.field("编号：", notice.reference)
+    stream.rule()
+    stream.field("申请人：", mask_name(notice.applicant_name))
+    stream.field("办理事项：", notice.matter)
+    stream.rule()
+    stream.paragraph("经审查，您申请的上述事项尚缺以下材料（或材料不符合要求），请按说明补齐：")
+    for index, material in enumerate(notice.materials, start=1):
+        stream.style(bold=True)
+        stream.field(f"{index}. ", material.name)
+        stream.style()
+        stream.field("   原因：", material.reason)
+        stream.field("   获取方式：", material.how_to_get)
+    stream.rule()
+    stream.paragraph(notice.closing_note)
+    stream.field("受理人：", notice.clerk)
+    stream.field("受理窗口：", notice.window)
+    stream.field("告知日期：", chinese_date(notice.issued_on))
+    stream.paragraph(notice.hall_contact)
+    return stream.finish()
+
+
+def receipt_job(receipt: CaseReceipt, profile: PrinterProfile) -> bytes:
+    stream = EscposStream(profile)
+    _header(stream, "受理回执", receipt.hall_name)
+    stream.rule()
+    stream.style(bold=True)
+    stream.field("受理编号：", receipt.case_number)
+    stream.style()
+    stream.field("办理事项：", receipt.matter)
+    stream.field("申请人：", mask_name(receipt.applicant_name))
+    stream.field("受理时间：", receipt.accepted_at.strftime("%Y-%m-%d %H:%M"))
+    if receipt.window:
+        stream.field("受理窗口：", receipt.window)
+    stream.style(bold=True)
+    stream.field("承诺办结：", f"{chinese_date(receipt.promised_on)}前")
+    stream.style()
+    stream.rule()
+    stream.field("查询密码：", receipt.query_password_hint)
+    stream.align("center")
+    stream.qr(receipt.query_url)
+    stream.line("扫码查询办理进度")
+    stream.align("left")
+    stream.paragraph(receipt.hall_contact)
+    return stream.finish()
+
+
+def test_page_job(profile: PrinterProfile, now: datetime) -> bytes:
+    stream = EscposStream(profile)
+    _header(stream, "打印测试页", profile.title)
+    stream.rule()
+    stream.field("配置：", f"{profile.name}，{profile.width_dots} 点，{profile.columns} 列")
+    chinese_mode = "FS &" if profile.chinese_on else "常开"
+    stream.field("编码：", f"{profile.encoding.upper()}，中文模式 {chinese_mode}")
+    stream.line("全角标点：，。：；！？（）《》「」、")
+    stream.line("ASCII: 0123456789 ABC abc +-*/=")
+    ruler = "".join(str(i % 10) for i in range(1, profile.columns + 1))
+    stream.line(ruler)
+    for magnification in (2, 3):
+        stream.style(magnification=magnification)
+        stream.line(f"{magnification}倍字号 A{magnification}")
+    stream.style()
+    stream.rule()
+    stream.align("center")
+    stream.qr(f"YIMEN-TEST {profile.name} {now:%Y%m%d%H%M%S}")
+    stream.line(now.strftime("%Y-%m-%d %H:%M:%S"))
+    return stream.finish()

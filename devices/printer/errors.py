@@ -1,0 +1,32 @@
+"""Why a ticket could not be printed: a stable code for programs, a Chinese message for the screen."""
+
+from __future__ import annotations
+
+from devices.errors import DeviceError, DeviceUnavailable
+
+
+class PrinterError(DeviceError):
+    code = "PRINTER_ERROR"
+
+
+class PaperOut(PrinterError):  # noqa: N818 - the name the issue and the apps use
+    code = "PRINTER_PAPER_OUT"
+
+    def __init__(self, message: str = "打印机缺纸，请联系工作人员更换纸卷", **kwargs: str) -> None:
+        super().__init__(message, **kwargs)
+
+
+class CoverOpen(PrinterError):  # noqa: N818
+    code = "PRINTER_COVER_OPEN"
+
+    def __init__(self, message: str = "打印机纸仓盖未关好，请联系工作人员", **kwargs: str) -> None:
+        super().__init__(message, **kwargs)
+
+
+class PrinterUnavailable(PrinterError, DeviceUnavailable):  # noqa: N818
+    """No answer, offline, a fault the printer reports, or the link broke. `code` says which."""
+
+    code = "PRINTER_UNAVAILABLE"
+
+    def __init__(self, message: str = "打印机无应答，请联系工作人员检查电源和连接线", **kwargs: str) -> None:
+        super().__init__(message, **kwargs)

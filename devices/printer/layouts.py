@@ -1,0 +1,82 @@
+"""What the hall prints: plain values the apps fill in. The device layer turns them into ESC/POS bytes
+(`devices.printer.compose`); it never looks anything up itself.
+
+Personal names are masked when printed (`mask_name`), whatever the app passes: 张三 → 张*, 欧阳娜娜 → 欧**娜.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+DEFAULT_PRIVACY_NOTE = "为保护个人隐私，叫号只显示票号，不显示姓名。请妥善保管本票，过号请重新取号。"
+DEFAULT_NOTICE_CLOSING = (
+    "以上为需补正的全部材料，本单一次性告知。补齐材料后可到任一综合窗口办理，无需重新排队预约。"
+)
+
+
+@dataclass(frozen=True)
+class QueueTicket:
+    """排队票: handed out by the kiosk."""
+
+    hall_name: str
+    number: str  # "A012"
+    category: str  # 业务类别, e.g. 不动产登记
+    matter: str  # 办理事项, e.g. 二手房转移登记
+    people_ahead: int
+    estimated_wait_minutes: int
+    issued_at: datetime
+    follow_url: str  # encoded in the QR code: the visitor follows the queue on the phone
+    privacy_note: str = DEFAULT_PRIVACY_NOTE
+
+
+@dataclass(frozen=True)
+class MissingMaterial:
+    name: str  # 材料名称
+    reason: str  # 缺少 / 不符合要求 的原因
+    how_to_get: str  # 获取方式
+
+
+@dataclass(frozen=True)
+class MissingMaterialsNotice:
+    """一次性告知单: every missing material named at once, so the applicant comes back only once."""
+
+    hall_name: str
+    applicant_name: str  # masked when printed
+    matter: str
+    materials: tuple[MissingMaterial, ...]
+    clerk: str  # 受理人, e.g. "工号 0123"
+    window: str  # e.g. "5号窗口"
+    issued_on: date
+    hall_contact: str  # e.g. "咨询电话：0571-87654321"
+    reference: str = ""  # 告知单编号, if the hall numbers them
+    closing_note: str = DEFAULT_NOTICE_CLOSING
+
+
+@dataclass(frozen=True)
+class CaseReceipt:
+    """受理回执: proof that a case was accepted, with how to follow it."""
+
+    hall_name: str
+    case_number: str
+    matter: str
+    applicant_name: str  # masked when printed
+    accepted_at: datetime
+    promised_on: date  # 承诺办结日期
+    query_password_hint: str  # e.g. "查询密码为申请人手机号后六位"
+    query_url: str  # encoded in the QR code
+    hall_contact: str
+    window: str = ""
+
+
+def mask_name(name: str) -> str:
+    """Keep the first character and, for names of three or more, the last; star the rest.
+
+    Idempotent, so an app that already masked the name gets the same text back.
+    """
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

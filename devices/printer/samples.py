@@ -1,0 +1,97 @@
+"""Synthetic examples of every layout (no real person), for tests, the bench and the pictures under docs/.
+
+    python -m devices.printer.samples docs/samples [generic80|generic58]
+
+prints each layout on the simulator and saves what came out as PNG.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from devices.printer import compose
+from devices.printer.layouts import CaseReceipt, MissingMaterial, MissingMaterialsNotice, QueueTicket
+from devices.printer.profiles import PROFILES, PrinterProfile
+from devices.printer.simulator import EscposSimulator
+
+HALL = "杭州市西湖区政务服务中心"
+BEIJING = timezone(timedelta(hours=8), "CST")
+
+TICKET = QueueTicket(
+    hall_name=HALL,
+    number="A012",
+    category="不动产登记",
+    matter="二手房转移登记（含契税申报）",
+    people_ahead=3,
+    estimated_wait_minutes=15,
+    issued_at=datetime(2024, 6, 1, 9, 15, tzinfo=BEIJING),
+    follow_url="https://hall.example.cn/q/A012?t=8f3a2c",
+)
+
+NOTICE = MissingMaterialsNotice(
+    hall_name=HALL,
+    applicant_name="张晓明",
+    matter="个体工商户设立登记",
+    materials=(
+        MissingMaterial(
+            name="经营场所使用证明",
+            reason="未提供；租赁合同须附出租方房屋产权证明复印件。",
+            how_to_get="向出租方索取，或到不动产登记窗口查询打印产权信息。",
+        ),
+        MissingMaterial(
+            name="《个体工商户登记（备案）申请书》",
+            reason="“经营范围”一栏未填写，申请人未签字。",
+            how_to_get="大厅 3 号自助填表台领取，或在“浙里办”下载填写。",
+        ),
+    ),
+    clerk="工号 0123",
+    window="5号窗口",
+    issued_on=date(2024, 6, 1),
+    hall_contact="咨询电话：0571-87654321（工作日 9:00—17:00）",
+    reference="GZ-20240601-0007",
+)
+
+RECEIPT = CaseReceipt(
+    hall_name=HALL,
+    case_number="330106-20240601-000123",
+    matter="个体工商户设立登记",
+    applicant_name="张晓明",
+    accepted_at=datetime(2024, 6, 1, 10, 5, tzinfo=BEIJING),
+    promised_on=date(2024, 6, 4),
+    query_password_hint="查询密码为申请人手机号后六位",  # noqa: S106 - a hint, not a password
+    query_url="https://hall.example.cn/case/330106-20240601-000123",
+    hall_contact="咨询电话：0571-87654321",
+    window="5号窗口",
+)
+
+
+def print_on_simulator(job: bytes, profile: PrinterProfile) -> EscposSimulator:
+    simulator = EscposSimulator(width_dots=profile.width_dots, encoding=profile.encoding)
+    simulator.receive(job)
+    return simulator
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else ".")
+    profile = PROFILES[argv[1] if len(argv) > 1 else "generic80"]
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = {
+        "ticket": compose.ticket_job(TICKET, profile),
+        "notice": compose.notice_job(NOTICE, profile),
+        "receipt": compose.receipt_job(RECEIPT, profile),
+        "testpage": compose.test_page_job(profile, datetime(2024, 6, 1, 8, 30, tzinfo=BEIJING)),
+    }
+    suffix = "" if profile.name == "generic80" else f"-{profile.name}"
+    for name, job in jobs.items():
+        simulator = print_on_simulator(job, profile)
+        path = out / f"{name}{suffix}.png"
+        simulator.pages[-1].save_png(path)
+        lines = len(simulator.pages[-1].lines)
+        print(f"{path}: {len(job)} bytes, {lines} text lines, errors {simulator.errors}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
