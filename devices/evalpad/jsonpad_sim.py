@@ -18,6 +18,7 @@ name):
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -42,7 +43,7 @@ from devices.evalpad.jsonwire import (
 )
 from devices.evalpad.rating import RatingLevel
 from devices.evalpad.script import Action, VisitorScript
-from devices.transport import BytePort
+from devices.transport import BytePort, SocketPort
 
 BAD_COMMENT = "等候时间太长"
 BAD_INDICATORS = ("502",)
@@ -102,6 +103,8 @@ class ScriptedPad:
             return [entry.final for entry in self.requests.values() if entry.final is not None]
 
     def serve(self, port: BytePort, stop: threading.Event) -> None:
+        if isinstance(port, SocketPort):  # as the protocol asks of every pad: small messages go out at once
+            port.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.lock:
             self.connections += 1
             self._greet(port)

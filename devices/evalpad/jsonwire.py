@@ -7,6 +7,9 @@ reconnect logic lives in one place, ours; a pad app is a small server like a net
 one connection open, reconnects with exponential backoff (0.1 s doubling to 5 s, with jitter) when it drops,
 and sends the open rating request again after reconnecting.
 
+Both sides set TCP_NODELAY: messages are small and answered at once, and Nagle's algorithm meeting delayed
+ACKs would hold the second of two quick messages (ack, then result) for 40 ms.
+
 Lines. One JSON object per line, UTF-8, ended by LF (a CR before it is tolerated), at most 16 KiB. Every
 message has `"v": 1` (the protocol version; another version is refused with an `error`), `"type"` and `"id"`
 (1-64 of A-Z a-z 0-9 . _ : -). An answer repeats the id of the message it answers. Unknown fields are ignored
