@@ -14,6 +14,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
 from devices.evalpad.jsonpad import JsonEvalPad
 from devices.evalpad.jsonpad_sim import ScriptedPad
@@ -56,7 +57,7 @@ def screen_rows() -> list[str]:
                 running = start_pty_simulator(LedScreenSim(3, pace_baud=pace))
                 master = HallBusMaster.open(running.endpoint, baud)
                 screen = LedScreen(master, 3, timeout=0.5, retries=0)
-                samples = timings_ms(lambda screen=screen, text=text: screen.show(text), 30 if pace else 200)
+                samples = timings_ms(partial(screen.show, text), 30 if pace else 200)
                 master.close()
                 running.stop()
                 cells.append(f"{statistics.median(samples):8.2f} {p95(samples):8.2f}")
