@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from hall_server.auth.principal import Principal
 from hall_server.auth.service import authenticate, require
@@ -59,12 +59,26 @@ class Api:
 
 
 def get_api(request: Request) -> Api:
-    return Api(request.app.state.yimen.uow, bearer_token(request))
+    """Refuses a request without credentials before its body is even validated."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("AUTH_REQUIRED", "请先登录或使用设备凭证")
+    return Api(request.app.state.yimen.uow, token)
+
+
+def get_public_api(request: Request) -> Api:
+    return Api(request.app.state.yimen.uow, None)
 
 
 ApiDep = Annotated[Api, Depends(get_api)]
+PublicApiDep = Annotated[Api, Depends(get_public_api)]
 
 
 def principal_of(ctx: Ctx) -> Principal:
     assert ctx.principal is not None
     return ctx.principal
+
+
+# Path parameters: out-of-range numbers are a 422, never a database overflow.
+IdParam = Annotated[int, Path(ge=1, le=2_147_483_647)]
+WindowParam = Annotated[int, Path(ge=1, le=999)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -25,7 +26,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "INFO", as_json: bool = True) -> None:
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(sys.stdout)  # one stream of events, as twelve-factor services log
     handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

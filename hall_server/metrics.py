@@ -11,7 +11,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
 
 from hall_server.contract.load import LoadOut
 
@@ -38,7 +37,8 @@ class QueueCollector:
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, api_prefix: str = "/api/v1") -> None:
+        self.api_prefix = api_prefix
         self.registry = CollectorRegistry()
         self.requests = Counter("yimen_http_requests", "HTTP requests", ["method", "route", "status"],
                                 registry=self.registry)
@@ -54,18 +54,22 @@ class Metrics:
         return Response(generate_latest(self.registry), media_type="text/plain; version=0.0.4")
 
     async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
-        route = _route_template(request)
         started = time.perf_counter()
         response = await call_next(request)
+        route = _route_template(request, self.api_prefix)
         self.latency.labels(route).observe(time.perf_counter() - started)
         self.requests.labels(request.method, route, str(response.status_code)).inc()
         return response
 
 
-def _route_template(request: Request) -> str:
-    """The route's path template (/windows/{number}/call-next), never the concrete path with its values."""
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unknown"))
-    return "unmatched"
+def _route_template(request: Request, api_prefix: str) -> str:
+    """The matched route's path template (/api/v1/windows/{number}/call-next), never the concrete path:
+    values in paths would make unbounded label sets. Routes included under a prefix keep only their own
+    path, so the prefix is put back."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    if not path:
+        return "unmatched"
+    if request.url.path.startswith(api_prefix) and not path.startswith(api_prefix):
+        return api_prefix + path
+    return str(path)

@@ -13,7 +13,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,9 +25,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from hall_server.app import AppState, create_app
+from hall_server.client import HallClient
 from hall_server.core.clock import SettableClock
 from hall_server.core.config import Settings
 from hall_server.migrate import upgrade
+from tests.factories import SeededHall, seed_hall
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday morning: the hall is open, appointment slots exist later the same day.
@@ -216,3 +218,23 @@ def server(settings: Settings, clock: SettableClock) -> Iterator[RunningServer]:
     running = start_server(settings, clock)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def hall(server: RunningServer) -> SeededHall:
+    return seed_hall(server.state.uow)
+
+
+@pytest.fixture
+def client_for(server: RunningServer, hall: SeededHall) -> Iterator[Callable[[str], HallClient]]:
+    """client_for("clerk1") / client_for("kiosk"): a typed client signed in as that person or device."""
+    clients: list[HallClient] = []
+
+    def make(who: str) -> HallClient:
+        client = HallClient(server.base_url, hall.tokens[who])
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

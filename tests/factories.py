@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,5 +98,17 @@ def seed_hall(uow: UnitOfWork) -> SeededHall:
 
     uow.run(build)
     for login_name in ("admin", "manager", "backoffice", "clerk1", "clerk2", "clerk3", "clerk4"):
-        seeded.tokens[login_name] = uow.run(lambda ctx, n=login_name: login(ctx, n, PASSWORD))[0]
+        outcome = uow.run(lambda ctx, n=login_name: login(ctx, n, PASSWORD))
+        assert isinstance(outcome, tuple)
+        seeded.tokens[login_name] = outcome[0]
     return seeded
+
+
+class RawBody:
+    """A request body sent exactly as given, to see what the server does with input the contract refuses."""
+
+    def __init__(self, data: Any) -> None:
+        self.text = data if isinstance(data, str) else json.dumps(data)
+
+    def model_dump_json(self) -> str:
+        return self.text

@@ -20,7 +20,7 @@ from hall_server.contract.appointments import (
 from hall_server.contract.auth import DeviceKind
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict
-from hall_server.deps import ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep
+from hall_server.deps import IdParam, WindowParam, ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep
 from hall_server.queueing.tickets import ticket_out
 
 router = APIRouter(prefix="/appointments", tags=["appointments"])
@@ -73,13 +73,13 @@ def check_in(body: CheckInRequest, api: ApiDep) -> CheckInResult:
 
 
 @router.get("/{appointment_id}", response_model=AppointmentOut)
-def get_appointment(appointment_id: int, api: ApiDep) -> AppointmentOut:
+def get_appointment(appointment_id: IdParam, api: ApiDep) -> AppointmentOut:
     return api.run(lambda ctx: service.appointment_out(ctx, service.get_appointment(ctx, appointment_id)),
                    roles=STAFF, devices=FRONT)
 
 
 @router.post("/{appointment_id}/reschedule", response_model=AppointmentOut)
-def reschedule(appointment_id: int, body: RescheduleRequest, api: ApiDep) -> AppointmentOut:
+def reschedule(appointment_id: IdParam, body: RescheduleRequest, api: ApiDep) -> AppointmentOut:
     return api.run(
         lambda ctx: service.appointment_out(
             ctx, service.reschedule(ctx, service.get_appointment(ctx, appointment_id), body.slot_id)),
@@ -88,7 +88,7 @@ def reschedule(appointment_id: int, body: RescheduleRequest, api: ApiDep) -> App
 
 
 @router.post("/{appointment_id}/cancel", response_model=AppointmentOut)
-def cancel(appointment_id: int, body: AppointmentCancelRequest, api: ApiDep) -> AppointmentOut:
+def cancel(appointment_id: IdParam, body: AppointmentCancelRequest, api: ApiDep) -> AppointmentOut:
     return api.run(
         lambda ctx: service.appointment_out(
             ctx, service.cancel(ctx, service.get_appointment(ctx, appointment_id), body.reason)),

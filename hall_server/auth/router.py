@@ -15,18 +15,25 @@ from hall_server.contract.auth import (
     WhoAmI,
 )
 from hall_server.core.context import Ctx
-from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep, principal_of
+from hall_server.core.errors import DomainError
+from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep, PublicApiDep, principal_of
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login", response_model=TokenOut)
-def login(body: LoginRequest, api: ApiDep) -> TokenOut:
-    def work(ctx: Ctx) -> TokenOut:
-        token, auth, staff = service.login(ctx, body.login, body.password)
+def login(body: LoginRequest, api: PublicApiDep) -> TokenOut:
+    def work(ctx: Ctx) -> TokenOut | DomainError:
+        outcome = service.login(ctx, body.login, body.password)
+        if isinstance(outcome, DomainError):
+            return outcome
+        token, auth, staff = outcome
         return TokenOut(token=token, expires_at=auth.expires_at, staff=StaffOut.model_validate(staff))
 
-    return api.run_public(work)
+    result = api.run_public(work)
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
 
 @router.post("/logout", status_code=204)

@@ -16,7 +16,7 @@ from hall_server.auth.principal import Principal
 from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
-from hall_server.core.errors import Conflict, Forbidden, NotFound, TooMany, Unauthorized
+from hall_server.core.errors import Conflict, DomainError, Forbidden, NotFound, TooMany, Unauthorized
 from hall_server.events.service import record
 
 LOCK_MINUTES = 15
@@ -66,15 +66,16 @@ def set_password(ctx: Ctx, login: str, password: str) -> Staff:
     return staff
 
 
-def login(ctx: Ctx, login_name: str, password: str) -> tuple[str, AuthToken, Staff]:
-    """Check the password; lock the account for a while after repeated failures."""
+def login(ctx: Ctx, login_name: str, password: str) -> tuple[str, AuthToken, Staff] | DomainError:
+    """Check the password; lock the account for a while after repeated failures. A failure is returned,
+    not raised, so that the failure count it updated is committed with the request."""
     now = ctx.clock.now()
     staff = ctx.session.scalars(select(Staff).where(Staff.login == login_name)).first()
     if staff is None or not staff.active:
         _hasher(ctx).hash(password)  # same cost whether or not the login exists
-        raise Unauthorized("LOGIN_FAILED", "登录名或密码不正确")
+        return Unauthorized("LOGIN_FAILED", "登录名或密码不正确")
     if staff.locked_until is not None and staff.locked_until > now:
-        raise TooMany("LOGIN_LOCKED", f"密码错误次数过多，账号已锁定，请 {LOCK_MINUTES} 分钟后再试")
+        return TooMany("LOGIN_LOCKED", f"密码错误次数过多，账号已锁定，请 {LOCK_MINUTES} 分钟后再试")
     try:
         _hasher(ctx).verify(staff.password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
@@ -82,7 +83,7 @@ def login(ctx: Ctx, login_name: str, password: str) -> tuple[str, AuthToken, Sta
         if staff.failed_logins >= ctx.settings.login_max_failures:
             staff.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             staff.failed_logins = 0
-        raise Unauthorized("LOGIN_FAILED", "登录名或密码不正确") from None
+        return Unauthorized("LOGIN_FAILED", "登录名或密码不正确")
     staff.failed_logins = 0
     staff.locked_until = None
     token = secrets.token_urlsafe(32)

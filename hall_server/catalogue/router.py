@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query
 
 from hall_server.catalogue import service
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
-from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep
+from hall_server.deps import IdParam, WindowParam, ADMINS, ALL_DEVICES, STAFF, ApiDep
 
 router = APIRouter(tags=["catalogue"])
 
@@ -35,7 +35,7 @@ def search_matters(
 
 
 @router.get("/matters/{matter_id}", response_model=MatterOut)
-def get_matter(matter_id: int, api: ApiDep) -> MatterOut:
+def get_matter(matter_id: IdParam, api: ApiDep) -> MatterOut:
     return api.run(lambda ctx: service.matter_out(service.get_matter(ctx, matter_id)),
                    roles=STAFF, devices=ALL_DEVICES)
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from hall_server.contract.base import Model, OutModel
+from hall_server.contract.base import DbId, Model, OutModel
 from hall_server.contract.identity import IdentityIn, IdentityOut
 from hall_server.contract.queue import TicketOut
 
@@ -69,9 +69,9 @@ class SlotOut(OutModel):
 
 
 class BookRequest(Model):
-    slot_id: int
+    slot_id: DbId
     identity: IdentityIn
-    matter_id: int | None = None
+    matter_id: DbId | None = None
     mobile: str | None = Field(default=None, pattern=r"^1\d{10}$")
 
 
@@ -118,7 +118,7 @@ class CheckInResult(OutModel):
 
 
 class RescheduleRequest(Model):
-    slot_id: int
+    slot_id: DbId
 
 
 class AppointmentCancelRequest(Model):

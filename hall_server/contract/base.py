@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# A row id or a window number as sent by a client: bounded so nothing out of the database's range gets in.
+DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+WindowNo = Annotated[int, Field(ge=1, le=999)]
 
 
 class Model(BaseModel):

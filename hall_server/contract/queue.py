@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from hall_server.contract.base import Model, OutModel
+from hall_server.contract.base import DbId, Model, OutModel, WindowNo
 from hall_server.contract.identity import IdentityIn, IdentityOut
 
 
@@ -59,7 +59,7 @@ class PauseReason(StrEnum):
 class IssueTicketRequest(Model):
     """Issue a ticket for a matter (preferred: its category follows) or directly for a category."""
 
-    matter_id: int | None = None
+    matter_id: DbId | None = None
     category_code: str | None = None
     identity: IdentityIn | None = None
     priority_claim: Priority | None = Field(
@@ -126,7 +126,7 @@ class PublicTicketOut(OutModel):
 
 class TransferRequest(Model):
     to_category_code: str | None = None
-    to_window_no: int | None = None
+    to_window_no: WindowNo | None = None
     note: str = Field(default="", max_length=500)
 
     @model_validator(mode="after")

@@ -63,22 +63,35 @@ class Publisher:
     def submit(self, events: list[Envelope]) -> None:
         self.inbox.put(events)
 
+    def wait_idle(self) -> None:
+        """Block until everything submitted so far has been handed to the hub (tests, benchmarks)."""
+        self.inbox.join()
+
     def _run(self) -> None:
         while True:
             item = self.inbox.get()
             if item is _STOP:
+                self.inbox.task_done()
                 return
             batch: list[Envelope] = list(item)  # type: ignore[call-overload]
+            taken = 1
+            stop = False
             while not self.inbox.empty():  # drain what queued up meanwhile into one read of the state
                 more = self.inbox.get_nowait()
+                taken += 1
                 if more is _STOP:
-                    self._publish(batch)
-                    return
+                    stop = True
+                    break
                 batch.extend(more)  # type: ignore[arg-type]
             try:
                 self._publish(batch)
             except Exception:
                 log.exception("live publish failed; clients will resync from the next snapshot")
+            finally:
+                for _ in range(taken):
+                    self.inbox.task_done()
+            if stop:
+                return
 
     def _publish(self, batch: list[Envelope]) -> None:
         with self.open_ctx() as ctx:

@@ -17,7 +17,7 @@ from hall_server.contract.queue import (
     WindowOut,
 )
 from hall_server.core.context import Ctx
-from hall_server.deps import ADMINS, ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep, principal_of
+from hall_server.deps import IdParam, WindowParam, ADMINS, ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep, PublicApiDep, principal_of
 from hall_server.identity import service as identity
 from hall_server.queueing import tickets, windows
 from hall_server.queueing.models import Ticket, Window
@@ -37,7 +37,7 @@ def issue_ticket(body: IssueTicketRequest, api: ApiDep) -> TicketOut:
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
-def get_ticket(ticket_id: int, api: ApiDep) -> TicketOut:
+def get_ticket(ticket_id: IdParam, api: ApiDep) -> TicketOut:
     return api.run(lambda ctx: tickets.ticket_out(ctx, tickets.get_ticket(ctx, ticket_id)),
                    roles=STAFF, devices=ALL_DEVICES)
 
@@ -59,13 +59,13 @@ def tickets_of_visitor(body: TicketQuery, api: ApiDep) -> list[TicketOut]:
 
 
 @router.post("/tickets/{ticket_id}/requeue", response_model=TicketOut)
-def requeue(ticket_id: int, api: ApiDep) -> TicketOut:
+def requeue(ticket_id: IdParam, api: ApiDep) -> TicketOut:
     return api.run(lambda ctx: tickets.ticket_out(ctx, tickets.requeue(ctx, tickets.get_ticket(ctx, ticket_id))),
                    roles=DESK, devices=FRONT)
 
 
 @router.post("/tickets/{ticket_id}/cancel", response_model=TicketOut)
-def cancel(ticket_id: int, body: TicketCancelRequest, api: ApiDep) -> TicketOut:
+def cancel(ticket_id: IdParam, body: TicketCancelRequest, api: ApiDep) -> TicketOut:
     def work(ctx: Ctx) -> TicketOut:
         by = "STAFF" if principal_of(ctx).is_staff else "CITIZEN"
         return tickets.ticket_out(ctx, tickets.cancel(ctx, tickets.get_ticket(ctx, ticket_id), body.reason, by))
@@ -74,7 +74,7 @@ def cancel(ticket_id: int, body: TicketCancelRequest, api: ApiDep) -> TicketOut:
 
 
 @router.get("/public/tickets/{code}", response_model=PublicTicketOut, tags=["public"])
-def follow_ticket(code: str, api: ApiDep) -> PublicTicketOut:
+def follow_ticket(code: str, api: PublicApiDep) -> PublicTicketOut:
     """Opened from the QR code on the ticket; the unguessable code is the credential. No personal data."""
     return api.run_public(lambda ctx: tickets.public_ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code)))
 
@@ -86,19 +86,19 @@ def list_windows(api: ApiDep) -> list[WindowOut]:
 
 
 @router.get("/windows/{number}", response_model=WindowOut)
-def get_window(number: int, api: ApiDep) -> WindowOut:
+def get_window(number: WindowParam, api: ApiDep) -> WindowOut:
     return api.run(lambda ctx: windows.window_out(ctx, windows.window_by_number(ctx, number)),
                    roles=STAFF, devices=ALL_DEVICES)
 
 
 @router.put("/windows/{number}", response_model=WindowOut)
-def save_window(number: int, body: WindowIn, api: ApiDep) -> WindowOut:
+def save_window(number: WindowParam, body: WindowIn, api: ApiDep) -> WindowOut:
     body = body.model_copy(update={"number": number})
     return api.run(lambda ctx: windows.window_out(ctx, windows.save_window(ctx, body)), roles=ADMINS)
 
 
 @router.put("/windows/{number}/categories", response_model=WindowOut)
-def set_categories(number: int, body: WindowCategoriesIn, api: ApiDep) -> WindowOut:
+def set_categories(number: WindowParam, body: WindowCategoriesIn, api: ApiDep) -> WindowOut:
     return api.run(lambda ctx: windows.window_out(ctx, windows.set_categories(ctx, number, body.category_codes)),
                    roles=MANAGERS)
 
@@ -117,27 +117,28 @@ def _window_result(ctx: Ctx, window: Window) -> WindowOperationResult:
 
 
 @router.post("/windows/{number}/open", response_model=WindowOperationResult)
-def open_window(number: int, api: ApiDep) -> WindowOperationResult:
+def open_window(number: WindowParam, api: ApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _window_result(ctx, windows.open_window(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/close", response_model=WindowOperationResult)
-def close_window(number: int, api: ApiDep) -> WindowOperationResult:
+def close_window(number: WindowParam, api: ApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _window_result(ctx, windows.close(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/pause", response_model=WindowOperationResult)
-def pause(number: int, body: PauseRequest, api: ApiDep) -> WindowOperationResult:
-    return api.run(lambda ctx: _window_result(ctx, windows.pause(ctx, number, body)), roles=DESK)
+def pause(number: WindowParam, api: ApiDep, body: PauseRequest | None = None) -> WindowOperationResult:
+    request = body or PauseRequest()
+    return api.run(lambda ctx: _window_result(ctx, windows.pause(ctx, number, request)), roles=DESK)
 
 
 @router.post("/windows/{number}/resume", response_model=WindowOperationResult)
-def resume(number: int, api: ApiDep) -> WindowOperationResult:
+def resume(number: WindowParam, api: ApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _window_result(ctx, windows.resume(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/call-next", response_model=WindowOperationResult)
-def call_next(number: int, api: ApiDep) -> WindowOperationResult:
+def call_next(number: WindowParam, api: ApiDep) -> WindowOperationResult:
     def work(ctx: Ctx) -> WindowOperationResult:
         ticket = windows.call_next(ctx, number)
         return _result(ctx, number, ticket, "" if ticket else "当前没有等候的号")
@@ -146,25 +147,25 @@ def call_next(number: int, api: ApiDep) -> WindowOperationResult:
 
 
 @router.post("/windows/{number}/recall", response_model=WindowOperationResult)
-def recall(number: int, api: ApiDep) -> WindowOperationResult:
+def recall(number: WindowParam, api: ApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.recall(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/no-show", response_model=WindowOperationResult)
-def no_show(number: int, api: ApiDep) -> WindowOperationResult:
+def no_show(number: WindowParam, api: ApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.no_show(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/start", response_model=WindowOperationResult)
-def start(number: int, api: ApiDep) -> WindowOperationResult:
+def start(number: WindowParam, api: ApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.start(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/complete", response_model=WindowOperationResult)
-def complete(number: int, api: ApiDep) -> WindowOperationResult:
+def complete(number: WindowParam, api: ApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.complete(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/transfer", response_model=WindowOperationResult)
-def transfer(number: int, body: TransferRequest, api: ApiDep) -> WindowOperationResult:
+def transfer(number: WindowParam, body: TransferRequest, api: ApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.transfer(ctx, number, body)), roles=DESK)

@@ -9,7 +9,7 @@ import pytest
 from hall_server.client import ApiError
 from hall_server.contract.queue import IssueTicketRequest, PauseRequest, Priority, TransferRequest
 from tests.conftest import SHANGHAI
-from tests.factories import ELDERLY_ID, OTHER_ID, person
+from tests.factories import RawBody, ELDERLY_ID, OTHER_ID, person
 
 
 def issue(kiosk, category="SOCIAL", **kwargs):
@@ -71,20 +71,9 @@ def test_claimed_priorities_and_configured_elderly_age(client_for):
     assert issue(kiosk, priority_claim="DISABLED").priority is Priority.DISABLED
     assert issue(kiosk, priority_claim="MILITARY").priority is Priority.MILITARY
     with pytest.raises(ApiError) as caught:
-        kiosk._call("POST", "/tickets", dict, _Raw({"category_code": "SOCIAL", "priority_claim": "ELDERLY"}))
+        kiosk._call("POST", "/tickets", dict, RawBody({"category_code": "SOCIAL", "priority_claim": "ELDERLY"}))
     assert caught.value.status == 422 and caught.value.code == "VALIDATION_ERROR"
 
-
-class _Raw:
-    """A body that is sent as given, to test what the server does with input the contract would refuse."""
-
-    def __init__(self, data):
-        import json
-
-        self.data = json.dumps(data)
-
-    def model_dump_json(self):
-        return self.data
 
 
 def test_recall_is_bounded_then_no_show_and_requeue_within_grace(client_for, clock, server):
