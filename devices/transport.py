@@ -172,8 +172,13 @@ class PtyPair:
         self.slave_path = os.ttyname(slave_fd)
         # Keep the slave open ourselves so the master never sees EIO between driver reconnects.
         self._slave_fd: int | None = slave_fd
+        self._closed = False
 
     def close(self) -> None:
+        # Idempotent: unplug() then stop() must not close the same fd numbers twice (they may be reused).
+        if self._closed:
+            return
+        self._closed = True
         for fd in (self.master_fd, self._slave_fd):
             if fd is not None:
                 with contextlib.suppress(OSError):

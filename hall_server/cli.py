@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
+from typing import Any
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,12 +16,25 @@ def build_parser() -> argparse.ArgumentParser:
     for entry in sorted(entry_points(group="yimen.commands"), key=lambda e: e.name):
         try:
             register = entry.load()
-        except ImportError as exc:
-            # An app whose extra is not installed here (e.g. no pyserial on a server-only machine).
-            print(f"yimen: {entry.name} commands unavailable: {exc}", file=sys.stderr)
+        except ModuleNotFoundError as exc:
+            _add_unavailable(subcommands, entry.name, exc)
             continue
         register(subcommands)
     return parser
+
+
+def _add_unavailable(subcommands: Any, name: str, exc: ModuleNotFoundError) -> None:
+    """A group whose modules are not installed here (the server's on a kiosk) says so when it is used,
+    instead of breaking every other command."""
+    reason = f"命令组 {name} 在本机不可用：缺少模块 {exc.name}"
+    parser = subcommands.add_parser(name, help=reason, add_help=False)
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+    def run(args: argparse.Namespace) -> int:
+        print(f"yimen: {reason}", file=sys.stderr)
+        return 2
+
+    parser.set_defaults(run=run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
