@@ -60,7 +60,13 @@ def add_sim(actions: Any) -> None:
     parser.set_defaults(run=run_sim)
 
 
-ACTIONS: list[Callable[[Any], None]] = [add_list, add_selftest, add_sim]
+def add_testpage(actions: Any) -> None:
+    parser = actions.add_parser("testpage", help="打印机测试页（检查中文编码、二维码和切纸）")
+    parser.add_argument("url", help="打印机地址，如 serial:///dev/ttyUSB0 或 sim://printer")
+    parser.set_defaults(run=run_testpage)
+
+
+ACTIONS: list[Callable[[Any], None]] = [add_list, add_selftest, add_sim, add_testpage]
 
 
 def _reported(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -132,6 +138,19 @@ def run_sim(args: argparse.Namespace) -> int:
         running.stop()
     print("模拟器已停止", file=sys.stderr)
     return 0
+
+
+@_reported
+def run_testpage(args: argparse.Namespace) -> int:
+    url = parse_device_url(args.url)
+    if url.scheme == "sim" and url.target != "printer":
+        raise CliError(f"测试页只能发给打印机，{url.target} 不是打印机")
+    _load_plugin("printer")
+    plugin = registry.kind_named("printer").plugin()
+    lines: list[str] = plugin.print_test_page(url)
+    for line in lines:
+        print(line, flush=True)
+    return 0 if not any("未打印" in line for line in lines) else 1
 
 
 def _option(text: str) -> tuple[str, str]:

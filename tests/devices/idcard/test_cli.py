@@ -170,3 +170,15 @@ def test_a_plugin_missing_a_dependency_names_it(
     monkeypatch.setitem(registry.KINDS, "needy", registry.DeviceKind("needy", "缺依赖的设备", module))
     assert run(devices_parser, "sim", "needy") == 2
     assert "缺少依赖模块 yimen_test_dependency_that_is_not_installed" in capsys.readouterr().err
+
+
+def test_printer_test_page_through_the_simulator() -> None:
+    printed = yimen("devices", "testpage", "sim://printer")
+    assert printed.returncode == 0, printed.stderr
+    assert "已发送测试页" in printed.stdout
+    picture = Path(printed.stdout.split("模拟打印机输出图片：")[1].strip())
+    assert picture.stat().st_size > 1000
+    paper_out = yimen("devices", "testpage", "sim://printer?paper=out")
+    assert paper_out.returncode == 1 and "缺纸" in paper_out.stdout
+    wrong = yimen("devices", "testpage", "sim://idcard")
+    assert wrong.returncode == 2 and "不是打印机" in wrong.stderr
