@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class DeviceError(Exception):
-    """Base of all device errors. `code` is stable (e.g. "IDCARD_READ_FAILED"); `message` is shown to people."""
+    """Base of all device errors: `code` is stable (e.g. "IDCARD_READ_FAILED"), `message` is for people."""
 
     code = "DEVICE_ERROR"
 

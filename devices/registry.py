@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from devices.transport import DeviceUrl, RunningSimulator, parse_device_url
+from devices.transport import RunningSimulator, parse_device_url
 
 
 @dataclass(frozen=True)

@@ -126,8 +126,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         # The offending input is left out on purpose: it may hold an identity number.
-        fields = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in exc.errors()]
+        fields = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
         return error_response(422, "VALIDATION_ERROR", "提交的数据不完整或格式不正确", fields)
 
     @app.exception_handler(StarletteHTTPException)
@@ -174,7 +176,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.yimen = state
     install_error_handlers(app)
     app.middleware("http")(state.metrics.middleware)
-    for router in (auth_router, halls_router, catalogue_router, queue_router, appointments_router, events_router):
+    for router in (
+        auth_router,
+        halls_router,
+        catalogue_router,
+        queue_router,
+        appointments_router,
+        events_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)
 

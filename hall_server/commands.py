@@ -20,7 +20,9 @@ def register(subcommands: Any) -> None:
 
     db = subcommands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(run=run_upgrade)
+    db_commands.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(
+        run=run_upgrade
+    )
 
     staff = subcommands.add_parser("staff", help="staff accounts")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
@@ -44,7 +46,9 @@ def register(subcommands: Any) -> None:
 
     demo = subcommands.add_parser("demo-data", help="load the demo county hall (catalogue, windows, staff)")
     demo.add_argument("--if-empty", action="store_true", help="do nothing if a hall is already configured")
-    demo.add_argument("--accounts", type=Path, help="write the demo sign-ins and device tokens to this JSON file")
+    demo.add_argument(
+        "--accounts", type=Path, help="write the demo sign-ins and device tokens to this JSON file"
+    )
     demo.set_defaults(run=run_demo)
 
 
@@ -92,8 +96,12 @@ def run_staff_add(args: argparse.Namespace) -> int:
     from hall_server.auth.service import create_staff
     from hall_server.contract.auth import Role, StaffIn
 
-    staff_in = StaffIn(login=args.login, name=args.name or args.login, role=Role(args.role),
-                       password=_password(args.password))
+    staff_in = StaffIn(
+        login=args.login,
+        name=args.name or args.login,
+        role=Role(args.role),
+        password=_password(args.password),
+    )
     staff = _run(lambda ctx: create_staff(ctx, staff_in))
     print(f"已创建工作人员 {staff.login}（{args.role}）")
     return 0

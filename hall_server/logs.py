@@ -27,7 +27,9 @@ class JsonFormatter(logging.Formatter):
 
 def configure(level: str = "INFO", as_json: bool = True) -> None:
     handler = logging.StreamHandler(sys.stdout)  # one stream of events, as twelve-factor services log
-    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

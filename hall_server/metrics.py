@@ -40,15 +40,17 @@ class Metrics:
     def __init__(self, api_prefix: str = "/api/v1") -> None:
         self.api_prefix = api_prefix
         self.registry = CollectorRegistry()
-        self.requests = Counter("yimen_http_requests", "HTTP requests", ["method", "route", "status"],
-                                registry=self.registry)
-        self.latency = Histogram("yimen_http_request_seconds", "HTTP request latency", ["route"],
-                                 registry=self.registry)
+        self.requests = Counter(
+            "yimen_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "yimen_http_request_seconds", "HTTP request latency", ["route"], registry=self.registry
+        )
         self.live_clients = Gauge("yimen_live_clients", "Connected WebSocket clients", registry=self.registry)
         self.events = Counter("yimen_events", "Events appended", ["type"], registry=self.registry)
 
     def watch_queue(self, read_load: Callable[[], LoadOut | None]) -> None:
-        self.registry.register(QueueCollector(read_load))  # type: ignore[arg-type]
+        self.registry.register(QueueCollector(read_load))
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type="text/plain; version=0.0.4")
@@ -67,9 +69,9 @@ def _route_template(request: Request, api_prefix: str) -> str:
     values in paths would make unbounded label sets. Routes included under a prefix keep only their own
     path, so the prefix is put back."""
     route = request.scope.get("route")
-    path = getattr(route, "path", None)
+    path = str(getattr(route, "path", "") or "")
     if not path:
         return "unmatched"
     if request.url.path.startswith(api_prefix) and not path.startswith(api_prefix):
         return api_prefix + path
-    return str(path)
+    return path

@@ -10,6 +10,20 @@ from hall_server.identity.models import Visitor
 from hall_server.queueing.models import Ticket, TicketCounter, Window, window_category
 
 __all__ = [
-    "Appointment", "AppointmentSlot", "AuthToken", "Base", "Category", "Device", "Event", "Hall", "Matter",
-    "MatterMaterial", "Staff", "Ticket", "TicketCounter", "Visitor", "Window", "window_category",
+    "Appointment",
+    "AppointmentSlot",
+    "AuthToken",
+    "Base",
+    "Category",
+    "Device",
+    "Event",
+    "Hall",
+    "Matter",
+    "MatterMaterial",
+    "Staff",
+    "Ticket",
+    "TicketCounter",
+    "Visitor",
+    "Window",
+    "window_category",
 ]

@@ -200,8 +200,9 @@ class RunningServer:
 def start_server(settings: Settings, clock: SettableClock) -> RunningServer:
     app = create_app(settings, clock)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws_ping_interval=None,
-                            lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws_ping_interval=None, lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -210,7 +211,9 @@ def start_server(settings: Settings, clock: SettableClock) -> RunningServer:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
-    return RunningServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", app.state.yimen, server, thread)
+    return RunningServer(
+        f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", app.state.yimen, server, thread
+    )
 
 
 @pytest.fixture

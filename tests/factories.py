@@ -78,22 +78,51 @@ def seed_hall(uow: UnitOfWork) -> SeededHall:
     seeded = SeededHall()
 
     def build(ctx: Ctx) -> None:
-        configure_hall(ctx, HallIn(code="341122-ZWFW-01", name="示范县政务服务中心", region_code="341122000000",
-                                   level="4", org_uscc=ORG_USCC))
-        for code, name, prefix, minutes in (("SOCIAL", "社会事务", "B", 10.0), ("ENTERPRISE", "企业服务", "A", 12.0),
-                                            ("PICKUP", "综合出件", "F", 5.0)):
-            save_category(ctx, CategoryIn(code=code, name=name, prefix=prefix, default_service_minutes=minutes))
-        seeded.matters["marriage"] = save_matter(ctx, matter_in("340700101000", "内地居民结婚登记", "SOCIAL",
-                                                                type="07")).id
-        seeded.matters["company"] = save_matter(ctx, matter_in("340101201000", "企业设立登记", "ENTERPRISE",
-                                                               type="01", high_frequency=False)).id
-        for number, codes in ((1, ["SOCIAL"]), (2, ["SOCIAL", "ENTERPRISE"]), (3, ["ENTERPRISE"]), (4, ["PICKUP"])):
+        configure_hall(
+            ctx,
+            HallIn(
+                code="341122-ZWFW-01",
+                name="示范县政务服务中心",
+                region_code="341122000000",
+                level="4",
+                org_uscc=ORG_USCC,
+            ),
+        )
+        for code, name, prefix, minutes in (
+            ("SOCIAL", "社会事务", "B", 10.0),
+            ("ENTERPRISE", "企业服务", "A", 12.0),
+            ("PICKUP", "综合出件", "F", 5.0),
+        ):
+            save_category(
+                ctx, CategoryIn(code=code, name=name, prefix=prefix, default_service_minutes=minutes)
+            )
+        seeded.matters["marriage"] = save_matter(
+            ctx, matter_in("340700101000", "内地居民结婚登记", "SOCIAL", type="07")
+        ).id
+        seeded.matters["company"] = save_matter(
+            ctx, matter_in("340101201000", "企业设立登记", "ENTERPRISE", type="01", high_frequency=False)
+        ).id
+        for number, codes in (
+            (1, ["SOCIAL"]),
+            (2, ["SOCIAL", "ENTERPRISE"]),
+            (3, ["ENTERPRISE"]),
+            (4, ["PICKUP"]),
+        ):
             save_window(ctx, WindowIn(number=number, name=f"{number}号窗口", category_codes=codes))
-        for login_name, role in (("admin", Role.ADMIN), ("manager", Role.MANAGER), ("backoffice", Role.BACK_OFFICE),
-                                 *((f"clerk{n}", Role.CLERK) for n in range(1, 5))):
-            create_staff(ctx, StaffIn(login=login_name, name=f"员工{login_name}", role=role, password=PASSWORD))
-        for kind, name in ((DeviceKind.KIOSK, "kiosk"), (DeviceKind.DISPLAY, "display"),
-                           (DeviceKind.COUNTER, "counter")):
+        for login_name, role in (
+            ("admin", Role.ADMIN),
+            ("manager", Role.MANAGER),
+            ("backoffice", Role.BACK_OFFICE),
+            *((f"clerk{n}", Role.CLERK) for n in range(1, 5)),
+        ):
+            create_staff(
+                ctx, StaffIn(login=login_name, name=f"员工{login_name}", role=role, password=PASSWORD)
+            )
+        for kind, name in (
+            (DeviceKind.KIOSK, "kiosk"),
+            (DeviceKind.DISPLAY, "display"),
+            (DeviceKind.COUNTER, "counter"),
+        ):
             seeded.tokens[name] = register_device(ctx, DeviceIn(kind=kind, name=name))[1]
 
     uow.run(build)

@@ -9,21 +9,21 @@ class PrinterError(DeviceError):
     code = "PRINTER_ERROR"
 
 
-class PaperOut(PrinterError):  # noqa: N818 - the name the issue and the apps use
+class PaperOut(PrinterError):
     code = "PRINTER_PAPER_OUT"
 
     def __init__(self, message: str = "打印机缺纸，请联系工作人员更换纸卷", **kwargs: str) -> None:
         super().__init__(message, **kwargs)
 
 
-class CoverOpen(PrinterError):  # noqa: N818
+class CoverOpen(PrinterError):
     code = "PRINTER_COVER_OPEN"
 
     def __init__(self, message: str = "打印机纸仓盖未关好，请联系工作人员", **kwargs: str) -> None:
         super().__init__(message, **kwargs)
 
 
-class PrinterUnavailable(PrinterError, DeviceUnavailable):  # noqa: N818
+class PrinterUnavailable(PrinterError, DeviceUnavailable):
     """No answer, offline, a fault the printer reports, or the link broke. `code` says which."""
 
     code = "PRINTER_UNAVAILABLE"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -20,7 +21,7 @@ from hall_server.contract.appointments import (
 from hall_server.contract.auth import DeviceKind
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict
-from hall_server.deps import IdParam, WindowParam, ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep
+from hall_server.deps import ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep, IdParam
 from hall_server.queueing.tickets import ticket_out
 
 router = APIRouter(prefix="/appointments", tags=["appointments"])
@@ -40,25 +41,37 @@ def create_slot(body: SlotIn, api: ApiDep) -> SlotOut:
 
 @router.post("/slots/generate", response_model=list[SlotOut], status_code=201)
 def generate_slots(body: SlotGenerateIn, api: ApiDep) -> list[SlotOut]:
-    return api.run(lambda ctx: [service.slot_out(s) for s in service.generate_slots(ctx, body)], roles=MANAGERS)
+    return api.run(
+        lambda ctx: [service.slot_out(s) for s in service.generate_slots(ctx, body)], roles=MANAGERS
+    )
 
 
 @router.get("/slots", response_model=list[SlotOut])
-def list_slots(api: ApiDep, category: str = Query(max_length=32), on: date = Query()) -> list[SlotOut]:
-    return api.run(lambda ctx: [service.slot_out(s) for s in service.list_slots(ctx, category, on)],
-                   roles=STAFF, devices=ALL_DEVICES)
+def list_slots(
+    api: ApiDep, category: Annotated[str, Query(max_length=32)], on: Annotated[date, Query()]
+) -> list[SlotOut]:
+    return api.run(
+        lambda ctx: [service.slot_out(s) for s in service.list_slots(ctx, category, on)],
+        roles=STAFF,
+        devices=ALL_DEVICES,
+    )
 
 
 @router.post("", response_model=AppointmentOut, status_code=201)
 def book(body: BookRequest, api: ApiDep) -> AppointmentOut:
-    return api.run(lambda ctx: service.appointment_out(ctx, service.book(ctx, body)), roles=DESK, devices=FRONT)
+    return api.run(
+        lambda ctx: service.appointment_out(ctx, service.book(ctx, body)), roles=DESK, devices=FRONT
+    )
 
 
 @router.post("/search", response_model=list[AppointmentOut])
 def search(body: AppointmentSearch, api: ApiDep) -> list[AppointmentOut]:
     return api.run(
-        lambda ctx: [service.appointment_out(ctx, a) for a in service.search(ctx, body.identity, body.on_date)],
-        roles=STAFF, devices=FRONT,
+        lambda ctx: [
+            service.appointment_out(ctx, a) for a in service.search(ctx, body.identity, body.on_date)
+        ],
+        roles=STAFF,
+        devices=FRONT,
     )
 
 
@@ -66,24 +79,32 @@ def search(body: AppointmentSearch, api: ApiDep) -> list[AppointmentOut]:
 def check_in(body: CheckInRequest, api: ApiDep) -> CheckInResult:
     def work(ctx: Ctx) -> CheckInResult:
         appointment, ticket, message = service.check_in(ctx, body)
-        return CheckInResult(appointment=service.appointment_out(ctx, appointment),
-                             ticket=ticket_out(ctx, ticket), message=message)
+        return CheckInResult(
+            appointment=service.appointment_out(ctx, appointment),
+            ticket=ticket_out(ctx, ticket),
+            message=message,
+        )
 
     return api.run(work, roles=DESK, devices=FRONT)
 
 
 @router.get("/{appointment_id}", response_model=AppointmentOut)
 def get_appointment(appointment_id: IdParam, api: ApiDep) -> AppointmentOut:
-    return api.run(lambda ctx: service.appointment_out(ctx, service.get_appointment(ctx, appointment_id)),
-                   roles=STAFF, devices=FRONT)
+    return api.run(
+        lambda ctx: service.appointment_out(ctx, service.get_appointment(ctx, appointment_id)),
+        roles=STAFF,
+        devices=FRONT,
+    )
 
 
 @router.post("/{appointment_id}/reschedule", response_model=AppointmentOut)
 def reschedule(appointment_id: IdParam, body: RescheduleRequest, api: ApiDep) -> AppointmentOut:
     return api.run(
         lambda ctx: service.appointment_out(
-            ctx, service.reschedule(ctx, service.get_appointment(ctx, appointment_id), body.slot_id)),
-        roles=DESK, devices=FRONT,
+            ctx, service.reschedule(ctx, service.get_appointment(ctx, appointment_id), body.slot_id)
+        ),
+        roles=DESK,
+        devices=FRONT,
     )
 
 
@@ -91,6 +112,8 @@ def reschedule(appointment_id: IdParam, body: RescheduleRequest, api: ApiDep) ->
 def cancel(appointment_id: IdParam, body: AppointmentCancelRequest, api: ApiDep) -> AppointmentOut:
     return api.run(
         lambda ctx: service.appointment_out(
-            ctx, service.cancel(ctx, service.get_appointment(ctx, appointment_id), body.reason)),
-        roles=DESK, devices=FRONT,
+            ctx, service.cancel(ctx, service.get_appointment(ctx, appointment_id), body.reason)
+        ),
+        roles=DESK,
+        devices=FRONT,
     )

@@ -44,16 +44,30 @@ LIVE = (AppointmentStatus.BOOKED.value, AppointmentStatus.CHECKED_IN.value)
 def create_slot(ctx: Ctx, slot_in: SlotIn) -> AppointmentSlot | None:
     """Create a slot; None if the category already has one starting then (slots are idempotent)."""
     category = category_by_code(ctx, slot_in.category_code)
-    statement = upsert_statement(ctx.session, AppointmentSlot).values(
-        category_id=category.id, start=slot_in.start, end=slot_in.end, capacity=slot_in.capacity, booked=0
-    ).on_conflict_do_nothing(index_elements=["category_id", "start"]).returning(AppointmentSlot.id)
+    statement = (
+        upsert_statement(ctx.session, AppointmentSlot)
+        .values(
+            category_id=category.id, start=slot_in.start, end=slot_in.end, capacity=slot_in.capacity, booked=0
+        )
+        .on_conflict_do_nothing(index_elements=["category_id", "start"])
+        .returning(AppointmentSlot.id)
+    )
     slot_id = ctx.session.execute(statement).scalar_one_or_none()
     if slot_id is None:
         return None
     slot = ctx.session.get_one(AppointmentSlot, slot_id)
-    record(ctx, EventType.SLOT_CREATED, AggregateType.APPOINTMENT, f"slot:{slot.id}",
-           {"queue_code": category.code, "slot_start": slot_in.start.isoformat(),
-            "slot_end": slot_in.end.isoformat(), "capacity": slot_in.capacity})
+    record(
+        ctx,
+        EventType.SLOT_CREATED,
+        AggregateType.APPOINTMENT,
+        f"slot:{slot.id}",
+        {
+            "queue_code": category.code,
+            "slot_start": slot_in.start.isoformat(),
+            "slot_end": slot_in.end.isoformat(),
+            "capacity": slot_in.capacity,
+        },
+    )
     return slot
 
 
@@ -64,8 +78,12 @@ def generate_slots(ctx: Ctx, request: SlotGenerateIn) -> list[AppointmentSlot]:
     while day <= request.date_to:
         if not (request.skip_weekends and day.weekday() >= 5):
             for start, end in _day_slots(ctx, day, request, step):
-                slot = create_slot(ctx, SlotIn(category_code=request.category_code, start=start, end=end,
-                                               capacity=request.capacity))
+                slot = create_slot(
+                    ctx,
+                    SlotIn(
+                        category_code=request.category_code, start=start, end=end, capacity=request.capacity
+                    ),
+                )
                 if slot is not None:
                     created.append(slot)
         day += timedelta(days=1)
@@ -92,11 +110,17 @@ def _day_slots(
 def list_slots(ctx: Ctx, category_code: str, on_date: date) -> list[AppointmentSlot]:
     category = category_by_code(ctx, category_code)
     start, end = day_bounds(ctx, on_date)
-    return list(ctx.session.scalars(
-        select(AppointmentSlot).where(AppointmentSlot.category_id == category.id,
-                                      AppointmentSlot.start >= start, AppointmentSlot.start < end)
-        .order_by(AppointmentSlot.start)
-    ))
+    return list(
+        ctx.session.scalars(
+            select(AppointmentSlot)
+            .where(
+                AppointmentSlot.category_id == category.id,
+                AppointmentSlot.start >= start,
+                AppointmentSlot.start < end,
+            )
+            .order_by(AppointmentSlot.start)
+        )
+    )
 
 
 def day_bounds(ctx: Ctx, on_date: date) -> tuple[datetime, datetime]:
@@ -117,31 +141,51 @@ def book(ctx: Ctx, request: BookRequest) -> Appointment:
     _refuse_double_booking(ctx, visitor, slot)
     _take_place(ctx, slot)
     appointment = Appointment(
-        code=_new_code(ctx), slot_id=slot.id, slot=slot, category_id=slot.category_id, category=slot.category,
-        matter_id=matter.id if matter else None, matter=matter, visitor_id=visitor.id,
+        code=_new_code(ctx),
+        slot_id=slot.id,
+        slot=slot,
+        category_id=slot.category_id,
+        category=slot.category,
+        matter_id=matter.id if matter else None,
+        matter=matter,
+        visitor_id=visitor.id,
         status=AppointmentStatus.BOOKED.value,
         mobile_cipher=encrypt(ctx.keys, request.mobile, MOBILE_AAD) if request.mobile else None,
-        mobile_masked=_mask_mobile(request.mobile), booked_at=ctx.clock.now(), cancel_reason="",
+        mobile_masked=_mask_mobile(request.mobile),
+        booked_at=ctx.clock.now(),
+        cancel_reason="",
     )
     ctx.session.add(appointment)
     ctx.session.flush()
-    _event(ctx, appointment, EventType.APPOINTMENT_BOOKED, {
-        "channel": "KIOSK" if ctx.principal and ctx.principal.device_kind else "WINDOW",
-        "slot_start": slot.start.isoformat(), "slot_end": slot.end.isoformat(),
-        "task_code": matter.task_code if matter else None, "queue_code": slot.category.code,
-        "applicant_ref": visitor.id_hash, "applicant_name_masked": visitor.name_masked,
-        "mobile_masked": appointment.mobile_masked,
-    })
+    _event(
+        ctx,
+        appointment,
+        EventType.APPOINTMENT_BOOKED,
+        {
+            "channel": "KIOSK" if ctx.principal and ctx.principal.device_kind else "WINDOW",
+            "slot_start": slot.start.isoformat(),
+            "slot_end": slot.end.isoformat(),
+            "task_code": matter.task_code if matter else None,
+            "queue_code": slot.category.code,
+            "applicant_ref": visitor.id_hash,
+            "applicant_name_masked": visitor.name_masked,
+            "mobile_masked": appointment.mobile_masked,
+        },
+    )
     return appointment
 
 
 def _refuse_double_booking(ctx: Ctx, visitor: Visitor, slot: AppointmentSlot) -> None:
     day_start, day_end = day_bounds(ctx, ctx.clock.local(slot.start).date())
     existing = ctx.session.scalars(
-        select(Appointment).join(AppointmentSlot).where(
-            Appointment.visitor_id == visitor.id, Appointment.category_id == slot.category_id,
+        select(Appointment)
+        .join(AppointmentSlot)
+        .where(
+            Appointment.visitor_id == visitor.id,
+            Appointment.category_id == slot.category_id,
             Appointment.status == AppointmentStatus.BOOKED.value,
-            AppointmentSlot.start >= day_start, AppointmentSlot.start < day_end,
+            AppointmentSlot.start >= day_start,
+            AppointmentSlot.start < day_end,
         )
     ).first()
     if existing is not None:
@@ -185,7 +229,8 @@ def cancel(ctx: Ctx, appointment: Appointment, reason: str) -> Appointment:
     appointment.cancelled_at = ctx.clock.now()
     appointment.cancel_reason = reason
     ctx.session.execute(
-        update(AppointmentSlot).where(AppointmentSlot.id == appointment.slot_id)
+        update(AppointmentSlot)
+        .where(AppointmentSlot.id == appointment.slot_id)
         .values(booked=AppointmentSlot.booked - 1)
     )
     ctx.session.flush()
@@ -207,13 +252,19 @@ def reschedule(ctx: Ctx, appointment: Appointment, slot_id: int) -> Appointment:
     _take_place(ctx, new_slot)
     old_slot = appointment.slot
     ctx.session.execute(
-        update(AppointmentSlot).where(AppointmentSlot.id == old_slot.id).values(booked=AppointmentSlot.booked - 1)
+        update(AppointmentSlot)
+        .where(AppointmentSlot.id == old_slot.id)
+        .values(booked=AppointmentSlot.booked - 1)
     )
     appointment.slot_id = new_slot.id
     appointment.slot = new_slot
     ctx.session.flush()
-    _event(ctx, appointment, EventType.APPOINTMENT_RESCHEDULED,
-           {"old_slot": old_slot.start.isoformat(), "new_slot": new_slot.start.isoformat()})
+    _event(
+        ctx,
+        appointment,
+        EventType.APPOINTMENT_RESCHEDULED,
+        {"old_slot": old_slot.start.isoformat(), "new_slot": new_slot.start.isoformat()},
+    )
     return appointment
 
 
@@ -242,14 +293,19 @@ def check_in(ctx: Ctx, request: CheckInRequest) -> tuple[Appointment, Ticket, st
     opens = slot.start - timedelta(minutes=ctx.settings.appointment_early_minutes)
     closes = slot.start + timedelta(minutes=ctx.settings.appointment_late_minutes)
     if now < opens:
-        raise Conflict("CHECK_IN_TOO_EARLY",
-                       f"您预约的是 {ctx.clock.local(slot.start):%H:%M}，请于 {ctx.clock.local(opens):%H:%M} 后签到")
+        raise Conflict(
+            "CHECK_IN_TOO_EARLY",
+            f"您预约的是 {ctx.clock.local(slot.start):%H:%M}，请于 {ctx.clock.local(opens):%H:%M} 后签到",
+        )
     if now > closes:
-        raise Conflict("APPOINTMENT_EXPIRED",
-                       f"您预约的 {ctx.clock.local(slot.start):%H:%M} 时段已超过签到时间，请取普通号排队")
+        raise Conflict(
+            "APPOINTMENT_EXPIRED",
+            f"您预约的 {ctx.clock.local(slot.start):%H:%M} 时段已超过签到时间，请取普通号排队",
+        )
     ticket = issue_ticket(
         ctx,
-        IssueTicketRequest(matter_id=appointment.matter_id) if appointment.matter_id
+        IssueTicketRequest(matter_id=appointment.matter_id)
+        if appointment.matter_id
         else IssueTicketRequest(category_code=appointment.category.code),
         Channel.APPOINTMENT_CHECKIN,
         appointment_id=appointment.id,
@@ -260,10 +316,16 @@ def check_in(ctx: Ctx, request: CheckInRequest) -> tuple[Appointment, Ticket, st
     appointment.checked_in_at = now
     appointment.ticket_id = ticket.id
     ctx.session.flush()
-    _event(ctx, appointment, EventType.APPOINTMENT_CHECKED_IN, {
-        "ticket_id": ticket.id, "ticket_no": ticket.number,
-        "late_s": max(0, round((now - slot.start).total_seconds())),
-    })
+    _event(
+        ctx,
+        appointment,
+        EventType.APPOINTMENT_CHECKED_IN,
+        {
+            "ticket_id": ticket.id,
+            "ticket_no": ticket.number,
+            "late_s": max(0, round((now - slot.start).total_seconds())),
+        },
+    )
     message = f"签到成功，您的号码是 {ticket.number}（预约优先）"
     return appointment, ticket, message
 
@@ -303,7 +365,8 @@ def expire_overdue(ctx: Ctx) -> int:
 def expire_before(ctx: Ctx, cutoff: datetime) -> int:
     """Mark NO_SHOW every booked appointment whose slot started before `cutoff`."""
     overdue = ctx.session.scalars(
-        select(Appointment).join(AppointmentSlot)
+        select(Appointment)
+        .join(AppointmentSlot)
         .where(Appointment.status == AppointmentStatus.BOOKED.value, AppointmentSlot.start < cutoff)
     ).all()
     for appointment in overdue:
@@ -315,21 +378,38 @@ def mark_no_show(ctx: Ctx, appointment: Appointment) -> None:
     appointment.status = AppointmentStatus.NO_SHOW.value
     appointment.no_show_at = ctx.clock.now()
     ctx.session.flush()
-    _event(ctx, appointment, EventType.APPOINTMENT_NO_SHOW,
-           {"grace_period_s": ctx.settings.appointment_late_minutes * 60})
+    _event(
+        ctx,
+        appointment,
+        EventType.APPOINTMENT_NO_SHOW,
+        {"grace_period_s": ctx.settings.appointment_late_minutes * 60},
+    )
 
 
 def _event(ctx: Ctx, appointment: Appointment, event_type: EventType, data: dict[str, object]) -> None:
     refs: dict[str, object] = {"appointment_id": str(appointment.id)}
     if appointment.ticket_id is not None:
         refs["ticket_id"] = str(appointment.ticket_id)
-    record(ctx, event_type, AggregateType.APPOINTMENT, appointment.id,
-           {"code_masked": numbers.mask_number(appointment.code), **data}, refs=refs)
+    record(
+        ctx,
+        event_type,
+        AggregateType.APPOINTMENT,
+        appointment.id,
+        {"code_masked": numbers.mask_number(appointment.code), **data},
+        refs=refs,
+    )
 
 
 def slot_out(slot: AppointmentSlot) -> SlotOut:
-    return SlotOut(id=slot.id, category_code=slot.category.code, start=slot.start, end=slot.end,
-                   capacity=slot.capacity, booked=slot.booked, available=max(0, slot.capacity - slot.booked))
+    return SlotOut(
+        id=slot.id,
+        category_code=slot.category.code,
+        start=slot.start,
+        end=slot.end,
+        capacity=slot.capacity,
+        booked=slot.booked,
+        available=max(0, slot.capacity - slot.booked),
+    )
 
 
 def appointment_out(ctx: Ctx, appointment: Appointment) -> AppointmentOut:
@@ -337,10 +417,19 @@ def appointment_out(ctx: Ctx, appointment: Appointment) -> AppointmentOut:
     masked = identity.masked(visitor)
     assert masked is not None
     return AppointmentOut(
-        id=appointment.id, code=appointment.code, status=AppointmentStatus(appointment.status),
-        category_code=appointment.category.code, category_name=appointment.category.name,
-        matter_id=appointment.matter_id, matter_name=appointment.matter.name if appointment.matter else None,
-        slot_id=appointment.slot_id, slot_start=appointment.slot.start, slot_end=appointment.slot.end,
-        visitor=masked, mobile_masked=appointment.mobile_masked, booked_at=appointment.booked_at,
-        checked_in_at=appointment.checked_in_at, ticket_id=appointment.ticket_id,
+        id=appointment.id,
+        code=appointment.code,
+        status=AppointmentStatus(appointment.status),
+        category_code=appointment.category.code,
+        category_name=appointment.category.name,
+        matter_id=appointment.matter_id,
+        matter_name=appointment.matter.name if appointment.matter else None,
+        slot_id=appointment.slot_id,
+        slot_start=appointment.slot.start,
+        slot_end=appointment.slot.end,
+        visitor=masked,
+        mobile_masked=appointment.mobile_masked,
+        booked_at=appointment.booked_at,
+        checked_in_at=appointment.checked_in_at,
+        ticket_id=appointment.ticket_id,
     )

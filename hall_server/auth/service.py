@@ -23,7 +23,9 @@ LOCK_MINUTES = 15
 
 
 def _hasher(ctx: Ctx) -> PasswordHasher:
-    return PasswordHasher(time_cost=ctx.settings.password_time_cost, memory_cost=ctx.settings.password_memory_kib)
+    return PasswordHasher(
+        time_cost=ctx.settings.password_time_cost, memory_cost=ctx.settings.password_memory_kib
+    )
 
 
 def token_hash(token: str) -> str:
@@ -48,7 +50,10 @@ def create_staff(ctx: Ctx, staff_in: StaffIn) -> Staff:
     except IntegrityError as exc:
         raise Conflict("STAFF_LOGIN_TAKEN", f"登录名 {staff_in.login} 已被使用") from exc
     record(
-        ctx, EventType.STAFF_CREATED, AggregateType.STAFF, staff.id,
+        ctx,
+        EventType.STAFF_CREATED,
+        AggregateType.STAFF,
+        staff.id,
         {"login": staff.login, "role": staff.role},
     )
     return staff
@@ -115,7 +120,10 @@ def register_device(ctx: Ctx, device_in: DeviceIn) -> tuple[Device, str]:
     ctx.session.add(device)
     ctx.session.flush()
     record(
-        ctx, EventType.DEVICE_REGISTERED, AggregateType.DEVICE, device.id,
+        ctx,
+        EventType.DEVICE_REGISTERED,
+        AggregateType.DEVICE,
+        device.id,
         {"kind": device.kind, "name": device.name},
     )
     return device, token

@@ -4,15 +4,18 @@ from fastapi import APIRouter, Query
 
 from hall_server.catalogue import service
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
-from hall_server.deps import IdParam, WindowParam, ADMINS, ALL_DEVICES, STAFF, ApiDep
+from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep, IdParam
 
 router = APIRouter(tags=["catalogue"])
 
 
 @router.get("/categories", response_model=list[CategoryOut])
 def list_categories(api: ApiDep) -> list[CategoryOut]:
-    return api.run(lambda ctx: [service.category_out(c) for c in service.list_categories(ctx)],
-                   roles=STAFF, devices=ALL_DEVICES)
+    return api.run(
+        lambda ctx: [service.category_out(c) for c in service.list_categories(ctx)],
+        roles=STAFF,
+        devices=ALL_DEVICES,
+    )
 
 
 @router.put("/categories/{code}", response_model=CategoryOut)
@@ -29,15 +32,19 @@ def search_matters(
     high_frequency: bool | None = None,
 ) -> list[MatterSummary]:
     return api.run(
-        lambda ctx: [service.matter_summary(m) for m in service.search_matters(ctx, q, category, high_frequency)],
-        roles=STAFF, devices=ALL_DEVICES,
+        lambda ctx: [
+            service.matter_summary(m) for m in service.search_matters(ctx, q, category, high_frequency)
+        ],
+        roles=STAFF,
+        devices=ALL_DEVICES,
     )
 
 
 @router.get("/matters/{matter_id}", response_model=MatterOut)
 def get_matter(matter_id: IdParam, api: ApiDep) -> MatterOut:
-    return api.run(lambda ctx: service.matter_out(service.get_matter(ctx, matter_id)),
-                   roles=STAFF, devices=ALL_DEVICES)
+    return api.run(
+        lambda ctx: service.matter_out(service.get_matter(ctx, matter_id)), roles=STAFF, devices=ALL_DEVICES
+    )
 
 
 @router.put("/matters", response_model=MatterOut)

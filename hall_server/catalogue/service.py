@@ -57,8 +57,13 @@ def save_category(ctx: Ctx, category_in: CategoryIn) -> Category:
     for key, value in category_in.model_dump(exclude={"code"}).items():
         setattr(category, key, value)
     ctx.session.flush()
-    record(ctx, EventType.CATEGORY_SAVED, AggregateType.CATALOGUE, f"category:{category.code}",
-           category_in.model_dump(mode="json"))
+    record(
+        ctx,
+        EventType.CATEGORY_SAVED,
+        AggregateType.CATALOGUE,
+        f"category:{category.code}",
+        category_in.model_dump(mode="json"),
+    )
     return category
 
 
@@ -77,16 +82,26 @@ def check_codes(ctx: Ctx, matter_in: MatterIn) -> None:
         numbers.validate_uscc(matter_in.implementing_org_uscc)
     except numbers.InvalidIdNumber as exc:
         raise Invalid("TASK_CODE_USCC", f"实施编码或实施主体代码：{exc}") from exc
-    if uscc != matter_in.implementing_org_uscc or level != matter_in.level.value or basic != matter_in.catalog_code:
+    if (
+        uscc != matter_in.implementing_org_uscc
+        or level != matter_in.level.value
+        or basic != matter_in.catalog_code
+    ):
         raise Invalid("TASK_CODE_PARTS", "实施编码应由实施主体统一社会信用代码、行使层级代码和基本编码组成")
     handle = matter_in.handle_item_code
     if handle is not None and (
         len(handle) != settings.handle_item_code_length or not handle.startswith(matter_in.task_code)
     ):
-        raise Invalid("HANDLE_ITEM_CODE", f"业务办理项编码应为实施编码加序号，共 {settings.handle_item_code_length} 位")
+        raise Invalid(
+            "HANDLE_ITEM_CODE", f"业务办理项编码应为实施编码加序号，共 {settings.handle_item_code_length} 位"
+        )
     promised, legal = matter_in.promised_limit, matter_in.legal_limit
-    if promised.value is not None and legal.value is not None and promised.unit == legal.unit \
-            and promised.value > legal.value:
+    if (
+        promised.value is not None
+        and legal.value is not None
+        and promised.unit == legal.unit
+        and promised.value > legal.value
+    ):
         raise Invalid("PROMISED_LIMIT", "承诺办结时限不能长于法定办结时限")
 
 
@@ -109,8 +124,13 @@ def save_matter(ctx: Ctx, matter_in: MatterIn) -> Matter:
         for index, material in enumerate(matter_in.materials)
     ]
     ctx.session.flush()
-    record(ctx, EventType.MATTER_SAVED, AggregateType.CATALOGUE, f"matter:{matter.catalog_code}",
-           {"name": matter.name, "task_code": matter.task_code, "category": category.code})
+    record(
+        ctx,
+        EventType.MATTER_SAVED,
+        AggregateType.CATALOGUE,
+        f"matter:{matter.catalog_code}",
+        {"name": matter.name, "task_code": matter.task_code, "category": category.code},
+    )
     return matter
 
 
@@ -153,28 +173,52 @@ def category_out(category: Category) -> CategoryOut:
 
 def matter_summary(matter: Matter) -> MatterSummary:
     return MatterSummary(
-        id=matter.id, catalog_code=matter.catalog_code, name=matter.name, type=MatterType(matter.type),
-        category_code=matter.category.code, high_frequency=matter.high_frequency, one_visit=matter.one_visit,
-        online_available=matter.online_available, pinyin_initials=matter.pinyin_initials,
+        id=matter.id,
+        catalog_code=matter.catalog_code,
+        name=matter.name,
+        type=MatterType(matter.type),
+        category_code=matter.category.code,
+        high_frequency=matter.high_frequency,
+        one_visit=matter.one_visit,
+        online_available=matter.online_available,
+        pinyin_initials=matter.pinyin_initials,
     )
 
 
 def matter_out(matter: Matter) -> MatterOut:
     materials = [
-        {key: getattr(m, key) for key in (
-            "name", "required", "form", "original_count", "copy_count", "obtainable_by_sharing",
-            "issuing_org", "notes", "template")}
+        {
+            key: getattr(m, key)
+            for key in (
+                "name",
+                "required",
+                "form",
+                "original_count",
+                "copy_count",
+                "obtainable_by_sharing",
+                "issuing_org",
+                "notes",
+                "template",
+            )
+        }
         for m in matter.materials
     ]
-    fields = {name: getattr(matter, name) for name in MatterIn.model_fields if name not in (
-        "materials", "category_code")}
-    return MatterOut.model_validate({
-        **fields,
-        "materials": materials,
-        "category_code": matter.category.code,
-        "id": matter.id,
-        "pinyin_initials": matter.pinyin_initials,
-        "type_name": MATTER_TYPE_NAMES[MatterType(matter.type)],
-        "level_name": LEVEL_NAMES[Level(matter.level)],
-        "materials_to_bring": sum(1 for m in matter.materials if m.required and not m.obtainable_by_sharing),
-    })
+    fields = {
+        name: getattr(matter, name)
+        for name in MatterIn.model_fields
+        if name not in ("materials", "category_code")
+    }
+    return MatterOut.model_validate(
+        {
+            **fields,
+            "materials": materials,
+            "category_code": matter.category.code,
+            "id": matter.id,
+            "pinyin_initials": matter.pinyin_initials,
+            "type_name": MATTER_TYPE_NAMES[MatterType(matter.type)],
+            "level_name": LEVEL_NAMES[Level(matter.level)],
+            "materials_to_bring": sum(
+                1 for m in matter.materials if m.required and not m.obtainable_by_sharing
+            ),
+        }
+    )

@@ -18,7 +18,15 @@ from hall_server.contract.appointments import (
     SlotIn,
     SlotOut,
 )
-from hall_server.contract.auth import DeviceIn, DeviceRegistered, LoginRequest, StaffIn, StaffOut, TokenOut, WhoAmI
+from hall_server.contract.auth import (
+    DeviceIn,
+    DeviceRegistered,
+    LoginRequest,
+    StaffIn,
+    StaffOut,
+    TokenOut,
+    WhoAmI,
+)
 from hall_server.contract.base import ErrorBody
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
 from hall_server.contract.halls import HallIn, HallOut
@@ -55,8 +63,14 @@ class ApiError(Exception):
 
 
 class HallClient:
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
@@ -76,8 +90,14 @@ class HallClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, result: type[T] | Any, body: BaseModel | None = None,
-              params: dict[str, Any] | None = None) -> T:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        result: type[T] | Any,
+        body: BaseModel | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> T:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         content = None
         if body is not None:
@@ -137,8 +157,9 @@ class HallClient:
     def save_category(self, category: CategoryIn) -> CategoryOut:
         return self._call("PUT", f"/categories/{category.code}", CategoryOut, category)
 
-    def matters(self, q: str = "", category: str | None = None,
-                high_frequency: bool | None = None) -> list[MatterSummary]:
+    def matters(
+        self, q: str = "", category: str | None = None, high_frequency: bool | None = None
+    ) -> list[MatterSummary]:
         params: dict[str, Any] = {"q": q}
         if category:
             params["category"] = category
@@ -172,7 +193,9 @@ class HallClient:
         return self._call("POST", f"/tickets/{ticket_id}/requeue", TicketOut)
 
     def cancel_ticket(self, ticket_id: int, reason: str) -> TicketOut:
-        return self._call("POST", f"/tickets/{ticket_id}/cancel", TicketOut, TicketCancelRequest(reason=reason))
+        return self._call(
+            "POST", f"/tickets/{ticket_id}/cancel", TicketOut, TicketCancelRequest(reason=reason)
+        )
 
     # windows
     def windows(self) -> list[WindowOut]:
@@ -185,8 +208,12 @@ class HallClient:
         return self._call("PUT", f"/windows/{window.number}", WindowOut, window)
 
     def set_window_categories(self, number: int, category_codes: list[str]) -> WindowOut:
-        return self._call("PUT", f"/windows/{number}/categories", WindowOut,
-                          WindowCategoriesIn(category_codes=category_codes))
+        return self._call(
+            "PUT",
+            f"/windows/{number}/categories",
+            WindowOut,
+            WindowCategoriesIn(category_codes=category_codes),
+        )
 
     def window_op(self, number: int, operation: str, body: BaseModel | None = None) -> WindowOperationResult:
         """operation: open, close, call-next, recall, no-show, start, complete, pause, resume, transfer."""
@@ -209,8 +236,9 @@ class HallClient:
         return self._call("POST", "/appointments/slots/generate", list[SlotOut], request)
 
     def slots(self, category: str, on: date) -> list[SlotOut]:
-        return self._call("GET", "/appointments/slots", list[SlotOut],
-                          params={"category": category, "on": on.isoformat()})
+        return self._call(
+            "GET", "/appointments/slots", list[SlotOut], params={"category": category, "on": on.isoformat()}
+        )
 
     def book(self, request: BookRequest) -> AppointmentOut:
         return self._call("POST", "/appointments", AppointmentOut, request)
@@ -219,16 +247,28 @@ class HallClient:
         return self._call("GET", f"/appointments/{appointment_id}", AppointmentOut)
 
     def search_appointments(self, identity: IdentityIn, on: date | None = None) -> list[AppointmentOut]:
-        return self._call("POST", "/appointments/search", list[AppointmentOut],
-                          AppointmentSearch(identity=identity, on_date=on))
+        return self._call(
+            "POST",
+            "/appointments/search",
+            list[AppointmentOut],
+            AppointmentSearch(identity=identity, on_date=on),
+        )
 
     def reschedule(self, appointment_id: int, slot_id: int) -> AppointmentOut:
-        return self._call("POST", f"/appointments/{appointment_id}/reschedule", AppointmentOut,
-                          RescheduleRequest(slot_id=slot_id))
+        return self._call(
+            "POST",
+            f"/appointments/{appointment_id}/reschedule",
+            AppointmentOut,
+            RescheduleRequest(slot_id=slot_id),
+        )
 
     def cancel_appointment(self, appointment_id: int, reason: str = "申请人取消") -> AppointmentOut:
-        return self._call("POST", f"/appointments/{appointment_id}/cancel", AppointmentOut,
-                          AppointmentCancelRequest(reason=reason))
+        return self._call(
+            "POST",
+            f"/appointments/{appointment_id}/cancel",
+            AppointmentOut,
+            AppointmentCancelRequest(reason=reason),
+        )
 
     def check_in(self, request: CheckInRequest) -> CheckInResult:
         return self._call("POST", "/appointments/check-in", CheckInResult, request)

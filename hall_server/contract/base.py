@@ -22,7 +22,7 @@ class OutModel(BaseModel):
 
 
 class ErrorBody(OutModel):
-    """Every 4xx/5xx body. `code` is machine-readable (e.g. TICKET_NOT_FOUND); `message` is Chinese for the UI."""
+    """Every 4xx/5xx body: `code` is machine-readable (TICKET_NOT_FOUND), `message` is Chinese for the UI."""
 
     code: str
     message: str

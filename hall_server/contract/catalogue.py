@@ -137,9 +137,7 @@ class Material(Model):
     form: MaterialForm = MaterialForm.ORIGINAL
     original_count: int = Field(default=1, ge=0, le=99)
     copy_count: int = Field(default=0, ge=0, le=99)
-    obtainable_by_sharing: bool = Field(
-        default=False, description="可通过数据共享获取：申请人无需提交（R6）"
-    )
+    obtainable_by_sharing: bool = Field(default=False, description="可通过数据共享获取：申请人无需提交（R6）")
     issuing_org: str = Field(default="", max_length=200, description="出具机构")
     notes: str = Field(default="", max_length=1000, description="材料说明（填写要求、免提交情形等）")
     template: FormTemplate | None = None
@@ -188,8 +186,12 @@ class MatterIn(Model):
 
     # 1 编码
     catalog_code: str = Field(pattern=CODE_ALPHABET, description="基本编码 (12)")
-    task_code: str = Field(pattern=CODE_ALPHABET, description="实施编码 (31) = 实施主体代码 + 层级 + 基本编码")
-    handle_item_code: str | None = Field(default=None, pattern=CODE_ALPHABET, description="业务办理项编码 (33)")
+    task_code: str = Field(
+        pattern=CODE_ALPHABET, description="实施编码 (31) = 实施主体代码 + 层级 + 基本编码"
+    )
+    handle_item_code: str | None = Field(
+        default=None, pattern=CODE_ALPHABET, description="业务办理项编码 (33)"
+    )
     local_code: str = Field(default="", max_length=64)
     # 2 名称
     name: str = Field(min_length=2, max_length=200)

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from hall_server.contract.base import OutModel
 
-SPEC = "hall-sync/1"
+SPEC: Literal["hall-sync/1"] = "hall-sync/1"
 
 
 class AggregateType(StrEnum):

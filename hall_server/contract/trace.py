@@ -12,5 +12,7 @@ class TraceOut(OutModel):
     aggregate_type: str
     aggregate_id: str
     summary: dict[str, object] = Field(description="the aggregate's current state, masked")
-    events: list[Envelope] = Field(description="this aggregate's events and those of linked aggregates, by time")
+    events: list[Envelope] = Field(
+        description="this aggregate's events and those of linked aggregates, by time"
+    )
     linked: list[str] = Field(description="linked aggregates as type:id, e.g. appointment:12")

@@ -14,20 +14,26 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="YIMEN_", env_file=".env", extra="ignore")
 
     database_url: str = Field(default="sqlite:///var/hall.db", description="SQLAlchemy URL")
-    hall_code: str | None = Field(default=None, description="the hall this server runs, if the DB holds several")
+    hall_code: str | None = Field(
+        default=None, description="the hall this server runs, if the DB holds several"
+    )
     timezone: str = "Asia/Shanghai"
     key_file: Path = Field(
         default=Path("var/keys.json"),
         description="data and lookup keys; created on first use with mode 0600 unless keys are given below",
     )
     data_key: str | None = Field(default=None, description="SM4 key, 32 hex chars (overrides key_file)")
-    lookup_key: str | None = Field(default=None, description="HMAC-SM3 key, 64 hex chars (overrides key_file)")
+    lookup_key: str | None = Field(
+        default=None, description="HMAC-SM3 key, 64 hex chars (overrides key_file)"
+    )
 
     catalog_code_length: int = 12
     task_code_length: int = 31
     handle_item_code_length: int = 33
 
-    elderly_age: int = Field(default=60, description="age from the ID number at which ELDERLY priority applies")
+    elderly_age: int = Field(
+        default=60, description="age from the ID number at which ELDERLY priority applies"
+    )
     head_start_minutes: dict[str, int] = Field(
         default={"APPOINTMENT": 20, "ELDERLY": 10, "DISABLED": 10, "MILITARY": 10},
         description="priority ageing: a priority ticket queues as if it had come this many minutes earlier",

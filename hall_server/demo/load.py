@@ -23,7 +23,7 @@ from hall_server.halls.models import Hall
 from hall_server.halls.service import configure_hall
 from hall_server.queueing.windows import save_window
 
-DEMO_PASSWORD = "yimen-demo-2026"
+DEMO_PASSWORD = "yimen-demo-2026"  # noqa: S105 - published in the README for the demo hall only
 WINDOWS: list[tuple[int, str, list[str]]] = [
     (1, "企业服务窗口", ["ENTERPRISE"]),
     (2, "企业服务窗口", ["ENTERPRISE"]),
@@ -42,8 +42,13 @@ STAFF: list[tuple[str, str, Role]] = [
     ("admin", "系统管理员", Role.ADMIN),
     ("manager", "王主任", Role.MANAGER),
     ("backoffice", "李审批", Role.BACK_OFFICE),
-    *[(f"clerk{n:02d}", name, Role.CLERK) for n, name in enumerate(
-        ["张敏", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴婷", "徐强", "孙燕", "马超", "朱琳"], start=1)],
+    *[
+        (f"clerk{n:02d}", name, Role.CLERK)
+        for n, name in enumerate(
+            ["张敏", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴婷", "徐强", "孙燕", "马超", "朱琳"],
+            start=1,
+        )
+    ],
 ]
 DEVICES = [(DeviceKind.KIOSK, "kiosk-1"), (DeviceKind.KIOSK, "kiosk-2"), (DeviceKind.DISPLAY, "display-1")]
 BOOKABLE = ["ENTERPRISE", "SOCIAL_AFFAIRS", "INVESTMENT", "INTERMEDIARY", "PUBLIC_RESOURCES"]
@@ -76,5 +81,7 @@ def load_demo(ctx: Ctx, *, if_empty: bool = False) -> dict[str, Any] | None:
     devices = {name: register_device(ctx, DeviceIn(kind=kind, name=name))[1] for kind, name in DEVICES}
     today = ctx.clock.today()
     for code in BOOKABLE:
-        generate_slots(ctx, SlotGenerateIn(category_code=code, date_from=today, date_to=today + timedelta(days=13)))
+        generate_slots(
+            ctx, SlotGenerateIn(category_code=code, date_from=today, date_to=today + timedelta(days=13))
+        )
     return {"staff": staff, "devices": devices}

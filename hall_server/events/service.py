@@ -17,8 +17,12 @@ UNCONFIGURED_SOURCE = Source(hall_code="UNCONFIGURED", hall_name="", region_code
 
 def _source(ctx: Ctx, window_no: int | None) -> Source:
     hall = ctx.session.scalars(select(Hall).limit(1)).first()
-    base = UNCONFIGURED_SOURCE if hall is None else Source(
-        hall_code=hall.code, hall_name=hall.name, region_code=hall.region_code, org_uscc=hall.org_uscc
+    base = (
+        UNCONFIGURED_SOURCE
+        if hall is None
+        else Source(
+            hall_code=hall.code, hall_name=hall.name, region_code=hall.region_code, org_uscc=hall.org_uscc
+        )
     )
     device_id = ctx.principal.device_name if ctx.principal else None
     return base.model_copy(
@@ -84,8 +88,6 @@ def events_of(ctx: Ctx, aggregates: list[tuple[str, str]]) -> list[Envelope]:
     """All events of the given (type, id) aggregates, in the order they were written."""
     if not aggregates:
         return []
-    conditions = [
-        (Event.aggregate_type == kind) & (Event.aggregate_id == key) for kind, key in aggregates
-    ]
+    conditions = [(Event.aggregate_type == kind) & (Event.aggregate_id == key) for kind, key in aggregates]
     rows = ctx.session.scalars(select(Event).where(or_(*conditions)).order_by(Event.occurred_at, Event.id))
     return [Envelope.model_validate(row.payload) for row in rows]

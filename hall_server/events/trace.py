@@ -18,7 +18,9 @@ TraceKind = Literal["ticket", "appointment", "case"]
 def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
     if kind == "ticket":
         ticket = tickets.get_ticket(ctx, _int(key))
-        linked = [(AggregateType.APPOINTMENT.value, str(ticket.appointment_id))] if ticket.appointment_id else []
+        linked = (
+            [(AggregateType.APPOINTMENT.value, str(ticket.appointment_id))] if ticket.appointment_id else []
+        )
         summary = tickets.ticket_out(ctx, ticket).model_dump(mode="json")
     elif kind == "appointment":
         appointment = appointments.get_appointment(ctx, _int(key))
@@ -29,8 +31,13 @@ def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
     events = events_of(ctx, [(kind, key), *linked])
     if kind == "case" and not events:
         raise NotFound("CASE_NOT_FOUND", "没有找到该办件")
-    return TraceOut(aggregate_type=kind, aggregate_id=key, summary=summary, events=events,
-                    linked=[f"{t}:{i}" for t, i in linked])
+    return TraceOut(
+        aggregate_type=kind,
+        aggregate_id=key,
+        summary=summary,
+        events=events,
+        linked=[f"{t}:{i}" for t, i in linked],
+    )
 
 
 def _int(key: str) -> int:

@@ -14,7 +14,9 @@ router = APIRouter(tags=["hall"])
 
 @router.get("/hall", response_model=HallOut)
 def get_hall(api: ApiDep) -> HallOut:
-    return api.run(lambda ctx: service.hall_out(ctx, service.current_hall(ctx)), roles=STAFF, devices=ALL_DEVICES)
+    return api.run(
+        lambda ctx: service.hall_out(ctx, service.current_hall(ctx)), roles=STAFF, devices=ALL_DEVICES
+    )
 
 
 @router.put("/hall", response_model=HallOut)

@@ -44,7 +44,15 @@ def queue_closed_today(ctx: Ctx, hall: Hall) -> bool:
 
 def hall_out(ctx: Ctx, hall: Hall) -> HallOut:
     return HallOut(
-        id=hall.id, code=hall.code, name=hall.name, region_code=hall.region_code, level=Level(hall.level),
-        org_uscc=hall.org_uscc, address=hall.address, phone=hall.phone, hours=hall.hours,
-        service_date=ctx.clock.today(), queue_closed_today=queue_closed_today(ctx, hall),
+        id=hall.id,
+        code=hall.code,
+        name=hall.name,
+        region_code=hall.region_code,
+        level=Level(hall.level),
+        org_uscc=hall.org_uscc,
+        address=hall.address,
+        phone=hall.phone,
+        hours=hall.hours,
+        service_date=ctx.clock.today(),
+        queue_closed_today=queue_closed_today(ctx, hall),
     )

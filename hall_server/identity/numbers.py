@@ -120,7 +120,7 @@ def mask_number(number: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """`张*` for two characters, `张*三` for three, `欧**明` for four or more; Latin names keep the first letter."""
+    """`张*` for two characters, `张*三` for three, `欧**明` for four or more (Latin names likewise)."""
     name = name.strip()
     if not name:
         return ""

@@ -70,7 +70,9 @@ def identify(ctx: Ctx, checked: CheckedIdentity) -> Visitor:
 def masked(visitor: Visitor | None) -> IdentityOut | None:
     if visitor is None:
         return None
-    return IdentityOut(kind=IdKind(visitor.kind), number_masked=visitor.id_masked, name_masked=visitor.name_masked)
+    return IdentityOut(
+        kind=IdKind(visitor.kind), number_masked=visitor.id_masked, name_masked=visitor.name_masked
+    )
 
 
 def reveal_number(ctx: Ctx, visitor: Visitor) -> str:

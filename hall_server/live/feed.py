@@ -100,7 +100,9 @@ class Publisher:
             for envelope in batch:
                 self._publish_one(ctx, envelope, waiting, serving)
 
-    def _publish_one(self, ctx: Ctx, envelope: Envelope, waiting: list[Any], serving: dict[int, set[int]]) -> None:
+    def _publish_one(
+        self, ctx: Ctx, envelope: Envelope, waiting: list[Any], serving: dict[int, set[int]]
+    ) -> None:
         ticket = None
         message = EventMessage(topic="", seq=0, event=envelope, waiting=waiting)
         if envelope.aggregate.type is AggregateType.TICKET:

@@ -43,7 +43,9 @@ def allowed(principal: Principal, topic: str) -> bool:
     if principal.is_staff:
         return True
     assert principal.device_kind is not None
-    return any(topic == t or (t.endswith(":") and topic.startswith(t)) for t in DEVICE_TOPICS[principal.device_kind])
+    return any(
+        topic == t or (t.endswith(":") and topic.startswith(t)) for t in DEVICE_TOPICS[principal.device_kind]
+    )
 
 
 class Connection:

@@ -29,8 +29,11 @@ def end_day(ctx: Ctx, reason: str = END_OF_DAY_REASON) -> dict[str, int]:
         raise Conflict("DAY_ALREADY_ENDED", "今日已执行日终")
     hall.queue_closed_on = today
     leftovers = ctx.session.scalars(
-        select(Ticket).where(Ticket.service_date == today,
-                             Ticket.status.in_((TicketStatus.WAITING.value, TicketStatus.CALLED.value)))
+        select(Ticket)
+        .where(
+            Ticket.service_date == today,
+            Ticket.status.in_((TicketStatus.WAITING.value, TicketStatus.CALLED.value)),
+        )
         .order_by(Ticket.id)
     ).all()
     for ticket in leftovers:
@@ -41,11 +44,18 @@ def end_day(ctx: Ctx, reason: str = END_OF_DAY_REASON) -> dict[str, int]:
         if windows.active_ticket(ctx, window) is None:
             window.staff_id = None
             window.pause_reason = None
-            windows.set_state(ctx, window, WindowState.CLOSED, EventType.WINDOW_CLOSED, {"reason": "END_OF_DAY"})
+            windows.set_state(
+                ctx, window, WindowState.CLOSED, EventType.WINDOW_CLOSED, {"reason": "END_OF_DAY"}
+            )
             closed += 1
     summary = {"cancelled": len(leftovers), "appointments_no_show": no_shows, "windows_closed": closed}
-    record(ctx, EventType.DAY_ENDED, AggregateType.HALL, hall.code,
-           {"service_date": today.isoformat(), "reason": reason, **summary})
+    record(
+        ctx,
+        EventType.DAY_ENDED,
+        AggregateType.HALL,
+        hall.code,
+        {"service_date": today.isoformat(), "reason": reason, **summary},
+    )
     return summary
 
 
@@ -54,17 +64,26 @@ def reopen_day(ctx: Ctx) -> None:
     if hall.queue_closed_on != ctx.clock.today():
         raise Conflict("DAY_NOT_ENDED", "今日尚未日终，无需恢复")
     hall.queue_closed_on = None
-    record(ctx, EventType.DAY_REOPENED, AggregateType.HALL, hall.code,
-           {"service_date": ctx.clock.today().isoformat()})
+    record(
+        ctx,
+        EventType.DAY_REOPENED,
+        AggregateType.HALL,
+        hall.code,
+        {"service_date": ctx.clock.today().isoformat()},
+    )
 
 
 def sweep(ctx: Ctx) -> dict[str, int]:
     """Run periodically: cancel open tickets of earlier days and expire overdue appointments."""
     stale = ctx.session.scalars(
-        select(Ticket).where(
+        select(Ticket)
+        .where(
             Ticket.service_date < ctx.clock.today(),
-            Ticket.status.in_((TicketStatus.WAITING.value, TicketStatus.CALLED.value, TicketStatus.SERVING.value)),
-        ).order_by(Ticket.id)
+            Ticket.status.in_(
+                (TicketStatus.WAITING.value, TicketStatus.CALLED.value, TicketStatus.SERVING.value)
+            ),
+        )
+        .order_by(Ticket.id)
     ).all()
     for ticket in stale:
         mark_cancelled(ctx, ticket, LEFTOVER_REASON, "SYSTEM_EOD")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from statistics import fmean
 
 from sqlalchemy import func, or_, select
@@ -19,7 +19,7 @@ from hall_server.contract.load import (
     LoadOut,
     Snapshot,
 )
-from hall_server.contract.queue import TicketStatus, WindowState
+from hall_server.contract.queue import TicketStatus, WindowOut, WindowState
 from hall_server.core.context import Ctx
 from hall_server.halls.service import current_hall, queue_closed_today
 from hall_server.queueing.models import Ticket, Window, window_category
@@ -52,10 +52,16 @@ def waiting_counts(ctx: Ctx) -> list[CategoryWaiting]:
     result = []
     for category in list_categories(ctx):
         count, oldest = waiting.get(category.id, (0, None))
-        result.append(CategoryWaiting(
-            code=category.code, name=category.name, prefix=category.prefix, waiting=count,
-            longest_wait_seconds=_seconds_since(now, oldest), open_windows=open_windows.get(category.id, 0),
-        ))
+        result.append(
+            CategoryWaiting(
+                code=category.code,
+                name=category.name,
+                prefix=category.prefix,
+                waiting=count,
+                longest_wait_seconds=_seconds_since(now, oldest),
+                open_windows=open_windows.get(category.id, 0),
+            )
+        )
     return result
 
 
@@ -63,8 +69,6 @@ def _seconds_since(now: datetime, moment: datetime | None) -> int:
     if moment is None:
         return 0
     if moment.tzinfo is None:  # aggregate results bypass the column type on SQLite
-        from datetime import UTC
-
         moment = moment.replace(tzinfo=UTC)
     return max(0, round((now - moment).total_seconds()))
 
@@ -87,8 +91,12 @@ def load(ctx: Ctx) -> LoadOut:
     ]
     window_views = [window_out(ctx, window) for window in list_windows(ctx)]
     return LoadOut(
-        as_of=ctx.clock.now(), service_date=ctx.clock.today(), queue_closed_today=queue_closed_today(ctx, hall),
-        totals=_totals(tickets, categories, window_views), categories=categories, windows=window_views,
+        as_of=ctx.clock.now(),
+        service_date=ctx.clock.today(),
+        queue_closed_today=queue_closed_today(ctx, hall),
+        totals=_totals(tickets, categories, window_views),
+        categories=categories,
+        windows=window_views,
     )
 
 
@@ -110,18 +118,26 @@ def _count(tickets: Iterable[Ticket], status: TicketStatus) -> int:
 
 def _category_load(category: Category, tickets: list[Ticket], waiting: CategoryWaiting) -> CategoryLoad:
     return CategoryLoad(
-        **waiting.model_dump(), issued_today=len(tickets), served_today=_count(tickets, TicketStatus.DONE),
+        **waiting.model_dump(),
+        issued_today=len(tickets),
+        served_today=_count(tickets, TicketStatus.DONE),
         no_show_today=_count(tickets, TicketStatus.NO_SHOW),
-        avg_wait_seconds_today=_mean(_waits(tickets)), avg_service_seconds_today=_mean(_services(tickets)),
+        avg_wait_seconds_today=_mean(_waits(tickets)),
+        avg_service_seconds_today=_mean(_services(tickets)),
     )
 
 
-def _totals(tickets: list[Ticket], categories: list[CategoryLoad], windows: list) -> HallTotals:  # type: ignore[type-arg]
+def _totals(
+    tickets: Sequence[Ticket], categories: list[CategoryLoad], windows: list[WindowOut]
+) -> HallTotals:
     return HallTotals(
-        issued_today=len(tickets), waiting=sum(c.waiting for c in categories),
-        served_today=_count(tickets, TicketStatus.DONE), no_show_today=_count(tickets, TicketStatus.NO_SHOW),
+        issued_today=len(tickets),
+        waiting=sum(c.waiting for c in categories),
+        served_today=_count(tickets, TicketStatus.DONE),
+        no_show_today=_count(tickets, TicketStatus.NO_SHOW),
         cancelled_today=_count(tickets, TicketStatus.CANCELLED),
-        avg_wait_seconds_today=_mean(_waits(tickets)), avg_service_seconds_today=_mean(_services(tickets)),
+        avg_wait_seconds_today=_mean(_waits(tickets)),
+        avg_service_seconds_today=_mean(_services(tickets)),
         longest_wait_seconds=max((c.longest_wait_seconds for c in categories), default=0),
         windows_open=sum(1 for w in windows if w.state == WindowState.OPEN),
         windows_paused=sum(1 for w in windows if w.state == WindowState.PAUSED),
@@ -130,14 +146,25 @@ def _totals(tickets: list[Ticket], categories: list[CategoryLoad], windows: list
 
 def recent_calls(ctx: Ctx) -> list[CallRecord]:
     called = ctx.session.scalars(
-        select(Ticket).where(Ticket.service_date == ctx.clock.today(), Ticket.last_called_at.is_not(None),
-                             Ticket.window_id.is_not(None))
-        .order_by(Ticket.last_called_at.desc()).limit(RECENT_CALLS)
+        select(Ticket)
+        .where(
+            Ticket.service_date == ctx.clock.today(),
+            Ticket.last_called_at.is_not(None),
+            Ticket.window_id.is_not(None),
+        )
+        .order_by(Ticket.last_called_at.desc())
+        .limit(RECENT_CALLS)
     ).all()
     return [
-        CallRecord(ticket_number=t.number, window_no=t.window.number, category_code=t.category.code,
-                   called_at=t.last_called_at, call_count=t.call_count)
-        for t in called if t.window is not None and t.last_called_at is not None
+        CallRecord(
+            ticket_number=t.number,
+            window_no=t.window.number,
+            category_code=t.category.code,
+            called_at=t.last_called_at,
+            call_count=t.call_count,
+        )
+        for t in called
+        if t.window is not None and t.last_called_at is not None
     ]
 
 
@@ -148,16 +175,26 @@ def snapshot(ctx: Ctx, window_no: int | None = None) -> Snapshot:
         window = window_by_number(ctx, window_no)
         category_ids = [c.id for c in window.categories]
         queued = ctx.session.scalars(
-            select(Ticket).where(
-                Ticket.service_date == ctx.clock.today(), Ticket.status == TicketStatus.WAITING.value,
-                or_(Ticket.category_id.in_(category_ids) & Ticket.target_window_id.is_(None),
-                    Ticket.target_window_id == window.id),
-            ).order_by(Ticket.sort_key, Ticket.id).limit(WINDOW_QUEUE_LIMIT)
+            select(Ticket)
+            .where(
+                Ticket.service_date == ctx.clock.today(),
+                Ticket.status == TicketStatus.WAITING.value,
+                or_(
+                    Ticket.category_id.in_(category_ids) & Ticket.target_window_id.is_(None),
+                    Ticket.target_window_id == window.id,
+                ),
+            )
+            .order_by(Ticket.sort_key, Ticket.id)
+            .limit(WINDOW_QUEUE_LIMIT)
         ).all()
         window_tickets = [ticket_out(ctx, t) for t in queued]
     return Snapshot(
-        as_of=ctx.clock.now(), service_date=ctx.clock.today(), queue_closed_today=queue_closed_today(ctx, hall),
-        hall_name=hall.name, waiting=waiting_counts(ctx),
-        windows=[window_out(ctx, w) for w in list_windows(ctx)], recent_calls=recent_calls(ctx),
+        as_of=ctx.clock.now(),
+        service_date=ctx.clock.today(),
+        queue_closed_today=queue_closed_today(ctx, hall),
+        hall_name=hall.name,
+        waiting=waiting_counts(ctx),
+        windows=[window_out(ctx, w) for w in list_windows(ctx)],
+        recent_calls=recent_calls(ctx),
         window_tickets=window_tickets,
     )

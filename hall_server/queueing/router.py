@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+
 from hall_server.contract.auth import DeviceKind
 from hall_server.contract.queue import (
     Channel,
@@ -17,7 +18,18 @@ from hall_server.contract.queue import (
     WindowOut,
 )
 from hall_server.core.context import Ctx
-from hall_server.deps import IdParam, WindowParam, ADMINS, ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep, PublicApiDep, principal_of
+from hall_server.deps import (
+    ADMINS,
+    ALL_DEVICES,
+    DESK,
+    MANAGERS,
+    STAFF,
+    ApiDep,
+    IdParam,
+    PublicApiDep,
+    WindowParam,
+    principal_of,
+)
 from hall_server.identity import service as identity
 from hall_server.queueing import tickets, windows
 from hall_server.queueing.models import Ticket, Window
@@ -38,37 +50,51 @@ def issue_ticket(body: IssueTicketRequest, api: ApiDep) -> TicketOut:
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
 def get_ticket(ticket_id: IdParam, api: ApiDep) -> TicketOut:
-    return api.run(lambda ctx: tickets.ticket_out(ctx, tickets.get_ticket(ctx, ticket_id)),
-                   roles=STAFF, devices=ALL_DEVICES)
+    return api.run(
+        lambda ctx: tickets.ticket_out(ctx, tickets.get_ticket(ctx, ticket_id)),
+        roles=STAFF,
+        devices=ALL_DEVICES,
+    )
 
 
 @router.get("/tickets/follow/{code}", response_model=TicketOut)
 def ticket_by_code(code: str, api: ApiDep) -> TicketOut:
-    return api.run(lambda ctx: tickets.ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code)),
-                   roles=STAFF, devices=FRONT)
+    return api.run(
+        lambda ctx: tickets.ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code)),
+        roles=STAFF,
+        devices=FRONT,
+    )
 
 
 @router.post("/tickets/lookup", response_model=list[TicketOut])
 def tickets_of_visitor(body: TicketQuery, api: ApiDep) -> list[TicketOut]:
     """A visitor's tickets today, by the identity read from the card (in the body, never the URL)."""
     return api.run(
-        lambda ctx: [tickets.ticket_out(ctx, t)
-                     for t in tickets.tickets_of_visitor_today(ctx, identity.find(ctx, body.identity))],
-        roles=STAFF, devices=FRONT,
+        lambda ctx: [
+            tickets.ticket_out(ctx, t)
+            for t in tickets.tickets_of_visitor_today(ctx, identity.find(ctx, body.identity))
+        ],
+        roles=STAFF,
+        devices=FRONT,
     )
 
 
 @router.post("/tickets/{ticket_id}/requeue", response_model=TicketOut)
 def requeue(ticket_id: IdParam, api: ApiDep) -> TicketOut:
-    return api.run(lambda ctx: tickets.ticket_out(ctx, tickets.requeue(ctx, tickets.get_ticket(ctx, ticket_id))),
-                   roles=DESK, devices=FRONT)
+    return api.run(
+        lambda ctx: tickets.ticket_out(ctx, tickets.requeue(ctx, tickets.get_ticket(ctx, ticket_id))),
+        roles=DESK,
+        devices=FRONT,
+    )
 
 
 @router.post("/tickets/{ticket_id}/cancel", response_model=TicketOut)
 def cancel(ticket_id: IdParam, body: TicketCancelRequest, api: ApiDep) -> TicketOut:
     def work(ctx: Ctx) -> TicketOut:
         by = "STAFF" if principal_of(ctx).is_staff else "CITIZEN"
-        return tickets.ticket_out(ctx, tickets.cancel(ctx, tickets.get_ticket(ctx, ticket_id), body.reason, by))
+        return tickets.ticket_out(
+            ctx, tickets.cancel(ctx, tickets.get_ticket(ctx, ticket_id), body.reason, by)
+        )
 
     return api.run(work, roles=DESK, devices=FRONT)
 
@@ -76,19 +102,27 @@ def cancel(ticket_id: IdParam, body: TicketCancelRequest, api: ApiDep) -> Ticket
 @router.get("/public/tickets/{code}", response_model=PublicTicketOut, tags=["public"])
 def follow_ticket(code: str, api: PublicApiDep) -> PublicTicketOut:
     """Opened from the QR code on the ticket; the unguessable code is the credential. No personal data."""
-    return api.run_public(lambda ctx: tickets.public_ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code)))
+    return api.run_public(
+        lambda ctx: tickets.public_ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code))
+    )
 
 
 @router.get("/windows", response_model=list[WindowOut])
 def list_windows(api: ApiDep) -> list[WindowOut]:
-    return api.run(lambda ctx: [windows.window_out(ctx, w) for w in windows.list_windows(ctx)],
-                   roles=STAFF, devices=ALL_DEVICES)
+    return api.run(
+        lambda ctx: [windows.window_out(ctx, w) for w in windows.list_windows(ctx)],
+        roles=STAFF,
+        devices=ALL_DEVICES,
+    )
 
 
 @router.get("/windows/{number}", response_model=WindowOut)
 def get_window(number: WindowParam, api: ApiDep) -> WindowOut:
-    return api.run(lambda ctx: windows.window_out(ctx, windows.window_by_number(ctx, number)),
-                   roles=STAFF, devices=ALL_DEVICES)
+    return api.run(
+        lambda ctx: windows.window_out(ctx, windows.window_by_number(ctx, number)),
+        roles=STAFF,
+        devices=ALL_DEVICES,
+    )
 
 
 @router.put("/windows/{number}", response_model=WindowOut)
@@ -99,8 +133,10 @@ def save_window(number: WindowParam, body: WindowIn, api: ApiDep) -> WindowOut:
 
 @router.put("/windows/{number}/categories", response_model=WindowOut)
 def set_categories(number: WindowParam, body: WindowCategoriesIn, api: ApiDep) -> WindowOut:
-    return api.run(lambda ctx: windows.window_out(ctx, windows.set_categories(ctx, number, body.category_codes)),
-                   roles=MANAGERS)
+    return api.run(
+        lambda ctx: windows.window_out(ctx, windows.set_categories(ctx, number, body.category_codes)),
+        roles=MANAGERS,
+    )
 
 
 def _result(ctx: Ctx, window_no: int, ticket: Ticket | None, message: str = "") -> WindowOperationResult:

@@ -71,17 +71,29 @@ def estimate_wait(
     """Wait ≈ people ahead × average service time ÷ open windows serving the category."""
     average, basis = average_service_seconds(durations, default_seconds)
     minutes = max(1, round(average / 60))
-    source = f"近{len(durations)}位办理平均约{minutes}分钟" if basis == ROLLING_BASIS else f"平均办理约{minutes}分钟"
+    source = (
+        f"近{len(durations)}位办理平均约{minutes}分钟"
+        if basis == ROLLING_BASIS
+        else f"平均办理约{minutes}分钟"
+    )
     if open_windows == 0:
         return WaitEstimate(
-            people_ahead=people_ahead, avg_service_seconds=average, service_time_basis=basis,
-            samples=len(durations), open_windows=0, wait_seconds=None,
+            people_ahead=people_ahead,
+            avg_service_seconds=average,
+            service_time_basis=basis,
+            samples=len(durations),
+            open_windows=0,
+            wait_seconds=None,
             explanation=f"前面还有{people_ahead}人；目前没有开放的窗口办理此类业务，暂无法估算等候时间",
         )
     wait = math.ceil(people_ahead * average / open_windows)
     return WaitEstimate(
-        people_ahead=people_ahead, avg_service_seconds=average, service_time_basis=basis,
-        samples=len(durations), open_windows=open_windows, wait_seconds=wait,
+        people_ahead=people_ahead,
+        avg_service_seconds=average,
+        service_time_basis=basis,
+        samples=len(durations),
+        open_windows=open_windows,
+        wait_seconds=wait,
         explanation=(
             f"前面还有{people_ahead}人，{source}，{open_windows}个窗口办理，"
             f"预计等候约{max(0, math.ceil(wait / 60))}分钟"

@@ -109,7 +109,10 @@ def issue_ticket(
     ticket.people_ahead_at_issue = estimate.people_ahead
     ticket.est_wait_seconds = estimate.wait_seconds
     record(
-        ctx, EventType.TICKET_ISSUED, AggregateType.TICKET, ticket.id,
+        ctx,
+        EventType.TICKET_ISSUED,
+        AggregateType.TICKET,
+        ticket.id,
         {
             "ticket_no": ticket.number,
             "queue_code": category.code,
@@ -138,18 +141,24 @@ def ticket_refs(ticket: Ticket) -> dict[str, object]:
 
 
 def open_windows_for(ctx: Ctx, category_id: int) -> int:
-    return ctx.session.scalar(
-        select(func.count(Window.id))
-        .join(window_category, window_category.c.window_id == Window.id)
-        .where(window_category.c.category_id == category_id, Window.state == WindowState.OPEN.value)
-    ) or 0
+    return (
+        ctx.session.scalar(
+            select(func.count(Window.id))
+            .join(window_category, window_category.c.window_id == Window.id)
+            .where(window_category.c.category_id == category_id, Window.state == WindowState.OPEN.value)
+        )
+        or 0
+    )
 
 
 def recent_service_seconds(ctx: Ctx, category_id: int) -> list[float]:
     rows = ctx.session.execute(
         select(Ticket.service_started_at, Ticket.completed_at)
-        .where(Ticket.category_id == category_id, Ticket.completed_at.is_not(None),
-               Ticket.service_started_at.is_not(None))
+        .where(
+            Ticket.category_id == category_id,
+            Ticket.completed_at.is_not(None),
+            Ticket.service_started_at.is_not(None),
+        )
         .order_by(Ticket.completed_at.desc())
         .limit(ctx.settings.service_time_samples)
     )
@@ -157,14 +166,18 @@ def recent_service_seconds(ctx: Ctx, category_id: int) -> list[float]:
 
 
 def people_ahead(ctx: Ctx, ticket: Ticket) -> int:
-    return ctx.session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.service_date == ticket.service_date,
-            Ticket.status == TicketStatus.WAITING.value,
-            Ticket.category_id == ticket.category_id,
-            (Ticket.sort_key < ticket.sort_key) | ((Ticket.sort_key == ticket.sort_key) & (Ticket.id < ticket.id)),
+    return (
+        ctx.session.scalar(
+            select(func.count(Ticket.id)).where(
+                Ticket.service_date == ticket.service_date,
+                Ticket.status == TicketStatus.WAITING.value,
+                Ticket.category_id == ticket.category_id,
+                (Ticket.sort_key < ticket.sort_key)
+                | ((Ticket.sort_key == ticket.sort_key) & (Ticket.id < ticket.id)),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def estimate_for(ctx: Ctx, ticket: Ticket) -> WaitEstimate:
@@ -193,10 +206,13 @@ def ticket_by_follow_code(ctx: Ctx, code: str) -> Ticket:
 def tickets_of_visitor_today(ctx: Ctx, visitor: Visitor | None) -> list[Ticket]:
     if visitor is None:
         return []
-    return list(ctx.session.scalars(
-        select(Ticket).where(Ticket.visitor_id == visitor.id, Ticket.service_date == ctx.clock.today())
-        .order_by(Ticket.issued_at)
-    ))
+    return list(
+        ctx.session.scalars(
+            select(Ticket)
+            .where(Ticket.visitor_id == visitor.id, Ticket.service_date == ctx.clock.today())
+            .order_by(Ticket.issued_at)
+        )
+    )
 
 
 def requeue(ctx: Ctx, ticket: Ticket) -> Ticket:
@@ -205,7 +221,11 @@ def requeue(ctx: Ctx, ticket: Ticket) -> Ticket:
         raise Conflict("NOT_NO_SHOW", f"{ticket.number} 号不是过号状态，无需重新排队")
     grace = timedelta(minutes=ctx.settings.no_show_grace_minutes)
     now = ctx.clock.now()
-    if ticket.service_date != ctx.clock.today() or ticket.no_show_at is None or now - ticket.no_show_at > grace:
+    if (
+        ticket.service_date != ctx.clock.today()
+        or ticket.no_show_at is None
+        or now - ticket.no_show_at > grace
+    ):
         raise Conflict(
             "GRACE_EXPIRED",
             f"过号已超过{ctx.settings.no_show_grace_minutes}分钟，请重新取号",
@@ -217,8 +237,9 @@ def requeue(ctx: Ctx, ticket: Ticket) -> Ticket:
             Ticket.category_id == ticket.category_id,
         )
     ).all()
-    ticket.sort_key = rules.requeue_sort_key(list(waiting), ctx.settings.no_show_requeue_positions,
-                                             now.timestamp())
+    ticket.sort_key = rules.requeue_sort_key(
+        list(waiting), ctx.settings.no_show_requeue_positions, now.timestamp()
+    )
     ticket.status = TicketStatus.WAITING.value
     ticket.window_id = None
     ticket.staff_id = None
@@ -226,10 +247,18 @@ def requeue(ctx: Ctx, ticket: Ticket) -> Ticket:
     ticket.requeue_count += 1
     ticket.no_show_at = None
     ctx.session.flush()
-    record(ctx, EventType.TICKET_REQUEUED, AggregateType.TICKET, ticket.id,
-           {"ticket_no": ticket.number, "positions_back": ctx.settings.no_show_requeue_positions,
-            "requeue_count": ticket.requeue_count},
-           refs=ticket_refs(ticket))
+    record(
+        ctx,
+        EventType.TICKET_REQUEUED,
+        AggregateType.TICKET,
+        ticket.id,
+        {
+            "ticket_no": ticket.number,
+            "positions_back": ctx.settings.no_show_requeue_positions,
+            "requeue_count": ticket.requeue_count,
+        },
+        refs=ticket_refs(ticket),
+    )
     return ticket
 
 
@@ -247,25 +276,42 @@ def mark_cancelled(ctx: Ctx, ticket: Ticket, reason: str, by: str) -> None:
     ticket.cancelled_at = ctx.clock.now()
     ticket.cancel_reason = reason
     ctx.session.flush()
-    record(ctx, EventType.TICKET_CANCELLED, AggregateType.TICKET, ticket.id,
-           {"ticket_no": ticket.number, "by": by, "reason": reason}, refs=ticket_refs(ticket))
+    record(
+        ctx,
+        EventType.TICKET_CANCELLED,
+        AggregateType.TICKET,
+        ticket.id,
+        {"ticket_no": ticket.number, "by": by, "reason": reason},
+        refs=ticket_refs(ticket),
+    )
 
 
 def ticket_out(ctx: Ctx, ticket: Ticket) -> TicketOut:
     visitor = ctx.session.get(Visitor, ticket.visitor_id) if ticket.visitor_id else None
     waiting = ticket.status == TicketStatus.WAITING.value
     return TicketOut(
-        id=ticket.id, number=ticket.number, status=TicketStatus(ticket.status),
-        service_date=ticket.service_date, category_code=ticket.category.code,
-        category_name=ticket.category.name, matter_id=ticket.matter_id,
-        matter_name=ticket.matter.name if ticket.matter else None, priority=Priority(ticket.priority),
-        channel=Channel(ticket.channel), issued_at=ticket.issued_at, visitor=identity.masked(visitor),
+        id=ticket.id,
+        number=ticket.number,
+        status=TicketStatus(ticket.status),
+        service_date=ticket.service_date,
+        category_code=ticket.category.code,
+        category_name=ticket.category.name,
+        matter_id=ticket.matter_id,
+        matter_name=ticket.matter.name if ticket.matter else None,
+        priority=Priority(ticket.priority),
+        channel=Channel(ticket.channel),
+        issued_at=ticket.issued_at,
+        visitor=identity.masked(visitor),
         window_no=ticket.window.number if ticket.window else None,
         target_window_no=ticket.target_window.number if ticket.target_window else None,
-        call_count=ticket.call_count, first_called_at=ticket.first_called_at,
-        service_started_at=ticket.service_started_at, completed_at=ticket.completed_at,
-        transfer_note=ticket.transfer_note, cancel_reason=ticket.cancel_reason,
-        appointment_id=ticket.appointment_id, follow_code=ticket.follow_code,
+        call_count=ticket.call_count,
+        first_called_at=ticket.first_called_at,
+        service_started_at=ticket.service_started_at,
+        completed_at=ticket.completed_at,
+        transfer_note=ticket.transfer_note,
+        cancel_reason=ticket.cancel_reason,
+        appointment_id=ticket.appointment_id,
+        follow_code=ticket.follow_code,
         estimate=estimate_for(ctx, ticket) if waiting else None,
     )
 
@@ -273,7 +319,9 @@ def ticket_out(ctx: Ctx, ticket: Ticket) -> TicketOut:
 def public_ticket_out(ctx: Ctx, ticket: Ticket) -> PublicTicketOut:
     estimate = estimate_for(ctx, ticket) if ticket.status == TicketStatus.WAITING.value else None
     return PublicTicketOut(
-        number=ticket.number, status=TicketStatus(ticket.status), category_name=ticket.category.name,
+        number=ticket.number,
+        status=TicketStatus(ticket.status),
+        category_name=ticket.category.name,
         people_ahead=estimate.people_ahead if estimate else None,
         wait_seconds=estimate.wait_seconds if estimate else None,
         window_no=ticket.window.number if ticket.window and ticket.status in ACTIVE else None,

@@ -84,19 +84,35 @@ def _current(ctx: Ctx, window: Window, *statuses: TicketStatus) -> Ticket:
     return ticket
 
 
-def set_state(ctx: Ctx, window: Window, state: WindowState, event: EventType, data: dict[str, object]) -> None:
+def set_state(
+    ctx: Ctx, window: Window, state: WindowState, event: EventType, data: dict[str, object]
+) -> None:
     window.state = state.value
     window.state_since = ctx.clock.now()
     ctx.session.flush()
-    record(ctx, event, AggregateType.WINDOW, window.number, {"window_no": window.number, **data},
-           window_no=window.number)
+    record(
+        ctx,
+        event,
+        AggregateType.WINDOW,
+        window.number,
+        {"window_no": window.number, **data},
+        window_no=window.number,
+    )
 
 
-def _ticket_event(ctx: Ctx, ticket: Ticket, window: Window, event: EventType, data: dict[str, object]) -> None:
+def _ticket_event(
+    ctx: Ctx, ticket: Ticket, window: Window, event: EventType, data: dict[str, object]
+) -> None:
     ctx.session.flush()
-    record(ctx, event, AggregateType.TICKET, ticket.id,
-           {"ticket_no": ticket.number, "window_no": window.number, **data},
-           refs=ticket_refs(ticket), window_no=window.number)
+    record(
+        ctx,
+        event,
+        AggregateType.TICKET,
+        ticket.id,
+        {"ticket_no": ticket.number, "window_no": window.number, **data},
+        refs=ticket_refs(ticket),
+        window_no=window.number,
+    )
 
 
 def save_window(ctx: Ctx, window_in: WindowIn) -> Window:
@@ -108,9 +124,14 @@ def save_window(ctx: Ctx, window_in: WindowIn) -> Window:
     window.name = window_in.name
     window.categories = categories
     ctx.session.flush()
-    record(ctx, EventType.WINDOW_CONFIGURED, AggregateType.WINDOW, window.number,
-           {"window_no": window.number, "name": window.name, "categories": window_in.category_codes},
-           window_no=window.number)
+    record(
+        ctx,
+        EventType.WINDOW_CONFIGURED,
+        AggregateType.WINDOW,
+        window.number,
+        {"window_no": window.number, "name": window.name, "categories": window_in.category_codes},
+        window_no=window.number,
+    )
     return window
 
 
@@ -130,8 +151,9 @@ def open_window(ctx: Ctx, number: int) -> Window:
         raise Conflict("WINDOW_TAKEN", f"{number} 号窗口已由其他工作人员登录")
     if staff_id is not None:
         elsewhere = ctx.session.scalars(
-            select(Window).where(Window.staff_id == staff_id, Window.id != window.id,
-                                 Window.state != WindowState.CLOSED.value)
+            select(Window).where(
+                Window.staff_id == staff_id, Window.id != window.id, Window.state != WindowState.CLOSED.value
+            )
         ).first()
         if elsewhere is not None:
             raise Conflict("STAFF_AT_OTHER_WINDOW", f"您已登录 {elsewhere.number} 号窗口，请先退出")
@@ -170,10 +192,18 @@ def call_next(ctx: Ctx, number: int) -> Ticket | None:
     ticket.call_count = 1
     ticket.first_called_at = ticket.first_called_at or now
     ticket.last_called_at = now
-    _ticket_event(ctx, ticket, window, EventType.TICKET_CALLED, {
-        "call_count": 1, "staff_id": window.staff_id, "queue_code": ticket.category.code,
-        "waited_s": round((now - ticket.issued_at).total_seconds()),
-    })
+    _ticket_event(
+        ctx,
+        ticket,
+        window,
+        EventType.TICKET_CALLED,
+        {
+            "call_count": 1,
+            "staff_id": window.staff_id,
+            "queue_code": ticket.category.code,
+            "waited_s": round((now - ticket.issued_at).total_seconds()),
+        },
+    )
     return ticket
 
 
@@ -194,8 +224,9 @@ def no_show(ctx: Ctx, number: int) -> Ticket:
     ticket = _current(ctx, window, TicketStatus.CALLED)
     ticket.status = TicketStatus.NO_SHOW.value
     ticket.no_show_at = ctx.clock.now()
-    _ticket_event(ctx, ticket, window, EventType.TICKET_NO_SHOW,
-                  {"reason": "PASSED", "call_count": ticket.call_count})
+    _ticket_event(
+        ctx, ticket, window, EventType.TICKET_NO_SHOW, {"reason": "PASSED", "call_count": ticket.call_count}
+    )
     return ticket
 
 
@@ -216,10 +247,17 @@ def complete(ctx: Ctx, number: int) -> Ticket:
     ticket.service_started_at = ticket.service_started_at or ticket.last_called_at or now
     ticket.status = TicketStatus.DONE.value
     ticket.completed_at = now
-    _ticket_event(ctx, ticket, window, EventType.TICKET_SERVICE_COMPLETED, {
-        "outcome": "SERVED", "duration_s": round((now - ticket.service_started_at).total_seconds()),
-        "staff_id": ticket.staff_id,
-    })
+    _ticket_event(
+        ctx,
+        ticket,
+        window,
+        EventType.TICKET_SERVICE_COMPLETED,
+        {
+            "outcome": "SERVED",
+            "duration_s": round((now - ticket.service_started_at).total_seconds()),
+            "staff_id": ticket.staff_id,
+        },
+    )
     return ticket
 
 
@@ -263,8 +301,13 @@ def pause(ctx: Ctx, number: int, request: PauseRequest) -> Window:
     _require_state(window, WindowState.OPEN)
     _require_idle(ctx, window)
     window.pause_reason = request.reason.value
-    set_state(ctx, window, WindowState.PAUSED, EventType.WINDOW_PAUSED,
-               {"reason": request.reason.value, "note": request.note})
+    set_state(
+        ctx,
+        window,
+        WindowState.PAUSED,
+        EventType.WINDOW_PAUSED,
+        {"reason": request.reason.value, "note": request.note},
+    )
     return window
 
 
@@ -294,8 +337,14 @@ def window_out(ctx: Ctx, window: Window) -> WindowOut:
     staff = ctx.session.get(Staff, window.staff_id) if window.staff_id else None
     current = active_ticket(ctx, window)
     return WindowOut(
-        id=window.id, number=window.number, name=window.name, state=WindowState(window.state),
-        pause_reason=window.pause_reason, category_codes=[c.code for c in window.categories],
-        staff_id=window.staff_id, staff_name=staff.name if staff else None, state_since=window.state_since,
+        id=window.id,
+        number=window.number,
+        name=window.name,
+        state=WindowState(window.state),
+        pause_reason=window.pause_reason,
+        category_codes=[c.code for c in window.categories],
+        staff_id=window.staff_id,
+        staff_name=staff.name if staff else None,
+        state_since=window.state_since,
         current_ticket=ticket_out(ctx, current) if current else None,
     )

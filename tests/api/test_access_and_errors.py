@@ -15,8 +15,16 @@ from hall_server.client import ApiError, HallClient
 from hall_server.contract.queue import IssueTicketRequest
 from tests.factories import PASSWORD, YOUNG_ID, RawBody, matter_in, person
 
-PUBLIC = {"/api/v1/auth/login", "/api/v1/public/tickets/{code}", "/healthz", "/metrics", "/docs",
-          "/docs/oauth2-redirect", "/redoc", "/api/v1/openapi.json"}
+PUBLIC = {
+    "/api/v1/auth/login",
+    "/api/v1/public/tickets/{code}",
+    "/healthz",
+    "/metrics",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/api/v1/openapi.json",
+}
 
 
 def endpoints(server, *, with_body: bool = False) -> list[tuple[str, str]]:
@@ -52,9 +60,18 @@ def test_every_endpoint_but_the_public_ones_wants_credentials(server, hall):
         ("kiosk", "POST", "/windows/1/call-next", None),
         ("display", "POST", "/tickets", {"category_code": "SOCIAL"}),
         ("clerk1", "POST", "/hall/end-day", None),
-        ("clerk1", "POST", "/auth/staff", {"login": "x1", "name": "x", "role": "admin", "password": "12345678x"}),
-        ("manager", "PUT", "/matters", matter_in("340700101000", "内地居民结婚登记", "SOCIAL", type="07")
-         .model_dump(mode="json")),
+        (
+            "clerk1",
+            "POST",
+            "/auth/staff",
+            {"login": "x1", "name": "x", "role": "admin", "password": "12345678x"},
+        ),
+        (
+            "manager",
+            "PUT",
+            "/matters",
+            matter_in("340700101000", "内地居民结婚登记", "SOCIAL", type="07").model_dump(mode="json"),
+        ),
         ("backoffice", "POST", "/windows/1/open", None),
         ("kiosk", "GET", "/load", None),
         ("display", "GET", "/trace/ticket/1", None),
@@ -133,9 +150,18 @@ def test_admin_manages_staff_and_devices_over_the_api(client_for, server):
         assert kiosk.whoami().device.name == "kiosk-2"
 
 
-BAD_BODIES = ["{", "[]", "null", '"text"', '{"category_code": 5}', '{"matter_id": "x"}',
-              '{"matter_id": 1e400}', '{"matter_id": 99999999999999999999999}', '{"unknown": 1}',
-              '{"identity": {"kind": "RESIDENT", "number": "110105194912310021"}, "category_code": "SOCIAL"}']
+BAD_BODIES = [
+    "{",
+    "[]",
+    "null",
+    '"text"',
+    '{"category_code": 5}',
+    '{"matter_id": "x"}',
+    '{"matter_id": 1e400}',
+    '{"matter_id": 99999999999999999999999}',
+    '{"unknown": 1}',
+    '{"identity": {"kind": "RESIDENT", "number": "110105194912310021"}, "category_code": "SOCIAL"}',
+]
 
 
 def test_bad_input_gets_a_coded_4xx_never_a_500(server, hall):
@@ -145,27 +171,58 @@ def test_bad_input_gets_a_coded_4xx_never_a_500(server, hall):
     with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {admin_token}"}) as http:
         for method, path in writes:
             for body in BAD_BODIES:
-                response = http.request(method, concrete(path), content=body,
-                                        headers={"Content-Type": "application/json"})
+                response = http.request(
+                    method, concrete(path), content=body, headers={"Content-Type": "application/json"}
+                )
                 assert 400 <= response.status_code < 500, (method, path, body, response.text)
                 error = response.json()
                 assert error["code"] and re.search(r"[\u4e00-\u9fff]", error["message"]), error
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
     max_leaves=12,
 )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.dictionaries(st.sampled_from(["category_code", "matter_id", "identity", "priority_claim", "slot_id",
-                                             "code", "to_window_no", "reason", "x"]), json_values, max_size=4))
+@given(
+    body=st.dictionaries(
+        st.sampled_from(
+            [
+                "category_code",
+                "matter_id",
+                "identity",
+                "priority_claim",
+                "slot_id",
+                "code",
+                "to_window_no",
+                "reason",
+                "x",
+            ]
+        ),
+        json_values,
+        max_size=4,
+    )
+)
 def test_random_json_to_write_endpoints_never_breaks_the_server(server, hall, body):
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {hall.tokens['manager']}"}) as http:
-        for path in ("/api/v1/tickets", "/api/v1/appointments", "/api/v1/appointments/check-in",
-                     "/api/v1/windows/1/transfer", "/api/v1/tickets/lookup"):
+    with httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {hall.tokens['manager']}"}
+    ) as http:
+        for path in (
+            "/api/v1/tickets",
+            "/api/v1/appointments",
+            "/api/v1/appointments/check-in",
+            "/api/v1/windows/1/transfer",
+            "/api/v1/tickets/lookup",
+        ):
             response = http.post(path, json=body)
             assert response.status_code < 500, (path, body, response.text)
 
@@ -173,13 +230,18 @@ def test_random_json_to_write_endpoints_never_breaks_the_server(server, hall, bo
 def test_identity_numbers_and_names_never_reach_the_database_logs_or_events(client_for, server, caplog):
     caplog.set_level(logging.DEBUG)
     kiosk, clerk, manager = client_for("kiosk"), client_for("clerk1"), client_for("manager")
-    ticket = kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL", identity=person(YOUNG_ID, "张小三")))
+    ticket = kiosk.issue_ticket(
+        IssueTicketRequest(category_code="SOCIAL", identity=person(YOUNG_ID, "张小三"))
+    )
     clerk.window_op(1, "open")
     clerk.call_next(1)
     clerk.tickets_of(person(YOUNG_ID, "张小三"))
     with pytest.raises(ApiError):  # a bad check digit must not be echoed either
-        kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL",
-                                              identity=person(YOUNG_ID[:-1] + ("0" if YOUNG_ID[-1] != "0" else "1"))))
+        kiosk.issue_ticket(
+            IssueTicketRequest(
+                category_code="SOCIAL", identity=person(YOUNG_ID[:-1] + ("0" if YOUNG_ID[-1] != "0" else "1"))
+            )
+        )
     trace = manager.trace("ticket", ticket.id)
     everything = [r.getMessage() + str(r.__dict__) for r in caplog.records]
     everything.append(trace.model_dump_json())

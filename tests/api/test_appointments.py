@@ -12,14 +12,15 @@ from hall_server.contract.appointments import BookRequest, CheckInRequest, SlotG
 from hall_server.contract.queue import IssueTicketRequest, Priority
 from hall_server.queueing import day
 from tests.conftest import SHANGHAI
-from tests.factories import RawBody, ELDERLY_ID, OTHER_ID, YOUNG_ID, citizen_id, person
+from tests.factories import ELDERLY_ID, OTHER_ID, YOUNG_ID, RawBody, citizen_id, person
 
 TEN = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
 
 
 def make_slot(manager, start=TEN, capacity=2, category="SOCIAL"):
-    return manager.create_slot(SlotIn(category_code=category, start=start, end=start + timedelta(minutes=30),
-                                      capacity=capacity))
+    return manager.create_slot(
+        SlotIn(category_code=category, start=start, end=start + timedelta(minutes=30), capacity=capacity)
+    )
 
 
 def test_generate_slots_skips_weekends_and_lunch_and_is_idempotent(client_for):
@@ -133,7 +134,10 @@ def test_unattended_appointments_become_no_shows_after_the_slot(client_for, cloc
 
 def test_reschedule_moves_the_booking_and_its_capacity(client_for):
     manager, kiosk = client_for("manager"), client_for("kiosk")
-    first, second = make_slot(manager, capacity=1), make_slot(manager, start=TEN + timedelta(hours=1), capacity=1)
+    first, second = (
+        make_slot(manager, capacity=1),
+        make_slot(manager, start=TEN + timedelta(hours=1), capacity=1),
+    )
     appointment = kiosk.book(BookRequest(slot_id=first.id, identity=person()))
     moved = kiosk.reschedule(appointment.id, second.id)
     assert moved.slot_id == second.id and moved.code == appointment.code
@@ -159,8 +163,17 @@ def test_past_slots_and_search(client_for, clock):
 def test_slot_times_need_an_offset(client_for):
     manager = client_for("manager")
     with pytest.raises(ApiError) as caught:
-        manager._call("POST", "/appointments/slots", dict, RawBody({
-            "category_code": "SOCIAL", "start": "2026-11-25T10:00:00", "end": "2026-11-25T10:30:00", "capacity": 2,
-        }))
+        manager._call(
+            "POST",
+            "/appointments/slots",
+            dict,
+            RawBody(
+                {
+                    "category_code": "SOCIAL",
+                    "start": "2026-11-25T10:00:00",
+                    "end": "2026-11-25T10:30:00",
+                    "capacity": 2,
+                }
+            ),
+        )
     assert caught.value.status == 422 and caught.value.code == "VALIDATION_ERROR"
-

@@ -9,7 +9,7 @@ import pytest
 from hall_server.client import ApiError
 from hall_server.contract.queue import IssueTicketRequest, PauseRequest, Priority, TransferRequest
 from tests.conftest import SHANGHAI
-from tests.factories import RawBody, ELDERLY_ID, OTHER_ID, person
+from tests.factories import ELDERLY_ID, OTHER_ID, RawBody, person
 
 
 def issue(kiosk, category="SOCIAL", **kwargs):
@@ -21,7 +21,11 @@ def test_numbers_are_per_prefix_and_follow_on(client_for, hall):
     assert [issue(kiosk).number for _ in range(3)] == ["B001", "B002", "B003"]
     assert issue(kiosk, "ENTERPRISE").number == "A001"
     by_matter = kiosk.issue_ticket(IssueTicketRequest(matter_id=hall.matters["company"]))
-    assert (by_matter.number, by_matter.matter_name, by_matter.category_code) == ("A002", "企业设立登记", "ENTERPRISE")
+    assert (by_matter.number, by_matter.matter_name, by_matter.category_code) == (
+        "A002",
+        "企业设立登记",
+        "ENTERPRISE",
+    )
 
 
 def test_numbering_resets_at_local_midnight_not_utc(client_for, clock):
@@ -71,9 +75,10 @@ def test_claimed_priorities_and_configured_elderly_age(client_for):
     assert issue(kiosk, priority_claim="DISABLED").priority is Priority.DISABLED
     assert issue(kiosk, priority_claim="MILITARY").priority is Priority.MILITARY
     with pytest.raises(ApiError) as caught:
-        kiosk._call("POST", "/tickets", dict, RawBody({"category_code": "SOCIAL", "priority_claim": "ELDERLY"}))
+        kiosk._call(
+            "POST", "/tickets", dict, RawBody({"category_code": "SOCIAL", "priority_claim": "ELDERLY"})
+        )
     assert caught.value.status == 422 and caught.value.code == "VALIDATION_ERROR"
-
 
 
 def test_recall_is_bounded_then_no_show_and_requeue_within_grace(client_for, clock, server):
@@ -124,7 +129,9 @@ def test_transfer_to_a_category_keeps_the_original_issue_time(client_for, clock)
     social_clerk.window_op(1, "open")
     social_clerk.call_next(1)
     social_clerk.window_op(1, "start")
-    result = social_clerk.transfer(1, TransferRequest(to_category_code="ENTERPRISE", note="需办理营业执照变更"))
+    result = social_clerk.transfer(
+        1, TransferRequest(to_category_code="ENTERPRISE", note="需办理营业执照变更")
+    )
     assert result.ticket.status == "WAITING" and result.ticket.category_code == "ENTERPRISE"
     assert result.ticket.issued_at == moved.issued_at
     assert result.window.current_ticket is None
@@ -249,7 +256,7 @@ def test_end_of_day_cancels_what_is_left_and_stops_issuing(client_for, clock):
     with pytest.raises(ApiError) as caught:
         issue(kiosk)
     assert (caught.value.status, caught.value.code) == (409, "QUEUE_CLOSED")
-    cancelled = [t for t in manager.load().windows if t.number == 1][0]
+    cancelled = next(t for t in manager.load().windows if t.number == 1)
     assert cancelled.current_ticket.status == "SERVING"
     trace = manager.trace("ticket", 4)
     assert trace.events[-1].event_type == "queue.ticket.cancelled"
@@ -270,7 +277,9 @@ def test_a_visitors_tickets_today_by_identity(client_for):
     issue(kiosk, identity=person(OTHER_ID))
     mine = clerk.tickets_of(person())
     assert [t.number for t in mine] == ["B001", "A001"]
-    assert all(t.visitor.number_masked == "3401**********1234"[:4] + t.visitor.number_masked[4:] for t in mine)
+    assert all(
+        t.visitor.number_masked == "3401**********1234"[:4] + t.visitor.number_masked[4:] for t in mine
+    )
     assert clerk.tickets_of(person(ELDERLY_ID)) == []
 
 

@@ -24,8 +24,13 @@ def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Compl
 
 @pytest.fixture
 def env(database_url, tmp_path) -> dict[str, str]:
-    return {**os.environ, "YIMEN_DATABASE_URL": database_url, "YIMEN_KEY_FILE": str(tmp_path / "keys.json"),
-            "YIMEN_PASSWORD_TIME_COST": "1", "YIMEN_PASSWORD_MEMORY_KIB": "1024"}
+    return {
+        **os.environ,
+        "YIMEN_DATABASE_URL": database_url,
+        "YIMEN_KEY_FILE": str(tmp_path / "keys.json"),
+        "YIMEN_PASSWORD_TIME_COST": "1",
+        "YIMEN_PASSWORD_MEMORY_KIB": "1024",
+    }
 
 
 def test_upgrade_demo_data_staff_and_serve(env, tmp_path):
@@ -35,15 +40,22 @@ def test_upgrade_demo_data_staff_and_serve(env, tmp_path):
     assert "已导入演示大厅" in run(env, "demo-data", "--accounts", str(accounts)).stdout
     assert "未导入" in run(env, "demo-data", "--if-empty").stdout
     run(env, "staff", "add", "--login", "night", "--role", "clerk", "--password", "night-shift-1")
-    duplicate = run(env, "staff", "add", "--login", "night", "--role", "clerk", "--password", "x" * 9, check=False)
+    duplicate = run(
+        env, "staff", "add", "--login", "night", "--role", "clerk", "--password", "x" * 9, check=False
+    )
     assert duplicate.returncode == 2 and "STAFF_LOGIN_TAKEN" in duplicate.stderr
     token = run(env, "device", "add", "--kind", "kiosk", "--name", "kiosk-9").stdout.strip()
     demo = json.loads(accounts.read_text())
     assert {s["role"] for s in demo["staff"]} == {"admin", "manager", "back_office", "clerk"}
 
     port = free_port()
-    server = subprocess.Popen([YIMEN, "server", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [YIMEN, "server", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_healthy(base)
@@ -85,7 +97,8 @@ def test_server_refuses_to_start_without_its_keys(env, tmp_path):
     run(env, "db", "upgrade")
     (tmp_path / "keys.json").unlink()
     port = free_port()
-    result = subprocess.run([YIMEN, "server", "--port", str(port)], env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [YIMEN, "server", "--port", str(port)], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "yimen db upgrade" in result.stderr + result.stdout

@@ -34,8 +34,11 @@ def test_a_tickets_life_is_one_event_per_change_in_order(client_for, hall):
     clerk.transfer(1, TransferRequest(to_category_code="ENTERPRISE", note="转企业服务"))
     trace = manager.trace("ticket", ticket.id)
     assert [e.event_type for e in trace.events] == [
-        "queue.ticket.issued", "queue.ticket.called", "queue.ticket.recalled",
-        "queue.ticket.service_started", "queue.ticket.transferred",
+        "queue.ticket.issued",
+        "queue.ticket.called",
+        "queue.ticket.recalled",
+        "queue.ticket.service_started",
+        "queue.ticket.transferred",
     ]
     assert [e.aggregate.seq for e in trace.events] == [1, 2, 3, 4, 5]
     issued = trace.events[0]
@@ -46,8 +49,13 @@ def test_a_tickets_life_is_one_event_per_change_in_order(client_for, hall):
     assert issued.refs["catalog_code"] == "340700101000" and issued.refs["ticket_no"] == "B001"
     called = trace.events[1]
     assert called.actor.kind == "staff" and called.actor.role == "clerk" and called.source.window_no == "1"
-    assert trace.events[-1].data == {"ticket_no": "B001", "window_no": 1, "from_window": 1,
-                                     "note": "转企业服务", "to_queue_code": "ENTERPRISE"}
+    assert trace.events[-1].data == {
+        "ticket_no": "B001",
+        "window_no": 1,
+        "from_window": 1,
+        "note": "转企业服务",
+        "to_queue_code": "ENTERPRISE",
+    }
 
 
 def test_a_refused_operation_changes_nothing_and_writes_no_event(client_for, server):
@@ -66,14 +74,19 @@ def test_a_refused_operation_changes_nothing_and_writes_no_event(client_for, ser
 
 def test_appointment_ticket_trace_includes_the_appointment(client_for, clock):
     manager, kiosk = client_for("manager"), client_for("kiosk")
-    slot = manager.create_slot(SlotIn(category_code="SOCIAL", start=TEN, end=TEN.replace(minute=30), capacity=1))
+    slot = manager.create_slot(
+        SlotIn(category_code="SOCIAL", start=TEN, end=TEN.replace(minute=30), capacity=1)
+    )
     appointment = kiosk.book(BookRequest(slot_id=slot.id, identity=person()))
     clock.set(TEN)
     ticket = kiosk.check_in(CheckInRequest(code=appointment.code)).ticket
     trace = manager.trace("ticket", ticket.id)
     assert trace.linked == [f"appointment:{appointment.id}"]
     assert [e.event_type for e in trace.events] == [
-        "appointment.booked", "queue.ticket.issued", "appointment.checked_in"]
+        "appointment.booked",
+        "queue.ticket.issued",
+        "appointment.checked_in",
+    ]
     assert trace.summary["number"] == ticket.number
     with pytest.raises(ApiError) as caught:
         manager.trace("case", "C-1")

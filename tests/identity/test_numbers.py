@@ -24,8 +24,12 @@ def test_bad_check_digit_is_refused_with_a_code_and_chinese_message():
 
 @pytest.mark.parametrize(
     ("first17", "kind"),
-    [("81000019900101123", IdKind.HMT_PERMIT), ("82000019900101123", IdKind.HMT_PERMIT),
-     ("83000019900101123", IdKind.HMT_PERMIT), ("93115619800101123", IdKind.FOREIGN_PR_2023)],
+    [
+        ("81000019900101123", IdKind.HMT_PERMIT),
+        ("82000019900101123", IdKind.HMT_PERMIT),
+        ("83000019900101123", IdKind.HMT_PERMIT),
+        ("93115619800101123", IdKind.FOREIGN_PR_2023),
+    ],
 )
 def test_residence_permits_and_2023_foreign_card(first17, kind):
     assert numbers.classify_person_number(first17 + numbers.mod11_2_check(first17)) is kind
@@ -48,8 +52,16 @@ def test_kind_must_match_the_number():
     assert caught.value.reason == "ID_KIND_MISMATCH"
 
 
-@pytest.mark.parametrize("code", ["91350100M000100Y43", "11310000MB2F30661Y", "11100000000013338W",
-                                  "91110000802100433B", "11330106MB1234562M"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "91350100M000100Y43",
+        "11310000MB2F30661Y",
+        "11100000000013338W",
+        "91110000802100433B",
+        "11330106MB1234562M",
+    ],
+)
 def test_uscc_real_examples(code):
     assert numbers.validate_uscc(code) == code
 

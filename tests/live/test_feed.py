@@ -141,7 +141,9 @@ def test_reconnecting_client_catches_up_from_the_snapshot(server, hall):
         clerk.call_next(1)
         async with LiveFeed(server.ws_url, hall.tokens["display"], ["display"]) as feed:
             snapshot = (await asyncio.wait_for(feed.receive(), 5)).snapshot
-            assert snapshot.recent_calls[0].ticket_number == "B001" and snapshot.recent_calls[0].window_no == 1
+            assert (
+                snapshot.recent_calls[0].ticket_number == "B001" and snapshot.recent_calls[0].window_no == 1
+            )
             window_one = next(w for w in snapshot.windows if w.number == 1)
             assert window_one.current_ticket.number == "B001"
 
@@ -173,8 +175,9 @@ def test_authentication_and_topic_permissions(server, hall):
         assert bad[0]["code"] == "BAD_MESSAGE"
         wrong = await raw("not-a-token-at-all", {"type": "subscribe", "topics": ["hall"]})
         assert wrong[0]["code"] == "TOKEN_INVALID"
-        browser = await raw(None, {"type": "auth", "token": hall.tokens["manager"]},
-                            {"type": "subscribe", "topics": ["hall"]})
+        browser = await raw(
+            None, {"type": "auth", "token": hall.tokens["manager"]}, {"type": "subscribe", "topics": ["hall"]}
+        )
         assert [m["type"] for m in browser] == ["snapshot"]
 
     asyncio.run(scenario())

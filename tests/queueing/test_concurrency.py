@@ -29,8 +29,11 @@ def state(settings, clock):
     state = build_state(settings, clock)
     seed_hall(state.uow)
     for number in WINDOWS:
-        state.uow.run(lambda ctx, n=number: windows.save_window(
-            ctx, WindowIn(number=n, name=f"{n}号窗口", category_codes=["SOCIAL"])))
+        state.uow.run(
+            lambda ctx, n=number: windows.save_window(
+                ctx, WindowIn(number=n, name=f"{n}号窗口", category_codes=["SOCIAL"])
+            )
+        )
         state.uow.run(lambda ctx, n=number: windows.open_window(ctx, n))
     yield state
     state.engine.dispose()
@@ -39,8 +42,13 @@ def state(settings, clock):
 def test_concurrent_issuing_never_duplicates_a_number(state):
     def issue_many(_: int) -> list[str]:
         return [
-            state.uow.run(lambda ctx: tickets.issue_ticket(
-                ctx, IssueTicketRequest(category_code="SOCIAL"), Channel.KIOSK).number)
+            state.uow.run(
+                lambda ctx: (
+                    tickets.issue_ticket(
+                        ctx, IssueTicketRequest(category_code="SOCIAL"), Channel.KIOSK
+                    ).number
+                )
+            )
             for _ in range(25)
         ]
 
@@ -52,7 +60,9 @@ def test_concurrent_issuing_never_duplicates_a_number(state):
 
 def test_windows_calling_at_the_same_instant_never_get_the_same_ticket(state):
     for _ in range(40):
-        state.uow.run(lambda ctx: tickets.issue_ticket(ctx, IssueTicketRequest(category_code="SOCIAL"), Channel.KIOSK))
+        state.uow.run(
+            lambda ctx: tickets.issue_ticket(ctx, IssueTicketRequest(category_code="SOCIAL"), Channel.KIOSK)
+        )
     barrier = threading.Barrier(len(WINDOWS))
     called: list[tuple[int, str]] = []
     lock = threading.Lock()
@@ -77,7 +87,9 @@ def test_windows_calling_at_the_same_instant_never_get_the_same_ticket(state):
     with state.factory() as session:
         statuses = Counter(session.scalars(select(Ticket.status)))
         assert statuses == {TicketStatus.DONE.value: 40}
-        calls = session.scalars(select(Event.aggregate_id).where(Event.event_type == "queue.ticket.called")).all()
+        calls = session.scalars(
+            select(Event.aggregate_id).where(Event.event_type == "queue.ticket.called")
+        ).all()
         assert len(calls) == 40 and len(set(calls)) == 40
 
 
@@ -93,8 +105,11 @@ def test_concurrent_call_next_through_the_http_server(server, settings):
     hall = seed_hall(server.state.uow)
     uow = server.state.uow
     for number in WINDOWS:
-        uow.run(lambda ctx, n=number: windows.save_window(
-            ctx, WindowIn(number=n, name=f"{n}号窗口", category_codes=["SOCIAL"])))
+        uow.run(
+            lambda ctx, n=number: windows.save_window(
+                ctx, WindowIn(number=n, name=f"{n}号窗口", category_codes=["SOCIAL"])
+            )
+        )
         uow.run(lambda ctx, n=number: windows.open_window(ctx, n))
     with HallClient(server.base_url, hall.tokens["kiosk"]) as kiosk:
         for _ in range(16):

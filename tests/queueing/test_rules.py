@@ -30,7 +30,9 @@ def test_ticket_number_pads_to_three_digits_and_grows_past_999():
     ],
 )
 def test_derive_priority(claim, age, appointment, expected):
-    got = rules.derive_priority(claim=claim, age=age, elderly_age=60, appointment=appointment, head_starts=HEAD_STARTS)
+    got = rules.derive_priority(
+        claim=claim, age=age, elderly_age=60, appointment=appointment, head_starts=HEAD_STARTS
+    )
     assert got is expected
 
 
@@ -61,7 +63,9 @@ def test_estimate_uses_default_until_enough_samples_then_rolling_average():
     default = rules.estimate_wait(people_ahead=4, durations=[60, 60], default_seconds=600, open_windows=2)
     assert default.service_time_basis == "DEFAULT"
     assert default.wait_seconds == 4 * 600 // 2
-    rolling = rules.estimate_wait(people_ahead=4, durations=[300, 300, 600], default_seconds=600, open_windows=2)
+    rolling = rules.estimate_wait(
+        people_ahead=4, durations=[300, 300, 600], default_seconds=600, open_windows=2
+    )
     assert rolling.service_time_basis == "ROLLING"
     assert rolling.avg_service_seconds == 400
     assert rolling.wait_seconds == 800
