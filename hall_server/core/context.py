@@ -17,7 +17,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from hall_server.contract.events import Actor, Envelope
+from hall_server.contract.events import Actor, Envelope, Source
+from hall_server.contract.queue import WaitEstimate
 from hall_server.core.clock import Clock
 from hall_server.core.config import Settings
 from hall_server.core.errors import Conflict
@@ -41,6 +42,8 @@ class Ctx:
     keys: Keys
     principal: Principal | None = None
     events: list[Envelope] = field(default_factory=list)
+    source: Source | None = None  # the hall as events name it; read once per transaction
+    estimates: dict[int, WaitEstimate] = field(default_factory=dict)  # computed at issue, reused by the view
 
     @property
     def actor(self) -> Actor:

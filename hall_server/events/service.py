@@ -16,17 +16,22 @@ UNCONFIGURED_SOURCE = Source(hall_code="UNCONFIGURED", hall_name="", region_code
 
 
 def _source(ctx: Ctx, window_no: int | None) -> Source:
+    if ctx.source is None:
+        ctx.source = _hall_source(ctx)
+    device_id = ctx.principal.device_name if ctx.principal else None
+    return ctx.source.model_copy(
+        update={"window_no": None if window_no is None else str(window_no), "device_id": device_id}
+    )
+
+
+def _hall_source(ctx: Ctx) -> Source:
     hall = ctx.session.scalars(select(Hall).limit(1)).first()
-    base = (
+    return (
         UNCONFIGURED_SOURCE
         if hall is None
         else Source(
             hall_code=hall.code, hall_name=hall.name, region_code=hall.region_code, org_uscc=hall.org_uscc
         )
-    )
-    device_id = ctx.principal.device_name if ctx.principal else None
-    return base.model_copy(
-        update={"window_no": None if window_no is None else str(window_no), "device_id": device_id}
     )
 
 

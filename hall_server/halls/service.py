@@ -34,6 +34,7 @@ def configure_hall(ctx: Ctx, hall_in: HallIn) -> Hall:
     for key, value in hall_in.model_dump(mode="json", exclude={"code"}).items():
         setattr(hall, key, value)
     ctx.session.flush()
+    ctx.source = None  # events from here on name the hall as configured now
     record(ctx, EventType.HALL_CONFIGURED, AggregateType.HALL, hall.code, hall_in.model_dump(mode="json"))
     return hall
 

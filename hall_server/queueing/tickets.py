@@ -108,6 +108,7 @@ def issue_ticket(
     estimate = estimate_for(ctx, ticket)
     ticket.people_ahead_at_issue = estimate.people_ahead
     ticket.est_wait_seconds = estimate.wait_seconds
+    ctx.estimates[ticket.id] = estimate
     record(
         ctx,
         EventType.TICKET_ISSUED,
@@ -287,6 +288,8 @@ def mark_cancelled(ctx: Ctx, ticket: Ticket, reason: str, by: str) -> None:
 
 
 def ticket_out(ctx: Ctx, ticket: Ticket) -> TicketOut:
+    """The ticket as clients see it, with its wait estimate while it waits."""
+    estimate = ctx.estimates.get(ticket.id)
     visitor = ctx.session.get(Visitor, ticket.visitor_id) if ticket.visitor_id else None
     waiting = ticket.status == TicketStatus.WAITING.value
     return TicketOut(
@@ -312,7 +315,7 @@ def ticket_out(ctx: Ctx, ticket: Ticket) -> TicketOut:
         cancel_reason=ticket.cancel_reason,
         appointment_id=ticket.appointment_id,
         follow_code=ticket.follow_code,
-        estimate=estimate_for(ctx, ticket) if waiting else None,
+        estimate=(estimate or estimate_for(ctx, ticket)) if waiting else None,
     )
 
 
