@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-DEFAULT_PRIVACY_NOTE = "为保护个人隐私，叫号只显示票号，不显示姓名。请妥善保管本票，过号请重新取号。"
+DEFAULT_PRIVACY_NOTE = (
+    "为保护个人隐私，叫号只显示票号，不显示姓名。请妥善保管本票，过号30分钟内可凭票重新排队。"
+)
 DEFAULT_NOTICE_CLOSING = (
     "以上为需补正的全部材料，本单一次性告知。补齐材料后可到任一综合窗口办理，无需重新排队预约。"
 )
