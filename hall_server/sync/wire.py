@@ -1,0 +1,209 @@
+"""hall-sync/1 on the wire: what the hall sends to the provincial platform and what it gets back.
+Shared by the delivery worker (sender) and the reference receiver (`yimen platform serve`).
+
+Endpoints (JSON, UTF-8):
+
+    POST {base}/open/hall/v1/events            one event; body = the envelope; Idempotency-Key: <event_id>
+    POST {base}/open/hall/v1/events:batch      {"events": [envelope, ...]} (at most MAX_BATCH); each
+                                               event's event_id is its idempotency key
+    GET  {base}/open/hall/v1/aggregates/{type}/{id}/events     the accepted events of one aggregate, by seq
+    GET  {base}/open/hall/v1/days/{yyyy-mm-dd}[?ids=1]         DaySummary: count and hash per local day
+
+Every request carries (standards.md §6.3)
+
+    X-Hall-App-Id     the hall's application id at the platform
+    X-Hall-Timestamp  Unix seconds; the receiver refuses |now - ts| > MAX_SKEW_SECONDS
+    X-Hall-Nonce      16 hex chars; the receiver refuses a nonce seen in the last NONCE_TTL_SECONDS
+    X-Hall-Signature  hex(HMAC-SM3(secret, METHOD \\n PATH \\n APP_ID \\n TIMESTAMP \\n NONCE \\n SM3_hex(body)))
+
+Answers:
+    200  BatchResult (also for the single-event endpoint, with one result): per event
+         accepted | duplicate (already had it: counts as delivered) | rejected (the event itself is invalid:
+         permanent, goes to the dead letters with `code` and `reason`) | retry (cannot be applied yet, e.g.
+         SEQUENCE_GAP when an earlier event of the same aggregate has not arrived)
+    400/422  the request as a whole is malformed: every event in it is rejected with the body's reason
+    401  SIGNATURE_INVALID | TIMESTAMP_SKEW | NONCE_REPLAYED | APP_UNKNOWN: the sender retries and alerts
+    429, 5xx, timeouts, dropped connections: the sender retries with backoff
+
+Personal data travels only inside the envelope's `protected` block: SM4-GCM with a key shared with the
+platform (`kid` names it), AAD = "<event_id>|<event_type>|<aggregate.id>", fields base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac as std_hmac
+import json
+import os
+import secrets
+import time
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from pydantic import BaseModel, Field
+
+SPEC = "hall-sync/1"
+EVENTS_PATH = "/open/hall/v1/events"
+BATCH_PATH = "/open/hall/v1/events:batch"
+AGGREGATE_PATH = "/open/hall/v1/aggregates/{type}/{id}/events"
+DAY_PATH = "/open/hall/v1/days/{day}"
+MAX_BATCH = 200
+MAX_SKEW_SECONDS = 300
+NONCE_TTL_SECONDS = 600
+
+APP_ID_HEADER = "X-Hall-App-Id"
+TIMESTAMP_HEADER = "X-Hall-Timestamp"
+NONCE_HEADER = "X-Hall-Nonce"
+SIGNATURE_HEADER = "X-Hall-Signature"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class ResultStatus(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    RETRY = "retry"
+
+
+class EventResult(BaseModel):
+    event_id: str
+    status: ResultStatus
+    code: str = ""
+    reason: str = ""
+
+
+class BatchResult(BaseModel):
+    results: list[EventResult]
+
+
+class WireError(BaseModel):
+    """A whole-request refusal (400, 401, 422, 429, 5xx)."""
+
+    code: str
+    reason: str
+
+
+class DaySummary(BaseModel):
+    """What the platform holds for one local day (by occurred_at in Asia/Shanghai): for reconciliation."""
+
+    day: date
+    count: int
+    hash: str = Field(description="SM3 hex of the day's event ids, sorted, joined by newlines")
+    event_ids: list[str] | None = Field(default=None, description="with ?ids=1")
+
+
+class SignatureError(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+def sm3_hex(data: bytes) -> str:
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize().hex()
+
+
+def day_hash(event_ids: list[str]) -> str:
+    return sm3_hex("\n".join(sorted(event_ids)).encode())
+
+
+def canonical(method: str, path: str, app_id: str, timestamp: str, nonce: str, body: bytes) -> str:
+    return "\n".join([method.upper(), path, app_id, timestamp, nonce, sm3_hex(body)])
+
+
+def hmac_sm3_hex(secret: bytes, message: str) -> str:
+    mac = hmac.HMAC(secret, hashes.SM3())
+    mac.update(message.encode())
+    return mac.finalize().hex()
+
+
+def sign(
+    secret: bytes,
+    method: str,
+    path: str,
+    app_id: str,
+    body: bytes,
+    *,
+    timestamp: int | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
+    """The signing headers for one request."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    once = nonce or secrets.token_hex(8)
+    signature = hmac_sm3_hex(secret, canonical(method, path, app_id, stamp, once, body))
+    return {APP_ID_HEADER: app_id, TIMESTAMP_HEADER: stamp, NONCE_HEADER: once, SIGNATURE_HEADER: signature}
+
+
+def verify(
+    secret_for: Mapping[str, bytes],
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: float,
+) -> tuple[str, str]:
+    """Check app id, timestamp window and signature; returns (app_id, nonce) for the caller's replay check."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    app_id = lowered.get(APP_ID_HEADER.lower(), "")
+    secret = secret_for.get(app_id)
+    if secret is None:
+        raise SignatureError("APP_UNKNOWN", f"unknown app id {app_id!r}")
+    stamp = lowered.get(TIMESTAMP_HEADER.lower(), "")
+    nonce = lowered.get(NONCE_HEADER.lower(), "")
+    given = lowered.get(SIGNATURE_HEADER.lower(), "")
+    if not stamp.isdigit() or abs(now - int(stamp)) > MAX_SKEW_SECONDS:
+        raise SignatureError(
+            "TIMESTAMP_SKEW", f"timestamp {stamp!r} is more than {MAX_SKEW_SECONDS}s from now"
+        )
+    if len(nonce) != 16:
+        raise SignatureError("SIGNATURE_INVALID", "nonce must be 16 hex characters")
+    expected = hmac_sm3_hex(secret, canonical(method, path, app_id, stamp, nonce, body))
+    if not std_hmac.compare_digest(expected, given):
+        raise SignatureError("SIGNATURE_INVALID", "signature does not match the request")
+    return app_id, nonce
+
+
+def aad_for(envelope: Mapping[str, Any]) -> bytes:
+    return f"{envelope['event_id']}|{envelope['event_type']}|{envelope['aggregate']['id']}".encode()
+
+
+def protect(key: bytes, kid: str, envelope: Mapping[str, Any], personal: Mapping[str, Any]) -> dict[str, str]:
+    """The SM4-GCM `protected` block carrying personal data for this envelope."""
+    iv = os.urandom(12)
+    encryptor = Cipher(algorithms.SM4(key), modes.GCM(iv)).encryptor()
+    encryptor.authenticate_additional_data(aad_for(envelope))
+    body = encryptor.update(json.dumps(personal, ensure_ascii=False).encode()) + encryptor.finalize()
+    return {
+        "alg": "SM4-GCM",
+        "kid": kid,
+        "iv": base64.b64encode(iv).decode(),
+        "ct": base64.b64encode(body).decode(),
+        "tag": base64.b64encode(encryptor.tag).decode(),
+        "aad": "event_id|event_type|aggregate.id",
+    }
+
+
+def unprotect(key: bytes, envelope: Mapping[str, Any]) -> dict[str, Any]:
+    block = envelope["protected"]
+    try:
+        iv, body, tag = (base64.b64decode(block[name]) for name in ("iv", "ct", "tag"))
+        decryptor = Cipher(algorithms.SM4(key), modes.GCM(iv, tag)).decryptor()
+        decryptor.authenticate_additional_data(aad_for(envelope))
+        data: dict[str, Any] = json.loads(decryptor.update(body) + decryptor.finalize())
+    except (KeyError, ValueError, InvalidTag) as exc:
+        raise SignatureError(
+            "PROTECTED_INVALID", "protected block cannot be decrypted with the shared key"
+        ) from exc
+    return data
+
+
+def encode_body(payload: Any) -> bytes:
+    """Compact, key-sorted JSON: the exact bytes that are hashed and signed."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
