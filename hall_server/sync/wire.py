@@ -14,7 +14,8 @@ Every request carries (standards.md §6.3)
     X-Hall-App-Id     the hall's application id at the platform
     X-Hall-Timestamp  Unix seconds; the receiver refuses |now - ts| > MAX_SKEW_SECONDS
     X-Hall-Nonce      16 hex chars; the receiver refuses a nonce seen in the last NONCE_TTL_SECONDS
-    X-Hall-Signature  hex(HMAC-SM3(secret, METHOD \\n PATH \\n APP_ID \\n TIMESTAMP \\n NONCE \\n SM3_hex(body)))
+    X-Hall-Signature  hex(HMAC-SM3(secret, canonical)), canonical being the lines
+                      METHOD, PATH, APP_ID, TIMESTAMP, NONCE, SM3_hex(body) joined by \\n
 
 Answers:
     200  BatchResult (also for the single-event endpoint, with one result): per event
