@@ -24,6 +24,7 @@ from hall_server.catalogue.router import router as catalogue_router
 from hall_server.contract.base import ErrorBody
 from hall_server.contract.events import Envelope
 from hall_server.contract.load import LoadOut
+from hall_server.contract.sync import TargetStatus
 from hall_server.core.clock import Clock
 from hall_server.core.config import Settings, get_settings
 from hall_server.core.context import Ctx, UnitOfWork
@@ -40,6 +41,9 @@ from hall_server.live.router import router as live_router
 from hall_server.metrics import Metrics
 from hall_server.queueing import day, load
 from hall_server.queueing.router import router as queue_router
+from hall_server.sync import service as sync_service
+from hall_server.sync.router import router as sync_router
+from hall_server.sync.worker import DeliveryWorker
 
 log = logging.getLogger("yimen.app")
 API_PREFIX = "/api/v1"
@@ -56,11 +60,12 @@ class AppState:
     hub: Hub
     publisher: Publisher
     metrics: Metrics
+    worker: DeliveryWorker | None = None
 
     @contextmanager
     def read_ctx(self) -> Iterator[Ctx]:
         with self.factory() as session:
-            yield Ctx(session, self.clock, self.settings, self.keys)
+            yield Ctx(session, self.clock, self.settings, self.keys, targets=self.uow.targets)
             session.rollback()
 
 
@@ -80,9 +85,14 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         for envelope in events:
             metrics.events.labels(envelope.event_type.value).inc()
         state.publisher.submit(events)
+        if state.worker is not None:
+            state.worker.wake()
 
-    state.uow = UnitOfWork(factory, clock, settings, keys, publish)
+    state.uow = UnitOfWork(factory, clock, settings, keys, publish, targets=settings.targets())
+    if state.uow.targets and settings.sync_in_server:
+        state.worker = DeliveryWorker(state.uow)
     metrics.watch_queue(lambda: _read_load(state))
+    metrics.watch_sync(lambda: _read_sync(state))
     return state
 
 
@@ -92,6 +102,11 @@ def check_keys_match(factory: sessionmaker[Session], keys: Keys) -> None:
         sample = session.scalars(select(Visitor).limit(1)).first()
         if sample is not None:
             decrypt(keys, sample.id_cipher, ID_AAD)
+
+
+def _read_sync(state: AppState) -> list[TargetStatus]:
+    with state.read_ctx() as ctx:
+        return sync_service.status(ctx, state.uow.targets)
 
 
 def _read_load(state: AppState) -> LoadOut | None:
@@ -156,6 +171,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.hub.bind(asyncio.get_running_loop())
         state.publisher.start()
+        if state.worker is not None:
+            state.worker.start()
         sweeper = asyncio.create_task(_sweep_forever(state))
         try:
             yield
@@ -164,6 +181,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             state.publisher.stop()
+            if state.worker is not None:
+                await run_in_threadpool(state.worker.stop)
             state.engine.dispose()
 
     app = FastAPI(
@@ -183,6 +202,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         queue_router,
         appointments_router,
         events_router,
+        sync_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

@@ -51,6 +51,10 @@ def register(subcommands: Any) -> None:
     )
     demo.set_defaults(run=run_demo)
 
+    from hall_server.sync.commands import register as register_sync
+
+    register_sync(subcommands)
+
 
 def _uow() -> Any:
     from hall_server.app import build_state

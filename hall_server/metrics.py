@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hall_server.contract.load import LoadOut
+from hall_server.contract.sync import TargetStatus
 
 
 class QueueCollector:
@@ -36,6 +37,26 @@ class QueueCollector:
         yield from (waiting, longest, windows, served)
 
 
+class SyncCollector:
+    def __init__(self, read_status: Callable[[], list[TargetStatus]]) -> None:
+        self.read_status = read_status
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        targets = self.read_status()
+        backlog = GaugeMetricFamily("yimen_sync_backlog", "Events not yet delivered", labels=["target"])
+        lag = GaugeMetricFamily(
+            "yimen_sync_lag_seconds", "Age of the oldest undelivered event", labels=["target"]
+        )
+        dead = GaugeMetricFamily("yimen_sync_dead_letters", "Events the target refused", labels=["target"])
+        delivered = GaugeMetricFamily("yimen_sync_delivered", "Events delivered", labels=["target"])
+        for target in targets:
+            backlog.add_metric([target.target], target.backlog)
+            lag.add_metric([target.target], target.lag_seconds)
+            dead.add_metric([target.target], target.dead)
+            delivered.add_metric([target.target], target.delivered)
+        yield from (backlog, lag, dead, delivered)
+
+
 class Metrics:
     def __init__(self, api_prefix: str = "/api/v1") -> None:
         self.api_prefix = api_prefix
@@ -51,6 +72,9 @@ class Metrics:
 
     def watch_queue(self, read_load: Callable[[], LoadOut | None]) -> None:
         self.registry.register(QueueCollector(read_load))
+
+    def watch_sync(self, read_status: Callable[[], list[TargetStatus]]) -> None:
+        self.registry.register(SyncCollector(read_status))
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type="text/plain; version=0.0.4")

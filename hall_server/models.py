@@ -8,6 +8,7 @@ from hall_server.events.models import Event
 from hall_server.halls.models import Hall
 from hall_server.identity.models import Visitor
 from hall_server.queueing.models import Ticket, TicketCounter, Window, window_category
+from hall_server.sync.models import Delivery
 
 __all__ = [
     "Appointment",
@@ -15,6 +16,7 @@ __all__ = [
     "AuthToken",
     "Base",
     "Category",
+    "Delivery",
     "Device",
     "Event",
     "Hall",

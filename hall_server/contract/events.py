@@ -97,3 +97,6 @@ class Envelope(OutModel):
     actor: Actor
     data_version: int = 1
     data: dict[str, Any] = Field(default_factory=dict)
+    protected: dict[str, str] | None = Field(
+        default=None, description="SM4-GCM block with the personal data the platform needs, if any"
+    )

@@ -4,6 +4,7 @@ from pydantic import Field
 
 from hall_server.contract.base import OutModel
 from hall_server.contract.events import Envelope
+from hall_server.contract.sync import DeliveryInfo
 
 
 class TraceOut(OutModel):
@@ -16,3 +17,6 @@ class TraceOut(OutModel):
         description="this aggregate's events and those of linked aggregates, by time"
     )
     linked: list[str] = Field(description="linked aggregates as type:id, e.g. appointment:12")
+    deliveries: list[DeliveryInfo] = Field(
+        default_factory=list, description="for each event, whether and when it reached each sync target"
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hall_server.sync.config import TargetConfig
 
 
 class Settings(BaseSettings):
@@ -52,12 +55,30 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     ws_queue_size: int = 1000
     metrics_token: str | None = None
+
+    sync_targets: list[TargetConfig] = Field(default=[], description="where events are delivered")
+    sync_targets_file: Path | None = Field(default=None, description="JSON list of targets, if not inline")
+    sync_in_server: bool = Field(default=True, description="run the delivery worker inside `yimen server`")
+    sync_concurrency: int = Field(default=2, ge=1, le=16, description="sender threads per target")
+    sync_lease_seconds: float = Field(default=60.0, description="a claimed batch is retried after this")
+    sync_backoff_base_seconds: float = 1.0
+    sync_backoff_cap_seconds: float = 300.0
+    sync_idle_seconds: float = Field(default=1.0, description="how often an idle worker looks again")
+    sync_protect_key: str | None = Field(default=None, description="SM4 key shared with the platform, 32 hex")
+    sync_protect_kid: str = Field(default="platform-1", description="the name the platform knows that key by")
+    sync_reconcile_at: str = Field(default="02:30", description="local time of the nightly reconciliation")
     log_json: bool = True
     log_level: str = "INFO"
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def targets(self) -> list[TargetConfig]:
+        if self.sync_targets_file is not None:
+            raw = json.loads(self.sync_targets_file.read_text(encoding="utf-8"))
+            return [TargetConfig.model_validate(item) for item in raw]
+        return self.sync_targets
 
 
 @lru_cache

@@ -23,6 +23,7 @@ from hall_server.core.clock import Clock
 from hall_server.core.config import Settings
 from hall_server.core.errors import Conflict
 from hall_server.identity.crypto import Keys
+from hall_server.sync.config import TargetConfig
 
 if TYPE_CHECKING:
     from hall_server.auth.principal import Principal
@@ -44,6 +45,7 @@ class Ctx:
     events: list[Envelope] = field(default_factory=list)
     source: Source | None = None  # the hall as events name it; read once per transaction
     estimates: dict[int, WaitEstimate] = field(default_factory=dict)  # computed at issue, reused by the view
+    targets: list[TargetConfig] = field(default_factory=list)  # where events of this transaction go
 
     @property
     def actor(self) -> Actor:
@@ -71,12 +73,13 @@ class UnitOfWork:
     settings: Settings
     keys: Keys
     publish: Publisher | None = None
+    targets: list[TargetConfig] = field(default_factory=list)
     attempts: int = 5
 
     def run(self, work: Callable[[Ctx], T], principal: Principal | None = None) -> T:
         for attempt in range(1, self.attempts + 1):
             with self.factory() as session:
-                ctx = Ctx(session, self.clock, self.settings, self.keys, principal)
+                ctx = Ctx(session, self.clock, self.settings, self.keys, principal, targets=self.targets)
                 try:
                     result = work(ctx)
                     session.commit()

@@ -36,3 +36,9 @@ class Forbidden(DomainError):
 
 class TooMany(DomainError):
     status = 429
+
+
+class Unavailable(DomainError):
+    """Something this server depends on (the platform, a target) cannot be reached now."""
+
+    status = 503

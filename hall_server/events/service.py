@@ -11,6 +11,8 @@ from hall_server.core.context import Ctx
 from hall_server.core.ids import uuid7
 from hall_server.events.models import Event
 from hall_server.halls.models import Hall
+from hall_server.sync.service import outbox_rows
+from hall_server.sync.wire import protect
 
 UNCONFIGURED_SOURCE = Source(hall_code="UNCONFIGURED", hall_name="", region_code="000000000000", org_uscc="")
 
@@ -35,6 +37,13 @@ def _hall_source(ctx: Ctx) -> Source:
     )
 
 
+def _protected(ctx: Ctx, envelope: Envelope, personal: dict[str, Any]) -> dict[str, str]:
+    key, kid = ctx.settings.sync_protect_key, ctx.settings.sync_protect_kid
+    if not key:
+        raise RuntimeError("personal data for the platform needs YIMEN_SYNC_PROTECT_KEY (the shared SM4 key)")
+    return protect(bytes.fromhex(key), kid, envelope.model_dump(mode="json"), personal)
+
+
 def _next_seq(ctx: Ctx, aggregate_type: AggregateType, aggregate_id: str) -> int:
     last = ctx.session.scalar(
         select(func.max(Event.aggregate_seq)).where(
@@ -54,8 +63,11 @@ def record(
     refs: dict[str, Any] | None = None,
     window_no: int | None = None,
     correlation_id: str | None = None,
+    personal: dict[str, Any] | None = None,
 ) -> Envelope:
-    """Append one event. `data` must already be masked: it is stored as is and sent to the platform."""
+    """Append one event. `data` must already be masked: it is stored as is and sent to the platform.
+    Personal data the platform needs in clear (an applicant's identity for a case) goes in `personal`,
+    which is stored and sent only inside the SM4-GCM `protected` block under the platform's key."""
     now = ctx.clock.now()
     aggregate_key = str(aggregate_id)
     envelope = Envelope(
@@ -72,19 +84,21 @@ def record(
         actor=ctx.actor,
         data=data,
     )
-    ctx.session.add(
-        Event(
-            event_id=envelope.event_id,
-            event_type=event_type.value,
-            occurred_at=now,
-            aggregate_type=aggregate_type.value,
-            aggregate_id=aggregate_key,
-            aggregate_seq=envelope.aggregate.seq,
-            correlation_id=correlation_id,
-            payload=envelope.model_dump(mode="json"),
-        )
+    if personal:
+        envelope.protected = _protected(ctx, envelope, personal)
+    row = Event(
+        event_id=envelope.event_id,
+        event_type=event_type.value,
+        occurred_at=now,
+        aggregate_type=aggregate_type.value,
+        aggregate_id=aggregate_key,
+        aggregate_seq=envelope.aggregate.seq,
+        correlation_id=correlation_id,
+        payload=envelope.model_dump(mode="json", exclude_none=True),
     )
+    ctx.session.add(row)
     ctx.session.flush()
+    outbox_rows(ctx, row)
     ctx.events.append(envelope)
     return envelope
 

@@ -11,6 +11,7 @@ from hall_server.core.context import Ctx
 from hall_server.core.errors import NotFound
 from hall_server.events.service import events_of
 from hall_server.queueing import tickets
+from hall_server.sync.service import deliveries_of
 
 TraceKind = Literal["ticket", "appointment", "case"]
 
@@ -37,6 +38,7 @@ def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
         summary=summary,
         events=events,
         linked=[f"{t}:{i}" for t, i in linked],
+        deliveries=deliveries_of(ctx, [e.event_id for e in events]),
     )
 
 

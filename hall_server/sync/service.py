@@ -1,0 +1,214 @@
+"""The delivery table as a work queue: outbox rows written with events, claimed in leased batches, settled.
+
+Order per aggregate: a delivery is claimable only when every earlier event of its aggregate (for the same
+target) is DONE or DUPLICATE, so seq n+1 never leaves before n is acknowledged; different aggregates go
+in parallel. On PostgreSQL, claims take FOR UPDATE SKIP LOCKED, so several processes never send the same
+event at once; an expired lease (a worker killed mid-send) makes the batch claimable again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
+
+from hall_server.contract.sync import DeliveryInfo, DeliveryStatus, TargetStatus
+from hall_server.core.context import Ctx
+from hall_server.events.models import Event
+from hall_server.sync.backoff import full_jitter
+from hall_server.sync.config import TargetConfig
+from hall_server.sync.models import Delivery
+from hall_server.sync.targets import Outcome, Verdict
+
+PENDING, SENDING, DONE, DUPLICATE, RETRY, DEAD = (s.value for s in DeliveryStatus)
+DELIVERED = (DONE, DUPLICATE)
+OPEN = (PENDING, SENDING, RETRY)
+
+
+def outbox_rows(ctx: Ctx, event: Event) -> None:
+    """Called by the event recorder, in the same transaction: one row per target that takes this type."""
+    for target in ctx.targets:
+        if target.accepts(event.event_type):
+            ctx.session.add(_row(target.name, event, ctx.clock.now()))
+
+
+def _row(target: str, event: Event, now: datetime) -> Delivery:
+    return Delivery(
+        event_id=event.event_id,
+        target=target,
+        event_pk=event.id,
+        event_type=event.event_type,
+        aggregate_key=f"{event.aggregate_type}:{event.aggregate_id}",
+        aggregate_seq=event.aggregate_seq,
+        occurred_at=event.occurred_at,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+    )
+
+
+def claim(ctx: Ctx, target: str, owner: str, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
+    """Lease up to `limit` deliverable events (oldest first) and return their envelopes."""
+    now = ctx.clock.now()
+    earlier = aliased(Delivery)
+    blocked = exists().where(
+        earlier.target == Delivery.target,
+        earlier.aggregate_key == Delivery.aggregate_key,
+        earlier.aggregate_seq < Delivery.aggregate_seq,
+        earlier.status.not_in(DELIVERED),
+    )
+    ready = or_(
+        and_(Delivery.status.in_((PENDING, RETRY)), Delivery.next_attempt_at <= now),
+        and_(Delivery.status == SENDING, Delivery.lease_until < now),
+    )
+    rows = ctx.session.scalars(
+        select(Delivery)
+        .where(Delivery.target == target, ready, ~blocked)
+        .order_by(Delivery.event_pk)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not rows:
+        return []
+    lease_until = now + timedelta(seconds=lease_seconds)
+    for row in rows:
+        row.status, row.lease_owner, row.lease_until = SENDING, owner, lease_until
+        row.attempts += 1
+    payloads: dict[str, dict[str, Any]] = dict(
+        ctx.session.execute(
+            select(Event.event_id, Event.payload).where(Event.event_id.in_([r.event_id for r in rows]))
+        )
+        .tuples()
+        .all()
+    )
+    return [payloads[row.event_id] for row in rows]
+
+
+def settle(ctx: Ctx, target: str, owner: str, outcomes: list[Outcome]) -> None:
+    """Record what the target said. Rows whose lease this worker lost are left to their new owner."""
+    now, settings = ctx.clock.now(), ctx.settings
+    for outcome in outcomes:
+        row = ctx.session.get(Delivery, (outcome.event_id, target), with_for_update=True)
+        if row is None or row.status != SENDING or row.lease_owner != owner:
+            continue
+        row.lease_owner, row.lease_until = None, None
+        row.last_error = outcome.reason
+        if outcome.verdict in (Verdict.DONE, Verdict.DUPLICATE):
+            row.status, row.delivered_at = outcome.verdict.value, now
+        elif outcome.verdict is Verdict.DEAD:
+            row.status = DEAD
+        else:
+            row.status = RETRY
+            delay = full_jitter(
+                row.attempts, settings.sync_backoff_base_seconds, settings.sync_backoff_cap_seconds
+            )
+            row.next_attempt_at = now + timedelta(seconds=delay)
+
+
+def status(ctx: Ctx, targets: list[TargetConfig]) -> list[TargetStatus]:
+    now = ctx.clock.now()
+    result = []
+    for target in targets:
+        counts = dict(
+            ctx.session.execute(
+                select(Delivery.status, func.count())
+                .where(Delivery.target == target.name)
+                .group_by(Delivery.status)
+            )
+            .tuples()
+            .all()
+        )
+        oldest = ctx.session.scalar(
+            select(func.min(Delivery.occurred_at)).where(
+                Delivery.target == target.name, Delivery.status.in_(OPEN)
+            )
+        )
+        last = ctx.session.scalar(
+            select(func.max(Delivery.delivered_at)).where(Delivery.target == target.name)
+        )
+        oldest = _aware(oldest)
+        result.append(
+            TargetStatus(
+                target=target.name,
+                kind=target.kind,
+                backlog=sum(counts.get(s, 0) for s in OPEN),
+                delivered=sum(counts.get(s, 0) for s in DELIVERED),
+                dead=counts.get(DEAD, 0),
+                oldest_undelivered_at=oldest,
+                lag_seconds=(now - oldest).total_seconds() if oldest else 0.0,
+                last_delivered_at=_aware(last),
+            )
+        )
+    return result
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # min()/max() over the column bypass its type on SQLite and come back naive (they are UTC).
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def dead_letters(ctx: Ctx, target: str | None = None) -> list[Delivery]:
+    query = select(Delivery).where(Delivery.status == DEAD)
+    if target:
+        query = query.where(Delivery.target == target)
+    return list(ctx.session.scalars(query.order_by(Delivery.event_pk)))
+
+
+def replay(
+    ctx: Ctx, *, event_ids: list[str] | None = None, target: str | None = None, all_dead: bool = False
+) -> int:
+    """Send again: dead letters (after the cause is fixed), or given events (a platform that lost them)."""
+    conditions: list[ColumnElement[bool]] = []
+    if event_ids:
+        conditions.append(Delivery.event_id.in_(event_ids))
+    elif all_dead:
+        conditions.append(Delivery.status == DEAD)
+    else:
+        return 0
+    if target:
+        conditions.append(Delivery.target == target)
+    result = ctx.session.execute(
+        update(Delivery)
+        .where(*conditions)
+        .values(
+            status=PENDING,
+            next_attempt_at=ctx.clock.now(),
+            attempts=0,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def backfill(ctx: Ctx, target: TargetConfig) -> int:
+    """Outbox rows for a target added after events were already written (e.g. a new province adapter)."""
+    have = select(Delivery.event_id).where(Delivery.target == target.name)
+    events = ctx.session.scalars(select(Event).where(Event.event_id.not_in(have)).order_by(Event.id)).all()
+    added = 0
+    for event in events:
+        if target.accepts(event.event_type):
+            ctx.session.add(_row(target.name, event, ctx.clock.now()))
+            added += 1
+    return added
+
+
+def deliveries_of(ctx: Ctx, event_ids: list[str]) -> list[DeliveryInfo]:
+    rows = ctx.session.scalars(
+        select(Delivery).where(Delivery.event_id.in_(event_ids)).order_by(Delivery.event_pk)
+    )
+    return [
+        DeliveryInfo(
+            event_id=r.event_id,
+            target=r.target,
+            status=DeliveryStatus(r.status),
+            attempts=r.attempts,
+            delivered_at=r.delivered_at,
+            next_attempt_at=r.next_attempt_at if r.status in OPEN else None,
+            last_error=r.last_error,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,56 @@
+"""Targets are adapters behind one interface. The worker knows only `Target`; a province's own format
+(an intermediate exchange database, a SOAP service, ...) is another module here, chosen by `kind`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, Protocol
+
+from hall_server.sync.config import TargetConfig
+from hall_server.sync.wire import DaySummary
+
+
+class Verdict(StrEnum):
+    DONE = "DONE"
+    DUPLICATE = "DUPLICATE"
+    RETRY = "RETRY"
+    DEAD = "DEAD"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event_id: str
+    verdict: Verdict
+    reason: str = ""
+
+
+class TransientFailure(Exception):
+    """The whole request failed in a way worth retrying (network, timeout, 5xx, 429, credentials)."""
+
+
+class Target(Protocol):
+    config: TargetConfig
+
+    def send(self, envelopes: list[dict[str, Any]]) -> list[Outcome]:
+        """Deliver envelopes (in order); one outcome per envelope. Raises TransientFailure."""
+        ...
+
+    def day_summary(self, day: date, with_ids: bool) -> DaySummary:
+        """What the target holds for one local day, for reconciliation. Raises TransientFailure."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def build_target(config: TargetConfig) -> Target:
+    if config.kind == "hall-sync-rest":
+        from hall_server.sync.targets.rest import RestTarget
+
+        return RestTarget(config)
+    if config.kind == "front-table":
+        from hall_server.sync.targets.front_table import FrontTableTarget
+
+        return FrontTableTarget(config)
+    raise ValueError(f"target {config.name}: unknown kind {config.kind!r} (hall-sync-rest, front-table)")

@@ -1,0 +1,147 @@
+"""The delivery worker: sender threads per target (claim a leased batch, send, settle) and a nightly
+reconciliation. Runs inside `yimen server` by default or as its own process (`yimen sync`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import partial
+
+from hall_server.core.context import UnitOfWork
+from hall_server.sync import service
+from hall_server.sync.reconcile import reconcile
+from hall_server.sync.targets import Outcome, Target, TransientFailure, Verdict, build_target
+
+log = logging.getLogger("yimen.sync")
+
+
+class Signal:
+    """Wakes idle sender threads when new events are committed, without missing a wake between checks."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._generation = 0
+
+    def notify(self) -> None:
+        with self._condition:
+            self._generation += 1
+            self._condition.notify_all()
+
+    def generation(self) -> int:
+        with self._condition:
+            return self._generation
+
+    def wait(self, seen: int, timeout: float) -> None:
+        with self._condition:
+            self._condition.wait_for(lambda: self._generation != seen, timeout)
+
+
+@dataclass
+class DeliveryWorker:
+    uow: UnitOfWork
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
+    signal: Signal = field(default_factory=Signal)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    targets: list[Target] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        settings = self.uow.settings
+        self.targets = [build_target(config) for config in self.uow.targets]
+        for target in self.targets:
+            for n in range(settings.sync_concurrency):
+                self._spawn(f"sync-{target.config.name}-{n}", self._send_loop, target)
+        if self.targets:
+            self._spawn("sync-reconcile", self._reconcile_loop)
+        log.info(
+            "delivery worker started",
+            extra={"owner": self.owner, "targets": [t.config.name for t in self.targets]},
+        )
+
+    def _spawn(self, name: str, loop: object, *args: object) -> None:
+        thread = threading.Thread(target=loop, args=args, name=name, daemon=True)  # type: ignore[arg-type]
+        thread.start()
+        self.threads.append(thread)
+
+    def wake(self) -> None:
+        self.signal.notify()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.signal.notify()
+        for thread in self.threads:
+            thread.join(timeout=15)
+        for target in self.targets:
+            target.close()
+
+    def _send_loop(self, target: Target) -> None:
+        idle = self.uow.settings.sync_idle_seconds
+        while not self.stopping.is_set():
+            seen = self.signal.generation()
+            try:
+                sent = self.run_once(target)
+            except Exception:
+                log.exception("delivery round failed; retrying", extra={"target": target.config.name})
+                sent = 0
+            if not sent:
+                self.signal.wait(seen, idle)
+
+    def run_once(self, target: Target) -> int:
+        """One round: claim, send, settle. Returns how many events were attempted."""
+        config, settings = target.config, self.uow.settings
+        envelopes = self.uow.run(
+            lambda ctx: service.claim(
+                ctx, config.name, self.owner, config.batch_size, settings.sync_lease_seconds
+            )
+        )
+        if not envelopes:
+            return 0
+        try:
+            outcomes = target.send(envelopes)
+        except TransientFailure as exc:
+            log.warning(
+                "delivery failed; will retry",
+                extra={"target": config.name, "events": len(envelopes), "reason": str(exc)[:200]},
+            )
+            outcomes = [Outcome(e["event_id"], Verdict.RETRY, str(exc)[:500]) for e in envelopes]
+        self.uow.run(lambda ctx: service.settle(ctx, config.name, self.owner, outcomes))
+        dead = [o for o in outcomes if o.verdict is Verdict.DEAD]
+        if dead:
+            log.error(
+                "events refused by the target (dead letters)",
+                extra={"target": config.name, "events": [o.event_id for o in dead][:20]},
+            )
+        return len(envelopes)
+
+    def _reconcile_loop(self) -> None:
+        settings, clock = self.uow.settings, self.uow.clock
+        at = time.fromisoformat(settings.sync_reconcile_at)
+        while not self.stopping.is_set():
+            now = clock.local()
+            run_at = datetime.combine(now.date(), at, now.tzinfo)
+            if run_at <= now:
+                run_at += timedelta(days=1)
+            if self.stopping.wait(min((run_at - now).total_seconds(), 3600)):
+                return
+            if clock.local() >= run_at:
+                self.reconcile_day(clock.local().date() - timedelta(days=1))
+
+    def reconcile_day(self, day: date) -> None:
+        for target in self.targets:
+            try:
+                report = self.uow.run(partial(reconcile, target=target, day=day))
+            except TransientFailure as exc:
+                log.warning(
+                    "reconciliation postponed", extra={"target": target.config.name, "reason": str(exc)}
+                )
+                continue
+            log.info(
+                "reconciled", extra=report.model_dump(mode="json", exclude={"requeued", "unknown_remote"})
+            )
+            if report.requeued:
+                self.wake()
