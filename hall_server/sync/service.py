@@ -80,9 +80,7 @@ def claim(ctx: Ctx, target: str, owner: str, limit: int, lease_seconds: float) -
     payloads: dict[str, dict[str, Any]] = dict(
         ctx.session.execute(
             select(Event.event_id, Event.payload).where(Event.event_id.in_([r.event_id for r in rows]))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [payloads[row.event_id] for row in rows]
 
@@ -117,9 +115,7 @@ def status(ctx: Ctx, targets: list[TargetConfig]) -> list[TargetStatus]:
                 select(Delivery.status, func.count())
                 .where(Delivery.target == target.name)
                 .group_by(Delivery.status)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         oldest = ctx.session.scalar(
             select(func.min(Delivery.occurred_at)).where(
