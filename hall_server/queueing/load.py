@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from statistics import fmean
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from hall_server.catalogue.models import Category
 from hall_server.catalogue.service import list_categories
@@ -24,7 +24,7 @@ from hall_server.core.context import Ctx
 from hall_server.halls.service import current_hall, queue_closed_today
 from hall_server.queueing.models import Ticket, Window, window_category
 from hall_server.queueing.tickets import ticket_out
-from hall_server.queueing.windows import list_windows, window_by_number, window_out
+from hall_server.queueing.windows import list_windows, window_by_number, window_out, window_queue
 
 RECENT_CALLS = 10
 WINDOW_QUEUE_LIMIT = 50
@@ -173,20 +173,7 @@ def snapshot(ctx: Ctx, window_no: int | None = None) -> Snapshot:
     window_tickets = []
     if window_no is not None:
         window = window_by_number(ctx, window_no)
-        category_ids = [c.id for c in window.categories]
-        queued = ctx.session.scalars(
-            select(Ticket)
-            .where(
-                Ticket.service_date == ctx.clock.today(),
-                Ticket.status == TicketStatus.WAITING.value,
-                or_(
-                    Ticket.category_id.in_(category_ids) & Ticket.target_window_id.is_(None),
-                    Ticket.target_window_id == window.id,
-                ),
-            )
-            .order_by(Ticket.sort_key, Ticket.id)
-            .limit(WINDOW_QUEUE_LIMIT)
-        ).all()
+        queued = ctx.session.scalars(window_queue(ctx, window).limit(WINDOW_QUEUE_LIMIT)).all()
         window_tickets = [ticket_out(ctx, t) for t in queued]
     return Snapshot(
         as_of=ctx.clock.now(),

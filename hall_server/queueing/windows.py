@@ -7,7 +7,7 @@ at the same instant take different tickets, and the ticket's version column refu
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
 from hall_server.auth.models import Staff
 from hall_server.catalogue.service import category_by_code
@@ -163,12 +163,11 @@ def open_window(ctx: Ctx, number: int) -> Window:
     return window
 
 
-def call_next(ctx: Ctx, number: int) -> Ticket | None:
-    window = _operable(ctx, number)
-    _require_state(window, WindowState.OPEN)
-    _require_idle(ctx, window)
+def window_queue(ctx: Ctx, window: Window) -> Select[Ticket]:
+    """Today's waiting tickets this window may call, in calling order: its categories' tickets that
+    were not sent to one particular window, and those sent to it."""
     category_ids = [category.id for category in window.categories]
-    ticket = ctx.session.scalars(
+    return (
         select(Ticket)
         .where(
             Ticket.service_date == ctx.clock.today(),
@@ -179,8 +178,15 @@ def call_next(ctx: Ctx, number: int) -> Ticket | None:
             ),
         )
         .order_by(Ticket.sort_key, Ticket.id)
-        .limit(1)
-        .with_for_update(of=Ticket, skip_locked=True)
+    )
+
+
+def call_next(ctx: Ctx, number: int) -> Ticket | None:
+    window = _operable(ctx, number)
+    _require_state(window, WindowState.OPEN)
+    _require_idle(ctx, window)
+    ticket = ctx.session.scalars(
+        window_queue(ctx, window).limit(1).with_for_update(of=Ticket, skip_locked=True)
     ).first()
     if ticket is None:
         return None
