@@ -8,6 +8,7 @@ Endpoints (JSON, UTF-8):
                                                event's event_id is its idempotency key
     GET  {base}/open/hall/v1/aggregates/{type}/{id}/events     the accepted events of one aggregate, by seq
     GET  {base}/open/hall/v1/days/{yyyy-mm-dd}[?ids=1]         DaySummary: count and hash per local day
+    GET  {base}/open/hall/v1/stats                              counters of the reference receiver (tests)
 
 Every request carries (standards.md §6.3)
 
@@ -16,12 +17,13 @@ Every request carries (standards.md §6.3)
     X-Hall-Nonce      16 hex chars; the receiver refuses a nonce seen in the last NONCE_TTL_SECONDS
     X-Hall-Signature  hex(HMAC-SM3(secret, canonical)), canonical being the lines
                       METHOD, PATH, APP_ID, TIMESTAMP, NONCE, SM3_hex(body) joined by \\n
+                      (PATH as sent on the wire, without the query string; a GET's body is b"")
 
 Answers:
     200  BatchResult (also for the single-event endpoint, with one result): per event
          accepted | duplicate (already had it: counts as delivered) | rejected (the event itself is invalid:
          permanent, goes to the dead letters with `code` and `reason`) | retry (cannot be applied yet, e.g.
-         SEQUENCE_GAP when an earlier event of the same aggregate has not arrived)
+         SEQUENCE_GAP when an earlier event of the same aggregate has not arrived; `expected_seq` says which)
     400/422  the request as a whole is malformed: every event in it is rejected with the body's reason
     401  SIGNATURE_INVALID | TIMESTAMP_SKEW | NONCE_REPLAYED | APP_UNKNOWN: the sender retries and alerts
     429, 5xx, timeouts, dropped connections: the sender retries with backoff
@@ -53,6 +55,7 @@ EVENTS_PATH = "/open/hall/v1/events"
 BATCH_PATH = "/open/hall/v1/events:batch"
 AGGREGATE_PATH = "/open/hall/v1/aggregates/{type}/{id}/events"
 DAY_PATH = "/open/hall/v1/days/{day}"
+STATS_PATH = "/open/hall/v1/stats"
 MAX_BATCH = 200
 MAX_SKEW_SECONDS = 300
 NONCE_TTL_SECONDS = 600
@@ -76,6 +79,7 @@ class EventResult(BaseModel):
     status: ResultStatus
     code: str = ""
     reason: str = ""
+    expected_seq: int | None = None
 
 
 class BatchResult(BaseModel):

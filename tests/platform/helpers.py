@@ -1,0 +1,153 @@
+"""Building and signing hall-sync/1 requests the way a hall does: envelopes from the contract models,
+bodies from wire.encode_body, headers from wire.sign."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import uvicorn
+
+from hall_server.contract.events import Actor, AggregateRef, AggregateType, Envelope, EventType, Source
+from hall_server.core.ids import uuid7
+from hall_server.platform.app import build_server
+from hall_server.platform.config import PlatformSettings
+from hall_server.sync import wire
+from tests.conftest import free_port
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+APPS = {"HALL-A": b"secret-a-for-tests", "HALL-B": b"secret-b-for-tests"}
+PROTECT_KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
+ADMIN_TOKEN = "admin-token-for-tests"
+
+
+def envelope(
+    aggregate_id: str,
+    seq: int,
+    *,
+    event_type: EventType = EventType.TICKET_CALLED,
+    aggregate_type: AggregateType = AggregateType.TICKET,
+    occurred_at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+    refs: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One event as the hall's event log holds it (Envelope.model_dump(mode="json"))."""
+    when = occurred_at or datetime(2026, 11, 25, 9, 30, tzinfo=SHANGHAI)
+    return Envelope(
+        event_id=uuid7(),
+        event_type=event_type,
+        occurred_at=when,
+        recorded_at=when,
+        source=Source(
+            hall_code="330106-ZWFW-01",
+            hall_name="某区政务服务中心",
+            region_code="330106000000",
+            org_uscc="11330106MB1234562M",
+            window_no="A12",
+        ),
+        aggregate=AggregateRef(type=aggregate_type, id=aggregate_id, seq=seq),
+        refs=refs if refs is not None else {"ticket_no": "A023"},
+        actor=Actor(kind="staff", staff_id="u1024", staff_name="王**"),
+        data=data
+        if data is not None
+        else {"window_no": "12", "call_count": seq, "applicant_name_masked": "张*三"},
+    ).model_dump(mode="json")
+
+
+class SignedClient:
+    """An httpx client that signs every request as `app_id`."""
+
+    def __init__(
+        self, base_url: str, app_id: str = "HALL-A", secret: bytes | None = None, timeout: float = 10
+    ):
+        self.app_id = app_id
+        self.secret = APPS[app_id] if secret is None else secret
+        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def headers(self, method: str, path: str, body: bytes, **sign_options: Any) -> dict[str, str]:
+        return wire.sign(self.secret, method, path, self.app_id, body, **sign_options)
+
+    def send(self, method: str, path: str, body: bytes = b"", *, extra: dict[str, str] | None = None,
+             params: dict[str, str] | None = None, **sign_options: Any) -> httpx.Response:  # fmt: skip
+        headers = {"Content-Type": "application/json", **self.headers(method, path, body, **sign_options)}
+        return self.http.request(
+            method, path, content=body, headers={**headers, **(extra or {})}, params=params
+        )
+
+    def post_event(self, event: dict[str, Any], *, idempotency_key: str | None = None) -> httpx.Response:
+        key = event.get("event_id") if idempotency_key is None else idempotency_key
+        return self.send(
+            "POST", wire.EVENTS_PATH, wire.encode_body(event), extra={wire.IDEMPOTENCY_HEADER: key}
+        )
+
+    def post_batch(self, events: list[dict[str, Any]]) -> httpx.Response:
+        return self.send("POST", wire.BATCH_PATH, wire.encode_body({"events": events}))
+
+    def results(self, response: httpx.Response) -> list[wire.EventResult]:
+        assert response.status_code == 200, response.text
+        return wire.BatchResult.model_validate_json(response.content).results
+
+    def deliver(self, *events: dict[str, Any]) -> list[str]:
+        """Post a batch and return the statuses."""
+        return [result.status.value for result in self.results(self.post_batch(list(events)))]
+
+    def aggregate(self, aggregate_type: str, aggregate_id: str) -> dict[str, Any]:
+        response = self.send("GET", wire.AGGREGATE_PATH.format(type=aggregate_type, id=aggregate_id))
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def day(self, day: str, *, ids: bool = False) -> wire.DaySummary:
+        response = self.send("GET", wire.DAY_PATH.format(day=day), params={"ids": "1"} if ids else None)
+        assert response.status_code == 200, response.text
+        return wire.DaySummary.model_validate_json(response.content)
+
+    def stats(self) -> dict[str, Any]:
+        response = self.send("GET", wire.STATS_PATH)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def settings_for(database_url: str, **overrides: Any) -> PlatformSettings:
+    values: dict[str, Any] = {
+        "apps": APPS,
+        "database_url": database_url,
+        "protect_keys": {"k1": PROTECT_KEY},
+        "admin_token": ADMIN_TOKEN,
+        **overrides,
+    }
+    return PlatformSettings(**values)
+
+
+@dataclass
+class RunningPlatform:
+    base_url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+        assert not self.thread.is_alive(), "platform server did not stop"
+
+
+def start_platform(settings: PlatformSettings) -> RunningPlatform:
+    port = free_port()
+    server = build_server(settings, "127.0.0.1", port, log_level="warning")
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("platform server did not start")
+        time.sleep(0.01)
+    return RunningPlatform(f"http://127.0.0.1:{port}", server, thread)
