@@ -59,7 +59,7 @@ def create_slot(ctx: Ctx, slot_in: SlotIn) -> AppointmentSlot | None:
     record(
         ctx,
         EventType.SLOT_CREATED,
-        AggregateType.APPOINTMENT,
+        AggregateType.HALL,
         f"slot:{slot.id}",
         {
             "queue_code": category.code,

@@ -40,7 +40,7 @@ class EventType(StrEnum):
     APPOINTMENT_CANCELLED = "appointment.cancelled"
     APPOINTMENT_CHECKED_IN = "appointment.checked_in"
     APPOINTMENT_NO_SHOW = "appointment.no_show"
-    SLOT_CREATED = "appointment.slot.created"
+    SLOT_CREATED = "hall.appointment_slot.created"  # hall set-up, not an appointment: stays in the hall
     WINDOW_OPENED = "hall.window.opened"
     WINDOW_PAUSED = "hall.window.paused"
     WINDOW_RESUMED = "hall.window.resumed"
