@@ -29,7 +29,7 @@ from hall_server.core.ids import uuid7
 from hall_server.events.models import Event
 from hall_server.queueing.models import Ticket
 
-TICKETS = 20_000
+TICKETS = int(os.environ.get("YIMEN_BENCH_TICKETS", "20000"))
 LIFE = [
     EventType.TICKET_ISSUED,
     EventType.TICKET_CALLED,
@@ -99,7 +99,7 @@ def fill(url: str) -> list[int]:
                         "aggregate_type": "ticket",
                         "aggregate_id": str(ticket_id),
                         "aggregate_seq": seq,
-                        "payload": envelope.model_dump(mode="json"),
+                        "payload": envelope.model_dump(mode="json", exclude_none=True),
                     }
                 )
             if len(events) >= 10_000:

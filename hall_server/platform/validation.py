@@ -141,7 +141,7 @@ def _check(raw: dict[str, Any], keys: Mapping[str, bytes], idempotency_key: str 
     for name in ("occurred_at", "recorded_at"):
         if getattr(envelope, name).utcoffset() is None:
             raise Invalid("TIME_NOT_AWARE", f"{name} has no UTC offset")
-    if "protected" in raw:
+    if raw.get("protected") is not None:  # null is the same as no block
         _check_protected(raw, keys)
     return Candidate(
         event_id=envelope.event_id,

@@ -8,6 +8,7 @@ event at once; an expired lease (a worker killed mid-send) makes the batch claim
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,46 +65,63 @@ def claim(ctx: Ctx, target: str, owner: str, limit: int, lease_seconds: float) -
         and_(Delivery.status.in_((PENDING, RETRY)), Delivery.next_attempt_at <= now),
         and_(Delivery.status == SENDING, Delivery.lease_until < now),
     )
-    rows = ctx.session.scalars(
-        select(Delivery)
+    claimed = ctx.session.scalars(
+        select(Delivery.event_id)
         .where(Delivery.target == target, ready, ~blocked)
         .order_by(Delivery.event_pk)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    if not rows:
+    if not claimed:
         return []
-    lease_until = now + timedelta(seconds=lease_seconds)
-    for row in rows:
-        row.status, row.lease_owner, row.lease_until = SENDING, owner, lease_until
-        row.attempts += 1
-    payloads: dict[str, dict[str, Any]] = dict(
-        ctx.session.execute(
-            select(Event.event_id, Event.payload).where(Event.event_id.in_([r.event_id for r in rows]))
-        ).all()
+    ctx.session.execute(
+        update(Delivery)
+        .where(Delivery.target == target, Delivery.event_id.in_(claimed))
+        .values(
+            status=SENDING,
+            lease_owner=owner,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=Delivery.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
     )
-    return [payloads[row.event_id] for row in rows]
+    payloads: dict[str, dict[str, Any]] = dict(
+        ctx.session.execute(select(Event.event_id, Event.payload).where(Event.event_id.in_(claimed))).all()
+    )
+    return [payloads[event_id] for event_id in claimed]
 
 
 def settle(ctx: Ctx, target: str, owner: str, outcomes: list[Outcome]) -> None:
-    """Record what the target said. Rows whose lease this worker lost are left to their new owner."""
+    """Record what the target said, a statement per kind of answer. Rows whose lease this worker lost
+    (it expired and another worker took them) are left to their new owner."""
     now, settings = ctx.clock.now(), ctx.settings
+    groups: dict[tuple[Verdict, str], list[str]] = defaultdict(list)
     for outcome in outcomes:
-        row = ctx.session.get(Delivery, (outcome.event_id, target), with_for_update=True)
-        if row is None or row.status != SENDING or row.lease_owner != owner:
-            continue
-        row.lease_owner, row.lease_until = None, None
-        row.last_error = outcome.reason
-        if outcome.verdict in (Verdict.DONE, Verdict.DUPLICATE):
-            row.status, row.delivered_at = outcome.verdict.value, now
-        elif outcome.verdict is Verdict.DEAD:
-            row.status = DEAD
+        groups[(outcome.verdict, outcome.reason)].append(outcome.event_id)
+    mine = (Delivery.target == target, Delivery.lease_owner == owner, Delivery.status == SENDING)
+    for (verdict, reason), event_ids in groups.items():
+        values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "last_error": reason}
+        if verdict in (Verdict.DONE, Verdict.DUPLICATE):
+            values.update(status=verdict.value, delivered_at=now)
+        elif verdict is Verdict.DEAD:
+            values.update(status=DEAD)
         else:
-            row.status = RETRY
-            delay = full_jitter(
-                row.attempts, settings.sync_backoff_base_seconds, settings.sync_backoff_cap_seconds
+            attempts = (
+                ctx.session.scalar(
+                    select(func.max(Delivery.attempts)).where(*mine, Delivery.event_id.in_(event_ids))
+                )
+                or 1
             )
-            row.next_attempt_at = now + timedelta(seconds=delay)
+            delay = full_jitter(
+                attempts, settings.sync_backoff_base_seconds, settings.sync_backoff_cap_seconds
+            )
+            values.update(status=RETRY, next_attempt_at=now + timedelta(seconds=delay))
+        ctx.session.execute(
+            update(Delivery)
+            .where(*mine, Delivery.event_id.in_(event_ids))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def status(ctx: Ctx, targets: list[TargetConfig]) -> list[TargetStatus]:

@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -63,8 +64,8 @@ class DeliveryWorker:
             extra={"owner": self.owner, "targets": [t.config.name for t in self.targets]},
         )
 
-    def _spawn(self, name: str, loop: object, *args: object) -> None:
-        thread = threading.Thread(target=loop, args=args, name=name, daemon=True)  # type: ignore[arg-type]
+    def _spawn(self, name: str, loop: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=loop, args=args, name=name, daemon=True)
         thread.start()
         self.threads.append(thread)
 
@@ -121,15 +122,15 @@ class DeliveryWorker:
     def _reconcile_loop(self) -> None:
         settings, clock = self.uow.settings, self.uow.clock
         at = time.fromisoformat(settings.sync_reconcile_at)
-        while not self.stopping.is_set():
-            now = clock.local()
-            run_at = datetime.combine(now.date(), at, now.tzinfo)
-            if run_at <= now:
-                run_at += timedelta(days=1)
-            if self.stopping.wait(min((run_at - now).total_seconds(), 3600)):
-                return
+        look_every = settings.sync_idle_seconds * 10  # short naps: the clock may be changed under us
+        now = clock.local()
+        run_at = datetime.combine(now.date(), at, now.tzinfo)
+        if run_at <= now:
+            run_at += timedelta(days=1)
+        while not self.stopping.wait(min(max((run_at - clock.local()).total_seconds(), 0), look_every)):
             if clock.local() >= run_at:
-                self.reconcile_day(clock.local().date() - timedelta(days=1))
+                self.reconcile_day(run_at.date() - timedelta(days=1))
+                run_at += timedelta(days=1)
 
     def reconcile_day(self, day: date) -> None:
         for target in self.targets:

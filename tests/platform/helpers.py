@@ -140,8 +140,9 @@ class RunningPlatform:
         assert not self.thread.is_alive(), "platform server did not stop"
 
 
-def start_platform(settings: PlatformSettings) -> RunningPlatform:
-    port = free_port()
+def start_platform(settings: PlatformSettings, port: int | None = None) -> RunningPlatform:
+    """A receiver in this process; `port` to come back where a stopped one was."""
+    port = port or free_port()
     server = build_server(settings, "127.0.0.1", port, log_level="warning")
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -163,3 +163,22 @@ def test_backfill_queues_past_events_for_a_new_target(database_url, tmp_path, cl
         wait_until(lambda: len(exchange_rows(exchange_url)) == 3)
     finally:
         synced.stop()
+
+
+def test_nightly_reconciliation_finds_and_fills_yesterdays_gap(database_url, tmp_path, clock, exchange_url):
+    settings = make_settings(database_url, tmp_path, sync_idle_seconds=0.1, sync_reconcile_at="02:30",
+                             sync_targets=[{"name": "exchange", "kind": "front-table", "url": exchange_url}])
+    server = start_server(settings, clock)
+    try:
+        hall = seed_hall(server.state.uow)
+        busy_day(server, hall)
+        wait_until(lambda: delivery_statuses(server) == {"DONE"})
+        engine = create_engine(exchange_url)
+        with engine.begin() as connection:  # the exchange loses two of today's rows overnight
+            lost = [r[0] for r in connection.execute(select(exchange.c.event_id).limit(2))]
+            connection.execute(delete(exchange).where(exchange.c.event_id.in_(lost)))
+        engine.dispose()
+        clock.advance(hours=17, minutes=31)  # 09:00 + 17:31 = 02:31 the next morning
+        wait_until(lambda: set(lost) <= {r["event_id"] for r in exchange_rows(exchange_url)})
+    finally:
+        server.stop()
