@@ -61,10 +61,12 @@ class AppState:
     publisher: Publisher
     metrics: Metrics
     worker: DeliveryWorker | None = None
+    read_engine: Engine | None = None
 
     @contextmanager
     def read_ctx(self) -> Iterator[Ctx]:
-        with self.factory() as session:
+        """A read-only context for the live feed and metrics (not a request: no caller)."""
+        with (self.uow.read_factory or self.factory)() as session:
             yield Ctx(session, self.clock, self.settings, self.keys, targets=self.uow.targets)
             session.rollback()
 
@@ -88,7 +90,16 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         if state.worker is not None:
             state.worker.wake()
 
-    state.uow = UnitOfWork(factory, clock, settings, keys, publish, targets=settings.targets())
+    state.read_engine = make_engine(settings.database_url, reader=True)
+    state.uow = UnitOfWork(
+        factory,
+        clock,
+        settings,
+        keys,
+        publish,
+        targets=settings.targets(),
+        read_factory=make_session_factory(state.read_engine),
+    )
     if state.uow.targets and settings.sync_in_server:
         state.worker = DeliveryWorker(state.uow)
     metrics.watch_queue(lambda: _read_load(state))
@@ -184,6 +195,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if state.worker is not None:
                 await run_in_threadpool(state.worker.stop)
             state.engine.dispose()
+            if state.read_engine is not None:
+                state.read_engine.dispose()
 
     app = FastAPI(
         title="Yimen hall server (一门 政务服务大厅)",

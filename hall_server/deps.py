@@ -44,6 +44,22 @@ class Api:
         roles: Iterable[Role],
         devices: Iterable[DeviceKind] = NO_DEVICES,
     ) -> T:
+        return self.uow.run(self._guarded(work, roles, devices))
+
+    def read(
+        self,
+        work: Callable[[Ctx], T],
+        *,
+        roles: Iterable[Role],
+        devices: Iterable[DeviceKind] = NO_DEVICES,
+    ) -> T:
+        """Like run, for requests that change nothing (GET): no write lock, nothing committed."""
+        return self.uow.read(self._guarded(work, roles, devices))
+
+    def _guarded(
+        self, work: Callable[[Ctx], T], roles: Iterable[Role], devices: Iterable[DeviceKind]
+    ) -> Callable[[Ctx], T]:
+        """The work, preceded by the caller's authentication and authorisation in the same transaction."""
         if self.token is None:
             raise Unauthorized("AUTH_REQUIRED", "请先登录或使用设备凭证")
         token, allowed_roles, allowed_devices = self.token, frozenset(roles), frozenset(devices)
@@ -52,10 +68,13 @@ class Api:
             ctx.principal = require(authenticate(ctx, token), allowed_roles, allowed_devices)
             return work(ctx)
 
-        return self.uow.run(guarded)
+        return guarded
 
     def run_public(self, work: Callable[[Ctx], T]) -> T:
         return self.uow.run(work)
+
+    def read_public(self, work: Callable[[Ctx], T]) -> T:
+        return self.uow.read(work)
 
 
 def get_api(request: Request) -> Api:

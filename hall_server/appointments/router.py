@@ -50,7 +50,7 @@ def generate_slots(body: SlotGenerateIn, api: ApiDep) -> list[SlotOut]:
 def list_slots(
     api: ApiDep, category: Annotated[str, Query(max_length=32)], on: Annotated[date, Query()]
 ) -> list[SlotOut]:
-    return api.run(
+    return api.read(
         lambda ctx: [service.slot_out(s) for s in service.list_slots(ctx, category, on)],
         roles=STAFF,
         devices=ALL_DEVICES,
@@ -90,7 +90,7 @@ def check_in(body: CheckInRequest, api: ApiDep) -> CheckInResult:
 
 @router.get("/{appointment_id}", response_model=AppointmentOut)
 def get_appointment(appointment_id: IdParam, api: ApiDep) -> AppointmentOut:
-    return api.run(
+    return api.read(
         lambda ctx: service.appointment_out(ctx, service.get_appointment(ctx, appointment_id)),
         roles=STAFF,
         devices=FRONT,

@@ -52,7 +52,7 @@ def whoami(api: ApiDep) -> WhoAmI:
         device = ctx.session.get_one(Device, principal.device_id)
         return WhoAmI(kind="device", device=DeviceOut.model_validate(device))
 
-    return api.run(work, roles=STAFF, devices=ALL_DEVICES)
+    return api.read(work, roles=STAFF, devices=ALL_DEVICES)
 
 
 @router.post("/staff", response_model=StaffOut, status_code=201)

@@ -11,7 +11,7 @@ router = APIRouter(tags=["catalogue"])
 
 @router.get("/categories", response_model=list[CategoryOut])
 def list_categories(api: ApiDep) -> list[CategoryOut]:
-    return api.run(
+    return api.read(
         lambda ctx: [service.category_out(c) for c in service.list_categories(ctx)],
         roles=STAFF,
         devices=ALL_DEVICES,
@@ -31,7 +31,7 @@ def search_matters(
     category: str | None = Query(default=None, max_length=32),
     high_frequency: bool | None = None,
 ) -> list[MatterSummary]:
-    return api.run(
+    return api.read(
         lambda ctx: [
             service.matter_summary(m) for m in service.search_matters(ctx, q, category, high_frequency)
         ],
@@ -42,7 +42,7 @@ def search_matters(
 
 @router.get("/matters/{matter_id}", response_model=MatterOut)
 def get_matter(matter_id: IdParam, api: ApiDep) -> MatterOut:
-    return api.run(
+    return api.read(
         lambda ctx: service.matter_out(service.get_matter(ctx, matter_id)), roles=STAFF, devices=ALL_DEVICES
     )
 

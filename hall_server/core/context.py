@@ -74,7 +74,17 @@ class UnitOfWork:
     keys: Keys
     publish: Publisher | None = None
     targets: list[TargetConfig] = field(default_factory=list)
+    read_factory: sessionmaker[Session] | None = None
     attempts: int = 5
+
+    def read(self, work: Callable[[Ctx], T], principal: Principal | None = None) -> T:
+        """Run work that only reads: on SQLite it does not wait for the write lock. Nothing is committed."""
+        with (self.read_factory or self.factory)() as session:
+            ctx = Ctx(session, self.clock, self.settings, self.keys, principal, targets=self.targets)
+            try:
+                return work(ctx)
+            finally:
+                session.rollback()
 
     def run(self, work: Callable[[Ctx], T], principal: Principal | None = None) -> T:
         for attempt in range(1, self.attempts + 1):

@@ -11,4 +11,4 @@ router = APIRouter(tags=["trace"])
 
 @router.get("/trace/{kind}/{key}", response_model=TraceOut)
 def get_trace(kind: TraceKind, key: str, api: ApiDep) -> TraceOut:
-    return api.run(lambda ctx: trace(ctx, kind, key), roles=DESK)
+    return api.read(lambda ctx: trace(ctx, kind, key), roles=DESK)

@@ -14,7 +14,7 @@ router = APIRouter(tags=["hall"])
 
 @router.get("/hall", response_model=HallOut)
 def get_hall(api: ApiDep) -> HallOut:
-    return api.run(
+    return api.read(
         lambda ctx: service.hall_out(ctx, service.current_hall(ctx)), roles=STAFF, devices=ALL_DEVICES
     )
 
@@ -40,4 +40,4 @@ def reopen_day(api: ApiDep) -> HallOut:
 
 @router.get("/load", response_model=LoadOut)
 def get_load(api: ApiDep) -> LoadOut:
-    return api.run(load.load, roles=MANAGERS)
+    return api.read(load.load, roles=MANAGERS)

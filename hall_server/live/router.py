@@ -59,7 +59,9 @@ class Connection:
 
     async def authenticate(self, token: str) -> bool:
         try:
-            self.principal = await run_in_threadpool(self.state.uow.run, lambda ctx: authenticate(ctx, token))
+            self.principal = await run_in_threadpool(
+                self.state.uow.read, lambda ctx: authenticate(ctx, token)
+            )
         except DomainError as exc:
             await self.send(ErrorMessage(code=exc.code, message=exc.message))
             return False
@@ -74,7 +76,7 @@ class Connection:
         async with subscriber.send_lock:
             seq = self.state.hub.mark(subscriber, topic)
             try:
-                snap = await run_in_threadpool(self.state.uow.run, lambda ctx: snapshot(ctx, window_no))
+                snap = await run_in_threadpool(self.state.uow.read, lambda ctx: snapshot(ctx, window_no))
             except DomainError as exc:
                 subscriber.topics.discard(topic)
                 await self.send(ErrorMessage(code=exc.code, message=exc.message))

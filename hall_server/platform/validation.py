@@ -137,12 +137,12 @@ def _check(raw: dict[str, Any], keys: Mapping[str, bytes], idempotency_key: str 
     where = find_personal_data({k: v for k, v in raw.items() if k not in UNSCANNED_KEYS})
     if where is not None:
         raise Invalid("PII_OUTSIDE_PROTECTED", f"personal data ({where[1]}) at {where[0]} outside protected")
+    if raw.get("protected") is not None:  # null is the same as no block
+        _check_protected(raw, keys)
     envelope = _parse(raw)
     for name in ("occurred_at", "recorded_at"):
         if getattr(envelope, name).utcoffset() is None:
             raise Invalid("TIME_NOT_AWARE", f"{name} has no UTC offset")
-    if raw.get("protected") is not None:  # null is the same as no block
-        _check_protected(raw, keys)
     return Candidate(
         event_id=envelope.event_id,
         event_type=envelope.event_type.value,

@@ -50,7 +50,7 @@ def issue_ticket(body: IssueTicketRequest, api: ApiDep) -> TicketOut:
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
 def get_ticket(ticket_id: IdParam, api: ApiDep) -> TicketOut:
-    return api.run(
+    return api.read(
         lambda ctx: tickets.ticket_out(ctx, tickets.get_ticket(ctx, ticket_id)),
         roles=STAFF,
         devices=ALL_DEVICES,
@@ -59,7 +59,7 @@ def get_ticket(ticket_id: IdParam, api: ApiDep) -> TicketOut:
 
 @router.get("/tickets/follow/{code}", response_model=TicketOut)
 def ticket_by_code(code: str, api: ApiDep) -> TicketOut:
-    return api.run(
+    return api.read(
         lambda ctx: tickets.ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code)),
         roles=STAFF,
         devices=FRONT,
@@ -102,14 +102,14 @@ def cancel(ticket_id: IdParam, body: TicketCancelRequest, api: ApiDep) -> Ticket
 @router.get("/public/tickets/{code}", response_model=PublicTicketOut, tags=["public"])
 def follow_ticket(code: str, api: PublicApiDep) -> PublicTicketOut:
     """Opened from the QR code on the ticket; the unguessable code is the credential. No personal data."""
-    return api.run_public(
+    return api.read_public(
         lambda ctx: tickets.public_ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code))
     )
 
 
 @router.get("/windows", response_model=list[WindowOut])
 def list_windows(api: ApiDep) -> list[WindowOut]:
-    return api.run(
+    return api.read(
         lambda ctx: [windows.window_out(ctx, w) for w in windows.list_windows(ctx)],
         roles=STAFF,
         devices=ALL_DEVICES,
@@ -118,7 +118,7 @@ def list_windows(api: ApiDep) -> list[WindowOut]:
 
 @router.get("/windows/{number}", response_model=WindowOut)
 def get_window(number: WindowParam, api: ApiDep) -> WindowOut:
-    return api.run(
+    return api.read(
         lambda ctx: windows.window_out(ctx, windows.window_by_number(ctx, number)),
         roles=STAFF,
         devices=ALL_DEVICES,

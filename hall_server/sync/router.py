@@ -18,7 +18,7 @@ router = APIRouter(prefix="/sync", tags=["sync"])
 
 @router.get("/status", response_model=SyncStatus)
 def sync_status(api: ApiDep) -> SyncStatus:
-    return api.run(lambda ctx: SyncStatus(targets=service.status(ctx, ctx.targets)), roles=MANAGERS)
+    return api.read(lambda ctx: SyncStatus(targets=service.status(ctx, ctx.targets)), roles=MANAGERS)
 
 
 @router.get("/dead", response_model=list[DeliveryInfo])
@@ -28,7 +28,7 @@ def dead_letters(
     def work(ctx: Ctx) -> list[DeliveryInfo]:
         return service.deliveries_of(ctx, [d.event_id for d in service.dead_letters(ctx, target)])
 
-    return api.run(work, roles=MANAGERS)
+    return api.read(work, roles=MANAGERS)
 
 
 @router.post("/replay", response_model=dict[str, int])

@@ -76,8 +76,12 @@ class Platform(Process):
     database_url: str = ""
 
     def faults(self, plan: dict[str, Any]) -> None:
-        response = httpx.post(f"{self.base_url}/_admin/faults", json=plan,
-                              headers={"Authorization": f"Bearer {ADMIN}"}, timeout=5)
+        response = httpx.post(
+            f"{self.base_url}/_admin/faults",
+            json=plan,
+            headers={"Authorization": f"Bearer {ADMIN}"},
+            timeout=5,
+        )
         assert response.status_code == 200, response.text
 
     def stats(self) -> dict[str, Any]:
@@ -92,17 +96,33 @@ class Platform(Process):
         """(arrival, event_id, aggregate_type, aggregate_id, seq), in arrival order."""
         engine = create_engine(self.database_url)
         with engine.connect() as connection:
-            rows = connection.execute(text(
-                "select arrival, event_id, aggregate_type, aggregate_id, seq from platform_event order by arrival"
-            )).all()
+            rows = connection.execute(
+                text(
+                    "select arrival, event_id, aggregate_type, aggregate_id, seq"
+                    " from platform_event order by arrival"
+                )
+            ).all()
         engine.dispose()
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
 def start_platform(tmp: Path, database_url: str, *faults: str) -> Platform:
     port = free_port()
-    args = [YIMEN, "platform", "serve", "--port", str(port), "--database-url", database_url,
-            "--app", f"{APP_ID}:{SECRET}", "--admin-token", ADMIN, "--log-level", "WARNING"]
+    args = [
+        YIMEN,
+        "platform",
+        "serve",
+        "--port",
+        str(port),
+        "--database-url",
+        database_url,
+        "--app",
+        f"{APP_ID}:{SECRET}",
+        "--admin-token",
+        ADMIN,
+        "--log-level",
+        "WARNING",
+    ]
     for fault in faults:
         args += ["--fault", fault]
     platform = Platform(args, dict(os.environ), port, tmp / f"platform-{port}.log", database_url=database_url)
@@ -152,11 +172,19 @@ def prepare_hall(tmp: Path, database_url: str, platform: Platform, **sync: Any) 
         "YIMEN_PASSWORD_TIME_COST": "1",
         "YIMEN_PASSWORD_MEMORY_KIB": "1024",
         "YIMEN_FAULT_TEST_SECRET": SECRET,
-        "YIMEN_SYNC_TARGETS": json.dumps([{
-            "name": "province", "kind": "hall-sync-rest", "url": platform.base_url, "app_id": APP_ID,
-            "secret_env": "YIMEN_FAULT_TEST_SECRET", "batch_size": sync.pop("batch_size", 20),
-            "timeout_seconds": sync.pop("timeout_seconds", 2.0),
-        }]),
+        "YIMEN_SYNC_TARGETS": json.dumps(
+            [
+                {
+                    "name": "province",
+                    "kind": "hall-sync-rest",
+                    "url": platform.base_url,
+                    "app_id": APP_ID,
+                    "secret_env": "YIMEN_FAULT_TEST_SECRET",
+                    "batch_size": sync.pop("batch_size", 20),
+                    "timeout_seconds": sync.pop("timeout_seconds", 2.0),
+                }
+            ]
+        ),
         "YIMEN_SYNC_BACKOFF_BASE_SECONDS": "0.1",
         "YIMEN_SYNC_BACKOFF_CAP_SECONDS": "1.0",
         "YIMEN_SYNC_IDLE_SECONDS": "0.2",
@@ -164,7 +192,9 @@ def prepare_hall(tmp: Path, database_url: str, platform: Platform, **sync: Any) 
     }
     accounts = tmp / "accounts.json"
     subprocess.run([YIMEN, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([YIMEN, "demo-data", "--accounts", str(accounts)], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [YIMEN, "demo-data", "--accounts", str(accounts)], env=env, check=True, capture_output=True
+    )
     return Hall(database_url, env, json.loads(accounts.read_text()))
 
 
@@ -174,7 +204,9 @@ def make_traffic(base_url: str, hall: Hall, tickets: int, window: int, clerk: st
     password = hall.accounts["staff"][0]["password"]
     with HallClient(base_url, kiosk_token) as kiosk:
         for n in range(tickets):
-            kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL_AFFAIRS" if n % 3 else "CONSULTATION"))
+            kiosk.issue_ticket(
+                IssueTicketRequest(category_code="SOCIAL_AFFAIRS" if n % 3 else "CONSULTATION")
+            )
     with HallClient.login(base_url, clerk, password) as desk:
         if desk.window(window).state != "OPEN":
             desk.window_op(window, "open")
@@ -194,6 +226,7 @@ def make_traffic(base_url: str, hall: Hall, tickets: int, window: int, clerk: st
 def assert_delivered_exactly_once(hall: Hall, platform: Platform, timeout: float = 90) -> dict[str, int]:
     """The platform ends with exactly the platform events the hall wrote, each once, each aggregate in
     order; no event is lost on either side. Returns the hall's delivery status counts."""
+
     def settled() -> bool:
         events, statuses, delivered = hall.delivered_state()
         return bool(events) and delivered == events and set(statuses) <= {"DONE", "DUPLICATE"}
@@ -210,4 +243,3 @@ def assert_delivered_exactly_once(hall: Hall, platform: Platform, timeout: float
     for key, order in seqs.items():
         assert order == list(range(1, len(order) + 1)), f"{key} arrived out of order: {order}"
     return statuses
-

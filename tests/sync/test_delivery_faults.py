@@ -45,12 +45,17 @@ def test_receiver_down_for_a_while_then_back(tmp_path, database_url, platform_ur
 
 def test_random_500s_dropped_connections_and_timeouts(tmp_path, database_url, platform_url):
     platform = start_platform(tmp_path, platform_url)
-    platform.faults({"faults": [
-        {"mode": "error_rate", "rate": 0.25},
-        {"mode": "drop_rate", "rate": 0.1},
-        {"mode": "drop_after_store_rate", "rate": 0.15},
-        {"mode": "timeout", "rate": 0.05, "delay": 3},
-    ], "seed": 11})
+    platform.faults(
+        {
+            "faults": [
+                {"mode": "error_rate", "rate": 0.25},
+                {"mode": "drop_rate", "rate": 0.1},
+                {"mode": "drop_after_store_rate", "rate": 0.15},
+                {"mode": "timeout", "rate": 0.05, "delay": 3},
+            ],
+            "seed": 11,
+        }
+    )
     hall = prepare_hall(tmp_path, database_url, platform, timeout_seconds=1.0, batch_size=5)
     server = hall.server(tmp_path)
     try:
@@ -71,8 +76,11 @@ def test_hall_server_killed_mid_delivery_and_restarted(tmp_path, database_url, p
     server = hall.server(tmp_path)
     try:
         make_traffic(server.base_url, hall, tickets=16, window=4, clerk="clerk04")
-        wait_for(lambda: 0 < len(hall.delivered_state()[2]) < len(hall.delivered_state()[0]), 30,
-                 "delivery under way")
+        wait_for(
+            lambda: 0 < len(hall.delivered_state()[2]) < len(hall.delivered_state()[0]),
+            30,
+            "delivery under way",
+        )
         server.kill()  # SIGKILL: no clean-up, leases left behind, requests cut off
         _, statuses, _ = hall.delivered_state()
         assert statuses.get("SENDING", 0) + statuses.get("PENDING", 0) + statuses.get("RETRY", 0) > 0
@@ -107,8 +115,15 @@ def test_two_hall_servers_on_postgresql_deliver_at_once(tmp_path, pg_url, pg_dat
         answered = platform.stats()
         assert answered["duplicates"] == 0  # never the same event twice
         assert answered["retries"] == 0  # never an event before its predecessor (no SEQUENCE_GAP)
-        platform.faults({"faults": [{"mode": "error_rate", "rate": 0.3}, {"mode": "drop_after_store_rate",
-                                                                           "rate": 0.2}], "seed": 5})
+        platform.faults(
+            {
+                "faults": [
+                    {"mode": "error_rate", "rate": 0.3},
+                    {"mode": "drop_after_store_rate", "rate": 0.2},
+                ],
+                "seed": 5,
+            }
+        )
         for server, window, clerk in ((first, 4, "clerk04"), (second, 5, "clerk05")):
             make_traffic(server.base_url, hall, 8, window, clerk)
         platform.faults({"mode": "none"})

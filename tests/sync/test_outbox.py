@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+
 import pytest
 from sqlalchemy import create_engine, delete, literal_column, select
 
@@ -24,9 +25,12 @@ def exchange_url(tmp_path) -> str:
 
 @pytest.fixture
 def synced(database_url, tmp_path, clock, exchange_url):
-    settings = make_settings(database_url, tmp_path, sync_targets=[
-        {"name": "exchange", "kind": "front-table", "url": exchange_url, "batch_size": 20}
-    ], sync_idle_seconds=0.2)
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        sync_targets=[{"name": "exchange", "kind": "front-table", "url": exchange_url, "batch_size": 20}],
+        sync_idle_seconds=0.2,
+    )
     running = start_server(settings, clock)
     hall = seed_hall(running.state.uow)
     yield running, hall
@@ -36,7 +40,9 @@ def synced(database_url, tmp_path, clock, exchange_url):
 def exchange_rows(url: str) -> list[dict]:
     engine = create_engine(url)
     with engine.connect() as connection:
-        rows = [dict(r._mapping) for r in connection.execute(select(exchange).order_by(literal_column("rowid")))]
+        rows = [
+            dict(r._mapping) for r in connection.execute(select(exchange).order_by(literal_column("rowid")))
+        ]
     engine.dispose()
     return rows
 
@@ -134,12 +140,16 @@ def test_reconciliation_requeues_what_the_target_lost(synced, exchange_url, cloc
         connection.execute(delete(exchange).where(exchange.c.event_id.in_(lost)))
     engine.dispose()
     with HallClient(server.base_url, hall.tokens["manager"]) as manager:
-        report = manager._call("POST", f"/sync/reconcile?target=exchange&day={clock.today().isoformat()}", dict)
+        report = manager._call(
+            "POST", f"/sync/reconcile?target=exchange&day={clock.today().isoformat()}", dict
+        )
     assert not report["matched"] and sorted(report["requeued"]) == sorted(lost)
     wait_until(lambda: len(exchange_rows(exchange_url)) == len(expected))
     wait_until(lambda: delivery_statuses(server) == {"DONE"})
     with HallClient(server.base_url, hall.tokens["manager"]) as manager:
-        again = manager._call("POST", f"/sync/reconcile?target=exchange&day={clock.today().isoformat()}", dict)
+        again = manager._call(
+            "POST", f"/sync/reconcile?target=exchange&day={clock.today().isoformat()}", dict
+        )
     assert again["matched"] and again["local_count"] == len(expected)
     clock.advance(days=1)
 
@@ -151,8 +161,12 @@ def test_backfill_queues_past_events_for_a_new_target(database_url, tmp_path, cl
         for _ in range(3):
             kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL"))
     plain.stop()
-    settings = make_settings(database_url, tmp_path, sync_targets=[
-        {"name": "exchange", "kind": "front-table", "url": exchange_url}], sync_idle_seconds=0.2)
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        sync_targets=[{"name": "exchange", "kind": "front-table", "url": exchange_url}],
+        sync_idle_seconds=0.2,
+    )
     synced = start_server(settings, clock)
     try:
         from hall_server.sync import service
@@ -166,8 +180,13 @@ def test_backfill_queues_past_events_for_a_new_target(database_url, tmp_path, cl
 
 
 def test_nightly_reconciliation_finds_and_fills_yesterdays_gap(database_url, tmp_path, clock, exchange_url):
-    settings = make_settings(database_url, tmp_path, sync_idle_seconds=0.1, sync_reconcile_at="02:30",
-                             sync_targets=[{"name": "exchange", "kind": "front-table", "url": exchange_url}])
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        sync_idle_seconds=0.1,
+        sync_reconcile_at="02:30",
+        sync_targets=[{"name": "exchange", "kind": "front-table", "url": exchange_url}],
+    )
     server = start_server(settings, clock)
     try:
         hall = seed_hall(server.state.uow)

@@ -7,15 +7,26 @@ import pytest
 from hall_server.sync import wire
 from hall_server.sync.backoff import full_jitter
 
-BODY = (b'{"event_id":"0190f3b2-7c1e-7a3b-9f00-5d2c1a000001","event_type":"queue.ticket.issued",'
-        b'"occurred_at":"2025-03-18T09:15:02+08:00"}')
+BODY = (
+    b'{"event_id":"0190f3b2-7c1e-7a3b-9f00-5d2c1a000001","event_type":"queue.ticket.issued",'
+    b'"occurred_at":"2025-03-18T09:15:02+08:00"}'
+)
 
 
 def test_signature_worked_example():
     assert wire.sm3_hex(BODY) == "742fc2ea24ff73ea2b73258c196e6141a68bd670f8e644a50c367bbc3a5a4383"
-    headers = wire.sign(b"demo-secret-do-not-use", "POST", "/open/hall/v1/events", "HALL-APP-001", BODY,
-                        timestamp=1742260502, nonce="8f1c2e9a7b6d4c3e")
-    assert headers[wire.SIGNATURE_HEADER] == "a6336df3042facb3c1ee393236927504edc71711e57edd0240ceaa944d89e415"
+    headers = wire.sign(
+        b"demo-secret-do-not-use",
+        "POST",
+        "/open/hall/v1/events",
+        "HALL-APP-001",
+        BODY,
+        timestamp=1742260502,
+        nonce="8f1c2e9a7b6d4c3e",
+    )
+    assert (
+        headers[wire.SIGNATURE_HEADER] == "a6336df3042facb3c1ee393236927504edc71711e57edd0240ceaa944d89e415"
+    )
 
 
 def test_verify_accepts_its_own_signature_and_refuses_tampering():
@@ -40,15 +51,19 @@ def test_protected_block_of_the_standards_example_decrypts():
         "event_type": "case.accepted",
         "aggregate": {"type": "case", "id": "c_01HQZ8K0", "seq": 3},
         "protected": {
-            "alg": "SM4-GCM", "kid": "demo-key-00112233", "iv": "AQIDBAUGBwgJCgsM",
-            "ct": "EOaIpDCFKwwRXSD5TandHcxckn2Iw9nZJOhZACq2eSeuLPHsQwiw06QX9v+ybwdK2S9LBA3jfnWJddu3eph7QpqH0hL7/EH"
-                  "hzEQqIaEySAPlDtjn6+s=",
-            "tag": "uAS8QRZOYN/TLvy83wxy0A==", "aad": "event_id|event_type|aggregate.id",
+            "alg": "SM4-GCM",
+            "kid": "demo-key-00112233",
+            "iv": "AQIDBAUGBwgJCgsM",
+            "ct": "EOaIpDCFKwwRXSD5TandHcxckn2Iw9nZJOhZACq2eSeuLPHsQwiw06QX9v+ybwdK2S9LBA3jfnWJ"
+            "ddu3eph7QpqH0hL7/EHhzEQqIaEySAPlDtjn6+s=",
+            "tag": "uAS8QRZOYN/TLvy83wxy0A==",
+            "aad": "event_id|event_type|aggregate.id",
         },
     }
     key = bytes.fromhex("00112233445566778899aabbccddeeff")
     assert wire.unprotect(key, envelope) == {
-        "applicant": {"name": "张小三", "id_no": "11010519491231002X", "mobile": "13812341234"}}
+        "applicant": {"name": "张小三", "id_no": "11010519491231002X", "mobile": "13812341234"}
+    }
     envelope["aggregate"]["id"] = "c_other"  # bound to its event: moved elsewhere it does not decrypt
     with pytest.raises(wire.SignatureError):
         wire.unprotect(key, envelope)
