@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from hall_server.catalogue.models import Category, Matter, MatterMaterial
 from hall_server.contract.catalogue import (
@@ -144,26 +144,33 @@ def get_matter(ctx: Ctx, matter_id: int) -> Matter:
 def search_matters(
     ctx: Ctx, q: str = "", category_code: str | None = None, high_frequency: bool | None = None
 ) -> list[Matter]:
-    """Search by name, pinyin initials or full pinyin, and code; high-frequency matters first."""
+    """Search by name, pinyin initials or full pinyin, and code. Initials also match with words left out
+    ("bdcdj" finds 不动产抵押权首次登记), as visitors type the words they remember; direct matches come
+    first, then high-frequency matters."""
     query = select(Matter)
+    direct = None
     text = q.strip()
     if text:
         lowered = text.lower()
-        query = query.where(
-            or_(
-                Matter.name.contains(text),
-                Matter.pinyin_initials.contains(lowered),
-                Matter.pinyin_full.contains(lowered),
-                Matter.catalog_code.startswith(text.upper()),
-                Matter.task_code.startswith(text.upper()),
-                Matter.local_code == text,
-            )
+        direct = or_(
+            Matter.name.contains(text),
+            Matter.pinyin_initials.contains(lowered),
+            Matter.pinyin_full.contains(lowered),
+            Matter.catalog_code.startswith(text.upper()),
+            Matter.task_code.startswith(text.upper()),
+            Matter.local_code == text,
         )
+        if lowered.isascii() and lowered.isalpha():
+            in_order = "%" + "%".join(lowered) + "%"
+            query = query.where(or_(direct, Matter.pinyin_initials.like(in_order)))
+        else:
+            query = query.where(direct)
     if category_code:
         query = query.where(Matter.category_id == category_by_code(ctx, category_code).id)
     if high_frequency is not None:
         query = query.where(Matter.high_frequency == high_frequency)
-    query = query.order_by(Matter.high_frequency.desc(), Matter.name).limit(SEARCH_LIMIT)
+    first = [case((direct, 0), else_=1)] if direct is not None else []
+    query = query.order_by(*first, Matter.high_frequency.desc(), Matter.name).limit(SEARCH_LIMIT)
     return list(ctx.session.scalars(query))
 
 
