@@ -133,6 +133,11 @@ def database_url(
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return
+    yield from fresh_pg(pg_databases)
+
+
+def fresh_pg(pg_databases: PgDatabases | None) -> Iterator[str]:
+    """For a fixture: a new PostgreSQL database for one test, dropped after it (skip if not configured)."""
     if pg_databases is None:
         pytest.skip("PostgreSQL not configured (set YIMEN_TEST_PG_URL; scripts/test does)")
     name, url = pg_databases.create()
@@ -143,11 +148,7 @@ def database_url(
 @pytest.fixture
 def pg_url(pg_databases: PgDatabases | None) -> Iterator[str]:
     """A fresh PostgreSQL database, for tests that are about PostgreSQL only (real concurrency)."""
-    if pg_databases is None:
-        pytest.skip("PostgreSQL not configured (set YIMEN_TEST_PG_URL; scripts/test does)")
-    name, url = pg_databases.create()
-    yield url
-    pg_databases.drop(name)
+    yield from fresh_pg(pg_databases)
 
 
 @pytest.fixture

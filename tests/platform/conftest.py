@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PgDatabases
+from tests.conftest import PgDatabases, fresh_pg
 from tests.platform.helpers import RunningPlatform, SignedClient, settings_for, start_platform
 
 
@@ -19,11 +19,7 @@ def platform_db(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'platform.db'}"
         return
-    if pg_databases is None:
-        pytest.skip("PostgreSQL not configured (set YIMEN_TEST_PG_URL; scripts/test does)")
-    name, url = pg_databases.create()
-    yield url
-    pg_databases.drop(name)
+    yield from fresh_pg(pg_databases)
 
 
 @pytest.fixture
