@@ -38,6 +38,7 @@ from hall_server.identity.service import ID_AAD
 from hall_server.live.feed import Publisher
 from hall_server.live.hub import Hub
 from hall_server.live.router import router as live_router
+from hall_server.manage import router as manage
 from hall_server.metrics import Metrics
 from hall_server.queueing import day, load
 from hall_server.queueing.router import router as queue_router
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)
+    manage.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -198,9 +198,10 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def start_server(settings: Settings, clock: SettableClock) -> RunningServer:
+def start_server(settings: Settings, clock: SettableClock, port: int | None = None) -> RunningServer:
+    """A real uvicorn server in a thread; `port` to come back where a stopped one was."""
     app = create_app(settings, clock)
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", ws_ping_interval=None, lifespan="on"
     )
@@ -242,3 +243,22 @@ def client_for(server: RunningServer, hall: SeededHall) -> Iterator[Callable[[st
     yield make
     for client in clients:
         client.close()
+
+
+# --- a real browser ----------------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("YIMEN_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads itself)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: scripts/test installs it (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -22,6 +22,9 @@ class DeliveryStatus(StrEnum):
 class DeliveryInfo(OutModel):
     event_id: str
     target: str
+    event_type: str = ""
+    aggregate: str = Field(default="", description="what the event is about, e.g. ticket:42")
+    occurred_at: datetime | None = None
     status: DeliveryStatus
     attempts: int
     delivered_at: datetime | None
@@ -38,6 +41,9 @@ class TargetStatus(OutModel):
     oldest_undelivered_at: datetime | None
     lag_seconds: float = Field(description="age of the oldest undelivered event; 0 when none")
     last_delivered_at: datetime | None
+    oldest_attempts: int = Field(default=0, description="tries so far of the oldest undelivered event")
+    oldest_error: str = Field(default="", description="why the oldest undelivered event is not delivered yet")
+    oldest_next_attempt_at: datetime | None = None
 
 
 class SyncStatus(OutModel):

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     sync_protect_key: str | None = Field(default=None, description="SM4 key shared with the platform, 32 hex")
     sync_protect_kid: str = Field(default="platform-1", description="the name the platform knows that key by")
     sync_reconcile_at: str = Field(default="02:30", description="local time of the nightly reconciliation")
+    sync_lag_warn_seconds: float = Field(
+        default=300.0, gt=0, description="the dashboard warns when an event waits longer than this"
+    )
+    manage_refresh_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="how often the managers' dashboard reads the status again"
+    )
     log_json: bool = True
     log_level: str = "INFO"
 

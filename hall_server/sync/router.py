@@ -23,12 +23,15 @@ def sync_status(api: ApiDep) -> SyncStatus:
 
 @router.get("/dead", response_model=list[DeliveryInfo])
 def dead_letters(
-    api: ApiDep, target: Annotated[str | None, Query(max_length=32)] = None
+    api: ApiDep,
+    target: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[DeliveryInfo]:
-    def work(ctx: Ctx) -> list[DeliveryInfo]:
-        return service.deliveries_of(ctx, [d.event_id for d in service.dead_letters(ctx, target)])
-
-    return api.read(work, roles=MANAGERS)
+    """Refused deliveries, oldest first; the status's `dead` count says how many there are in all."""
+    return api.read(
+        lambda ctx: [service.delivery_info(row) for row in service.dead_letters(ctx, target, limit)],
+        roles=MANAGERS,
+    )
 
 
 @router.post("/replay", response_model=dict[str, int])

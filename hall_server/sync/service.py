@@ -135,15 +135,16 @@ def status(ctx: Ctx, targets: list[TargetConfig]) -> list[TargetStatus]:
                 .group_by(Delivery.status)
             ).all()
         )
-        oldest = ctx.session.scalar(
-            select(func.min(Delivery.occurred_at)).where(
-                Delivery.target == target.name, Delivery.status.in_(OPEN)
-            )
-        )
+        head = ctx.session.scalars(
+            select(Delivery)
+            .where(Delivery.target == target.name, Delivery.status.in_(OPEN))
+            .order_by(Delivery.occurred_at, Delivery.event_pk)
+            .limit(1)
+        ).first()
         last = ctx.session.scalar(
             select(func.max(Delivery.delivered_at)).where(Delivery.target == target.name)
         )
-        oldest = _aware(oldest)
+        oldest = head.occurred_at if head else None
         result.append(
             TargetStatus(
                 target=target.name,
@@ -154,6 +155,9 @@ def status(ctx: Ctx, targets: list[TargetConfig]) -> list[TargetStatus]:
                 oldest_undelivered_at=oldest,
                 lag_seconds=(now - oldest).total_seconds() if oldest else 0.0,
                 last_delivered_at=_aware(last),
+                oldest_attempts=head.attempts if head else 0,
+                oldest_error=head.last_error if head else "",
+                oldest_next_attempt_at=head.next_attempt_at if head else None,
             )
         )
     return result
@@ -164,11 +168,12 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def dead_letters(ctx: Ctx, target: str | None = None) -> list[Delivery]:
+def dead_letters(ctx: Ctx, target: str | None = None, limit: int | None = None) -> list[Delivery]:
+    """Refused deliveries, oldest first (`limit`: the first so many)."""
     query = select(Delivery).where(Delivery.status == DEAD)
     if target:
         query = query.where(Delivery.target == target)
-    return list(ctx.session.scalars(query.order_by(Delivery.event_pk)))
+    return list(ctx.session.scalars(query.order_by(Delivery.event_pk).limit(limit)))
 
 
 def replay(
@@ -214,15 +219,19 @@ def deliveries_of(ctx: Ctx, event_ids: list[str]) -> list[DeliveryInfo]:
     rows = ctx.session.scalars(
         select(Delivery).where(Delivery.event_id.in_(event_ids)).order_by(Delivery.event_pk)
     )
-    return [
-        DeliveryInfo(
-            event_id=r.event_id,
-            target=r.target,
-            status=DeliveryStatus(r.status),
-            attempts=r.attempts,
-            delivered_at=r.delivered_at,
-            next_attempt_at=r.next_attempt_at if r.status in OPEN else None,
-            last_error=r.last_error,
-        )
-        for r in rows
-    ]
+    return [delivery_info(row) for row in rows]
+
+
+def delivery_info(row: Delivery) -> DeliveryInfo:
+    return DeliveryInfo(
+        event_id=row.event_id,
+        target=row.target,
+        event_type=row.event_type,
+        aggregate=row.aggregate_key,
+        occurred_at=row.occurred_at,
+        status=DeliveryStatus(row.status),
+        attempts=row.attempts,
+        delivered_at=row.delivered_at,
+        next_attempt_at=row.next_attempt_at if row.status in OPEN else None,
+        last_error=row.last_error,
+    )
