@@ -48,7 +48,9 @@ def replay(body: ReplayRequest, api: ApiDep) -> dict[str, int]:
 
 @router.post("/reconcile", response_model=ReconcileReport)
 def reconcile_day(
-    api: ApiDep, target: Annotated[str, Query(max_length=32)], day: Annotated[date, Query()]
+    api: ApiDep,
+    target: Annotated[str, Query(max_length=32)],
+    day: Annotated[date | None, Query(description="local day; the hall's today when left out")] = None,
 ) -> ReconcileReport:
     def work(ctx: Ctx) -> ReconcileReport:
         config = next((t for t in ctx.targets if t.name == target), None)
@@ -56,7 +58,7 @@ def reconcile_day(
             raise NotFound("TARGET_NOT_FOUND", f"没有名为 {target} 的同步目标")
         adapter = build_target(config)
         try:
-            return reconcile(ctx, adapter, day)
+            return reconcile(ctx, adapter, day or ctx.clock.today())
         except TransientFailure as exc:
             raise Unavailable("TARGET_UNREACHABLE", "无法连接省级平台，请稍后再试", str(exc)[:200]) from exc
         finally:

@@ -107,6 +107,12 @@ def test_backlog_lag_and_the_reason_update_live_until_the_platform_is_back(
         expect(card(page).locator(".t-lag")).to_have_text("无")
         expect(card(page).locator(".t-delivered")).not_to_have_text("0")
         expect(card(page).locator(".t-last")).to_contain_text("最近送达 11/25 09:06:41")
+
+        card(page).locator("button.reconcile").click()  # on demand, for the hall's today
+        expect(page.locator("#toast")).to_have_text("对账完成：2026-11-25：本地 1 条，平台 1 条，一致")
+        expect(card(page).locator(".t-reconciled")).to_have_text(
+            "对账 2026-11-25：本地 1 条，平台 1 条，一致"
+        )
         assert page.evaluate("window.__loaded") is True
     finally:
         if platform is not None:
@@ -165,6 +171,26 @@ def test_a_refused_event_is_listed_and_replayed_from_the_page(hall_settings, clo
         assert page.evaluate("window.__loaded") is True
     finally:
         platform.stop()
+        server.stop()
+
+
+def test_a_backlog_nobody_sends_points_at_the_worker(hall_settings, clock, page):
+    settings = hall_settings[0](sync_in_server=False)  # as if `yimen sync` should run but does not
+    server = start_server(settings, clock)
+    try:
+        hall = seed_hall(server.state.uow)
+        open_panel(page, server.base_url)
+        with HallClient(server.base_url, hall.tokens["kiosk"]) as kiosk:
+            kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL"))
+        expect(card(page).locator(".t-backlog")).to_have_text("1")
+        expect(card(page).locator(".t-why")).to_be_hidden()
+        clock.advance(seconds=90)
+        expect(card(page).locator(".t-why")).to_have_text(
+            "最早一条尚未开始发送，请确认同步进程（yimen server 或 yimen sync）在运行"
+        )
+        card(page).locator("button.reconcile").click()  # nothing listens on the target's port
+        expect(page.locator("#toast")).to_have_text("无法连接省级平台，请稍后再试")
+    finally:
         server.stop()
 
 

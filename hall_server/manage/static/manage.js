@@ -19,6 +19,7 @@ const EVENT_GROUPS = [
 const $ = (id) => document.getElementById(id);
 let timer = null;
 let lastGood = null; // when the server last answered
+const reconciled = new Map(); // target → what its last on-demand reconciliation found
 
 class HttpError extends Error {
   constructor(status, body) {
@@ -127,9 +128,13 @@ function renderTarget(target) {
     if (target.oldest_next_attempt_at) why += `；下次重试 ${clock(target.oldest_next_attempt_at)}`;
   } else if (target.backlog > 0 && target.dead > 0) {
     why = "部分事件排在拒收事件之后，重新投递后继续发送";
+  } else if (target.backlog > 0 && target.lag_seconds >= 60) {
+    why = "最早一条尚未开始发送，请确认同步进程（yimen server 或 yimen sync）在运行";
   }
   setText(card, ".t-why", why);
   card.querySelector(".t-why").hidden = !why;
+  setText(card, ".t-reconciled", reconciled.get(target.target) || "");
+  card.querySelector(".reconcile").addEventListener("click", () => reconcile(target.target));
   return card;
 }
 
@@ -228,6 +233,27 @@ async function replay(request) {
     toast(`已重新排队 ${result.requeued} 条事件，等待发送`);
   } catch (error) {
     toast(error.message || "重新投递失败，请稍后再试");
+  }
+  await refresh();
+}
+
+function describeReconcile(report) {
+  const counts = `${report.day}：本地 ${report.local_count} 条，平台 ${report.remote_count} 条`;
+  if (report.matched) return `${counts}，一致`;
+  const parts = [`${counts}，不一致`];
+  if (report.requeued.length) parts.push(`已重新排队 ${report.requeued.length} 条补发`);
+  if (report.unknown_remote.length) parts.push(`平台多出 ${report.unknown_remote.length} 条本大厅没有的事件`);
+  return parts.join("；");
+}
+
+async function reconcile(target) {
+  const query = new URLSearchParams({ target }); // the day: the hall's today
+  try {
+    const report = await call("POST", `/sync/reconcile?${query}`);
+    reconciled.set(target, `对账 ${describeReconcile(report)}`);
+    toast(`对账完成：${describeReconcile(report)}`);
+  } catch (error) {
+    toast(error.message || "对账失败，请稍后再试");
   }
   await refresh();
 }
