@@ -48,12 +48,14 @@ class SyncCollector:
             "yimen_sync_lag_seconds", "Age of the oldest undelivered event", labels=["target"]
         )
         dead = GaugeMetricFamily("yimen_sync_dead_letters", "Events the target refused", labels=["target"])
-        delivered = GaugeMetricFamily("yimen_sync_delivered", "Events delivered", labels=["target"])
+        delivered = GaugeMetricFamily(
+            "yimen_sync_delivered_today", "Events delivered since local midnight", labels=["target"]
+        )
         for target in targets:
             backlog.add_metric([target.target], target.backlog)
             lag.add_metric([target.target], target.lag_seconds)
             dead.add_metric([target.target], target.dead)
-            delivered.add_metric([target.target], target.delivered)
+            delivered.add_metric([target.target], target.delivered_today)
         yield from (backlog, lag, dead, delivered)
 
 

@@ -36,9 +36,11 @@ class TargetStatus(OutModel):
     target: str
     kind: str
     backlog: int = Field(description="events not yet delivered (pending, sending, retry)")
-    delivered: int
+    delivered_today: int = Field(description="events delivered since local midnight")
     dead: int
-    oldest_undelivered_at: datetime | None
+    oldest_undelivered_at: datetime | None = Field(
+        description="when the oldest undelivered event (the first in log order) occurred"
+    )
     lag_seconds: float = Field(description="age of the oldest undelivered event; 0 when none")
     last_delivered_at: datetime | None
     oldest_attempts: int = Field(default=0, description="tries so far of the oldest undelivered event")

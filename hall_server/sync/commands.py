@@ -68,7 +68,7 @@ def run_status(_: argparse.Namespace) -> int:
     state = _state()
     for target in state.uow.run(lambda ctx: service.status(ctx, ctx.targets)):
         print(
-            f"{target.target:<12} 待送达 {target.backlog:>7}  已送达 {target.delivered:>8}"
+            f"{target.target:<12} 待送达 {target.backlog:>7}  今日已送达 {target.delivered_today:>8}"
             f"  拒收 {target.dead:>5}  最久未送达 {target.lag_seconds:,.0f} 秒"
         )
     return 0

@@ -37,4 +37,5 @@ class Delivery(Base):
         Index("ix_delivery_ready", "target", "status", "event_pk"),
         Index("ix_delivery_aggregate", "target", "aggregate_key", "aggregate_seq"),
         Index("ix_delivery_day", "target", "occurred_at"),
+        Index("ix_delivery_delivered", "target", "delivered_at"),
     )

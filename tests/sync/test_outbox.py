@@ -121,12 +121,12 @@ def test_trace_status_and_metrics_show_delivery(synced, exchange_url):
         assert [(d.target, d.status) for d in trace.deliveries] == [("exchange", "DONE")]
         assert trace.deliveries[0].delivered_at is not None
         status = manager._call("GET", "/sync/status", dict)
-    assert status["targets"][0]["backlog"] == 0 and status["targets"][0]["delivered"] == 1
+    assert status["targets"][0]["backlog"] == 0 and status["targets"][0]["delivered_today"] == 1
     import httpx
 
     metrics = httpx.get(f"{server.base_url}/metrics").text
     assert 'yimen_sync_backlog{target="exchange"} 0.0' in metrics
-    assert 'yimen_sync_delivered{target="exchange"} 1.0' in metrics
+    assert 'yimen_sync_delivered_today{target="exchange"} 1.0' in metrics
 
 
 def test_reconciliation_requeues_what_the_target_lost(synced, exchange_url, clock):

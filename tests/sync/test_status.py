@@ -3,6 +3,8 @@ and the dead letters with what each event was about. Service functions on a real
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hall_server.app import build_state
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.events.service import record
@@ -26,7 +28,7 @@ def test_status_explains_the_oldest_undelivered_event(database_url, tmp_path, cl
     clock.advance(seconds=90)
 
     status = uow.read(lambda ctx: service.status(ctx, targets))[0]
-    assert (status.backlog, status.dead, status.delivered) == (2, 0, 0)
+    assert (status.backlog, status.dead, status.delivered_today) == (2, 0, 0)
     assert status.lag_seconds == 120 and status.oldest_attempts == 0 and status.oldest_error == ""
 
     claimed = uow.run(lambda ctx: service.claim(ctx, "exchange", "w1", 10, 60))
@@ -34,10 +36,18 @@ def test_status_explains_the_oldest_undelivered_event(database_url, tmp_path, cl
     refused = Outcome(first, Verdict.RETRY, "ConnectError: connection refused")
     uow.run(lambda ctx: service.settle(ctx, "exchange", "w1", [refused, Outcome(second, Verdict.DONE)]))
     status = uow.read(lambda ctx: service.status(ctx, targets))[0]
-    assert (status.backlog, status.delivered) == (1, 1)
+    assert (status.backlog, status.delivered_today) == (1, 1)
     assert status.oldest_attempts == 1 and status.oldest_error == "ConnectError: connection refused"
     assert status.oldest_next_attempt_at is not None and status.oldest_next_attempt_at >= clock.now()
     assert status.last_delivered_at == clock.now()
+
+    delivered_at = clock.now()
+    clock.set(clock.local().replace(hour=23, minute=59) + timedelta(minutes=2))  # the next local day
+    status = uow.read(lambda ctx: service.status(ctx, targets))[0]
+    assert status.delivered_today == 0 and status.last_delivered_at == delivered_at
+    uow.run(lambda ctx: service.replay(ctx, event_ids=[second]))  # sent again: not delivered until it is
+    status = uow.read(lambda ctx: service.status(ctx, targets))[0]
+    assert status.backlog == 2 and status.delivered_today == 0
     state.engine.dispose()
     state.read_engine.dispose()
 

@@ -118,7 +118,7 @@ function renderTarget(target) {
   setText(card, ".t-backlog", target.backlog.toLocaleString("zh-CN"));
   setText(card, ".t-lag", target.backlog > 0 ? duration(target.lag_seconds) : "无");
   setText(card, ".t-dead", target.dead.toLocaleString("zh-CN"));
-  setText(card, ".t-delivered", target.delivered.toLocaleString("zh-CN"));
+  setText(card, ".t-delivered", target.delivered_today.toLocaleString("zh-CN"));
   card.querySelector(".t-lag").classList.toggle("over", target.lag_seconds >= config.lagWarnSeconds);
   setText(card, ".t-last", target.last_delivered_at ? `最近送达 ${when(target.last_delivered_at)}` : "尚无送达记录");
   let why = "";
