@@ -8,7 +8,7 @@ visitor is not served before visitors who came on time for earlier slots). Later
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -109,7 +109,7 @@ def _day_slots(
 
 def list_slots(ctx: Ctx, category_code: str, on_date: date) -> list[AppointmentSlot]:
     category = category_by_code(ctx, category_code)
-    start, end = day_bounds(ctx, on_date)
+    start, end = ctx.clock.day_bounds(on_date)
     return list(
         ctx.session.scalars(
             select(AppointmentSlot)
@@ -121,11 +121,6 @@ def list_slots(ctx: Ctx, category_code: str, on_date: date) -> list[AppointmentS
             .order_by(AppointmentSlot.start)
         )
     )
-
-
-def day_bounds(ctx: Ctx, on_date: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(on_date, time(0), ctx.settings.tz)
-    return start, start + timedelta(days=1)
 
 
 def book(ctx: Ctx, request: BookRequest) -> Appointment:
@@ -176,7 +171,7 @@ def book(ctx: Ctx, request: BookRequest) -> Appointment:
 
 
 def _refuse_double_booking(ctx: Ctx, visitor: Visitor, slot: AppointmentSlot) -> None:
-    day_start, day_end = day_bounds(ctx, ctx.clock.local(slot.start).date())
+    day_start, day_end = ctx.clock.day_bounds(ctx.clock.local(slot.start).date())
     existing = ctx.session.scalars(
         select(Appointment)
         .join(AppointmentSlot)
@@ -217,7 +212,7 @@ def search(ctx: Ctx, who: IdentityIn, on_date: date | None) -> list[Appointment]
         return []
     query = select(Appointment).join(AppointmentSlot).where(Appointment.visitor_id == visitor.id)
     if on_date is not None:
-        start, end = day_bounds(ctx, on_date)
+        start, end = ctx.clock.day_bounds(on_date)
         query = query.where(AppointmentSlot.start >= start, AppointmentSlot.start < end)
     return list(ctx.session.scalars(query.order_by(AppointmentSlot.start)))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -21,6 +21,11 @@ class Clock:
     def today(self) -> date:
         """The service day: the local date in the hall's time zone (numbering resets at local midnight)."""
         return self.local().date()
+
+    def day_bounds(self, on_date: date) -> tuple[datetime, datetime]:
+        """From local midnight of `on_date` to the next local midnight."""
+        start = datetime.combine(on_date, time(0), self.tz)
+        return start, start + timedelta(days=1)
 
 
 class SettableClock(Clock):

@@ -6,6 +6,7 @@ client. Everything it needs is in this package, so it works in a hall without in
 
 from __future__ import annotations
 
+from functools import cache
 from html import escape
 from pathlib import Path
 
@@ -25,10 +26,15 @@ PAGE_HEADERS = {
 router = APIRouter(include_in_schema=False)
 
 
+@cache
+def _template() -> str:
+    return (STATIC / "index.html").read_text(encoding="utf-8")
+
+
 @router.get("/manage")
 def dashboard(request: Request) -> HTMLResponse:
     settings = request.app.state.yimen.settings
-    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    page = _template()
     values = {
         "refresh_ms": str(round(settings.manage_refresh_seconds * 1000)),
         "lag_warn_seconds": str(settings.sync_lag_warn_seconds),

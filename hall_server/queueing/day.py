@@ -38,7 +38,7 @@ def end_day(ctx: Ctx, reason: str = END_OF_DAY_REASON) -> dict[str, int]:
     ).all()
     for ticket in leftovers:
         mark_cancelled(ctx, ticket, reason, "SYSTEM_EOD")
-    no_shows = appointments.expire_before(ctx, appointments.day_bounds(ctx, today)[1])
+    no_shows = appointments.expire_before(ctx, ctx.clock.day_bounds(today)[1])
     closed = 0
     for window in ctx.session.scalars(select(Window).where(Window.state != WindowState.CLOSED.value)).all():
         if windows.active_ticket(ctx, window) is None:

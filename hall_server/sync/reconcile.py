@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
@@ -17,13 +17,13 @@ from hall_server.sync.wire import day_hash
 
 def reconcile(ctx: Ctx, target: Target, day: date) -> ReconcileReport:
     name = target.config.name
-    start = datetime.combine(day, time(0), ctx.settings.tz)
+    start, end = ctx.clock.day_bounds(day)
     local_ids = list(
         ctx.session.scalars(
             select(Delivery.event_id).where(
                 Delivery.target == name,
                 Delivery.occurred_at >= start,
-                Delivery.occurred_at < start + timedelta(days=1),
+                Delivery.occurred_at < end,
                 Delivery.status.in_(service.DELIVERED),
             )
         )

@@ -128,16 +128,20 @@ def status(ctx: Ctx, targets: list[TargetConfig]) -> list[TargetStatus]:
     """Per target, from index ranges only (backlog, dead letters, today's deliveries), never a scan of the
     whole table: the dashboard and /metrics read this every few seconds and the table grows all year."""
     now = ctx.clock.now()
-    day_start = ctx.clock.local().replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    day_start = ctx.clock.day_bounds(ctx.clock.today())[0]
     return [_target_status(ctx, target, now, day_start) for target in targets]
 
 
 def _target_status(ctx: Ctx, target: TargetConfig, now: datetime, day_start: datetime) -> TargetStatus:
     mine = Delivery.target == target.name
-    counts = {
-        state: ctx.session.scalar(select(func.count()).where(mine, Delivery.status == state)) or 0
-        for state in (*OPEN, DEAD)
-    }
+    counts: dict[str, int] = defaultdict(int)
+    counts.update(
+        ctx.session.execute(
+            select(Delivery.status, func.count())
+            .where(mine, Delivery.status.in_((*OPEN, DEAD)))
+            .group_by(Delivery.status)
+        ).all()
+    )
     # The first event in log order of each open status (an index seek each); the oldest of those is the head.
     firsts = [
         ctx.session.scalars(

@@ -53,8 +53,8 @@ const dayTimeFormat = new Intl.DateTimeFormat("zh-CN", {
   second: "2-digit", hour12: false,
 });
 
-function clock(iso) {
-  return iso ? timeFormat.format(new Date(iso)) : "—";
+function clock(moment) { // an ISO string from the server or a Date
+  return moment ? timeFormat.format(new Date(moment)) : "—";
 }
 
 function when(iso) {
@@ -188,7 +188,7 @@ function showOffline(message) {
 function showOnline() {
   $("offline").hidden = true;
   document.body.classList.remove("stale");
-  $("updated").textContent = `数据更新于 ${clock(lastGood.toISOString())}`;
+  $("updated").textContent = `数据更新于 ${clock(lastGood)}`;
 }
 
 async function refresh() {
@@ -204,7 +204,7 @@ async function refresh() {
       signOut("登录已过期，请重新登录");
       return;
     }
-    const since = lastGood ? `，显示的是 ${clock(lastGood.toISOString())} 的数据` : "";
+    const since = lastGood ? `，显示的是 ${clock(lastGood)} 的数据` : "";
     showOffline(error instanceof HttpError
       ? `${error.message}${since}`
       : `与大厅服务器的连接中断，正在重试${since}`);
