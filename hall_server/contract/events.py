@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_serializer
 
 from hall_server.contract.base import OutModel
 
@@ -100,3 +100,8 @@ class Envelope(OutModel):
     protected: dict[str, str] | None = Field(
         default=None, description="SM4-GCM block with the personal data the platform needs, if any"
     )
+
+    @field_serializer("occurred_at", "recorded_at", when_used="json")
+    def _rfc3339_milliseconds(self, moment: datetime) -> str:
+        """standards.md §7.1: RFC 3339, the hall's offset, milliseconds: 2025-03-18T09:15:02.123+08:00."""
+        return moment.isoformat(timespec="milliseconds")

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     sync_backoff_base_seconds: float = 1.0
     sync_backoff_cap_seconds: float = 300.0
     sync_idle_seconds: float = Field(default=1.0, description="how often an idle worker looks again")
+    sync_probe_seconds: float = Field(
+        default=5.0, gt=0, description="how often a target that stopped answering is tried again"
+    )
+    sync_unreadable_limit: int = Field(
+        default=5, ge=1, description="answers the sender cannot read before the event is a dead letter"
+    )
     sync_protect_key: str | None = Field(default=None, description="SM4 key shared with the platform, 32 hex")
     sync_protect_kid: str = Field(default="platform-1", description="the name the platform knows that key by")
     sync_reconcile_at: str = Field(default="02:30", description="local time of the nightly reconciliation")

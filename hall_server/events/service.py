@@ -68,7 +68,10 @@ def record(
     """Append one event. `data` must already be masked: it is stored as is and sent to the platform.
     Personal data the platform needs in clear (an applicant's identity for a case) goes in `personal`,
     which is stored and sent only inside the SM4-GCM `protected` block under the platform's key."""
-    now = ctx.clock.now()
+    # Local time at millisecond precision, as the envelope carries it (standards.md §7.1): the stored row
+    # and the envelope then name the same instant exactly.
+    local = ctx.clock.local()
+    now = local.replace(microsecond=local.microsecond // 1000 * 1000)
     aggregate_key = str(aggregate_id)
     envelope = Envelope(
         event_id=uuid7(),

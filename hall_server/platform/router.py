@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -73,8 +74,14 @@ def _json(body: bytes) -> Any:
         raise PlatformError(400, "BODY_NOT_JSON", "the body is not UTF-8 JSON / 请求体不是 JSON") from exc
 
 
-@router.post(wire.EVENTS_PATH)
-async def post_event(request: Request) -> wire.BatchResult:
+def _answer(results: list[wire.EventResult]) -> JSONResponse:
+    """standards.md §6.4: the items decide; the response status is theirs when shared, else 207."""
+    batch = wire.BatchResult(results=results)
+    return JSONResponse(batch.model_dump(mode="json"), status_code=batch.http_status())
+
+
+@router.post(wire.EVENTS_PATH, response_model=wire.BatchResult)
+async def post_event(request: Request) -> JSONResponse:
     body = await request.body()
     app_id = await authenticate(request, body)
     envelope = _json(body)
@@ -84,11 +91,11 @@ async def post_event(request: Request) -> wire.BatchResult:
         )
     key = request.headers.get(wire.IDEMPOTENCY_HEADER, "")
     results = await run_in_threadpool(_receiver(request).receive, app_id, [envelope], key)
-    return wire.BatchResult(results=results)
+    return _answer(results)
 
 
-@router.post(wire.BATCH_PATH)
-async def post_batch(request: Request) -> wire.BatchResult:
+@router.post(wire.BATCH_PATH, response_model=wire.BatchResult)
+async def post_batch(request: Request) -> JSONResponse:
     body = await request.body()
     app_id = await authenticate(request, body)
     payload = _json(body)
@@ -100,7 +107,7 @@ async def post_batch(request: Request) -> wire.BatchResult:
             f'the body must be {{"events": [1..{wire.MAX_BATCH} envelopes]}} / 批量请求体格式不符',
         )
     results = await run_in_threadpool(_receiver(request).receive, app_id, events, None)
-    return wire.BatchResult(results=results)
+    return _answer(results)
 
 
 @router.get(wire.AGGREGATE_PATH.format(type="{aggregate_type}", id="{aggregate_id}"))

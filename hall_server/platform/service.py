@@ -25,7 +25,14 @@ from hall_server.platform.db import create_schema, make_engine, session_factory,
 from hall_server.platform.models import AggregateHead, OutcomeCount, PlatformEvent, SeenNonce
 from hall_server.platform.schemas import AggregateEvents, AppStats, PlatformStats, StoredEvent
 from hall_server.platform.validation import Candidate, Rejection, check_envelope
-from hall_server.sync.wire import NONCE_TTL_SECONDS, DaySummary, EventResult, ResultStatus, day_hash
+from hall_server.sync.wire import (
+    NONCE_TTL_SECONDS,
+    OUTCOME_HTTP_STATUS,
+    DaySummary,
+    EventResult,
+    ResultStatus,
+    day_hash,
+)
 
 log = logging.getLogger("yimen.platform")
 PRUNE_EVERY_SECONDS = 60
@@ -48,8 +55,16 @@ def forget_old_nonces(session: Session, *, now: int) -> None:
     session.execute(delete(SeenNonce).where(SeenNonce.seen_at < now - NONCE_TTL_SECONDS))
 
 
-def _result(event: Candidate, status: ResultStatus, code: str = "", text: str = "") -> EventResult:
-    return EventResult(event_id=event.event_id, status=status, code=code, reason=text)
+def _result(
+    event: Candidate, outcome: ResultStatus, code: str = "", text: str = "", http_status: int | None = None
+) -> EventResult:
+    return EventResult(
+        event_id=event.event_id,
+        status=http_status or OUTCOME_HTTP_STATUS[outcome],
+        outcome=outcome,
+        code=code,
+        message=text,
+    )
 
 
 def _seen_before(stored: PlatformEvent, event: Candidate) -> EventResult:
@@ -63,6 +78,7 @@ def _seen_before(stored: PlatformEvent, event: Candidate) -> EventResult:
         ResultStatus.REJECTED,
         "EVENT_ID_REUSED",
         "event_id already names another event (aggregate, seq or type differ) / 事件编号已被另一事件使用",
+        409,
     )
 
 
@@ -101,6 +117,7 @@ def apply_event(
             ResultStatus.REJECTED,
             "SEQUENCE_CONFLICT",
             f"seq {event.seq} is already taken by another event / 序号 {event.seq} 已被另一事件占用",
+            409,
         )
     row = PlatformEvent(
         event_id=event.event_id,
@@ -226,7 +243,7 @@ class Receiver:
                         allow_mid_stream=self.settings.allow_mid_stream,
                     )
                 )
-        counts = Counter(r.status.value for r in results if r.status is not ResultStatus.ACCEPTED)
+        counts = Counter(r.outcome.value for r in results if r.outcome is not ResultStatus.ACCEPTED)
         if counts:
             with transaction(self.factory) as session:
                 count_outcomes(session, app_id=app_id, counts=counts)
@@ -236,7 +253,8 @@ class Receiver:
                 extra={
                     "app_id": app_id,
                     "event_id": result.event_id,
-                    "status": result.status.value,
+                    "outcome": result.outcome.value,
+                    "status": result.status,
                     "code": result.code,
                 },
             )

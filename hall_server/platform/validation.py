@@ -81,7 +81,11 @@ class Rejection:
 
     def result(self) -> wire.EventResult:
         return wire.EventResult(
-            event_id=self.event_id, status=wire.ResultStatus.REJECTED, code=self.code, reason=self.reason
+            event_id=self.event_id,
+            status=422,
+            outcome=wire.ResultStatus.REJECTED,
+            code=self.code,
+            message=self.reason,
         )
 
 

@@ -12,7 +12,8 @@ class Delivery(Base):
     """One event to one target: written with the event (transactional outbox), then worked off.
 
     status: PENDING → SENDING (leased to a worker) → DONE | DUPLICATE (the target already had it)
-            SENDING → RETRY (after a backoff) | DEAD (the target refused the event; replayable)
+            SENDING → RETRY (after a backoff) | DEAD (the target refused the event, or answered
+            `sync_unreadable_limit` times in a way the sender cannot read; replayable)
     The aggregate's key and seq are copied here so that "deliver seq n+1 only after n" is one index lookup.
     """
 
@@ -32,6 +33,7 @@ class Delivery(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    unknown_answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_delivery_ready", "target", "status", "event_pk"),

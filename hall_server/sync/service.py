@@ -51,9 +51,13 @@ def _row(target: str, event: Event, now: datetime) -> Delivery:
     )
 
 
-def claim(ctx: Ctx, target: str, owner: str, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
-    """Lease up to `limit` deliverable events (oldest first) and return their envelopes."""
+def claim(
+    ctx: Ctx, target: str, owner: str, limit: int, lease_seconds: float, *, probe: bool = False
+) -> list[dict[str, Any]]:
+    """Lease up to `limit` deliverable events (oldest first) and return their envelopes. A `probe` takes
+    waiting events before their backoff is over: to learn whether a target that failed answers again."""
     now = ctx.clock.now()
+    due = now + timedelta(days=36500) if probe else now
     earlier = aliased(Delivery)
     blocked = exists().where(
         earlier.target == Delivery.target,
@@ -62,7 +66,7 @@ def claim(ctx: Ctx, target: str, owner: str, limit: int, lease_seconds: float) -
         earlier.status.not_in(DELIVERED),
     )
     ready = or_(
-        and_(Delivery.status.in_((PENDING, RETRY)), Delivery.next_attempt_at <= now),
+        and_(Delivery.status.in_((PENDING, RETRY)), Delivery.next_attempt_at <= due),
         and_(Delivery.status == SENDING, Delivery.lease_until < now),
     )
     claimed = ctx.session.scalars(
@@ -94,34 +98,92 @@ def claim(ctx: Ctx, target: str, owner: str, limit: int, lease_seconds: float) -
 def settle(ctx: Ctx, target: str, owner: str, outcomes: list[Outcome]) -> None:
     """Record what the target said, a statement per kind of answer. Rows whose lease this worker lost
     (it expired and another worker took them) are left to their new owner."""
-    now, settings = ctx.clock.now(), ctx.settings
-    groups: dict[tuple[Verdict, str], list[str]] = defaultdict(list)
+    groups: dict[tuple[Verdict, str, float | None], list[str]] = defaultdict(list)
     for outcome in outcomes:
-        groups[(outcome.verdict, outcome.reason)].append(outcome.event_id)
+        groups[(outcome.verdict, outcome.reason, outcome.retry_after)].append(outcome.event_id)
     mine = (Delivery.target == target, Delivery.lease_owner == owner, Delivery.status == SENDING)
-    for (verdict, reason), event_ids in groups.items():
-        values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "last_error": reason}
-        if verdict in (Verdict.DONE, Verdict.DUPLICATE):
-            values.update(status=verdict.value, delivered_at=now)
-        elif verdict is Verdict.DEAD:
-            values.update(status=DEAD)
-        else:
-            attempts = (
-                ctx.session.scalar(
-                    select(func.max(Delivery.attempts)).where(*mine, Delivery.event_id.in_(event_ids))
-                )
-                or 1
-            )
-            delay = full_jitter(
-                attempts, settings.sync_backoff_base_seconds, settings.sync_backoff_cap_seconds
-            )
-            values.update(status=RETRY, next_attempt_at=now + timedelta(seconds=delay))
+    for (verdict, reason, retry_after), event_ids in groups.items():
+        if verdict is Verdict.UNKNOWN:
+            _settle_unknown(ctx, mine, event_ids, reason)
+            continue
+        values = _settled_values(ctx, mine, verdict, reason, retry_after, event_ids)
         ctx.session.execute(
             update(Delivery)
             .where(*mine, Delivery.event_id.in_(event_ids))
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+
+
+def _settled_values(
+    ctx: Ctx,
+    mine: tuple[ColumnElement[bool], ...],
+    verdict: Verdict,
+    reason: str,
+    retry_after: float | None,
+    event_ids: list[str],
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "last_error": reason}
+    if verdict in (Verdict.DONE, Verdict.DUPLICATE):
+        values.update(status=verdict.value, delivered_at=ctx.clock.now())
+    elif verdict is Verdict.DEAD:
+        values.update(status=DEAD)
+    else:
+        attempts = (
+            ctx.session.scalar(
+                select(func.max(Delivery.attempts)).where(*mine, Delivery.event_id.in_(event_ids))
+            )
+            or 1
+        )
+        values.update(status=RETRY, next_attempt_at=_next_attempt(ctx, attempts, retry_after))
+    return values
+
+
+def _next_attempt(ctx: Ctx, attempts: int, retry_after: float | None) -> datetime:
+    settings = ctx.settings
+    delay = full_jitter(attempts, settings.sync_backoff_base_seconds, settings.sync_backoff_cap_seconds)
+    return ctx.clock.now() + timedelta(seconds=max(delay, retry_after or 0.0))
+
+
+def _settle_unknown(
+    ctx: Ctx, mine: tuple[ColumnElement[bool], ...], event_ids: list[str], reason: str
+) -> None:
+    """An answer nobody can read: retried, but at most `sync_unreadable_limit` times, then a dead letter
+    that quotes it, so that a receiver speaking another dialect is seen and fixed, not resent forever."""
+    limit = ctx.settings.sync_unreadable_limit
+    rows = ctx.session.execute(
+        select(Delivery.event_id, Delivery.attempts, Delivery.unknown_answers).where(
+            *mine, Delivery.event_id.in_(event_ids)
+        )
+    ).all()
+    for event_id, attempts, unknown in rows:
+        count = unknown + 1
+        values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "unknown_answers": count}
+        if count >= limit:
+            dead_reason = f"UNREADABLE_ANSWER after {count} answers: {reason}"
+            values.update(status=DEAD, last_error=dead_reason[:500])
+        else:
+            values.update(status=RETRY, last_error=reason, next_attempt_at=_next_attempt(ctx, attempts, None))
+        ctx.session.execute(
+            update(Delivery)
+            .where(*mine, Delivery.event_id == event_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def hasten(ctx: Ctx, target: str) -> int:
+    """The target answers again after an outage: what waits out its backoff is due now, so the backlog
+    drains at full speed instead of at each event's own pace (minutes, at the backoff cap)."""
+    result = ctx.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.target == target, Delivery.status == RETRY, Delivery.next_attempt_at > ctx.clock.now()
+        )
+        .values(next_attempt_at=ctx.clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def status(ctx: Ctx, targets: list[TargetConfig]) -> list[TargetStatus]:
@@ -204,6 +266,7 @@ def replay(
             next_attempt_at=ctx.clock.now(),
             delivered_at=None,
             attempts=0,
+            unknown_answers=0,
             lease_owner=None,
             lease_until=None,
         )

@@ -19,14 +19,20 @@ Every request carries (standards.md §6.3)
                       METHOD, PATH, APP_ID, TIMESTAMP, NONCE, SM3_hex(body) joined by \\n
                       (PATH as sent on the wire, without the query string; a GET's body is b"")
 
-Answers:
-    200  BatchResult (also for the single-event endpoint, with one result): per event
-         accepted | duplicate (already had it: counts as delivered) | rejected (the event itself is invalid:
-         permanent, goes to the dead letters with `code` and `reason`) | retry (cannot be applied yet, e.g.
-         SEQUENCE_GAP when an earlier event of the same aggregate has not arrived; `expected_seq` says which)
-    400/422  the request as a whole is malformed: every event in it is rejected with the body's reason
+Answers (standards.md §6.4; a sender judges by HTTP semantics first, see hall_server/sync/answers.py):
+    Both endpoints answer a BatchResult: `results`, one item per event, each with `status` (the HTTP status
+    the event would have had alone), `outcome` and `message` (plus `code`, and `expected_seq` on a gap):
+        accepted   200  stored
+        duplicate  200  already stored under this event id: counts as delivered
+        rejected   409  conflicts with what is stored (seq taken, event id reused); 422 the event is invalid:
+                        permanent, the sender dead-letters it with the message
+        retry      425  cannot be applied yet (SEQUENCE_GAP: an earlier event of the aggregate is missing)
+    The single-event endpoint answers with its one item's status; a batch answers with the status its items
+    share, or 207 Multi-Status when they differ. The items decide, whatever the response status.
+    Whole-request refusals carry a WireError body and no results:
+    400/422  the request as a whole is malformed (a sender then sends the batch's events one by one)
     401  SIGNATURE_INVALID | TIMESTAMP_SKEW | NONCE_REPLAYED | APP_UNKNOWN: the sender retries and alerts
-    429, 5xx, timeouts, dropped connections: the sender retries with backoff
+    429, 5xx, timeouts, dropped connections: the sender retries with backoff (429/503 with Retry-After)
 
 Personal data travels only inside the envelope's `protected` block: SM4-GCM with a key shared with the
 platform (`kid` names it), AAD = "<event_id>|<event_type>|<aggregate.id>", fields base64.
@@ -68,22 +74,39 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class ResultStatus(StrEnum):
+    """An event's outcome at the receiver (the `outcome` of a result item)."""
+
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
     RETRY = "retry"
 
 
+# The HTTP status each outcome has when the event is answered alone (rejections may say 409 instead).
+OUTCOME_HTTP_STATUS = {
+    ResultStatus.ACCEPTED: 200,
+    ResultStatus.DUPLICATE: 200,
+    ResultStatus.REJECTED: 422,
+    ResultStatus.RETRY: 425,
+}
+
+
 class EventResult(BaseModel):
     event_id: str
-    status: ResultStatus
+    status: int = Field(description="the HTTP status this event would have had alone")
+    outcome: ResultStatus
+    message: str = ""
     code: str = ""
-    reason: str = ""
     expected_seq: int | None = None
 
 
 class BatchResult(BaseModel):
     results: list[EventResult]
+
+    def http_status(self) -> int:
+        """The status the items share, or 207 Multi-Status when they differ."""
+        statuses = {result.status for result in self.results}
+        return statuses.pop() if len(statuses) == 1 else 207
 
 
 class WireError(BaseModel):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from time import monotonic
 
 from hall_server.core.context import UnitOfWork
 from hall_server.sync import service
@@ -50,10 +51,14 @@ class DeliveryWorker:
     stopping: threading.Event = field(default_factory=threading.Event)
     targets: list[Target] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
+    # Targets whose last round got no usable answer. Every target starts here, so that a worker started
+    # after an outage probes at once instead of waiting out the backoffs it finds in the table.
+    failing: set[str] = field(default_factory=set)
 
     def start(self) -> None:
         settings = self.uow.settings
         self.targets = [build_target(config) for config in self.uow.targets]
+        self.failing = {target.config.name for target in self.targets}
         for target in self.targets:
             for n in range(settings.sync_concurrency):
                 self._spawn(f"sync-{target.config.name}-{n}", self._send_loop, target)
@@ -81,36 +86,52 @@ class DeliveryWorker:
             target.close()
 
     def _send_loop(self, target: Target) -> None:
-        idle = self.uow.settings.sync_idle_seconds
+        settings = self.uow.settings
+        probed_at = 0.0
         while not self.stopping.is_set():
             seen = self.signal.generation()
             try:
                 sent = self.run_once(target)
+                failing = target.config.name in self.failing
+                if not sent and failing and monotonic() - probed_at >= settings.sync_probe_seconds:
+                    probed_at = monotonic()
+                    self.run_once(target, probe=True)
             except Exception:
                 log.exception("delivery round failed; retrying", extra={"target": target.config.name})
                 sent = 0
             if not sent:
-                self.signal.wait(seen, idle)
+                self.signal.wait(seen, min(settings.sync_idle_seconds, settings.sync_probe_seconds))
 
-    def run_once(self, target: Target) -> int:
-        """One round: claim, send, settle. Returns how many events were attempted."""
+    def run_once(self, target: Target, *, probe: bool = False) -> int:
+        """One round: claim, send, settle. Returns how many events were attempted. A probe sends the
+        oldest waiting event before its backoff is over, to learn whether a failing target is back."""
         config, settings = target.config, self.uow.settings
         envelopes = self.uow.run(
             lambda ctx: service.claim(
-                ctx, config.name, self.owner, config.batch_size, settings.sync_lease_seconds
+                ctx,
+                config.name,
+                self.owner,
+                1 if probe else config.batch_size,
+                settings.sync_lease_seconds,
+                probe=probe,
             )
         )
         if not envelopes:
+            if probe:
+                self.failing.discard(config.name)  # nothing waits: nothing to learn
             return 0
         try:
             outcomes = target.send(envelopes)
+            reached = True
         except TransientFailure as exc:
             log.warning(
                 "delivery failed; will retry",
                 extra={"target": config.name, "events": len(envelopes), "reason": str(exc)[:200]},
             )
             outcomes = [Outcome(e["event_id"], Verdict.RETRY, str(exc)[:500]) for e in envelopes]
+            reached = False
         self.uow.run(lambda ctx: service.settle(ctx, config.name, self.owner, outcomes))
+        self._note_health(config.name, outcomes, reached)
         dead = [o for o in outcomes if o.verdict is Verdict.DEAD]
         if dead:
             log.error(
@@ -118,6 +139,26 @@ class DeliveryWorker:
                 extra={"target": config.name, "events": [o.event_id for o in dead][:20]},
             )
         return len(envelopes)
+
+    def _note_health(self, name: str, outcomes: list[Outcome], reached: bool) -> None:
+        """A target that gives no answer, or only 5xx without a Retry-After, is down: it is probed until it
+        answers. Back up and settling events again, what waits out its backoff is made due now. (A 401, a
+        429 or an unreadable answer is an answer: those wait out their backoff or Retry-After.)"""
+        down = not reached or all(
+            o.verdict is Verdict.RETRY and o.reason.startswith("HTTP 5") and o.retry_after is None
+            for o in outcomes
+        )
+        if down:
+            self.failing.add(name)
+            return
+        was_failing = name in self.failing
+        self.failing.discard(name)
+        settled = any(o.verdict in (Verdict.DONE, Verdict.DUPLICATE, Verdict.DEAD) for o in outcomes)
+        if was_failing and settled:
+            hastened = self.uow.run(lambda ctx: service.hasten(ctx, name))
+            if hastened:
+                log.info("target answers again; backlog due now", extra={"target": name, "events": hastened})
+                self.wake()
 
     def _reconcile_loop(self) -> None:
         settings, clock = self.uow.settings, self.uow.clock

@@ -19,6 +19,7 @@ from tests.conftest import free_port, make_settings, start_server
 from tests.factories import seed_hall
 from tests.manage.conftest import REFRESH_SECONDS, sign_in
 from tests.platform.helpers import APPS, PROTECT_KEY, settings_for, start_platform
+from tests.sync.foreign import ForeignReceiver
 from tests.sync.processes import wait_for
 
 SECRET_ENV = "YIMEN_TEST_HALL_SECRET"
@@ -219,3 +220,47 @@ def test_the_page_keeps_the_last_state_while_the_server_is_away(hall_settings, c
             assert page.evaluate("window.__loaded") is True
         finally:
             back.stop()
+
+
+@pytest.mark.parametrize(
+    ("dialect", "badge", "why"),
+    [
+        (
+            "gateway_page",
+            "重试中",
+            "平台应答无法识别，请核对平台接口是否为 hall-sync/1（unreadable answer: HTTP 302",
+        ),
+        (
+            "unauthorised",
+            "签名被拒",
+            "平台拒绝了本大厅的签名，请核对应用编号、密钥和本机时间（HTTP 401: SIGN_ERROR",
+        ),
+    ],
+)
+def test_a_receiver_that_answers_in_ways_we_cannot_use_is_explained(
+    database_url, tmp_path, clock, page, monkeypatch, dialect, badge, why
+):
+    receiver = ForeignReceiver(dialect).start()
+    monkeypatch.setenv(SECRET_ENV, "any")
+    target = {"name": "province", "kind": "hall-sync-rest", "url": receiver.url, "app_id": "HALL-A",
+              "secret_env": SECRET_ENV}  # fmt: skip
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        manage_refresh_seconds=REFRESH_SECONDS,
+        sync_targets=[target],
+        sync_idle_seconds=0.1,
+        sync_unreadable_limit=50,
+    )
+    server = start_server(settings, clock)
+    try:
+        hall = seed_hall(server.state.uow)
+        open_panel(page, server.base_url)
+        with HallClient(server.base_url, hall.tokens["kiosk"]) as kiosk:
+            kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL"))
+        expect(card(page).locator(".t-why")).to_contain_text(why)
+        expect(card(page).locator(".badge")).to_have_text(badge)
+        assert page.evaluate("window.__loaded") is True
+    finally:
+        server.stop()
+        receiver.stop()

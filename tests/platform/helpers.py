@@ -92,12 +92,17 @@ class SignedClient:
         return self.send("POST", wire.BATCH_PATH, wire.encode_body({"events": events}))
 
     def results(self, response: httpx.Response) -> list[wire.EventResult]:
-        assert response.status_code == 200, response.text
-        return wire.BatchResult.model_validate_json(response.content).results
+        """The items of an answer, checked against standards.md §6.4: the response status is the one the
+        items share (207 when they differ), and each item's status fits its outcome."""
+        answer = wire.BatchResult.model_validate_json(response.content)
+        assert response.status_code == answer.http_status(), response.text
+        for item in answer.results:
+            assert (item.outcome.value, item.status) in ALLOWED_ITEM_STATUSES, item
+        return answer.results
 
     def deliver(self, *events: dict[str, Any]) -> list[str]:
-        """Post a batch and return the statuses."""
-        return [result.status.value for result in self.results(self.post_batch(list(events)))]
+        """Post a batch and return the outcomes."""
+        return [result.outcome.value for result in self.results(self.post_batch(list(events)))]
 
     def aggregate(self, aggregate_type: str, aggregate_id: str) -> dict[str, Any]:
         response = self.send("GET", wire.AGGREGATE_PATH.format(type=aggregate_type, id=aggregate_id))
@@ -115,6 +120,15 @@ class SignedClient:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+
+ALLOWED_ITEM_STATUSES = {
+    ("accepted", 200),
+    ("duplicate", 200),
+    ("rejected", 409),
+    ("rejected", 422),
+    ("retry", 425),
+}
 
 
 def settings_for(database_url: str, **overrides: Any) -> PlatformSettings:

@@ -57,7 +57,7 @@ def test_replayed_nonce(client: SignedClient):
     body = wire.encode_body(event)
     headers = {**client.headers("POST", wire.EVENTS_PATH, body), wire.IDEMPOTENCY_HEADER: event["event_id"]}
     first = client.http.post(wire.EVENTS_PATH, content=body, headers=headers)
-    assert client.results(first)[0].status.value == "accepted"
+    assert client.results(first)[0].outcome.value == "accepted"
     # The exact same request again (a replay): refused before it is even looked at.
     assert _refusal(client.http.post(wire.EVENTS_PATH, content=body, headers=headers)) == "NONCE_REPLAYED"
     # The same nonce on another request, correctly signed, is a replay too.

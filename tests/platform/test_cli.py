@@ -84,7 +84,7 @@ def test_serve_restart_keeps_events_and_nonces(setup):
     body = wire.encode_body(event)
     headers = {**a.headers("POST", wire.EVENTS_PATH, body), wire.IDEMPOTENCY_HEADER: event["event_id"]}
     assert (
-        a.results(a.http.post(wire.EVENTS_PATH, content=body, headers=headers))[0].status.value == "accepted"
+        a.results(a.http.post(wire.EVENTS_PATH, content=body, headers=headers))[0].outcome.value == "accepted"
     )
     assert b.deliver(envelope("t-cli", 2), envelope("t-cli", 3)) == ["accepted", "accepted"]
     assert c.stats()["apps"].keys() == {"HALL-A", "HALL-B"}
@@ -97,14 +97,14 @@ def test_serve_restart_keeps_events_and_nonces(setup):
     replay = a.http.post(wire.EVENTS_PATH, content=body, headers=headers)
     assert (replay.status_code, replay.json()["code"]) == (401, "NONCE_REPLAYED")
     assert [e["seq"] for e in a.aggregate("ticket", "t-cli")["events"]] == [1, 2, 3]
-    assert a.results(a.post_event(event))[0].status.value == "duplicate"
+    assert a.results(a.post_event(event))[0].outcome.value == "duplicate"
     assert a.deliver(envelope("t-cli", 4)) == ["accepted"]
     second.stop()
 
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     assert any(line["msg"] == "platform starting" and line["apps"] == sorted(SECRETS) for line in lines)
     assert sum("Application shutdown complete" in line["msg"] for line in lines) == 2
-    assert [line["status"] for line in lines if line["msg"] == "event"] == ["accepted"] * 3 + [
+    assert [line["outcome"] for line in lines if line["msg"] == "event"] == ["accepted"] * 3 + [
         "duplicate",
         "accepted",
     ]

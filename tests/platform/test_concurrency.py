@@ -34,7 +34,7 @@ def test_same_event_sent_concurrently_is_stored_once(clients):
 
         def send(client: SignedClient, event=event, barrier=barrier) -> str:
             barrier.wait()
-            return client.results(client.post_event(event))[0].status.value
+            return client.results(client.post_event(event))[0].outcome.value
 
         with ThreadPoolExecutor(len(clients)) as pool:
             statuses = Counter(pool.map(send, clients, timeout=60))
@@ -59,8 +59,8 @@ def test_racing_senders_apply_an_aggregate_in_order(clients):
             batch = rng.sample(pending, min(len(pending), rng.randint(1, 4)))
             results = client.results(client.post_batch(batch))
             with lock:
-                answers.update(r.status.value for r in results)
-            done = {r.event_id for r in results if r.status.value in ("accepted", "duplicate")}
+                answers.update(r.outcome.value for r in results)
+            done = {r.event_id for r in results if r.outcome.value in ("accepted", "duplicate")}
             pending = [e for e in pending if e["event_id"] not in done]
         raise AssertionError(f"sender did not finish: {answers}")
 

@@ -10,7 +10,7 @@ from tests.platform.helpers import SignedClient, envelope
 def test_single_event_is_accepted_stored_and_queryable(client: SignedClient):
     event = envelope("t1", 1, event_type=EventType.TICKET_ISSUED)
     results = client.results(client.post_event(event))
-    assert [(r.event_id, r.status.value, r.code) for r in results] == [(event["event_id"], "accepted", "")]
+    assert [(r.event_id, r.outcome.value, r.code) for r in results] == [(event["event_id"], "accepted", "")]
 
     stored = client.aggregate("ticket", "t1")
     assert stored["last_seq"] == 1
@@ -40,7 +40,7 @@ def test_batch_applies_in_order_across_aggregates(client: SignedClient):
 def test_duplicates_count_as_delivered_and_are_stored_once(client: SignedClient):
     first, second = envelope("t1", 1), envelope("t1", 2)
     assert client.deliver(first, second) == ["accepted", "accepted"]
-    assert client.results(client.post_event(first))[0].status.value == "duplicate"
+    assert client.results(client.post_event(first))[0].outcome.value == "duplicate"
     assert client.deliver(first, second, first) == ["duplicate", "duplicate", "duplicate"]
     # The same event twice in one new batch: the second copy is a duplicate of the first.
     third = envelope("t1", 3)
@@ -55,11 +55,11 @@ def test_gap_answers_retry_with_the_expected_seq_then_fills(client: SignedClient
     events = [envelope("case-gap", seq) for seq in (1, 2, 3, 4)]
     assert client.deliver(events[0]) == ["accepted"]
     results = client.results(client.post_batch([events[2], events[3]]))
-    assert [(r.status.value, r.code, r.expected_seq) for r in results] == [
+    assert [(r.outcome.value, r.code, r.expected_seq) for r in results] == [
         ("retry", "SEQUENCE_GAP", 2),
         ("retry", "SEQUENCE_GAP", 2),
     ]
-    assert "expected seq 2" in results[0].reason
+    assert "expected seq 2" in results[0].message
     assert client.aggregate("ticket", "case-gap")["last_seq"] == 1
     assert client.deliver(events[1], events[2], events[3]) == ["accepted"] * 3
     assert [e["seq"] for e in client.aggregate("ticket", "case-gap")["events"]] == [1, 2, 3, 4]
@@ -68,7 +68,7 @@ def test_gap_answers_retry_with_the_expected_seq_then_fills(client: SignedClient
 
 def test_first_event_must_be_seq_1(client: SignedClient):
     [result] = client.results(client.post_event(envelope("t-late", 3)))
-    assert (result.status.value, result.code, result.expected_seq) == ("retry", "SEQUENCE_GAP", 1)
+    assert (result.outcome.value, result.code, result.expected_seq) == ("retry", "SEQUENCE_GAP", 1)
     assert client.aggregate("ticket", "t-late") == {
         "type": "ticket",
         "id": "t-late",
@@ -89,8 +89,8 @@ def test_allow_mid_stream_accepts_any_first_seq(start):
 def test_sequence_conflict_is_rejected(client: SignedClient):
     assert client.deliver(envelope("t1", 1), envelope("t1", 2)) == ["accepted", "accepted"]
     [result] = client.results(client.post_event(envelope("t1", 2)))
-    assert (result.status.value, result.code) == ("rejected", "SEQUENCE_CONFLICT")
-    assert "/" in result.reason and "序号" in result.reason
+    assert (result.outcome.value, result.code) == ("rejected", "SEQUENCE_CONFLICT")
+    assert "/" in result.message and "序号" in result.message
     assert [e["seq"] for e in client.aggregate("ticket", "t1")["events"]] == [1, 2]
     assert client.stats()["rejected"] == 1
 
@@ -101,17 +101,17 @@ def test_event_id_reused_for_another_event_is_rejected(client: SignedClient):
     other_aggregate = {**envelope("t2", 1), "event_id": first["event_id"]}
     other_seq = {**envelope("t1", 2), "event_id": first["event_id"]}
     results = client.results(client.post_batch([other_aggregate, other_seq]))
-    assert [(r.status.value, r.code) for r in results] == [("rejected", "EVENT_ID_REUSED")] * 2
+    assert [(r.outcome.value, r.code) for r in results] == [("rejected", "EVENT_ID_REUSED")] * 2
     assert client.aggregate("ticket", "t2")["events"] == []
 
 
 def test_single_endpoint_checks_the_idempotency_key(client: SignedClient):
     event = envelope("t1", 1)
     [result] = client.results(client.post_event(event, idempotency_key=uuid7()))
-    assert (result.status.value, result.code) == ("rejected", "IDEMPOTENCY_KEY_MISMATCH")
+    assert (result.outcome.value, result.code) == ("rejected", "IDEMPOTENCY_KEY_MISMATCH")
     [result] = client.results(client.post_event(event, idempotency_key=""))
     assert result.code == "IDEMPOTENCY_KEY_MISMATCH"
-    assert client.results(client.post_event(event))[0].status.value == "accepted"
+    assert client.results(client.post_event(event))[0].outcome.value == "accepted"
 
 
 def test_apps_are_counted_apart(platform, client: SignedClient):

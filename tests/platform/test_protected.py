@@ -70,7 +70,7 @@ def test_unknown_kid_and_undecryptable_blocks_are_rejected(client: SignedClient)
     bad_aad_label = _protected_event("t5")
     bad_aad_label["protected"]["aad"] = "event_id"
     results = client.results(client.post_batch([unknown_kid, wrong_key, moved, tampered, bad_aad_label]))
-    assert [(r.status.value, r.code) for r in results] == [
+    assert [(r.outcome.value, r.code) for r in results] == [
         ("rejected", "PROTECTED_KID_UNKNOWN"),
         ("rejected", "PROTECTED_INVALID"),
         ("rejected", "PROTECTED_INVALID"),

@@ -145,7 +145,7 @@ def test_rejections_come_back_per_event_and_are_counted(client: SignedClient):
     bad_type = _with(_set("event_type", "hall.window.opened"))
     with_pii = {**envelope("t-pii", 1), "data": {"mobile": MOBILE}}
     results = client.results(client.post_batch([good, bad_type, "not an event", with_pii]))
-    assert [(r.status.value, r.code) for r in results] == [
+    assert [(r.outcome.value, r.code) for r in results] == [
         ("accepted", ""),
         ("rejected", "EVENT_TYPE_INVALID"),
         ("rejected", "ENVELOPE_NOT_OBJECT"),

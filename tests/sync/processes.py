@@ -11,6 +11,7 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,22 @@ class Hall:
                     delivered.add(event_id)
         engine.dispose()
         return events, dict(statuses), delivered
+
+    def latest_retry_in(self) -> float:
+        """Seconds until the last waiting event of the backlog is due by its own backoff."""
+        engine = create_engine(self.database_url)
+        with engine.connect() as connection:
+            latest = connection.execute(
+                text("select max(next_attempt_at) from delivery where status = 'RETRY'")
+            ).scalar()
+        engine.dispose()
+        if latest is None:
+            return 0.0
+        if isinstance(latest, str):  # SQLite hands the column back as text
+            latest = datetime.fromisoformat(latest)
+        if latest.tzinfo is None:
+            latest = latest.replace(tzinfo=UTC)
+        return float((latest - datetime.now(UTC)).total_seconds())
 
 
 def prepare_hall(tmp: Path, database_url: str, platform: Platform, **sync: Any) -> Hall:

@@ -6,6 +6,7 @@ each aggregate in order."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -133,3 +134,32 @@ def test_two_hall_servers_on_postgresql_deliver_at_once(tmp_path, pg_url, pg_dat
         second.stop()
         platform.stop()
         pg_databases.drop(platform_name)
+
+
+def test_backlog_drains_at_once_when_the_receiver_is_back_not_at_each_events_backoff(
+    tmp_path, database_url, platform_url
+):
+    """After an outage every waiting event has its own backoff (up to the cap: minutes). The sender probes
+    the target every YIMEN_SYNC_PROBE_SECONDS; once it answers, what waits is due at once."""
+    platform = start_platform(tmp_path, platform_url)
+    hall = prepare_hall(tmp_path, database_url, platform)
+    hall.env.update(
+        YIMEN_SYNC_BACKOFF_BASE_SECONDS="2",
+        YIMEN_SYNC_BACKOFF_CAP_SECONDS="120",
+        YIMEN_SYNC_PROBE_SECONDS="1",
+    )
+    server = hall.server(tmp_path)
+    try:
+        make_traffic(server.base_url, hall, tickets=4, window=4, clerk="clerk04")
+        platform.stop()
+        make_traffic(server.base_url, hall, tickets=16, window=5, clerk="clerk05")
+        # Wait until some event would, left alone, not be tried again for another 30 s at least.
+        wait_for(lambda: hall.latest_retry_in() > 30, 90, "backoffs grown past 30 s")
+        platform.start()
+        back = time.monotonic()
+        waiting = hall.latest_retry_in()
+        assert_delivered_exactly_once(hall, platform, timeout=waiting - 10)
+        assert time.monotonic() - back < waiting - 10  # well before the backoffs would have let it
+    finally:
+        server.stop()
+        platform.stop()

@@ -81,8 +81,11 @@ const ERROR_SUMMARIES = [
   [/ConnectError|Connection refused|Name or service not known/, "无法连接平台"],
   [/Timeout/, "平台响应超时"],
   [/RemoteProtocolError|ReadError|WriteError/, "连接被中断"],
-  [/^HTTP 429/, "平台限流，稍后重试"],
-  [/^HTTP (401|403)/, "平台拒绝了本大厅的签名，请核对应用编号和密钥"],
+  [/^HTTP 429/, "平台限流，按平台要求稍后重试"],
+  [/unreadable answer|UNREADABLE_ANSWER/, "平台应答无法识别，请核对平台接口是否为 hall-sync/1"],
+  [/^HTTP 401/, "平台拒绝了本大厅的签名，请核对应用编号、密钥和本机时间"],
+  [/^HTTP 403/, "平台无权接收此事件"],
+  [/^HTTP (400|404|409|413|422)/, "平台拒收此事件"],
   [/^HTTP 5\d\d/, "平台服务异常"],
   [/^exchange database/, "前置库无法写入"],
 ];
@@ -94,6 +97,7 @@ function explainError(text) {
 }
 
 function health(target) {
+  if (/^HTTP 401/.test(target.oldest_error)) return ["bad", "签名被拒"];  // will not heal by itself
   if (target.dead > 0) return ["bad", "有拒收"];
   if (target.backlog > 0 && target.lag_seconds >= config.lagWarnSeconds) return ["bad", "积压"];
   if (target.oldest_attempts > 0) return ["warn", "重试中"];

@@ -17,6 +17,7 @@ class Verdict(StrEnum):
     DUPLICATE = "DUPLICATE"
     RETRY = "RETRY"
     DEAD = "DEAD"
+    UNKNOWN = "UNKNOWN"  # an answer the sender cannot read: retried a bounded number of times
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,11 @@ class Outcome:
     event_id: str
     verdict: Verdict
     reason: str = ""
+    retry_after: float | None = None  # seconds the target asked us to wait (Retry-After)
 
 
 class TransientFailure(Exception):
-    """The whole request failed in a way worth retrying (network, timeout, 5xx, 429, credentials)."""
+    """The request got no answer (refused, reset, dropped, timed out): the target may be down."""
 
 
 class Target(Protocol):

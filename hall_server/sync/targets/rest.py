@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError
 
+from hall_server.sync.answers import Answer, Split, read_batch, read_single
 from hall_server.sync.config import TargetConfig
 from hall_server.sync.targets import Outcome, TransientFailure, Verdict
 from hall_server.sync.wire import (
@@ -17,21 +19,13 @@ from hall_server.sync.wire import (
     DAY_PATH,
     EVENTS_PATH,
     IDEMPOTENCY_HEADER,
-    BatchResult,
     DaySummary,
-    ResultStatus,
-    WireError,
     encode_body,
     sign,
 )
 
 log = logging.getLogger("yimen.sync")
-VERDICTS = {
-    ResultStatus.ACCEPTED: Verdict.DONE,
-    ResultStatus.DUPLICATE: Verdict.DUPLICATE,
-    ResultStatus.REJECTED: Verdict.DEAD,
-    ResultStatus.RETRY: Verdict.RETRY,
-}
+SINGLES_SECONDS = 600.0  # after a batch answer without results, how long to send events one by one
 
 
 class RestTarget:
@@ -40,6 +34,7 @@ class RestTarget:
         self.secret = config.secret()
         self.prefix = urlsplit(config.url).path.rstrip("/")
         self.http = httpx.Client(base_url=config.url.rstrip("/"), timeout=config.timeout_seconds)
+        self.singles_until = 0.0
 
     def close(self) -> None:
         self.http.close()
@@ -65,54 +60,53 @@ class RestTarget:
             raise TransientFailure(f"{type(exc).__name__}: {exc}") from exc
 
     def send(self, envelopes: list[dict[str, Any]]) -> list[Outcome]:
-        if len(envelopes) == 1:
-            envelope = envelopes[0]
-            response = self._request(
-                "POST", EVENTS_PATH, encode_body(envelope), headers={IDEMPOTENCY_HEADER: envelope["event_id"]}
-            )
-        else:
-            response = self._request("POST", BATCH_PATH, encode_body({"events": envelopes}))
-        return self._outcomes(response, [e["event_id"] for e in envelopes])
+        if len(envelopes) == 1 or time.monotonic() < self.singles_until:
+            return self._send_singles(envelopes)
+        event_ids = [envelope["event_id"] for envelope in envelopes]
+        read = read_batch(self._post(BATCH_PATH, encode_body({"events": envelopes})), event_ids)
+        if isinstance(read, Split):
+            # This receiver does not answer batches per event: one by one for a while, then try again.
+            log.warning("target answers batches without results", extra=self._log(read.reason))
+            self.singles_until = time.monotonic() + SINGLES_SECONDS
+            return self._send_singles(envelopes)
+        self._alert_on_credentials(read)
+        return read
 
-    def _outcomes(self, response: httpx.Response, event_ids: list[str]) -> list[Outcome]:
-        status = response.status_code
-        if status == 200:
+    def _send_singles(self, envelopes: list[dict[str, Any]]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for envelope in envelopes:
+            event_id = envelope["event_id"]
             try:
-                results = {r.event_id: r for r in BatchResult.model_validate_json(response.content).results}
-            except ValidationError as exc:
-                raise TransientFailure("unreadable answer from the target") from exc
-            return [
-                Outcome(
-                    event_id,
-                    VERDICTS[results[event_id].status],
-                    f"{results[event_id].code}: {results[event_id].reason}".strip(": "),
-                )
-                if event_id in results
-                else Outcome(event_id, Verdict.RETRY, "no result for this event")
-                for event_id in event_ids
-            ]
-        reason = _reason(response)
-        if status in (400, 422):
-            return [Outcome(event_id, Verdict.DEAD, reason) for event_id in event_ids]
-        if status in (401, 403):
-            log.error(
-                "target refuses our credentials; events wait until fixed",
-                extra={"target": self.config.name, "reason": reason},
-            )
-        raise TransientFailure(f"HTTP {status}: {reason}")
+                answer = self._post(EVENTS_PATH, encode_body(envelope), {IDEMPOTENCY_HEADER: event_id})
+            except TransientFailure as exc:
+                if not outcomes:
+                    raise
+                left = envelopes[len(outcomes) :]
+                return outcomes + [Outcome(e["event_id"], Verdict.RETRY, str(exc)[:300]) for e in left]
+            outcomes.append(read_single(answer, event_id))
+        self._alert_on_credentials(outcomes)
+        return outcomes
+
+    def _post(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> Answer:
+        response = self._request("POST", path, body, headers=headers)
+        return Answer(response.status_code, response.headers, response.content)
+
+    def _alert_on_credentials(self, outcomes: list[Outcome]) -> None:
+        refused = next((o for o in outcomes if o.reason.startswith("HTTP 401")), None)
+        if refused is not None:  # it will not heal by itself: say so now, not after the backoff grows
+            log.error("target refuses our signature or credentials", extra=self._log(refused.reason))
+
+    def _log(self, reason: str) -> dict[str, str]:
+        return {"target": self.config.name, "reason": reason[:300]}
 
     def day_summary(self, day: date, with_ids: bool) -> DaySummary:
         response = self._request(
             "GET", DAY_PATH.format(day=day.isoformat()), b"", params={"ids": "1"} if with_ids else None
         )
+        answer = Answer(response.status_code, response.headers, response.content)
         if response.status_code != 200:
-            raise TransientFailure(f"HTTP {response.status_code}: {_reason(response)}")
-        return DaySummary.model_validate_json(response.content)
-
-
-def _reason(response: httpx.Response) -> str:
-    try:
-        error = WireError.model_validate_json(response.content)
-    except ValidationError:
-        return response.text[:200]
-    return f"{error.code}: {error.reason}"
+            raise TransientFailure(answer.summary())
+        try:
+            return DaySummary.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise TransientFailure(f"unreadable day summary: {answer.summary()}") from exc
