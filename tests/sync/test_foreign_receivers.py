@@ -5,6 +5,7 @@ never resent forever."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from tests.sync.foreign import ForeignReceiver
 from tests.sync.processes import wait_for
 
 BAD = "BAD-EVENT-马"
+RFC3339_MS_0800 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00")
 
 
 @dataclass
@@ -133,6 +135,9 @@ def test_every_event_arrives_once_in_order_whatever_the_dialect(foreign: Setup):
     assert foreign.receiver.duplicates == 0  # never sent again once answered
     status = foreign.sync_status()
     assert (status.backlog, status.dead, status.oldest_error) == (0, 0, "")
+    for event in foreign.receiver.stored:  # standards.md §7.1: +08:00 with milliseconds
+        assert RFC3339_MS_0800.fullmatch(event["occurred_at"]), event["occurred_at"]
+        assert RFC3339_MS_0800.fullmatch(event["recorded_at"]), event["recorded_at"]
 
 
 @pytest.mark.parametrize("foreign", [("singles_only",)], indirect=True)
