@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from devices.printer import compose
-from devices.printer.errors import CoverOpen, PaperOut, PrinterUnavailable
+from devices.printer.errors import CoverOpen, PaperOut, PrinterFault, PrinterUnavailable
 from devices.printer.layouts import CaseReceipt, MissingMaterialsNotice, QueueTicket
 from devices.printer.links import PrinterLink
 from devices.printer.profiles import PrinterProfile
@@ -83,7 +83,8 @@ class EscposTicketPrinter:
         return self.print_job(compose.test_page_job(self.profile, now or datetime.now().astimezone()))
 
     def print_job(self, job: bytes) -> PrintResult:
-        """Send a job built for this printer's profile; raises PaperOut, CoverOpen, PrinterUnavailable."""
+        """Send a job built for this printer's profile; raises PaperOut, CoverOpen, PrinterFault,
+        PrinterUnavailable."""
         before = self.status()
         if not before.queryable:
             self.link.write(job)
@@ -116,6 +117,6 @@ def raise_unless_printable(status: PrinterStatus, *, during_job: bool = False) -
     if status.paper is PaperLevel.OUT:
         raise PaperOut(f"打印机缺纸{mid_job}，请联系工作人员更换纸卷")
     if status.error:
-        raise PrinterUnavailable(f"打印机报告故障{mid_job}，请联系工作人员", code="PRINTER_FAULT")
+        raise PrinterFault(f"打印机报告故障{mid_job}，请联系工作人员", code="PRINTER_FAULT")
     if not status.online:
-        raise PrinterUnavailable(f"打印机脱机{mid_job}，请联系工作人员", code="PRINTER_OFFLINE")
+        raise PrinterFault(f"打印机脱机{mid_job}，请联系工作人员", code="PRINTER_OFFLINE")

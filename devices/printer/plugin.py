@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from devices.errors import DeviceError
-from devices.printer.driver import EscposTicketPrinter
+from devices.printer.driver import EscposTicketPrinter, raise_unless_printable
+from devices.printer.errors import PrinterUnavailable
 from devices.printer.links import PrinterLink, SerialLink, TcpLink, open_link
 from devices.printer.profiles import DEFAULT_PROFILE, PROFILES, profile_from_url
 from devices.printer.simulator import EscposSimulator
@@ -88,6 +89,11 @@ def selftest(url: DeviceUrl) -> Iterator[str]:
         yield f"状态：{status.words()}"
         if status.answers:
             yield f"DLE EOT 1/2/4 应答：{status.answers_hex()}"
+        if not status.queryable:
+            raise PrinterUnavailable(
+                "无法确认打印机就绪：此连接只能写入，打印机无法应答状态查询", code="PRINTER_STATUS_UNKNOWN"
+            )
+        raise_unless_printable(status)  # near end still prints: ready, and the status line says so
     finally:
         printer.close()
 
