@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hall_server.cli_errors import check_port_free
 from hall_server.core.config import get_settings
 
 
@@ -67,8 +68,12 @@ def run_server(args: argparse.Namespace) -> int:
 
     from hall_server import logs
     from hall_server.app import create_app
+    from hall_server.sync.commands import check_target_secrets
 
+    check_port_free(args.host, args.port)
     settings = get_settings()
+    if settings.sync_in_server:
+        check_target_secrets(settings)
     logs.configure(settings.log_level, settings.log_json)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, ws_ping_interval=20)
     return 0

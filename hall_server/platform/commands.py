@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hall_server.cli_errors import check_port_free
 from hall_server.platform.config import (
     ADMIN_TOKEN_ENV,
     APPS_ENV,
@@ -82,6 +83,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"yimen platform: {exc}", file=sys.stderr)
         return 2
+    check_port_free(args.host, args.port)
     logs.configure(args.log_level.upper(), as_json=True)
     server = build_server(settings, args.host, args.port, log_level=args.log_level.lower())
     log.info(
