@@ -5,7 +5,8 @@
                  &link=pty|tcp&baud=115200&paper_left_mm=500&png=/tmp/tickets&chinese=off
 
 Driver options on any URL: profile, encoding (gb18030|gbk), chinese_mode (fs|none), cutter, qr (image|native),
-timeout (status answer, seconds), job_timeout (extra wait for the answer after a job).
+timeout (status answer, seconds), job_timeout (extra wait for the answer after a job), unencodable (error:
+refuse text the encoding lacks, naming the characters | mark: print 〓 and report them).
 The simulator's paper width and encoding follow the profile.
 """
 
