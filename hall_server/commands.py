@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -147,10 +146,4 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _run(work: Any) -> Any:
-    from hall_server.core.errors import DomainError
-
-    try:
-        return _uow().run(work)
-    except DomainError as exc:
-        print(f"{exc.code}: {exc.message}", file=sys.stderr)
-        raise SystemExit(2) from exc
+    return _uow().run(work)  # a DomainError becomes one line and status 2 in hall_server.cli_errors

@@ -200,6 +200,9 @@ def test_sync_settings_and_targets(upgraded_env: dict[str, str], tmp_path: Path)
 def test_bad_input_and_unknown_things(upgraded_env: dict[str, str], tmp_path: Path) -> None:
     args = ["staff", "add", "--login", "a", "--role", "clerk", "--password", "long-enough-1"]
     assert_one_line(yimen(upgraded_env, *args), 2, "输入或配置无效", "login")
+    args = ["staff", "add", "--login", "night", "--role", "clerk", "--password", "long-enough-1"]
+    assert yimen(upgraded_env, *args).returncode == 0
+    assert_one_line(yimen(upgraded_env, *args), 2, "yimen staff: STAFF_LOGIN_TAKEN: ")
     missing = tmp_path / "no" / "dir" / "accounts.json"
     assert_one_line(yimen(upgraded_env, "demo-data", "--accounts", str(missing)), 1, "文件或目录不存在")
     unknown = yimen(upgraded_env, "devices", "selftest", "sim://toaster")
