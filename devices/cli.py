@@ -6,6 +6,10 @@ simulators run standalone.
     yimen devices selftest serial:///dev/ttyUSB0 --kind idcard
     yimen devices sim idcard --option card=hmt_permit --option cycle=5
 
+Every kind's self-test follows one rule for its exit status (SELFTEST_EXIT_STATUS, also in `--help`):
+0 the device answered and reports itself ready, 1 it answered with a fault, 2 the command was used wrongly,
+3 it did not answer. A feature the device does not have (an optional command) is reported, not failed.
+
 Everything goes through devices.registry, so a device kind appears here as soon as its plugin module
 exists; a kind whose plugin is not installed gets a plain error. More actions (the printer test page)
 are added by appending their `add_*` function to ACTIONS.
@@ -22,8 +26,17 @@ from typing import Any
 from serial.tools import list_ports
 
 from devices import registry
-from devices.errors import DeviceError
+from devices.errors import DeviceError, DeviceFault, DeviceTimeout, DeviceUnavailable
 from devices.transport import DeviceUrlError, parse_device_url
+
+READY, FAULT, USAGE, NO_ANSWER = 0, 1, 2, 3
+SELFTEST_EXIT_STATUS = (
+    "退出码（所有设备类型相同）：0 设备有应答且报告就绪（无证件、纸卷将尽、缺少可选功能仍为就绪）；"
+    "1 设备有应答但报告故障（缺纸、纸仓盖打开、脱机、安全模块自检失败、模组故障、应答内容错误）；"
+    "2 用法错误（地址、选项或设备类型不对，驱动未安装）；"
+    "3 设备无应答（端口无法打开、超时、连接中断）"
+)
+READY_LINE = "自检结论：设备就绪"
 
 
 class CliError(Exception):
@@ -45,7 +58,11 @@ def add_list(actions: Any) -> None:
 
 
 def add_selftest(actions: Any) -> None:
-    parser = actions.add_parser("selftest", help="自检一台设备，打印设备报告的全部信息")
+    parser = actions.add_parser(
+        "selftest",
+        help="自检一台设备，打印设备报告的全部信息",
+        description="自检一台设备，打印设备报告的全部信息。" + SELFTEST_EXIT_STATUS,
+    )
     parser.add_argument("url", help="设备地址，如 serial:///dev/ttyUSB0 或 sim://idcard?card=resident_male")
     parser.add_argument("--kind", help="设备类型（sim:// 地址可省略）: " + ", ".join(registry.KINDS))
     parser.set_defaults(run=run_selftest)
@@ -77,17 +94,27 @@ def _reported(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse
             return action(args)
         except (CliError, DeviceUrlError) as exc:
             print(f"yimen devices: {exc}", file=sys.stderr)
-            return 2
+            return USAGE
         except registry.UnknownDeviceKind as exc:
             print(f"yimen devices: {exc.args[0]}", file=sys.stderr)
-            return 2
+            return USAGE
         except DeviceError as exc:
             print(
                 f"错误: {exc.message}（{exc.code}{'; ' + exc.detail if exc.detail else ''}）", file=sys.stderr
             )
-            return 1
+            return device_error_status(exc)
 
     return run
+
+
+def device_error_status(error: DeviceError) -> int:
+    """A fault the device reported is 1, silence or a lost line 3; any other device error (a garbled
+    answer, a card the reader rejects) is the device answering wrongly, 1."""
+    if isinstance(error, DeviceFault):
+        return FAULT
+    if isinstance(error, (DeviceUnavailable, DeviceTimeout)):
+        return NO_ANSWER
+    return FAULT
 
 
 @_reported
@@ -117,7 +144,8 @@ def run_selftest(args: argparse.Namespace) -> int:
     _load_plugin(kind)
     for line in registry.selftest(kind, args.url):
         print(line, flush=True)
-    return 0
+    print(READY_LINE, flush=True)
+    return READY
 
 
 @_reported

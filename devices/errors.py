@@ -19,6 +19,13 @@ class DeviceError(Exception):
         return f"{self.code}: {self.message}" + (f" ({self.detail})" if self.detail else "")
 
 
+class DeviceFault(DeviceError):
+    """The device answered and reports that it cannot work: paper out, cover open, security module failed,
+    display module fault. Someone has to act at the device; the line to it is fine."""
+
+    code = "DEVICE_FAULT"
+
+
 class DeviceUnavailable(DeviceError):
     """The device does not answer: unplugged, powered off, wrong port."""
 

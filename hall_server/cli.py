@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 from typing import Any
 
+from hall_server.cli_errors import explain
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yimen", description="Yimen (一门) government service hall")
@@ -38,8 +40,17 @@ def _add_unavailable(subcommands: Any, name: str, exc: ModuleNotFoundError) -> N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Its expected failures (hall_server.cli_errors) end as one line on stderr and a
+    non-zero status; an exception not listed there is a bug and keeps its traceback."""
     args = build_parser().parse_args(argv)
-    status: int | None = args.run(args)
+    try:
+        status: int | None = args.run(args)
+    except (Exception, KeyboardInterrupt) as error:
+        failure = explain(error)
+        if failure is None:
+            raise
+        print(f"yimen {args.command}: {failure.message}", file=sys.stderr)
+        return failure.status
     return status or 0
 
 

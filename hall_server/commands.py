@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from hall_server.cli_errors import check_port_free
 from hall_server.core.config import get_settings
 
 
@@ -67,8 +67,12 @@ def run_server(args: argparse.Namespace) -> int:
 
     from hall_server import logs
     from hall_server.app import create_app
+    from hall_server.sync.commands import check_target_secrets
 
+    check_port_free(args.host, args.port)
     settings = get_settings()
+    if settings.sync_in_server:
+        check_target_secrets(settings)
     logs.configure(settings.log_level, settings.log_json)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, ws_ping_interval=20)
     return 0
@@ -142,10 +146,4 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _run(work: Any) -> Any:
-    from hall_server.core.errors import DomainError
-
-    try:
-        return _uow().run(work)
-    except DomainError as exc:
-        print(f"{exc.code}: {exc.message}", file=sys.stderr)
-        raise SystemExit(2) from exc
+    return _uow().run(work)  # a DomainError becomes one line and status 2 in hall_server.cli_errors

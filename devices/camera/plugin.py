@@ -13,7 +13,7 @@ from devices.camera.face import FaceDetector
 from devices.camera.qr import QrScanner
 from devices.camera.source import FrameSource, open_file_source
 from devices.camera.synthetic import SyntheticSource
-from devices.errors import DeviceError
+from devices.errors import DeviceError, DeviceUnavailable
 from devices.transport import DeviceUrl, DeviceUrlError, RunningSimulator
 
 SELFTEST_FRAMES = 30
@@ -62,7 +62,7 @@ def _watch(source: FrameSource) -> Iterator[str]:
             face = detector.check(frame)
     if not arrivals:
         yield "读帧: 没有画面"
-        return
+        raise DeviceUnavailable("摄像头没有画面：请检查连接和设备号", code="CAMERA_NO_FRAMES")
     span = arrivals[-1] - arrivals[0]
     rate = f"{(len(arrivals) - 1) / span:.1f} fps" if span > 0 else "—"
     yield f"实测帧率: {rate}（{len(arrivals)} 帧，{span:.2f} s，含识别耗时）"

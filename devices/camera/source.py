@@ -127,6 +127,8 @@ def open_file_source(url: DeviceUrl) -> OpenCVSource:
 
 
 def _open_camera(path: str, url: DeviceUrl) -> OpenCVSource:
+    if not Path(path).exists():  # said plainly, before OpenCV logs its own warning about it
+        raise CameraUnavailableError("摄像头未连接：没有这个设备", detail=path)
     capture = cv2.VideoCapture(path, cv2.CAP_V4L2)
     if not capture.isOpened():
         raise CameraUnavailableError("摄像头未连接或被占用", detail=path)

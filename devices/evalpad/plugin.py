@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devices.errors import DeviceUnavailable
 from devices.evalpad.jsonpad import JsonEvalPad
 from devices.evalpad.jsonpad_sim import ScriptedPad
 from devices.evalpad.keypad import KeypadRater
@@ -52,6 +53,8 @@ def selftest(url: DeviceUrl) -> Iterator[str]:
         online = "在线" if status.connected else "离线"
         yield f"{status.kind}：{online}，编号 {status.pad_id}，型号 {status.model}"
         yield f"  {status.detail}"
+        if not status.connected:
+            raise DeviceUnavailable("评价器无应答，请检查连线和电源", code="EVALPAD_OFFLINE", detail=url.raw)
         yield f"测试评价请求（票号 TEST，{wait:g} 秒内请在评价器上按任一评价键）……"
         tester = Staff("0000", "测试")
         rating = pad.request_rating(

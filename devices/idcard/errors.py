@@ -7,7 +7,7 @@ that fails its XOR check, card text that does not decode, an identity number who
 
 from __future__ import annotations
 
-from devices.errors import DeviceError, ProtocolError
+from devices.errors import DeviceError, DeviceFault, ProtocolError
 
 
 class IdCardError(DeviceError):
@@ -28,7 +28,12 @@ class CommandRejectedError(SamError):
     """The reader refused our frame (checksum, length, unknown command): a wiring fault or a bug of ours."""
 
 
-class SamUnusableError(SamError):
+class CommandNotSupportedError(CommandRejectedError):
+    """The reader does not know the command (SW3 21). For an optional command (appended address, read
+    with fingerprint) that only means the reader lacks the feature."""
+
+
+class SamUnusableError(SamError, DeviceFault):
     """The security module failed its self-test or is not authorised: the reader needs a technician."""
 
 

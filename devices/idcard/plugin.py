@@ -8,7 +8,9 @@ URLs:
 Driver options (any scheme): baud, timeout, read_timeout (seconds), fingerprint=1 (read with fingerprint).
 Simulator options: card=<fixture name | path.json | none>, pace=0 (answer at once instead of at line
 rate), sam=fail|unauthorised, delay=<seconds before each answer>, chunk=<bytes per write>,
-cycle=<seconds: the card comes and goes>, quiet=1 (find fails once a card has been read), baud.
+cycle=<seconds: the card comes and goes>, quiet=1 (find fails once a card has been read), baud,
+optional=all|none|address|fingerprint|address,fingerprint (the optional commands the simulated reader has:
+30 03 appended address, 30 10 read with fingerprint; the others answer SW3 21 "unknown command").
 """
 
 from __future__ import annotations
@@ -17,20 +19,29 @@ from collections.abc import Callable, Iterator
 
 from devices.errors import DeviceError
 from devices.idcard.cards import load_card
+from devices.idcard.errors import CommandNotSupportedError
 from devices.idcard.layouts import CardType, IdCardData
 from devices.idcard.photo import NoLicensedDecoder
-from devices.idcard.protocol import Response, Sw3, format_sam_id
+from devices.idcard.protocol import (
+    OPTIONAL_COMMANDS,
+    READ_WITH_FINGERPRINT,
+    Cmd,
+    Response,
+    Sw3,
+    format_sam_id,
+)
 from devices.idcard.reader import DEFAULT_BAUD, SamReader, SamStatus
 from devices.idcard.simulator import Faults, IdCardSimulator
 from devices.transport import DeviceUrl, DeviceUrlError, RunningSimulator, start_pty_simulator
 
 DRIVER_OPTIONS = {"baud", "timeout", "read_timeout", "fingerprint"}
-SIMULATOR_OPTIONS = {"baud", "card", "pace", "sam", "delay", "chunk", "cycle", "quiet"}
+SIMULATOR_OPTIONS = {"baud", "card", "pace", "sam", "delay", "chunk", "cycle", "quiet", "optional"}
 SAM_FAULTS = {"ok": None, "fail": Sw3.SAM_SELFTEST_FAILED, "unauthorised": Sw3.SAM_UNAUTHORISED}
 SAM_FAULT_STATUSES = {
     SamStatus.SELFTEST_FAILED: Sw3.SAM_SELFTEST_FAILED,
     SamStatus.UNAUTHORISED: Sw3.SAM_UNAUTHORISED,
 }
+NOT_AVAILABLE = "不可用：本阅读器不支持此功能"
 NUMBER_LABELS = {
     CardType.RESIDENT: "公民身份号码",
     CardType.HMT_PERMIT: "公民身份号码",
@@ -82,8 +93,21 @@ def start_simulator(options: dict[str, str]) -> RunningSimulator:
         pace=url.option("pace", "1") != "0",
         faults=faults,
         cycle=cycle,
+        optional=_optional_commands(url.option("optional", "all")),
     )
     return start_pty_simulator(simulator, "idcard")
+
+
+def _optional_commands(spec: str) -> frozenset[Cmd]:
+    if spec == "all":
+        return frozenset(OPTIONAL_COMMANDS.values())
+    names = [] if spec == "none" else spec.split(",")
+    unknown = sorted(set(names) - set(OPTIONAL_COMMANDS))
+    if unknown:
+        raise DeviceUrlError(
+            f"optional={spec}: use all, none or a comma list of {', '.join(OPTIONAL_COMMANDS)}"
+        )
+    return frozenset(OPTIONAL_COMMANDS[name] for name in names)
 
 
 def selftest(url: DeviceUrl) -> Iterator[str]:
@@ -102,14 +126,22 @@ def selftest(url: DeviceUrl) -> Iterator[str]:
             return
         reader.select_card()
         card = reader.read_card(with_fingerprint=True)
-        yield from card_lines(card)
+        yield from card_lines(card, fingerprint_read=READ_WITH_FINGERPRINT not in reader.unsupported)
         if card.card_type is CardType.RESIDENT:
-            yield f"最新住址: {reader.read_new_address() or '无'}"
+            yield f"最新住址: {_new_address(reader)}"
     finally:
         reader.close()
 
 
-def card_lines(card: IdCardData) -> list[str]:
+def _new_address(reader: SamReader) -> str:
+    """An optional command the reader lacks is reported, not failed: the reader works without it."""
+    try:
+        return reader.read_new_address() or "无"
+    except CommandNotSupportedError:
+        return f"{NOT_AVAILABLE}（命令 30 03）"
+
+
+def card_lines(card: IdCardData, *, fingerprint_read: bool = True) -> list[str]:
     named = card.card_type in (CardType.RESIDENT, CardType.HMT_PERMIT)
     rows: list[tuple[str, str | int | None]] = [
         ("证件类型", card.title),
@@ -133,9 +165,15 @@ def card_lines(card: IdCardData) -> list[str]:
             f"{card.valid_from.isoformat()} 至 {card.valid_to.isoformat() if card.valid_to else '长期'}",
         ),
         ("相片", f"{len(card.photo_wlt)} 字节 WLT 数据（{NoLicensedDecoder.reason}）"),
-        ("指纹", f"{len(card.fingerprint)} 字节" if card.fingerprint else "无"),
+        ("指纹", _fingerprint_words(card, fingerprint_read)),
     ]
     return [f"{label}: {value}" for label, value in rows if value is not None]
+
+
+def _fingerprint_words(card: IdCardData, fingerprint_read: bool) -> str:
+    if not fingerprint_read:
+        return f"{NOT_AVAILABLE}（命令 30 10），已读文字和相片"
+    return f"{len(card.fingerprint)} 字节" if card.fingerprint else "无"
 
 
 def _reader(port: str, url: DeviceUrl, *, on_close: Callable[[], None] | None = None) -> SamReader:

@@ -61,6 +61,8 @@ READ_NEW_ADDRESS = Cmd(0x30, 0x03)
 READ_WITH_FINGERPRINT = Cmd(0x30, 0x10)
 SET_BAUD = 0x60
 SET_RF_FRAME_SIZE = Cmd(0x61, 0xFF)
+# Commands not every reader implements (a reader without them answers SW3 21): by option name.
+OPTIONAL_COMMANDS = {"address": READ_NEW_ADDRESS, "fingerprint": READ_WITH_FINGERPRINT}
 
 BAUD_CODES = {115200: 0, 57600: 1, 38400: 2, 19200: 3, 9600: 4}
 BAUD_RATES = {code: rate for rate, code in BAUD_CODES.items()}
@@ -123,7 +125,7 @@ STATUSES: dict[Sw3, Status] = {
         errors.CommandRejectedError, "IDCARD_HOST_CHECKSUM", "阅读器收到的命令校验和错误，请检查连接线"
     ),
     Sw3.HOST_LENGTH: Status(errors.CommandRejectedError, "IDCARD_HOST_LENGTH", "阅读器收到的命令长度错误"),
-    Sw3.HOST_COMMAND: Status(errors.CommandRejectedError, "IDCARD_HOST_COMMAND", "阅读器不支持该命令"),
+    Sw3.HOST_COMMAND: Status(errors.CommandNotSupportedError, "IDCARD_HOST_COMMAND", "阅读器不支持该命令"),
     Sw3.NOT_PERMITTED: Status(
         errors.CommandRejectedError, "IDCARD_NOT_PERMITTED", "越权操作，阅读器拒绝执行"
     ),

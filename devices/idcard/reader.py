@@ -34,6 +34,7 @@ from devices.idcard import protocol
 from devices.idcard.errors import (
     BadResponseError,
     CardSelectError,
+    CommandNotSupportedError,
     FrameChecksumError,
     IdCardError,
     SamUnusableError,
@@ -127,6 +128,7 @@ class SamReader:
         self._parser = FrameParser()
         self._card = _Card.ABSENT
         self._select_failures = 0
+        self.unsupported: set[Cmd] = set()  # optional commands this reader answered SW3 21 to
 
     # -- port ---------------------------------------------------------------------------------------------
 
@@ -144,6 +146,7 @@ class SamReader:
                 "无法打开身份证阅读器端口", code="IDCARD_UNAVAILABLE", detail=f"{self.port_name}: {exc}"
             ) from exc
         self._card = _Card.ABSENT
+        self.unsupported = set()  # the port may now lead to another reader
 
     def close(self) -> None:
         self._drop_port()
@@ -198,19 +201,31 @@ class SamReader:
         return self._command(protocol.SELECT).expect()
 
     def read_card(self, *, with_fingerprint: bool | None = None) -> IdCardData:
+        """Text and photo, and the fingerprint if asked for and the reader can: a reader without the
+        fingerprint command (SW3 21) is read with 30 01 instead, and `unsupported` remembers it."""
         fingerprint = self.with_fingerprint if with_fingerprint is None else with_fingerprint
-        command = protocol.READ_WITH_FINGERPRINT if fingerprint else protocol.READ
-        frame_size = READ_WITH_FINGERPRINT_FRAME_SIZE if fingerprint else READ_FRAME_SIZE
+        if fingerprint and protocol.READ_WITH_FINGERPRINT not in self.unsupported:
+            try:
+                return self._read(protocol.READ_WITH_FINGERPRINT, READ_WITH_FINGERPRINT_FRAME_SIZE)
+            except CommandNotSupportedError:
+                self.unsupported.add(protocol.READ_WITH_FINGERPRINT)
+                log.info("idcard: reader has no read-with-fingerprint (30 10); reading text and photo")
+        return self._read(protocol.READ, READ_FRAME_SIZE)
+
+    def _read(self, command: Cmd, frame_size: int) -> IdCardData:
         timeout = self.read_timeout + protocol.wire_seconds(frame_size, self.baud)
         data = self._command(command, timeout=timeout).expect()
-        record = protocol.decode_card_record(data, with_fingerprint=fingerprint)
+        record = protocol.decode_card_record(data, with_fingerprint=command == protocol.READ_WITH_FINGERPRINT)
         return decode_card(record.text, record.photo, record.fingerprint)
 
     def read_new_address(self) -> str | None:
-        """The latest address appended to the card (command 30 03), None if there is none."""
+        """The latest address appended to the card (command 30 03), None if there is none. A reader without
+        the command raises CommandNotSupportedError (and `unsupported` remembers it)."""
         response = self._command(protocol.READ_NEW_ADDRESS)
         if response.sw3 == Sw3.NO_SUCH_ITEM:
             return None
+        if response.sw3 == Sw3.HOST_COMMAND:
+            self.unsupported.add(protocol.READ_NEW_ADDRESS)
         return decode_address(response.expect())
 
     def set_baud(self, rate: int) -> None:

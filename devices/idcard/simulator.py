@@ -8,6 +8,8 @@ same FrameParser as the driver and answers as a reader would (protocol.py lists 
     20 02 → 90 + 00×8 with a card, 81 without
     30 01 / 30 10 → 90 + TLEN PLEN [FLEN] + text + photo [+ fingerprint] once selected, 41 otherwise
     30 03 → 90 + 70-byte address, 91 if the card has none
+    (30 03 and 30 10 are optional: a simulator made with `optional` lacking them answers 21, as readers
+    without the feature do)
     60 0n → 90 at the old rate, then the new rate     61 FF nn → 90
     bad CHK → 10, data where none belongs → 11, unknown command → 21
 
@@ -77,6 +79,7 @@ class IdCardSimulator:
         faults: Faults | None = None,
         cycle: float | None = None,
         seed: int = 0,
+        optional: frozenset[Cmd] = frozenset(protocol.OPTIONAL_COMMANDS.values()),
     ) -> None:
         self.pace = pace
         self.sam_id = sam_id
@@ -102,6 +105,8 @@ class IdCardSimulator:
             protocol.READ_NEW_ADDRESS: self._read_new_address,
             protocol.SET_RF_FRAME_SIZE: self._set_rf_frame_size,
         }
+        for command in set(protocol.OPTIONAL_COMMANDS.values()) - optional:
+            del self._handlers[command]  # → 21, unknown command
 
     # -- the scene ----------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devices.errors import DeviceFault
 from devices.hallbus.device import bus_options, open_master
 from devices.ledscreen.driver import LedScreen
 from devices.ledscreen.simulator import LedScreenSim
@@ -30,6 +31,8 @@ def open_device(url: DeviceUrl) -> LedScreen:
 
 
 def selftest(url: DeviceUrl) -> Iterator[str]:
+    """Identity, status and a text round trip; a module fault or text that does not come back is raised
+    (DeviceFault) after the screen's own line is restored and the line statistics are printed."""
     screen = open_device(url)
     try:
         yield f"窗口屏 {url.raw}（地址 {screen.address}）"
@@ -50,6 +53,12 @@ def selftest(url: DeviceUrl) -> Iterator[str]:
             f"请求 {stats.requests} 次，重发 {stats.retransmissions} 次，"
             f"校验错误 {screen.master.crc_errors} 次"
         )
+        if before.fault:
+            raise DeviceFault("窗口屏报告模组故障，请检修显示模组", code="LEDSCREEN_MODULE_FAULT")
+        if echoed != TEST_TEXT:
+            raise DeviceFault(
+                "窗口屏回读的文字与发送的不一致", code="LEDSCREEN_TEXT_MISMATCH", detail=repr(echoed)
+            )
     finally:
         screen.close()
 

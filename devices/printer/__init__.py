@@ -1,7 +1,14 @@
 """The ticket printer (ESC/POS): layouts, the driver with its own status query, and a wire-level simulator."""
 
 from devices.printer.driver import EscposTicketPrinter, PrintResult
-from devices.printer.errors import CoverOpen, PaperOut, PrinterError, PrinterUnavailable
+from devices.printer.errors import (
+    CoverOpen,
+    PaperOut,
+    PrinterError,
+    PrinterFault,
+    PrinterUnavailable,
+    UnencodableText,
+)
 from devices.printer.layouts import CaseReceipt, MissingMaterial, MissingMaterialsNotice, QueueTicket
 from devices.printer.profiles import PROFILES, PrinterProfile
 from devices.printer.status import PaperLevel, PrinterStatus
@@ -17,8 +24,10 @@ __all__ = [
     "PaperOut",
     "PrintResult",
     "PrinterError",
+    "PrinterFault",
     "PrinterProfile",
     "PrinterStatus",
     "PrinterUnavailable",
     "QueueTicket",
+    "UnencodableText",
 ]

@@ -18,15 +18,22 @@ the other commands. The stream of one job:
     1C 2E                 FS .           Chinese mode off
 
 Sizes use GS ! only (ESC ! does not reach double-byte characters on Kanji firmware).
+
+A character the profile's encoding cannot represent (GBK has no 𠮷, 䶮, € or ¥; GB18030 has them all) is
+never silently printed as '?': the job raises UnencodableText naming every such character of the job, or,
+with the profile's `unencodable="mark"`, prints 〓 in its place and lists it in `PrintJob.substituted`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 
 from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
+from devices.printer.errors import UnencodableText
 from devices.printer.layouts import CaseReceipt, MissingMaterialsNotice, QueueTicket, mask_name
 from devices.printer.profiles import PrinterProfile
 
@@ -34,16 +41,50 @@ CLOSING_PUNCTUATION = frozenset("，。、：；！？）》」』”’,.:;!?)"
 FONT_A_WIDTH = 12  # dots of a half-width character; a double-byte character is 24
 
 
-def encode_text(text: str, encoding: str) -> bytes:
+MISSING_MARK = "〓"  # GB 2312 A1FE, the typesetter's mark for a character the font lacks
+
+
+class PrintJob(bytes):
+    """The bytes of one job; `substituted` lists the characters printed as MISSING_MARK (profile
+    unencodable="mark"), for a warning the caller shows. Being bytes, it goes wherever a job goes."""
+
+    substituted: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, data: bytes, substituted: Iterable[str] = ()) -> PrintJob:
+        job = cls(data)
+        job.substituted = tuple(substituted)
+        return job
+
+
+def unencodable(text: str, encoding: str) -> list[str]:
+    """The distinct characters of `text` that `encoding` cannot represent, in order of appearance."""
+    return list(dict.fromkeys(ch for ch in text if not _encodable(ch, encoding)))
+
+
+@lru_cache(maxsize=8192)
+def _encodable(ch: str, encoding: str) -> bool:
+    try:
+        ch.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def encode_text(text: str, encoding: str, *, mark_missing: bool = False) -> bytes:
     """The printer's bytes for one line of text. Control characters become spaces so that text can never
-    smuggle a command into the stream."""
+    smuggle a command into the stream. A character outside the encoding raises UnencodableText, or with
+    `mark_missing` becomes MISSING_MARK."""
     cleaned = "".join(" " if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in text)
-    return cleaned.encode(encoding, errors="replace")
+    missing = unencodable(cleaned, encoding)
+    if missing and not mark_missing:
+        raise UnencodableText(missing, encoding)
+    return "".join(MISSING_MARK if ch in missing else ch for ch in cleaned).encode(encoding)
 
 
 def char_columns(ch: str, encoding: str = "gb18030") -> int:
     """Columns a character takes in font A: one for a single byte, two for a double-byte character."""
-    return 1 if len(encode_text(ch, encoding)) == 1 else 2
+    return 1 if len(encode_text(ch, encoding, mark_missing=True)) == 1 else 2
 
 
 def text_columns(text: str, encoding: str = "gb18030") -> int:
@@ -83,6 +124,7 @@ class EscposStream:
         self._escpos.hw("INIT")
         self._escpos._raw(profile.chinese_on)
         self._magnification = 1
+        self._missing: dict[str, None] = {}  # characters outside the encoding, every one of the job
 
     def align(self, where: str) -> None:
         self._escpos.set(align=where)
@@ -97,7 +139,8 @@ class EscposStream:
         return self.profile.columns // self._magnification
 
     def line(self, text: str = "") -> None:
-        self._escpos._raw(encode_text(text, self.profile.encoding) + b"\n")
+        self._missing.update(dict.fromkeys(unencodable(text, self.profile.encoding)))
+        self._escpos._raw(encode_text(text, self.profile.encoding, mark_missing=True) + b"\n")
 
     def paragraph(self, text: str) -> None:
         for piece in wrap(text, self.columns, self.profile.encoding):
@@ -126,14 +169,17 @@ class EscposStream:
     def feed(self, lines: int) -> None:
         self._escpos.print_and_feed(lines)
 
-    def finish(self) -> bytes:
+    def finish(self) -> PrintJob:
+        """The job; raises UnencodableText listing every character outside the encoding unless the
+        profile says to mark them."""
+        if self._missing and self.profile.unencodable != "mark":
+            raise UnencodableText(list(self._missing), self.profile.encoding)
         if self.profile.cutter == "none":
             self._escpos.print_and_feed(6)
         else:
             self._escpos.cut(mode="PART" if self.profile.cutter == "partial" else "FULL")
         self._escpos._raw(self.profile.chinese_off)
-        job: bytes = self._escpos.output
-        return job
+        return PrintJob.of(self._escpos.output, self._missing)
 
 
 def _header(stream: EscposStream, title: str, subtitle: str) -> None:
@@ -145,7 +191,7 @@ def _header(stream: EscposStream, title: str, subtitle: str) -> None:
     stream.align("left")
 
 
-def ticket_job(ticket: QueueTicket, profile: PrinterProfile) -> bytes:
+def ticket_job(ticket: QueueTicket, profile: PrinterProfile) -> PrintJob:
     stream = EscposStream(profile)
     stream.align("center")
     stream.style(bold=True, magnification=2)
@@ -184,7 +230,7 @@ def _wait_words(minutes: int) -> str:
     return "即将叫号" if minutes <= 0 else f"约 {minutes} 分钟"
 
 
-def notice_job(notice: MissingMaterialsNotice, profile: PrinterProfile) -> bytes:
+def notice_job(notice: MissingMaterialsNotice, profile: PrinterProfile) -> PrintJob:
     stream = EscposStream(profile)
     _header(stream, "一次性告知单", notice.hall_name)
     if notice.reference:
@@ -209,7 +255,7 @@ def notice_job(notice: MissingMaterialsNotice, profile: PrinterProfile) -> bytes
     return stream.finish()
 
 
-def receipt_job(receipt: CaseReceipt, profile: PrinterProfile) -> bytes:
+def receipt_job(receipt: CaseReceipt, profile: PrinterProfile) -> PrintJob:
     stream = EscposStream(profile)
     _header(stream, "受理回执", receipt.hall_name)
     stream.rule()
@@ -234,7 +280,7 @@ def receipt_job(receipt: CaseReceipt, profile: PrinterProfile) -> bytes:
     return stream.finish()
 
 
-def test_page_job(profile: PrinterProfile, now: datetime) -> bytes:
+def test_page_job(profile: PrinterProfile, now: datetime) -> PrintJob:
     stream = EscposStream(profile)
     _header(stream, "打印测试页", profile.title)
     stream.rule()

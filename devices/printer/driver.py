@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from devices.printer import compose
-from devices.printer.errors import CoverOpen, PaperOut, PrinterUnavailable
+from devices.printer.errors import CoverOpen, PaperOut, PrinterFault, PrinterUnavailable
 from devices.printer.layouts import CaseReceipt, MissingMaterialsNotice, QueueTicket
 from devices.printer.links import PrinterLink
 from devices.printer.profiles import PrinterProfile
@@ -35,10 +35,19 @@ class PrintResult:
     bytes_sent: int
     status: PrinterStatus  # after the job; before it, on a write-only link
     confirmed: bool  # the printer answered after the job and could still print
+    substituted: tuple[str, ...] = ()  # printed as 〓: outside the encoding (profile unencodable=mark)
 
     @property
     def paper_near_end(self) -> bool:
         return self.status.paper is PaperLevel.NEAR_END
+
+    @property
+    def warning(self) -> str | None:
+        """What the caller shows when characters were replaced: the paper does not say what they were."""
+        if not self.substituted:
+            return None
+        listed = "、".join(f"{ch}（U+{ord(ch):04X}）" for ch in self.substituted)
+        return f"打印机编码无法打印 {listed}，票据上已印为“〓”，请人工核对"
 
 
 class EscposTicketPrinter:
@@ -83,18 +92,20 @@ class EscposTicketPrinter:
         return self.print_job(compose.test_page_job(self.profile, now or datetime.now().astimezone()))
 
     def print_job(self, job: bytes) -> PrintResult:
-        """Send a job built for this printer's profile; raises PaperOut, CoverOpen, PrinterUnavailable."""
+        """Send a job built for this printer's profile; raises PaperOut, CoverOpen, PrinterFault,
+        PrinterUnavailable. (The print_* methods raise UnencodableText before anything is sent.)"""
+        substituted = job.substituted if isinstance(job, compose.PrintJob) else ()
         before = self.status()
         if not before.queryable:
             self.link.write(job)
-            return PrintResult(len(job), before, confirmed=False)
+            return PrintResult(len(job), before, confirmed=False, substituted=substituted)
         raise_unless_printable(before)
         self.link.write(job)
         # The query queues behind the job: the printer sees it once the job has crossed the wire and, with
         # flow control, once its buffer has room. The wait is long only when the printer fails to answer.
         after = self._status(self.status_timeout + self.link.wire_seconds(len(job)) + self.job_timeout)
         raise_unless_printable(after, during_job=True)
-        return PrintResult(len(job), after, confirmed=True)
+        return PrintResult(len(job), after, confirmed=True, substituted=substituted)
 
     def close(self) -> None:
         self.link.close()
@@ -116,6 +127,6 @@ def raise_unless_printable(status: PrinterStatus, *, during_job: bool = False) -
     if status.paper is PaperLevel.OUT:
         raise PaperOut(f"打印机缺纸{mid_job}，请联系工作人员更换纸卷")
     if status.error:
-        raise PrinterUnavailable(f"打印机报告故障{mid_job}，请联系工作人员", code="PRINTER_FAULT")
+        raise PrinterFault(f"打印机报告故障{mid_job}，请联系工作人员", code="PRINTER_FAULT")
     if not status.online:
-        raise PrinterUnavailable(f"打印机脱机{mid_job}，请联系工作人员", code="PRINTER_OFFLINE")
+        raise PrinterFault(f"打印机脱机{mid_job}，请联系工作人员", code="PRINTER_OFFLINE")

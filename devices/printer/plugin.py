@@ -5,7 +5,8 @@
                  &link=pty|tcp&baud=115200&paper_left_mm=500&png=/tmp/tickets&chinese=off
 
 Driver options on any URL: profile, encoding (gb18030|gbk), chinese_mode (fs|none), cutter, qr (image|native),
-timeout (status answer, seconds), job_timeout (extra wait for the answer after a job).
+timeout (status answer, seconds), job_timeout (extra wait for the answer after a job), unencodable (error:
+refuse text the encoding lacks, naming the characters | mark: print 〓 and report them).
 The simulator's paper width and encoding follow the profile.
 """
 
@@ -16,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from devices.errors import DeviceError
-from devices.printer.driver import EscposTicketPrinter
+from devices.printer.driver import EscposTicketPrinter, raise_unless_printable
+from devices.printer.errors import PrinterUnavailable
 from devices.printer.links import PrinterLink, SerialLink, TcpLink, open_link
 from devices.printer.profiles import DEFAULT_PROFILE, PROFILES, profile_from_url
 from devices.printer.simulator import EscposSimulator
@@ -88,6 +90,11 @@ def selftest(url: DeviceUrl) -> Iterator[str]:
         yield f"状态：{status.words()}"
         if status.answers:
             yield f"DLE EOT 1/2/4 应答：{status.answers_hex()}"
+        if not status.queryable:
+            raise PrinterUnavailable(
+                "无法确认打印机就绪：此连接只能写入，打印机无法应答状态查询", code="PRINTER_STATUS_UNKNOWN"
+            )
+        raise_unless_printable(status)  # near end still prints: ready, and the status line says so
     finally:
         printer.close()
 

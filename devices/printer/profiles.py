@@ -2,10 +2,13 @@
 
 Chinese ESC/POS printers differ in exactly the ways that break a ticket: the paper width (80 mm heads print
 576 dots, 58 mm heads 384), the double-byte encoding the firmware expects (GB18030 on current models, GBK on
-older ones) and whether the host must send `FS &` (1C 26, "select Kanji character mode") before double-byte
-text or the printer is already in that mode by DIP switch. One `PrinterProfile` holds those facts; a device
-URL picks a profile by name and may override single fields
-(`?profile=generic58&encoding=gbk&chinese_mode=none`).
+older ones; a GBK printer cannot print 𠮷, 䶮, € or ¥, all of which GB18030 has) and whether the host
+must send `FS &` (1C 26, "select Kanji character mode") before double-byte text or the printer is already
+in that mode by DIP switch. One `PrinterProfile` holds those facts; a device URL picks a profile by name and
+may override single fields (`?profile=generic58&encoding=gbk&chinese_mode=none`).
+
+Text the encoding cannot represent is refused (`unencodable=error`, the default: UnencodableText names the
+characters) or, with `unencodable=mark`, printed as 〓 and reported in the PrintResult for the caller.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ CHINESE_MODES: dict[str, tuple[bytes, bytes]] = {
 }
 
 ENCODINGS = ("gb18030", "gbk")
+UNENCODABLE = ("error", "mark")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class PrinterProfile:
     qr_module_dots: int = 6  # dots per QR module in the rendered code
     qr_native: bool = False  # GS ( k on the printer instead of a GS v 0 raster
     max_magnification: int = 6  # for the ticket number
+    unencodable: str = "error"  # text outside the encoding: "error" refuses the job, "mark" prints 〓
 
     @property
     def chinese_on(self) -> bytes:
@@ -80,9 +85,17 @@ def profile_from_url(url: DeviceUrl) -> PrinterProfile:
     cutter = url.option("cutter", profile.cutter)
     if cutter not in ("full", "partial", "none"):
         raise DeviceUrlError(f"{url.raw}: cutter {cutter!r} is not one of full, partial, none")
+    unencodable = url.option("unencodable", profile.unencodable)
+    if unencodable not in UNENCODABLE:
+        raise DeviceUrlError(f"{url.raw}: unencodable {unencodable!r} is not one of error, mark")
     qr = url.option("qr", "native" if profile.qr_native else "image")
     if qr not in ("image", "native"):
         raise DeviceUrlError(f"{url.raw}: qr {qr!r} is not one of image, native")
     return replace(
-        profile, encoding=encoding, chinese_mode=chinese_mode, cutter=cutter, qr_native=qr == "native"
+        profile,
+        encoding=encoding,
+        chinese_mode=chinese_mode,
+        cutter=cutter,
+        qr_native=qr == "native",
+        unencodable=unencodable,
     )

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from devices.errors import DeviceError
+from devices.errors import DeviceError, DeviceFault
 from devices.transport import DeviceUrl, DeviceUrlError, RunningSimulator
 from devices.voice import pcm
 from devices.voice.announcer import Announcer, VoiceEngine, make_engine
@@ -52,6 +52,8 @@ def selftest(url: DeviceUrl) -> Iterator[str]:
         elapsed_ms = (time.perf_counter() - started) * 1000
         seconds, loudness = pcm.duration(samples), pcm.rms(samples)
         yield f"{engine.name}: {seconds:.2f} s, RMS {loudness:.0f}, 合成 {elapsed_ms:.0f} ms"
+        if engine is announcer.engine and loudness < 1:
+            raise DeviceFault("叫号合成结果没有声音", code="VOICE_SILENT", detail=engine.name)
     if "out" in url.options:
         path = announcer.render_to_file(SAMPLE_CALL, Path(url.options["out"]))
         yield f"已写入 {path}（{announcer.repeat} 遍）"

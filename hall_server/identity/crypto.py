@@ -43,8 +43,11 @@ def load_keys(
     if data_key_hex and lookup_key_hex:
         return _keys_from_hex(data_key_hex, lookup_key_hex, "environment")
     if key_file.exists():
-        stored = json.loads(key_file.read_text(encoding="utf-8"))
-        return _keys_from_hex(stored["data_key"], stored["lookup_key"], str(key_file))
+        try:
+            stored = json.loads(key_file.read_text(encoding="utf-8"))
+            return _keys_from_hex(stored["data_key"], stored["lookup_key"], str(key_file))
+        except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+            raise CryptoError(f"{key_file} is not a key file (data_key, lookup_key): {exc!r}") from exc
     if not create:
         raise CryptoError(
             f"no keys: {key_file} does not exist and YIMEN_DATA_KEY/YIMEN_LOOKUP_KEY are not set; "

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
+from hall_server.cli_errors import check_port_free
 from hall_server.platform.config import (
     ADMIN_TOKEN_ENV,
     APPS_ENV,
     DEFAULT_DATABASE_URL,
     PROTECT_KEYS_ENV,
-    ConfigError,
     PlatformSettings,
     load_apps,
     load_protect_keys,
@@ -77,11 +76,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from hall_server import logs
     from hall_server.platform.app import build_server
 
-    try:
-        settings = settings_from_args(args)
-    except ConfigError as exc:
-        print(f"yimen platform: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_from_args(args)  # ConfigError: one line, status 2 (hall_server.cli_errors)
+    check_port_free(args.host, args.port)
     logs.configure(args.log_level.upper(), as_json=True)
     server = build_server(settings, args.host, args.port, log_level=args.log_level.lower())
     log.info(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from datetime import date, timedelta
 from typing import Any
 
+from hall_server.cli_errors import USAGE, CommandFailed
 from hall_server.core.config import get_settings
 
 
@@ -42,15 +44,29 @@ def _state() -> Any:
     return build_state(settings)
 
 
+def check_target_secrets(settings: Any) -> None:
+    """Read every target's secret now: a missing one would otherwise surface as a traceback from the
+    worker's start (inside the server's startup, or in the middle of a reconciliation)."""
+    for target in settings.targets():
+        if target.secret_env or target.secret_file:
+            try:
+                target.secret()
+            except ValueError as exc:
+                raise CommandFailed(f"同步目标的密钥不可用：{exc}", status=USAGE) from exc
+            except OSError as exc:
+                raise CommandFailed(f"同步目标 {target.name} 的密钥文件无法读取：{exc}") from exc
+
+
 def run_worker(_: argparse.Namespace) -> int:
     from hall_server import logs
     from hall_server.sync.worker import DeliveryWorker
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
+    check_target_secrets(settings)
     state = _state()
     if not state.uow.targets:
-        print("没有配置同步目标（YIMEN_SYNC_TARGETS），无事可做")
+        print("yimen sync: 没有配置同步目标（YIMEN_SYNC_TARGETS），无事可做", file=sys.stderr)
         return 2
     worker = DeliveryWorker(state.uow)
     stop = threading.Event()
@@ -94,7 +110,7 @@ def run_replay(args: argparse.Namespace) -> int:
     from hall_server.sync import service
 
     if not args.event and not args.all_dead:
-        print("请给出 --event ID 或 --all-dead")
+        print("yimen sync: 请给出 --event ID 或 --all-dead", file=sys.stderr)
         return 2
     state = _state()
     count = state.uow.run(
@@ -108,6 +124,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
     from hall_server.sync.reconcile import reconcile
     from hall_server.sync.targets import build_target
 
+    check_target_secrets(get_settings())
     state = _state()
     day = args.day or state.clock.today() - timedelta(days=1)
     for config in state.uow.targets:
@@ -132,7 +149,7 @@ def run_backfill(args: argparse.Namespace) -> int:
     state = _state()
     config = next((t for t in state.uow.targets if t.name == args.target), None)
     if config is None:
-        print(f"没有名为 {args.target} 的同步目标")
+        print(f"yimen sync: 没有名为 {args.target} 的同步目标", file=sys.stderr)
         return 2
     count = state.uow.run(lambda ctx: service.backfill(ctx, config))
     print(f"已为 {args.target} 补充 {count} 条待送达事件")

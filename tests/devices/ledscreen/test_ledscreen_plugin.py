@@ -7,7 +7,7 @@ import os
 import pytest
 
 from devices import registry
-from devices.errors import DeviceUnavailable
+from devices.errors import DeviceFault, DeviceUnavailable
 from devices.evalpad.keypad import KeypadRater
 from devices.evalpad.keypad_sim import KeypadSim
 from devices.hallbus.simulator import HallBusLine
@@ -31,7 +31,10 @@ def test_sim_url_opens_the_real_driver_on_a_simulated_screen() -> None:
 
 
 def test_selftest_reports_status_and_round_trips_a_test_text() -> None:
-    lines = list(registry.selftest("ledscreen", "sim://ledscreen?addr=5&fault=1&crc=1"))
+    lines: list[str] = []
+    with pytest.raises(DeviceFault) as raised:  # every line first, then the fault the screen reported
+        lines.extend(registry.selftest("ledscreen", "sim://ledscreen?addr=5&fault=1&crc=1"))
+    assert raised.value.code == "LEDSCREEN_MODULE_FAULT"
     assert lines[0].startswith("窗口屏 sim://ledscreen")
     assert "LED_SCREEN" in lines[1] and "YM-LED-SIM" in lines[1]
     assert "模组故障" in lines[2]

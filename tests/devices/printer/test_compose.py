@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from devices.printer import compose
+from devices.printer.errors import UnencodableText
 from devices.printer.escpos_parser import EscposParser
 from devices.printer.layouts import mask_name
 from devices.printer.profiles import PROFILES
@@ -39,9 +40,53 @@ def test_punctuation_with_hanzi_is_gb18030():
     assert compose.encode_text("请到（东侧）。", "gb18030")[:2] == bytes.fromhex("c7eb")
 
 
-def test_gb18030_reaches_beyond_gbk_and_gbk_replaces():
+def test_gb18030_reaches_beyond_gbk_and_gbk_refuses():
     assert compose.encode_text("㐀", "gb18030") == bytes.fromhex("8139ee39")
-    assert compose.encode_text("㐀", "gbk") == b"?"
+    with pytest.raises(UnencodableText) as raised:
+        compose.encode_text("㐀", "gbk")
+    assert raised.value.characters == ("㐀",)
+    assert compose.encode_text("㐀", "gbk", mark_missing=True) == bytes.fromhex("a1fe")  # 〓
+
+
+# Outside GBK (Python's codec, which has no € at 0x80 either) and inside GB18030: 𠮷 (a surname, Ext B,
+# four bytes), 䶮 (Ext A, two bytes FE9F since GB18030-2005), € (A2E3), ¥ (four bytes; GBK has only ￥).
+BEYOND_GBK = {"𠮷": "9534b235", "䶮": "fe9f", "€": "a2e3", "¥": "81308436"}
+
+
+@pytest.mark.parametrize(("ch", "gb18030"), sorted(BEYOND_GBK.items()))
+def test_which_characters_gbk_lacks(ch: str, gb18030: str):
+    assert compose.unencodable(ch, "gbk") == [ch]
+    assert compose.encode_text(ch, "gb18030").hex() == gb18030
+    assert compose.unencodable("￥张三，。·—", "gbk") == []
+
+
+GBK = replace(P80, encoding="gbk")
+NAMED = replace(NOTICE, applicant_name="𠮷祥", hall_name="䶮县政务服务中心", hall_contact="收费：€10 或 ¥80")
+
+
+@pytest.mark.parametrize("make_job", [compose.notice_job, compose.receipt_job])
+def test_a_job_with_characters_outside_gbk_is_refused_naming_all_of_them(make_job):
+    layout = NAMED if make_job is compose.notice_job else replace(RECEIPT, applicant_name="𠮷祥", matter="䶮")
+    with pytest.raises(UnencodableText) as raised:
+        make_job(layout, GBK)
+    error = raised.value
+    expected = ("䶮", "𠮷", "€", "¥") if make_job is compose.notice_job else ("䶮", "𠮷")  # as printed
+    assert error.characters == expected
+    assert error.code == "PRINTER_UNENCODABLE_TEXT"
+    assert all(ch in error.message for ch in expected) and "GBK" in error.message
+    assert "U+20BB7" in error.detail
+    make_job(layout, P80)  # GB18030 prints them all
+
+
+def test_marking_prints_the_visible_mark_and_reports_the_characters():
+    job = compose.notice_job(NAMED, replace(GBK, unencodable="mark"))
+    assert job.substituted == ("䶮", "𠮷", "€", "¥")
+    simulator = EscposSimulator(encoding="gbk")
+    simulator.receive(job)
+    text = "\n".join(simulator.pages[0].lines)
+    assert "〓县政务服务中心" in text and "申请人：〓*" in text and "收费：〓10 或 〓80" in text
+    assert "?" not in text
+    assert compose.notice_job(NOTICE, P80).substituted == ()
 
 
 def test_control_characters_cannot_inject_commands():

@@ -9,7 +9,7 @@ import pytest
 
 from devices.printer import plugin
 from devices.printer.driver import EscposTicketPrinter
-from devices.printer.errors import PaperOut, PrinterUnavailable
+from devices.printer.errors import CoverOpen, PaperOut, PrinterUnavailable
 from devices.printer.links import FileLink, TcpLink, UsbLink, open_link
 from devices.printer.profiles import PROFILES, profile_from_url
 from devices.printer.samples import TICKET
@@ -131,7 +131,9 @@ def test_sim_url_over_tcp_and_not_answering():
 
 
 def test_selftest_says_the_status_in_words():
-    lines = list(plugin.selftest(parse_device_url("sim://printer?cover=open&timeout=0.2")))
+    lines: list[str] = []
+    with pytest.raises(CoverOpen):  # the status in words first, then the fault
+        lines.extend(plugin.selftest(parse_device_url("sim://printer?cover=open&timeout=0.2")))
     assert lines[0] == "打印机：sim://printer?cover=open&timeout=0.2"
     assert "状态：脱机，纸仓盖打开，纸张充足" in lines
     assert "DLE EOT 1/2/4 应答：1A 16 12" in lines
