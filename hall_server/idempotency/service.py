@@ -34,6 +34,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 PURGE_BATCH = 1000
 _LOCK_NOT_AVAILABLE = "55P03"
+_KEY_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 
 class KeyInvalid(DomainError):
@@ -63,12 +64,14 @@ class IdempotentCall:
 
 
 def parse_key(raw: str) -> str:
-    """The key as sent: 1–255 printable ASCII characters, bare or as a structured-field string ("...")."""
+    """The key as sent: 1–255 printable ASCII characters other than quotes and backslashes, bare or as a
+    structured-field string ("..."), as the IETF draft writes it."""
     key = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else raw
-    if not 1 <= len(key) <= MAX_KEY_LENGTH or not all(" " <= c <= "~" for c in key) or not key.strip():
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.strip() or not all(c in _KEY_CHARS for c in key):
         raise KeyInvalid(
             "IDEMPOTENCY_KEY_INVALID",
-            "Idempotency-Key 格式不正确：应为1至255个可打印的ASCII字符，建议每次操作生成一个新的UUID",
+            "Idempotency-Key 格式不正确：应为1至255个可打印的ASCII字符（不含引号和反斜杠），"
+            "建议每次操作生成一个新的UUID",
         )
     return key
 
