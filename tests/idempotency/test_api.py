@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -239,3 +240,24 @@ def test_a_key_in_flight_elsewhere_is_waited_for_then_refused_409(pg_url, tmp_pa
         assert tickets(server) == 1
     finally:
         server.stop()
+
+
+def test_the_periodic_sweep_purges_expired_keys(database_url, tmp_path, clock):
+    server = start_server(make_settings(database_url, tmp_path, sweep_seconds=0.2), clock)
+    try:
+        hall = seed_hall(server.state.uow)
+        old, fresh = str(uuid.uuid4()), str(uuid.uuid4())
+        post(server, hall.tokens["kiosk"], "/tickets", old, TICKET)
+        clock.advance(hours=server.state.settings.idempotency_ttl_hours, seconds=1)
+        post(server, hall.tokens["kiosk"], "/tickets", fresh, TICKET)
+        deadline = time.monotonic() + 10
+        while keys(server) != [fresh] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert keys(server) == [fresh]
+    finally:
+        server.stop()
+
+
+def keys(server) -> list[str]:
+    with server.state.factory() as session:
+        return list(session.scalars(select(IdempotencyRecord.idem_key)))

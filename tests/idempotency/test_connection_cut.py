@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from hall_server.appointments.models import Appointment
 from hall_server.client import HallClient
 from hall_server.contract.appointments import BookRequest, SlotIn
+from hall_server.contract.auth import DeviceIn, DeviceKind
 from hall_server.contract.queue import IssueTicketRequest
 from hall_server.events.models import Event
 from hall_server.queueing.models import Ticket
@@ -128,3 +129,13 @@ def test_a_client_that_hangs_up_at_once_gets_one_ticket_whatever_the_timing(serv
         assert retry.status_code == 201, retry.text
         time.sleep(0.2)  # let a first request still running finish: it must not add a ticket
         assert count(server, Ticket.id) == attempt + 1
+
+
+def test_the_typed_client_does_not_repeat_what_the_server_would_do_twice(server, hall):
+    """Registering a device answers with its token once and is not kept: a lost answer is an error to the
+    admin, never a second device made behind their back."""
+    with cutting_proxy(server.base_url) as proxy, HallClient(proxy.base_url, hall.tokens["admin"]) as admin:
+        proxy.cut_next()
+        with pytest.raises(DROPPED):
+            admin.register_device(DeviceIn(kind=DeviceKind.KIOSK, name="kiosk-9"))
+        assert proxy.connections == 1
