@@ -124,7 +124,11 @@ def test_a_client_that_hangs_up_at_once_gets_one_ticket_whatever_the_timing(serv
         with socket.create_connection(("127.0.0.1", port)) as raw:
             raw.sendall(request)
         time.sleep(0.01 * attempt)
-        headers = {"Authorization": f"Bearer {hall.tokens['kiosk']}", "Idempotency-Key": key}
+        headers = {
+            "Authorization": f"Bearer {hall.tokens['kiosk']}",
+            "Idempotency-Key": key,
+            "Content-Type": "application/json",
+        }
         retry = httpx.post(f"{server.base_url}/api/v1/tickets", headers=headers, content=body, timeout=10)
         assert retry.status_code == 201, retry.text
         time.sleep(0.2)  # let a first request still running finish: it must not add a ticket
