@@ -32,6 +32,8 @@ from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError
 from hall_server.events.router import router as events_router
 from hall_server.halls.router import router as halls_router
+from hall_server.idempotency import http as idempotency_http
+from hall_server.idempotency.service import purge_expired
 from hall_server.identity.crypto import Keys, decrypt, load_keys, self_test
 from hall_server.identity.models import Visitor
 from hall_server.identity.service import ID_AAD
@@ -135,6 +137,8 @@ async def _sweep_forever(state: AppState) -> None:
             result = await run_in_threadpool(state.uow.run, day.sweep)
             if any(result.values()):
                 log.info("sweep", extra=result)
+            if purged := await run_in_threadpool(state.uow.run, purge_expired):
+                log.info("idempotency keys purged", extra={"purged": purged})
         except Exception:
             log.exception("sweep failed; will try again")
         await asyncio.sleep(state.settings.sweep_seconds)
@@ -208,6 +212,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.yimen = state
     install_error_handlers(app)
+    idempotency_http.install(app)
     app.middleware("http")(state.metrics.middleware)
     for router in (
         auth_router,

@@ -13,6 +13,8 @@ from hall_server.auth.service import authenticate, require
 from hall_server.contract.auth import DeviceKind, Role
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.errors import Unauthorized
+from hall_server.idempotency.http import KeyHeader, idempotent_call
+from hall_server.idempotency.service import IdempotentCall, once
 
 T = TypeVar("T")
 
@@ -36,6 +38,7 @@ class Api:
 
     uow: UnitOfWork
     token: str | None
+    idempotency: IdempotentCall | None = None  # the request's Idempotency-Key, if it sent one
 
     def run(
         self,
@@ -44,7 +47,7 @@ class Api:
         roles: Iterable[Role],
         devices: Iterable[DeviceKind] = NO_DEVICES,
     ) -> T:
-        return self.uow.run(self._guarded(work, roles, devices))
+        return self.uow.run(self._guarded(work, roles, devices, self.idempotency))
 
     def read(
         self,
@@ -57,16 +60,21 @@ class Api:
         return self.uow.read(self._guarded(work, roles, devices))
 
     def _guarded(
-        self, work: Callable[[Ctx], T], roles: Iterable[Role], devices: Iterable[DeviceKind]
+        self,
+        work: Callable[[Ctx], T],
+        roles: Iterable[Role],
+        devices: Iterable[DeviceKind],
+        call: IdempotentCall | None = None,
     ) -> Callable[[Ctx], T]:
-        """The work, preceded by the caller's authentication and authorisation in the same transaction."""
+        """The work, preceded by the caller's authentication and authorisation in the same transaction;
+        with a key (`call`), done at most once for that caller and key."""
         if self.token is None:
             raise Unauthorized("AUTH_REQUIRED", "请先登录或使用设备凭证")
         token, allowed_roles, allowed_devices = self.token, frozenset(roles), frozenset(devices)
 
         def guarded(ctx: Ctx) -> T:
             ctx.principal = require(authenticate(ctx, token), allowed_roles, allowed_devices)
-            return work(ctx)
+            return work(ctx) if call is None else once(ctx, call, work)
 
         return guarded
 
@@ -85,11 +93,20 @@ def get_api(request: Request) -> Api:
     return Api(request.app.state.yimen.uow, token)
 
 
+async def get_idempotent_api(request: Request, idempotency_key: KeyHeader = None) -> Api:
+    """For state-changing POSTs: like get_api, and a repeat of a key gets the first answer."""
+    api = get_api(request)
+    if idempotency_key is not None:
+        api.idempotency = await idempotent_call(request, idempotency_key)
+    return api
+
+
 def get_public_api(request: Request) -> Api:
     return Api(request.app.state.yimen.uow, None)
 
 
 ApiDep = Annotated[Api, Depends(get_api)]
+IdempotentApiDep = Annotated[Api, Depends(get_idempotent_api)]
 PublicApiDep = Annotated[Api, Depends(get_public_api)]
 
 

@@ -6,6 +6,7 @@ from hall_server.catalogue.models import Category, Matter, MatterMaterial
 from hall_server.core.db import Base
 from hall_server.events.models import Event
 from hall_server.halls.models import Hall
+from hall_server.idempotency.models import IdempotencyRecord
 from hall_server.identity.models import Visitor
 from hall_server.queueing.models import Ticket, TicketCounter, Window, window_category
 from hall_server.sync.models import Delivery
@@ -20,6 +21,7 @@ __all__ = [
     "Device",
     "Event",
     "Hall",
+    "IdempotencyRecord",
     "Matter",
     "MatterMaterial",
     "Staff",

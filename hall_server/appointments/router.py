@@ -21,7 +21,7 @@ from hall_server.contract.appointments import (
 from hall_server.contract.auth import DeviceKind
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict
-from hall_server.deps import ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep, IdParam
+from hall_server.deps import ALL_DEVICES, DESK, MANAGERS, STAFF, ApiDep, IdempotentApiDep, IdParam
 from hall_server.queueing.tickets import ticket_out
 
 router = APIRouter(prefix="/appointments", tags=["appointments"])
@@ -29,7 +29,7 @@ FRONT = frozenset({DeviceKind.KIOSK, DeviceKind.COUNTER})
 
 
 @router.post("/slots", response_model=SlotOut, status_code=201)
-def create_slot(body: SlotIn, api: ApiDep) -> SlotOut:
+def create_slot(body: SlotIn, api: IdempotentApiDep) -> SlotOut:
     def work(ctx: Ctx) -> SlotOut:
         slot = service.create_slot(ctx, body)
         if slot is None:
@@ -40,7 +40,7 @@ def create_slot(body: SlotIn, api: ApiDep) -> SlotOut:
 
 
 @router.post("/slots/generate", response_model=list[SlotOut], status_code=201)
-def generate_slots(body: SlotGenerateIn, api: ApiDep) -> list[SlotOut]:
+def generate_slots(body: SlotGenerateIn, api: IdempotentApiDep) -> list[SlotOut]:
     return api.run(
         lambda ctx: [service.slot_out(s) for s in service.generate_slots(ctx, body)], roles=MANAGERS
     )
@@ -58,7 +58,7 @@ def list_slots(
 
 
 @router.post("", response_model=AppointmentOut, status_code=201)
-def book(body: BookRequest, api: ApiDep) -> AppointmentOut:
+def book(body: BookRequest, api: IdempotentApiDep) -> AppointmentOut:
     return api.run(
         lambda ctx: service.appointment_out(ctx, service.book(ctx, body)), roles=DESK, devices=FRONT
     )
@@ -76,7 +76,7 @@ def search(body: AppointmentSearch, api: ApiDep) -> list[AppointmentOut]:
 
 
 @router.post("/check-in", response_model=CheckInResult)
-def check_in(body: CheckInRequest, api: ApiDep) -> CheckInResult:
+def check_in(body: CheckInRequest, api: IdempotentApiDep) -> CheckInResult:
     def work(ctx: Ctx) -> CheckInResult:
         appointment, ticket, message = service.check_in(ctx, body)
         return CheckInResult(
@@ -98,7 +98,7 @@ def get_appointment(appointment_id: IdParam, api: ApiDep) -> AppointmentOut:
 
 
 @router.post("/{appointment_id}/reschedule", response_model=AppointmentOut)
-def reschedule(appointment_id: IdParam, body: RescheduleRequest, api: ApiDep) -> AppointmentOut:
+def reschedule(appointment_id: IdParam, body: RescheduleRequest, api: IdempotentApiDep) -> AppointmentOut:
     return api.run(
         lambda ctx: service.appointment_out(
             ctx, service.reschedule(ctx, service.get_appointment(ctx, appointment_id), body.slot_id)
@@ -109,7 +109,7 @@ def reschedule(appointment_id: IdParam, body: RescheduleRequest, api: ApiDep) ->
 
 
 @router.post("/{appointment_id}/cancel", response_model=AppointmentOut)
-def cancel(appointment_id: IdParam, body: AppointmentCancelRequest, api: ApiDep) -> AppointmentOut:
+def cancel(appointment_id: IdParam, body: AppointmentCancelRequest, api: IdempotentApiDep) -> AppointmentOut:
     return api.run(
         lambda ctx: service.appointment_out(
             ctx, service.cancel(ctx, service.get_appointment(ctx, appointment_id), body.reason)

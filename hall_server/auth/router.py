@@ -16,7 +16,7 @@ from hall_server.contract.auth import (
 )
 from hall_server.core.context import Ctx
 from hall_server.core.errors import DomainError
-from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep, PublicApiDep, principal_of
+from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep, IdempotentApiDep, PublicApiDep, principal_of
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -56,7 +56,7 @@ def whoami(api: ApiDep) -> WhoAmI:
 
 
 @router.post("/staff", response_model=StaffOut, status_code=201)
-def create_staff(body: StaffIn, api: ApiDep) -> StaffOut:
+def create_staff(body: StaffIn, api: IdempotentApiDep) -> StaffOut:
     return api.run(lambda ctx: StaffOut.model_validate(service.create_staff(ctx, body)), roles=ADMINS)
 
 

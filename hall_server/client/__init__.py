@@ -8,6 +8,8 @@
             ...
 
 Errors come back as ApiError with the server's machine-readable code and Chinese message.
+State-changing calls carry a fresh Idempotency-Key and are sent again with the same key after a timeout or a
+cut connection, so a retry never issues a second ticket, calls twice or books twice.
 """
 
 from hall_server.client.http import ApiError, HallClient

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import date
 from typing import Any, TypeVar
 
@@ -49,6 +51,9 @@ from hall_server.contract.trace import TraceOut
 
 T = TypeVar("T")
 API = "/api/v1"
+# Requests the server answers the same however often they arrive: repeated after a timeout or a cut.
+REPEATABLE_METHODS = frozenset({"GET", "PUT", "DELETE"})
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 
 class ApiError(Exception):
@@ -62,7 +67,16 @@ class ApiError(Exception):
         self.detail = detail
 
 
+def _in_progress(response: httpx.Response) -> bool:
+    """The same key is still being worked on (the first try outlived our timeout): ask again shortly."""
+    return response.status_code == 409 and b"IDEMPOTENCY_IN_PROGRESS" in response.content
+
+
 class HallClient:
+    """Every state-changing POST carries a fresh Idempotency-Key; after a timeout or a cut connection the
+    request is sent again with the same key (at most `retries` times), so the server does it once and a
+    kiosk never prints two tickets for one press."""
+
     def __init__(
         self,
         base_url: str,
@@ -70,9 +84,13 @@ class HallClient:
         *,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        retries: int = 2,
+        retry_delay: float = 0.2,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.retries = retries
+        self.retry_delay = retry_delay
         self.http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
 
     @classmethod
@@ -97,13 +115,19 @@ class HallClient:
         result: type[T] | Any,
         body: BaseModel | None = None,
         params: dict[str, Any] | None = None,
+        *,
+        once: bool = False,
     ) -> T:
+        """`once`: a POST the server must do only once: sent with a key, and repeated with the same key."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if once:
+            headers[IDEMPOTENCY_KEY] = str(uuid.uuid4())
         content = None
         if body is not None:
             headers["Content-Type"] = "application/json"
             content = body.model_dump_json()
-        response = self.http.request(method, API + path, headers=headers, params=params, content=content)
+        request = self.http.build_request(method, API + path, headers=headers, params=params, content=content)
+        response = self._send(request, repeatable=once or method in REPEATABLE_METHODS)
         if response.status_code >= 400:
             try:
                 error = ErrorBody.model_validate_json(response.content)
@@ -114,6 +138,20 @@ class HallClient:
             return None  # type: ignore[return-value]
         parsed: T = TypeAdapter(result).validate_json(response.content)
         return parsed
+
+    def _send(self, request: httpx.Request, *, repeatable: bool) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self.http.send(request)
+            except httpx.TransportError:
+                if not repeatable or attempt >= self.retries:
+                    raise
+            else:
+                if not (repeatable and _in_progress(response)) or attempt >= self.retries:
+                    return response
+            attempt += 1
+            time.sleep(self.retry_delay * attempt)
 
     # auth
     def sign_in(self, login: str, password: str) -> TokenOut:
@@ -126,7 +164,7 @@ class HallClient:
         return self._call("GET", "/auth/me", WhoAmI)
 
     def create_staff(self, staff: StaffIn) -> StaffOut:
-        return self._call("POST", "/auth/staff", StaffOut, staff)
+        return self._call("POST", "/auth/staff", StaffOut, staff, once=True)
 
     def register_device(self, device: DeviceIn) -> DeviceRegistered:
         return self._call("POST", "/auth/devices", DeviceRegistered, device)
@@ -139,10 +177,10 @@ class HallClient:
         return self._call("PUT", "/hall", HallOut, hall)
 
     def end_day(self) -> dict[str, int]:
-        return self._call("POST", "/hall/end-day", dict[str, int])
+        return self._call("POST", "/hall/end-day", dict[str, int], once=True)
 
     def reopen_day(self) -> HallOut:
-        return self._call("POST", "/hall/reopen-day", HallOut)
+        return self._call("POST", "/hall/reopen-day", HallOut, once=True)
 
     def load(self) -> LoadOut:
         return self._call("GET", "/load", LoadOut)
@@ -175,7 +213,7 @@ class HallClient:
 
     # tickets
     def issue_ticket(self, request: IssueTicketRequest) -> TicketOut:
-        return self._call("POST", "/tickets", TicketOut, request)
+        return self._call("POST", "/tickets", TicketOut, request, once=True)
 
     def ticket(self, ticket_id: int) -> TicketOut:
         return self._call("GET", f"/tickets/{ticket_id}", TicketOut)
@@ -190,11 +228,11 @@ class HallClient:
         return self._call("POST", "/tickets/lookup", list[TicketOut], TicketQuery(identity=identity))
 
     def requeue(self, ticket_id: int) -> TicketOut:
-        return self._call("POST", f"/tickets/{ticket_id}/requeue", TicketOut)
+        return self._call("POST", f"/tickets/{ticket_id}/requeue", TicketOut, once=True)
 
     def cancel_ticket(self, ticket_id: int, reason: str) -> TicketOut:
         return self._call(
-            "POST", f"/tickets/{ticket_id}/cancel", TicketOut, TicketCancelRequest(reason=reason)
+            "POST", f"/tickets/{ticket_id}/cancel", TicketOut, TicketCancelRequest(reason=reason), once=True
         )
 
     # windows
@@ -217,7 +255,7 @@ class HallClient:
 
     def window_op(self, number: int, operation: str, body: BaseModel | None = None) -> WindowOperationResult:
         """operation: open, close, call-next, recall, no-show, start, complete, pause, resume, transfer."""
-        return self._call("POST", f"/windows/{number}/{operation}", WindowOperationResult, body)
+        return self._call("POST", f"/windows/{number}/{operation}", WindowOperationResult, body, once=True)
 
     def call_next(self, number: int) -> WindowOperationResult:
         return self.window_op(number, "call-next")
@@ -230,10 +268,10 @@ class HallClient:
 
     # appointments
     def create_slot(self, slot: SlotIn) -> SlotOut:
-        return self._call("POST", "/appointments/slots", SlotOut, slot)
+        return self._call("POST", "/appointments/slots", SlotOut, slot, once=True)
 
     def generate_slots(self, request: SlotGenerateIn) -> list[SlotOut]:
-        return self._call("POST", "/appointments/slots/generate", list[SlotOut], request)
+        return self._call("POST", "/appointments/slots/generate", list[SlotOut], request, once=True)
 
     def slots(self, category: str, on: date) -> list[SlotOut]:
         return self._call(
@@ -241,7 +279,7 @@ class HallClient:
         )
 
     def book(self, request: BookRequest) -> AppointmentOut:
-        return self._call("POST", "/appointments", AppointmentOut, request)
+        return self._call("POST", "/appointments", AppointmentOut, request, once=True)
 
     def appointment(self, appointment_id: int) -> AppointmentOut:
         return self._call("GET", f"/appointments/{appointment_id}", AppointmentOut)
@@ -260,6 +298,7 @@ class HallClient:
             f"/appointments/{appointment_id}/reschedule",
             AppointmentOut,
             RescheduleRequest(slot_id=slot_id),
+            once=True,
         )
 
     def cancel_appointment(self, appointment_id: int, reason: str = "申请人取消") -> AppointmentOut:
@@ -268,7 +307,8 @@ class HallClient:
             f"/appointments/{appointment_id}/cancel",
             AppointmentOut,
             AppointmentCancelRequest(reason=reason),
+            once=True,
         )
 
     def check_in(self, request: CheckInRequest) -> CheckInResult:
-        return self._call("POST", "/appointments/check-in", CheckInResult, request)
+        return self._call("POST", "/appointments/check-in", CheckInResult, request, once=True)

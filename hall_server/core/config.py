@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     manage_refresh_seconds: float = Field(
         default=5.0, gt=0, le=300, description="how often the managers' dashboard reads the status again"
     )
+    idempotency_ttl_hours: int = Field(
+        default=24, ge=1, le=24 * 30, description="how long the first answer to an Idempotency-Key is kept"
+    )
+    idempotency_wait_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="a repeat waits this long for the same key still in flight"
+    )
     log_json: bool = True
     log_level: str = "INFO"
 

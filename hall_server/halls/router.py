@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from hall_server.contract.halls import HallIn, HallOut
 from hall_server.contract.load import LoadOut
 from hall_server.core.context import Ctx
-from hall_server.deps import ADMINS, ALL_DEVICES, MANAGERS, STAFF, ApiDep
+from hall_server.deps import ADMINS, ALL_DEVICES, MANAGERS, STAFF, ApiDep, IdempotentApiDep
 from hall_server.halls import service
 from hall_server.queueing import day, load
 
@@ -25,12 +25,12 @@ def configure_hall(body: HallIn, api: ApiDep) -> HallOut:
 
 
 @router.post("/hall/end-day", response_model=dict[str, int])
-def end_day(api: ApiDep) -> dict[str, int]:
+def end_day(api: IdempotentApiDep) -> dict[str, int]:
     return api.run(day.end_day, roles=MANAGERS)
 
 
 @router.post("/hall/reopen-day", response_model=HallOut)
-def reopen_day(api: ApiDep) -> HallOut:
+def reopen_day(api: IdempotentApiDep) -> HallOut:
     def work(ctx: Ctx) -> HallOut:
         day.reopen_day(ctx)
         return service.hall_out(ctx, service.current_hall(ctx))

@@ -25,6 +25,7 @@ from hall_server.deps import (
     MANAGERS,
     STAFF,
     ApiDep,
+    IdempotentApiDep,
     IdParam,
     PublicApiDep,
     WindowParam,
@@ -40,7 +41,7 @@ FRONT = frozenset({DeviceKind.KIOSK, DeviceKind.COUNTER})
 
 
 @router.post("/tickets", response_model=TicketOut, status_code=201)
-def issue_ticket(body: IssueTicketRequest, api: ApiDep) -> TicketOut:
+def issue_ticket(body: IssueTicketRequest, api: IdempotentApiDep) -> TicketOut:
     def work(ctx: Ctx) -> TicketOut:
         channel = Channel.KIOSK if principal_of(ctx).device_kind is DeviceKind.KIOSK else Channel.WINDOW
         return tickets.ticket_out(ctx, tickets.issue_ticket(ctx, body, channel))
@@ -80,7 +81,7 @@ def tickets_of_visitor(body: TicketQuery, api: ApiDep) -> list[TicketOut]:
 
 
 @router.post("/tickets/{ticket_id}/requeue", response_model=TicketOut)
-def requeue(ticket_id: IdParam, api: ApiDep) -> TicketOut:
+def requeue(ticket_id: IdParam, api: IdempotentApiDep) -> TicketOut:
     return api.run(
         lambda ctx: tickets.ticket_out(ctx, tickets.requeue(ctx, tickets.get_ticket(ctx, ticket_id))),
         roles=DESK,
@@ -89,7 +90,7 @@ def requeue(ticket_id: IdParam, api: ApiDep) -> TicketOut:
 
 
 @router.post("/tickets/{ticket_id}/cancel", response_model=TicketOut)
-def cancel(ticket_id: IdParam, body: TicketCancelRequest, api: ApiDep) -> TicketOut:
+def cancel(ticket_id: IdParam, body: TicketCancelRequest, api: IdempotentApiDep) -> TicketOut:
     def work(ctx: Ctx) -> TicketOut:
         by = "STAFF" if principal_of(ctx).is_staff else "CITIZEN"
         return tickets.ticket_out(
@@ -153,28 +154,30 @@ def _window_result(ctx: Ctx, window: Window) -> WindowOperationResult:
 
 
 @router.post("/windows/{number}/open", response_model=WindowOperationResult)
-def open_window(number: WindowParam, api: ApiDep) -> WindowOperationResult:
+def open_window(number: WindowParam, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _window_result(ctx, windows.open_window(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/close", response_model=WindowOperationResult)
-def close_window(number: WindowParam, api: ApiDep) -> WindowOperationResult:
+def close_window(number: WindowParam, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _window_result(ctx, windows.close(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/pause", response_model=WindowOperationResult)
-def pause(number: WindowParam, api: ApiDep, body: PauseRequest | None = None) -> WindowOperationResult:
+def pause(
+    number: WindowParam, api: IdempotentApiDep, body: PauseRequest | None = None
+) -> WindowOperationResult:
     request = body or PauseRequest()
     return api.run(lambda ctx: _window_result(ctx, windows.pause(ctx, number, request)), roles=DESK)
 
 
 @router.post("/windows/{number}/resume", response_model=WindowOperationResult)
-def resume(number: WindowParam, api: ApiDep) -> WindowOperationResult:
+def resume(number: WindowParam, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _window_result(ctx, windows.resume(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/call-next", response_model=WindowOperationResult)
-def call_next(number: WindowParam, api: ApiDep) -> WindowOperationResult:
+def call_next(number: WindowParam, api: IdempotentApiDep) -> WindowOperationResult:
     def work(ctx: Ctx) -> WindowOperationResult:
         ticket = windows.call_next(ctx, number)
         return _result(ctx, number, ticket, "" if ticket else "当前没有等候的号")
@@ -183,25 +186,25 @@ def call_next(number: WindowParam, api: ApiDep) -> WindowOperationResult:
 
 
 @router.post("/windows/{number}/recall", response_model=WindowOperationResult)
-def recall(number: WindowParam, api: ApiDep) -> WindowOperationResult:
+def recall(number: WindowParam, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.recall(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/no-show", response_model=WindowOperationResult)
-def no_show(number: WindowParam, api: ApiDep) -> WindowOperationResult:
+def no_show(number: WindowParam, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.no_show(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/start", response_model=WindowOperationResult)
-def start(number: WindowParam, api: ApiDep) -> WindowOperationResult:
+def start(number: WindowParam, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.start(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/complete", response_model=WindowOperationResult)
-def complete(number: WindowParam, api: ApiDep) -> WindowOperationResult:
+def complete(number: WindowParam, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.complete(ctx, number)), roles=DESK)
 
 
 @router.post("/windows/{number}/transfer", response_model=WindowOperationResult)
-def transfer(number: WindowParam, body: TransferRequest, api: ApiDep) -> WindowOperationResult:
+def transfer(number: WindowParam, body: TransferRequest, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.transfer(ctx, number, body)), roles=DESK)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from hall_server.contract.sync import DeliveryInfo, ReconcileReport, ReplayRequest, SyncStatus
 from hall_server.core.context import Ctx
 from hall_server.core.errors import NotFound, Unavailable
-from hall_server.deps import MANAGERS, ApiDep
+from hall_server.deps import MANAGERS, ApiDep, IdempotentApiDep
 from hall_server.sync import service
 from hall_server.sync.reconcile import reconcile
 from hall_server.sync.targets import TransientFailure, build_target
@@ -35,7 +35,7 @@ def dead_letters(
 
 
 @router.post("/replay", response_model=dict[str, int])
-def replay(body: ReplayRequest, api: ApiDep) -> dict[str, int]:
+def replay(body: ReplayRequest, api: IdempotentApiDep) -> dict[str, int]:
     return api.run(
         lambda ctx: {
             "requeued": service.replay(
@@ -48,7 +48,7 @@ def replay(body: ReplayRequest, api: ApiDep) -> dict[str, int]:
 
 @router.post("/reconcile", response_model=ReconcileReport)
 def reconcile_day(
-    api: ApiDep,
+    api: IdempotentApiDep,
     target: Annotated[str, Query(max_length=32)],
     day: Annotated[date | None, Query(description="local day; the hall's today when left out")] = None,
 ) -> ReconcileReport:
