@@ -1,7 +1,7 @@
 """idempotency records
 
 Revision ID: 8e0697772145
-Revises: 0232170bb53e
+Revises: 5a1c9e7d2b40
 Create Date: 2026-11-29 21:26:17.550919
 """
 from alembic import op
@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision = '8e0697772145'
-down_revision = '0232170bb53e'
+down_revision = '5a1c9e7d2b40'
 branch_labels = None
 depends_on = None
 
