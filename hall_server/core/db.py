@@ -93,13 +93,22 @@ class WriteGate:
                 return
             turn = threading.Event()
             self._queue.append((owner, turn))
-        if turn.wait(self.timeout):
-            return
-        with self._mutex:
-            if turn.is_set():  # handed over just as the wait ran out
+        try:
+            if turn.wait(self.timeout) or self._handed_over_anyway(owner, turn):
                 return
-            self._queue.remove((owner, turn))
+        except BaseException:  # interrupted while waiting: never leave a turn to nobody
+            if self._handed_over_anyway(owner, turn):
+                self.release(owner)
+            raise
         raise sqlite3.OperationalError(f"database is locked: no turn to write within {self.timeout:.0f} s")
+
+    def _handed_over_anyway(self, owner: object, turn: threading.Event) -> bool:
+        """Leave the line, unless the turn came just as the wait ended."""
+        with self._mutex:
+            if turn.is_set():
+                return True
+            self._queue.remove((owner, turn))
+            return False
 
     def release(self, owner: object) -> None:
         """Pass the lock on, if `owner` holds it (a rollback of a connection that never wrote is a no-op)."""
