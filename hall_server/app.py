@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ from hall_server.core.clock import Clock
 from hall_server.core.config import Settings, get_settings
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.db import make_engine, make_session_factory
-from hall_server.core.errors import DomainError
+from hall_server.core.errors import DomainError, Unavailable
 from hall_server.events.router import router as events_router
 from hall_server.halls.router import router as halls_router
 from hall_server.idempotency import http as idempotency_http
@@ -50,6 +51,7 @@ from hall_server.sync.worker import DeliveryWorker
 
 log = logging.getLogger("yimen.app")
 API_PREFIX = "/api/v1"
+HEALTH_TIMEOUT_S = 2.0
 
 
 @dataclass
@@ -131,10 +133,15 @@ def _read_load(state: AppState) -> LoadOut | None:
         return None
 
 
+def _ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("select 1"))
+
+
 async def _sweep_forever(state: AppState) -> None:
     while True:
         try:
-            result = await run_in_threadpool(state.uow.run, day.sweep)
+            result = await run_in_threadpool(day.sweep_once, state.uow)
             if any(result.values()):
                 log.info("sweep", extra=result)
             if purged := await run_in_threadpool(state.uow.run, purge_expired):
@@ -182,6 +189,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     state = build_state(settings or get_settings(), clock)
+    # The health probe reads on the read engine, in threads of its own: it queues neither behind writers
+    # waiting for the SQLite write lock nor behind requests waiting for a worker thread.
+    health_threads = ThreadPoolExecutor(2, thread_name_prefix="healthz")
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -202,6 +212,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             state.engine.dispose()
             if state.read_engine is not None:
                 state.read_engine.dispose()
+            health_threads.shutdown(wait=False)
 
     app = FastAPI(
         title="Yimen hall server (一门 政务服务大厅)",
@@ -228,10 +239,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     manage.install(app)
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        with state.engine.connect() as connection:
-            connection.execute(text("select 1"))
-        return {"status": "ok", "database": state.engine.dialect.name}
+    async def healthz() -> dict[str, str]:
+        engine = state.read_engine or state.engine
+        probe = asyncio.get_running_loop().run_in_executor(health_threads, _ping, engine)
+        try:
+            await asyncio.wait_for(probe, HEALTH_TIMEOUT_S)
+        except Exception as exc:
+            log.warning("health check failed", extra={"error": type(exc).__name__})
+            raise Unavailable("DATABASE_UNAVAILABLE", "数据库暂时无法访问") from exc
+        return {"status": "ok", "database": engine.dialect.name}
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     def metrics(request: Request) -> object:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.catalogue.service import category_by_code, get_matter
@@ -354,16 +354,29 @@ def _status_message(appointment: Appointment) -> str:
 
 def expire_overdue(ctx: Ctx) -> int:
     """Mark appointments NO_SHOW once their check-in window has closed."""
-    return expire_before(ctx, ctx.clock.now() - timedelta(minutes=ctx.settings.appointment_late_minutes))
+    return expire_before(ctx, _late_cutoff(ctx))
+
+
+def overdue_exist(ctx: Ctx) -> bool:
+    """Whether expire_overdue has anything to do (a read through the index of booked appointments)."""
+    return bool(ctx.session.scalar(select(_overdue(_late_cutoff(ctx)).exists())))
+
+
+def _late_cutoff(ctx: Ctx) -> datetime:
+    return ctx.clock.now() - timedelta(minutes=ctx.settings.appointment_late_minutes)
+
+
+def _overdue(cutoff: datetime) -> Select[Appointment]:
+    return (
+        select(Appointment)
+        .join(AppointmentSlot)
+        .where(Appointment.status == AppointmentStatus.BOOKED.value, AppointmentSlot.start < cutoff)
+    )
 
 
 def expire_before(ctx: Ctx, cutoff: datetime) -> int:
     """Mark NO_SHOW every booked appointment whose slot started before `cutoff`."""
-    overdue = ctx.session.scalars(
-        select(Appointment)
-        .join(AppointmentSlot)
-        .where(Appointment.status == AppointmentStatus.BOOKED.value, AppointmentSlot.start < cutoff)
-    ).all()
+    overdue = ctx.session.scalars(_overdue(cutoff)).all()
     for appointment in overdue:
         mark_no_show(ctx, appointment)
     return len(overdue)

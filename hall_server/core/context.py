@@ -8,6 +8,7 @@ database serialization failure re-runs the whole work a few times before giving 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from hall_server.contract.events import Actor, Envelope, Source
 from hall_server.contract.queue import WaitEstimate
 from hall_server.core.clock import Clock
 from hall_server.core.config import Settings
-from hall_server.core.errors import Conflict
+from hall_server.core.errors import Conflict, Unavailable
 from hall_server.identity.crypto import Keys
 from hall_server.sync.config import TargetConfig
 
@@ -62,8 +63,15 @@ def _retryable(exc: Exception) -> bool:
         return False
     if isinstance(exc, DBAPIError):
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        return code in _RETRYABLE_PG_CODES or "database is locked" in str(exc.orig)
+        return code in _RETRYABLE_PG_CODES
     return False
+
+
+def _locked(exc: Exception) -> bool:
+    """SQLite's write lock not had within the busy timeout (held that long by another process, or this
+    process's writers queued that long): trying again would only outlast the client's own timeout."""
+    error = exc.orig if isinstance(exc, DBAPIError) else exc
+    return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error)
 
 
 @dataclass
@@ -95,6 +103,8 @@ class UnitOfWork:
                     session.commit()
                 except Exception as exc:
                     session.rollback()
+                    if _locked(exc):
+                        raise Unavailable("DATABASE_BUSY", "系统繁忙，请稍后重试") from exc
                     if not _retryable(exc):
                         raise
                     log.info("retrying after concurrent update", extra={"attempt": attempt})

@@ -3,12 +3,12 @@ cleans up days nobody ended and appointments nobody came for."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from hall_server.appointments import service as appointments
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.queue import TicketStatus, WindowState
-from hall_server.core.context import Ctx
+from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.errors import Conflict
 from hall_server.events.service import record
 from hall_server.halls.service import current_hall
@@ -18,6 +18,8 @@ from hall_server.queueing.tickets import mark_cancelled
 
 END_OF_DAY_REASON = "当日业务已结束，号票作废"
 LEFTOVER_REASON = "未在当日办理，系统日终清理"
+OPEN_STATUSES = (TicketStatus.WAITING.value, TicketStatus.CALLED.value, TicketStatus.SERVING.value)
+SWEEP_BATCH = 200  # tickets cancelled per write transaction, so kiosks never wait long behind the sweep
 
 
 def end_day(ctx: Ctx, reason: str = END_OF_DAY_REASON) -> dict[str, int]:
@@ -73,17 +75,32 @@ def reopen_day(ctx: Ctx) -> None:
     )
 
 
+def sweep_once(uow: UnitOfWork) -> dict[str, int]:
+    """One periodic pass: look (read-only, beside the writers) whether anything is due, and only then
+    write, in short batches. Both looks go through indexes on open tickets and booked appointments, so a
+    pass costs the same with a day or with years of history."""
+    totals = {"stale_tickets": 0, "appointments_no_show": 0}
+    while uow.read(sweep_due):
+        done = uow.run(sweep)
+        for key, count in done.items():
+            totals[key] += count
+        if not any(done.values()):  # a concurrent change got there first
+            break
+    return totals
+
+
+def sweep_due(ctx: Ctx) -> bool:
+    stale = exists().where(Ticket.status.in_(OPEN_STATUSES), Ticket.service_date < ctx.clock.today())
+    return bool(ctx.session.scalar(select(stale))) or appointments.overdue_exist(ctx)
+
+
 def sweep(ctx: Ctx) -> dict[str, int]:
-    """Run periodically: cancel open tickets of earlier days and expire overdue appointments."""
+    """Cancel (a batch of) open tickets of earlier days and expire overdue appointments."""
     stale = ctx.session.scalars(
         select(Ticket)
-        .where(
-            Ticket.service_date < ctx.clock.today(),
-            Ticket.status.in_(
-                (TicketStatus.WAITING.value, TicketStatus.CALLED.value, TicketStatus.SERVING.value)
-            ),
-        )
+        .where(Ticket.status.in_(OPEN_STATUSES), Ticket.service_date < ctx.clock.today())
         .order_by(Ticket.id)
+        .limit(SWEEP_BATCH)
     ).all()
     for ticket in stale:
         mark_cancelled(ctx, ticket, LEFTOVER_REASON, "SYSTEM_EOD")

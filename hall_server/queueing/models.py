@@ -91,4 +91,6 @@ class Ticket(Base):
         Index("ix_ticket_window_status", "window_id", "status"),
         Index("ix_ticket_category_completed", "category_id", "completed_at"),
         Index("ix_ticket_service_date_number", "service_date", "number", unique=True),
+        # The sweep's look for open tickets of earlier days: sized by the open tickets, not the history.
+        Index("ix_ticket_status_date", "status", "service_date"),
     )
