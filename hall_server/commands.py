@@ -70,7 +70,15 @@ def run_server(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, ws_ping_interval=20)
+    # proxy_headers off: which proxies to believe is YIMEN_TRUSTED_PROXIES (hall_server.auth.address).
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        ws_ping_interval=20,
+        proxy_headers=False,
+    )
     return 0
 
 
