@@ -13,8 +13,9 @@ Topics by principal kind — each gets what it needs, no more:
 
 `hall` carries every event as stored (masked identity, applicant reference, notes, follow codes); only
 managers get it. `display` is shown on a public screen and reaches every device: it carries ticket numbers,
-windows and counts, never a follow code (the bearer secret of a ticket's follow page), an identity, an
-applicant reference, a note, a staff id or the `protected` block.
+windows (with the name of the clerk at each, as the window's own sign shows it) and counts, never a follow
+code (the bearer secret of a ticket's follow page), an identity, an applicant reference, a note, a staff
+id or the `protected` block.
 """
 
 from __future__ import annotations
@@ -92,7 +93,9 @@ def display_ticket(ticket: TicketOut | None) -> TicketOut | None:
 def display_window(window: WindowOut | None) -> WindowOut | None:
     if window is None:
         return None
-    return window.model_copy(update={"current_ticket": display_ticket(window.current_ticket)})
+    return window.model_copy(
+        update={"current_ticket": display_ticket(window.current_ticket), "staff_id": None}
+    )
 
 
 def display_envelope(envelope: Envelope) -> Envelope:

@@ -147,4 +147,5 @@ def test_the_display_snapshot_shows_the_current_ticket_without_personal_data(ser
     current = next(w for w in snapshot["snapshot"]["windows"] if w["number"] == 1)["current_ticket"]
     assert current["number"] == ticket.number
     assert current["visitor"] is None and current["follow_code"] == ""
+    assert all(w["staff_id"] is None for w in snapshot["snapshot"]["windows"])
     assert ticket.follow_code not in json.dumps(snapshot)
