@@ -127,13 +127,19 @@ def _count(ctx: Ctx, key: str, limit: int) -> None:
 
 
 def _forget_old(ctx: Ctx) -> None:
-    """Counts whose window and lock are over mean nothing any more: the table stays small under attack."""
+    """Counts whose window and lock are over mean nothing any more: the table stays small under attack.
+    Rows another sign-in holds are skipped (SKIP LOCKED), so two pruning sign-ins never wait on each other."""
     now: datetime = ctx.clock.now()
-    ctx.session.execute(
-        delete(LoginThrottle).where(
+    stale = (
+        select(LoginThrottle.key)
+        .where(
             LoginThrottle.window_started_at < now - 2 * WINDOW,
             or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
-        ),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    ctx.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.key.in_(stale)),
         execution_options={"synchronize_session": False},
     )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from hall_server.auth.address import client_address
+from hall_server.auth.models import LoginThrottle
 from hall_server.auth.service import set_password
 from hall_server.client import ApiError, HallClient
 from tests.conftest import make_settings, start_server
@@ -110,3 +112,17 @@ def test_client_address_takes_the_last_hop_not_a_proxy():
     assert client_address("127.0.0.1", {}, proxies) == "127.0.0.1"
     assert client_address("192.0.2.1", {"x-forwarded-for": "1.2.3.4"}, proxies) == "192.0.2.1"
     assert client_address(None, {}, []) == ""
+
+
+def test_counts_whose_time_is_over_are_forgotten(server, hall, clock):
+    def rows() -> int:
+        return server.state.uow.read(
+            lambda ctx: ctx.session.scalar(select(func.count()).select_from(LoginThrottle))
+        )
+
+    for n in range(4):
+        wrong_password(from_address(server, f"127.0.0.{n + 2}"), f"user{n}", 1)
+    assert rows() == 4 * 3  # account from address, address, account from new addresses
+    clock.advance(minutes=31)
+    wrong_password(from_address(server, "127.0.0.9"), "someone", 1)
+    assert rows() == 3
