@@ -30,7 +30,7 @@ from hall_server.core.clock import Clock
 from hall_server.core.config import Settings, get_settings
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.db import make_engine, make_session_factory
-from hall_server.core.errors import DomainError, Unavailable
+from hall_server.core.errors import DomainError, TooMany, Unavailable
 from hall_server.events.router import router as events_router
 from hall_server.halls.router import router as halls_router
 from hall_server.idempotency import http as idempotency_http
@@ -42,7 +42,7 @@ from hall_server.live.feed import Publisher
 from hall_server.live.hub import Hub
 from hall_server.live.router import router as live_router
 from hall_server.manage import router as manage
-from hall_server.metrics import Metrics
+from hall_server.metrics import Metrics, metrics_refusal
 from hall_server.queueing import day, load
 from hall_server.queueing.router import router as queue_router
 from hall_server.sync import service as sync_service
@@ -159,7 +159,10 @@ def error_response(status: int, code: str, message: str, detail: object | None =
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.detail)
+        response = error_response(exc.status, exc.code, exc.message, exc.detail)
+        if isinstance(exc, TooMany) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -251,9 +254,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     def metrics(request: Request) -> object:
-        expected = state.settings.metrics_token
-        if expected and request.headers.get("authorization") != f"Bearer {expected}":
-            return error_response(401, "AUTH_REQUIRED", "需要监控凭证")
-        return state.metrics.render()
+        client = request.client.host if request.client else None
+        refused = metrics_refusal(client, request.headers, state.settings.metrics_token)
+        return error_response(*refused) if refused else state.metrics.render()
 
     return app

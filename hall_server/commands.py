@@ -74,7 +74,15 @@ def run_server(args: argparse.Namespace) -> int:
     if settings.sync_in_server:
         check_target_secrets(settings)
     logs.configure(settings.log_level, settings.log_json)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, ws_ping_interval=20)
+    # proxy_headers off: which proxies to believe is YIMEN_TRUSTED_PROXIES (hall_server.auth.address).
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        ws_ping_interval=20,
+        proxy_headers=False,
+    )
     return 0
 
 

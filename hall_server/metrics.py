@@ -3,8 +3,10 @@ read from the database at scrape time (so they are right even after a restart)."
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -14,6 +16,36 @@ from starlette.responses import Response
 
 from hall_server.contract.load import LoadOut
 from hall_server.contract.sync import TargetStatus
+
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def metrics_refusal(
+    client_host: str | None, headers: Mapping[str, str], token: str | None
+) -> tuple[int, str, str] | None:
+    """Who may scrape /metrics: with YIMEN_METRICS_TOKEN set, whoever sends it as a bearer token; without,
+    this machine only. A request relayed by a proxy on this machine (forwarding headers) is not local: the
+    proxy serves the world. Returns (status, code, message) of the refusal, or None to serve."""
+    if token:
+        sent = headers.get("authorization", "")
+        if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            return None
+        return 401, "AUTH_REQUIRED", "需要监控凭证（Authorization: Bearer <YIMEN_METRICS_TOKEN>）"
+    if is_loopback(client_host) and not any(name in headers for name in FORWARDING_HEADERS):
+        return None
+    return 403, "METRICS_LOCAL_ONLY", "监控接口未设置凭证，仅允许本机访问；远程采集请设置 YIMEN_METRICS_TOKEN"
 
 
 class QueueCollector:

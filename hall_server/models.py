@@ -1,7 +1,7 @@
 """Every table, imported in one place so that Alembic and tests see the whole schema."""
 
 from hall_server.appointments.models import Appointment, AppointmentSlot
-from hall_server.auth.models import AuthToken, Device, Staff
+from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress
 from hall_server.catalogue.models import Category, Matter, MatterMaterial
 from hall_server.core.db import Base
 from hall_server.events.models import Event
@@ -22,9 +22,11 @@ __all__ = [
     "Event",
     "Hall",
     "IdempotencyRecord",
+    "LoginThrottle",
     "Matter",
     "MatterMaterial",
     "Staff",
+    "StaffAddress",
     "Ticket",
     "TicketCounter",
     "Visitor",

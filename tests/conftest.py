@@ -203,7 +203,13 @@ def start_server(settings: Settings, clock: SettableClock, port: int | None = No
     app = create_app(settings, clock)
     port = port or free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws_ping_interval=None, lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_ping_interval=None,
+        lifespan="on",
+        proxy_headers=False,  # as `yimen server`: only YIMEN_TRUSTED_PROXIES are believed
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

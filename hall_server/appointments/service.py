@@ -25,6 +25,7 @@ from hall_server.contract.appointments import (
 )
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.identity import IdentityIn
+from hall_server.contract.privacy import mask_mobile
 from hall_server.contract.queue import Channel, IssueTicketRequest
 from hall_server.core.context import Ctx
 from hall_server.core.db import upsert_statement
@@ -196,7 +197,7 @@ def _new_code(ctx: Ctx) -> str:
 
 
 def _mask_mobile(mobile: str | None) -> str | None:
-    return f"{mobile[:3]}****{mobile[-4:]}" if mobile else None
+    return mask_mobile(mobile) if mobile else None
 
 
 def get_appointment(ctx: Ctx, appointment_id: int) -> Appointment:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from hall_server.auth import service
+from hall_server.auth.address import client_address
 from hall_server.auth.models import Device, Staff
 from hall_server.contract.auth import (
     DeviceIn,
@@ -22,9 +23,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login", response_model=TokenOut)
-def login(body: LoginRequest, api: PublicApiDep) -> TokenOut:
+def login(body: LoginRequest, api: PublicApiDep, request: Request) -> TokenOut:
+    proxies = request.app.state.yimen.settings.trusted_proxies
+    address = client_address(request.client.host if request.client else None, request.headers, proxies)
+
     def work(ctx: Ctx) -> TokenOut | DomainError:
-        outcome = service.login(ctx, body.login, body.password)
+        outcome = service.login(ctx, body.login, body.password, address)
         if isinstance(outcome, DomainError):
             return outcome
         token, auth, staff = outcome

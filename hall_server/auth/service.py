@@ -11,15 +11,14 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from hall_server.auth import throttle
 from hall_server.auth.models import AuthToken, Device, Staff
 from hall_server.auth.principal import Principal
 from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
-from hall_server.core.errors import Conflict, DomainError, Forbidden, NotFound, TooMany, Unauthorized
+from hall_server.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from hall_server.events.service import record
-
-LOCK_MINUTES = 15
 
 
 def _hasher(ctx: Ctx) -> PasswordHasher:
@@ -64,33 +63,33 @@ def set_password(ctx: Ctx, login: str, password: str) -> Staff:
     if staff is None:
         raise NotFound("STAFF_NOT_FOUND", f"没有登录名为 {login} 的工作人员")
     staff.password_hash = _hasher(ctx).hash(password)
-    staff.failed_logins = 0
-    staff.locked_until = None
     ctx.session.execute(delete(AuthToken).where(AuthToken.staff_id == staff.id))
+    throttle.forgive(ctx, login)
     record(ctx, EventType.STAFF_UPDATED, AggregateType.STAFF, staff.id, {"change": "password"})
     return staff
 
 
-def login(ctx: Ctx, login_name: str, password: str) -> tuple[str, AuthToken, Staff] | DomainError:
-    """Check the password; lock the account for a while after repeated failures. A failure is returned,
-    not raised, so that the failure count it updated is committed with the request."""
+def login(
+    ctx: Ctx, login_name: str, password: str, address: str = ""
+) -> tuple[str, AuthToken, Staff] | DomainError:
+    """Check the password, throttled per account and source address (hall_server.auth.throttle). A failure
+    is returned, not raised, so that the failure counts it updated are committed with the request."""
     now = ctx.clock.now()
     staff = ctx.session.scalars(select(Staff).where(Staff.login == login_name)).first()
+    attempt = throttle.attempt(ctx, login_name, address, staff.id if staff else None)
+    locked = throttle.check(ctx, attempt)
+    if locked is not None:
+        return locked
     if staff is None or not staff.active:
         _hasher(ctx).hash(password)  # same cost whether or not the login exists
+        throttle.failed(ctx, attempt)
         return Unauthorized("LOGIN_FAILED", "登录名或密码不正确")
-    if staff.locked_until is not None and staff.locked_until > now:
-        return TooMany("LOGIN_LOCKED", f"密码错误次数过多，账号已锁定，请 {LOCK_MINUTES} 分钟后再试")
     try:
         _hasher(ctx).verify(staff.password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
-        staff.failed_logins += 1
-        if staff.failed_logins >= ctx.settings.login_max_failures:
-            staff.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            staff.failed_logins = 0
+        throttle.failed(ctx, attempt)
         return Unauthorized("LOGIN_FAILED", "登录名或密码不正确")
-    staff.failed_logins = 0
-    staff.locked_until = None
+    throttle.succeeded(ctx, attempt, staff.id)
     token = secrets.token_urlsafe(32)
     auth = AuthToken(
         token_hash=token_hash(token),

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from hall_server.contract.base import DbId, Model, OutModel
 from hall_server.contract.identity import IdentityIn, IdentityOut
+from hall_server.contract.privacy import FreeText
 from hall_server.contract.queue import TicketOut
 
 
@@ -122,4 +123,4 @@ class RescheduleRequest(Model):
 
 
 class AppointmentCancelRequest(Model):
-    reason: str = Field(default="申请人取消", min_length=1, max_length=200)
+    reason: FreeText = Field(default="申请人取消", min_length=1, max_length=200)

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from hall_server.contract.base import Model, OutModel
+from hall_server.contract.privacy import FreeText
 
 
 class Role(StrEnum):
@@ -37,7 +38,7 @@ class StaffOut(OutModel):
 
 class StaffIn(Model):
     login: str = Field(pattern=r"^[a-zA-Z0-9_.-]{2,64}$")
-    name: str = Field(min_length=1, max_length=50)
+    name: FreeText = Field(min_length=1, max_length=50)
     role: Role
     password: str = Field(min_length=8, max_length=256)
 
@@ -50,7 +51,7 @@ class TokenOut(OutModel):
 
 class DeviceIn(Model):
     kind: DeviceKind
-    name: str = Field(min_length=1, max_length=64)
+    name: FreeText = Field(min_length=1, max_length=64)
 
 
 class DeviceOut(OutModel):

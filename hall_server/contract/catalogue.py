@@ -12,6 +12,7 @@ from enum import StrEnum
 from pydantic import ConfigDict, Field
 
 from hall_server.contract.base import Model, OutModel
+from hall_server.contract.privacy import FreeText
 
 
 class MatterType(StrEnum):
@@ -116,56 +117,56 @@ CODE_ALPHABET = r"^[0-9A-Z]+$"
 class TimeLimit(Model):
     value: int | None = Field(ge=0, le=3650, description="0 = 当场办结; None = 法律法规未设定时限")
     unit: TimeUnit = TimeUnit.WORKING_DAY
-    note: str = Field(default="", max_length=500)
+    note: FreeText = Field(default="", max_length=500)
 
 
 class ProcessStep(Model):
-    name: str = Field(min_length=1, max_length=50)
-    description: str = Field(default="", max_length=1000)
+    name: FreeText = Field(min_length=1, max_length=50)
+    description: FreeText = Field(default="", max_length=1000)
 
 
 class FormTemplate(Model):
     """申请表单 or a material's template: a name and where the blank form is (file in the hall, URL)."""
 
-    name: str = Field(min_length=1, max_length=200)
-    file: str = Field(default="", max_length=500, description="模板文件名或下载地址")
+    name: FreeText = Field(min_length=1, max_length=200)
+    file: FreeText = Field(default="", max_length=500, description="模板文件名或下载地址")
 
 
 class Material(Model):
-    name: str = Field(min_length=1, max_length=200)
+    name: FreeText = Field(min_length=1, max_length=200)
     required: bool = True
     form: MaterialForm = MaterialForm.ORIGINAL
     original_count: int = Field(default=1, ge=0, le=99)
     copy_count: int = Field(default=0, ge=0, le=99)
     obtainable_by_sharing: bool = Field(default=False, description="可通过数据共享获取：申请人无需提交（R6）")
-    issuing_org: str = Field(default="", max_length=200, description="出具机构")
-    notes: str = Field(default="", max_length=1000, description="材料说明（填写要求、免提交情形等）")
+    issuing_org: FreeText = Field(default="", max_length=200, description="出具机构")
+    notes: FreeText = Field(default="", max_length=1000, description="材料说明（填写要求、免提交情形等）")
     template: FormTemplate | None = None
 
 
 class FeeItem(Model):
-    name: str = Field(min_length=1, max_length=200)
+    name: FreeText = Field(min_length=1, max_length=200)
     amount_yuan: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
-    basis: str = Field(default="", max_length=1000)
+    basis: FreeText = Field(default="", max_length=1000)
 
 
 class Fees(Model):
     charged: bool = False
     items: list[FeeItem] = Field(default_factory=list)
-    basis: str = Field(default="", max_length=2000, description="收费依据；不收费时可写“不收费”")
+    basis: FreeText = Field(default="", max_length=2000, description="收费依据；不收费时可写“不收费”")
 
 
 class Result(Model):
     type: ResultType
-    name: str = Field(min_length=1, max_length=100, description="结果名称")
-    delivery: str = Field(default="", max_length=200, description="领取方式：窗口领取、邮寄等")
+    name: FreeText = Field(min_length=1, max_length=100, description="结果名称")
+    delivery: FreeText = Field(default="", max_length=200, description="领取方式：窗口领取、邮寄等")
 
 
 class CategoryIn(Model):
     code: str = Field(pattern=r"^[A-Z_]{2,32}$")
-    name: str = Field(min_length=1, max_length=50)
+    name: FreeText = Field(min_length=1, max_length=50)
     prefix: str = Field(pattern=r"^[A-Z]$", description="票号前缀字母")
-    description: str = Field(default="", max_length=500)
+    description: FreeText = Field(default="", max_length=500)
     default_service_minutes: float = Field(default=8.0, gt=0, le=240)
     sort_order: int = 0
 
@@ -192,18 +193,18 @@ class MatterIn(Model):
     handle_item_code: str | None = Field(
         default=None, pattern=CODE_ALPHABET, description="业务办理项编码 (33)"
     )
-    local_code: str = Field(default="", max_length=64)
+    local_code: FreeText = Field(default="", max_length=64)
     # 2 名称
-    name: str = Field(min_length=2, max_length=200)
+    name: FreeText = Field(min_length=2, max_length=200)
     # 3 类型
     type: MatterType
     # 4 设定依据
-    legal_basis: str = Field(min_length=1, max_length=4000)
+    legal_basis: FreeText = Field(min_length=1, max_length=4000)
     # 5 权限范围
     level: Level
-    implementing_org: str = Field(min_length=1, max_length=100, description="实施主体")
+    implementing_org: FreeText = Field(min_length=1, max_length=100, description="实施主体")
     implementing_org_uscc: str = Field(description="实施主体统一社会信用代码")
-    authority_scope: str = Field(default="", max_length=1000, description="权限划分 / 行使内容")
+    authority_scope: FreeText = Field(default="", max_length=1000, description="权限划分 / 行使内容")
     service_objects: list[ServiceObject] = Field(min_length=1)
     # 6 办理时限
     legal_limit: TimeLimit
@@ -212,8 +213,8 @@ class MatterIn(Model):
     # 7 办理流程
     process_steps: list[ProcessStep] = Field(min_length=1)
     # 8 办理条件
-    conditions: str = Field(min_length=1, max_length=4000, description="受理条件")
-    quantity_limit: str = Field(default="", max_length=200, description="数量限制")
+    conditions: FreeText = Field(min_length=1, max_length=4000, description="受理条件")
+    quantity_limit: FreeText = Field(default="", max_length=200, description="数量限制")
     # 9 申请材料
     materials: list[Material] = Field(default_factory=list)
     # 10 申请表单
@@ -228,8 +229,8 @@ class MatterIn(Model):
     one_visit: bool = Field(default=False, description="最多跑一次")
     online_available: bool = Field(default=False, description="可网上办理")
     appointment_available: bool = True
-    handle_location: str = Field(default="", max_length=100)
-    handle_hours: str = Field(default="", max_length=150)
+    handle_location: FreeText = Field(default="", max_length=100)
+    handle_hours: FreeText = Field(default="", max_length=150)
     consult_phone: str = Field(default="", max_length=50)
     supervise_phone: str = Field(default="", max_length=50)
     service_minutes: float | None = Field(default=None, gt=0, le=240, description="窗口平均办理时长估计")

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from hall_server.contract.base import DbId, Model, OutModel, WindowNo
 from hall_server.contract.identity import IdentityIn, IdentityOut
+from hall_server.contract.privacy import FreeText
 
 
 class TicketStatus(StrEnum):
@@ -106,8 +107,8 @@ class TicketOut(OutModel):
     first_called_at: datetime | None
     service_started_at: datetime | None
     completed_at: datetime | None
-    transfer_note: str
-    cancel_reason: str
+    transfer_note: FreeText
+    cancel_reason: FreeText
     appointment_id: int | None
     follow_code: str = Field(description="printed as QR: follow the ticket at /api/v1/public/tickets/{code}")
     estimate: WaitEstimate | None = Field(default=None, description="for waiting tickets")
@@ -127,7 +128,7 @@ class PublicTicketOut(OutModel):
 class TransferRequest(Model):
     to_category_code: str | None = None
     to_window_no: WindowNo | None = None
-    note: str = Field(default="", max_length=500)
+    note: FreeText = Field(default="", max_length=500)
 
     @model_validator(mode="after")
     def _one_target(self) -> TransferRequest:
@@ -138,12 +139,12 @@ class TransferRequest(Model):
 
 class PauseRequest(Model):
     reason: PauseReason = PauseReason.BREAK
-    note: str = Field(default="", max_length=200)
+    note: FreeText = Field(default="", max_length=200)
 
 
 class WindowIn(Model):
     number: int = Field(ge=1, le=999)
-    name: str = Field(min_length=1, max_length=50)
+    name: FreeText = Field(min_length=1, max_length=50)
     category_codes: list[str] = Field(min_length=1)
 
 
@@ -171,7 +172,7 @@ class WindowOperationResult(OutModel):
 
 
 class TicketCancelRequest(Model):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: FreeText = Field(min_length=1, max_length=200)
 
 
 class TicketQuery(Model):

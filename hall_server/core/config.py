@@ -52,7 +52,14 @@ class Settings(BaseSettings):
     password_time_cost: int = Field(default=3, description="argon2id iterations")
     password_memory_kib: int = Field(default=65536, description="argon2id memory")
     token_ttl_hours: int = 12
-    login_max_failures: int = 5
+    login_max_failures: int = Field(default=5, description="wrong passwords for one account from one address")
+    login_address_max_failures: int = Field(default=20, description="wrong sign-ins from one address")
+    login_account_max_failures: int = Field(
+        default=20, description="wrong passwords for one account from addresses it never signed in from"
+    )
+    trusted_proxies: list[str] = Field(
+        default=[], description="reverse proxies whose X-Forwarded-For names the client (IPs or networks)"
+    )
     ws_queue_size: int = 1000
     metrics_token: str | None = None
 

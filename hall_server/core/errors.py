@@ -35,7 +35,13 @@ class Forbidden(DomainError):
 
 
 class TooMany(DomainError):
+    """`retry_after` (seconds) is sent as the Retry-After header."""
+
     status = 429
+
+    def __init__(self, code: str, message: str, detail: object | None = None, retry_after: int | None = None):
+        super().__init__(code, message, detail)
+        self.retry_after = retry_after
 
 
 class Unavailable(DomainError):

@@ -14,6 +14,9 @@ import re
 from datetime import date
 from enum import StrEnum
 
+# One mask for numbers, shared with the numbers found in free text.
+from hall_server.contract.privacy import mask_number as mask_number
+
 _MOD11_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _MOD11_CHECK = "10X98765432"
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -110,13 +113,6 @@ def validate(kind: IdKind, raw: str) -> str:
     if found is not kind:
         raise InvalidIdNumber("ID_KIND_MISMATCH", "证件号码与所选证件类型不符")
     return normalize(raw)
-
-
-def mask_number(number: str) -> str:
-    """`3401**********1234`: keep the first 4 and last 4, always hiding the birth date."""
-    if len(number) <= 8:
-        return number[:1] + "*" * (len(number) - 1)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
 def mask_name(name: str) -> str:

@@ -14,6 +14,7 @@ from hall_server.contract.events import AggregateType, Envelope
 from hall_server.contract.live import EventMessage
 from hall_server.core.context import Ctx
 from hall_server.live.hub import Hub
+from hall_server.live.policy import display_event
 from hall_server.queueing import load
 from hall_server.queueing.models import Ticket, Window
 from hall_server.queueing.tickets import ticket_out
@@ -111,10 +112,13 @@ class Publisher:
         elif envelope.aggregate.type is AggregateType.WINDOW:
             window: Window = window_by_number(ctx, int(envelope.aggregate.id))
             message.window = window_out(ctx, window)
-        body = message.model_dump_json(exclude={"topic", "seq", "type", "v"})
+        fields = {"topic", "seq", "type", "v"}
+        body = message.model_dump_json(exclude=fields)
+        public_body = display_event(message).model_dump_json(exclude=fields)
         prefix = f'{{"type":"event","v":{message.v},'
 
         def encode(topic: str, seq: int) -> str:
-            return f'{prefix}"topic":"{topic}","seq":{seq},{body[1:]}'
+            chosen = public_body if topic == "display" else body
+            return f'{prefix}"topic":"{topic}","seq":{seq},{chosen[1:]}'
 
         self.hub.publish_threadsafe(topics_for(envelope, ticket, serving), encode)

@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 
 from hall_server.auth.principal import Principal
 from hall_server.auth.service import authenticate
-from hall_server.contract.auth import DeviceKind
 from hall_server.contract.live import (
     Auth,
     ErrorMessage,
@@ -24,28 +23,14 @@ from hall_server.contract.live import (
     client_message,
 )
 from hall_server.core.errors import DomainError
+from hall_server.live import policy
 from hall_server.live.hub import SLOW_CLIENT_CLOSE, Subscriber
 from hall_server.queueing.load import snapshot
 
 router = APIRouter()
 log = logging.getLogger("yimen.live")
 
-DEVICE_TOPICS = {
-    DeviceKind.DISPLAY: ("hall", "display"),
-    DeviceKind.KIOSK: ("hall", "display"),
-    DeviceKind.COUNTER: ("hall", "display", "window:"),
-    DeviceKind.EVALPAD: ("window:",),
-}
 POLICY_VIOLATION = 1008
-
-
-def allowed(principal: Principal, topic: str) -> bool:
-    if principal.is_staff:
-        return True
-    assert principal.device_kind is not None
-    return any(
-        topic == t or (t.endswith(":") and topic.startswith(t)) for t in DEVICE_TOPICS[principal.device_kind]
-    )
 
 
 class Connection:
@@ -69,8 +54,9 @@ class Connection:
 
     async def start_topic(self, subscriber: Subscriber, topic: str) -> None:
         assert self.principal is not None
-        if not allowed(self.principal, topic):
-            await self.send(ErrorMessage(code="TOPIC_FORBIDDEN", message=f"无权订阅 {topic}"))
+        refused = policy.refusal(self.principal, topic)
+        if refused is not None:
+            await self.send(ErrorMessage(code="TOPIC_FORBIDDEN", message=refused))
             return
         window_no = int(topic.split(":")[1]) if topic.startswith("window:") else None
         async with subscriber.send_lock:
@@ -81,6 +67,8 @@ class Connection:
                 subscriber.topics.discard(topic)
                 await self.send(ErrorMessage(code=exc.code, message=exc.message))
                 return
+            if topic == "display":
+                snap = policy.display_snapshot(snap)
             await self.send(SnapshotMessage(topic=topic, seq=seq, snapshot=snap))
 
     async def handle(self, subscriber: Subscriber, text: str) -> bool:

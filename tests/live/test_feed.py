@@ -185,7 +185,7 @@ def test_authentication_and_topic_permissions(server, hall):
 
 def test_ping_pong(server, hall):
     async def scenario() -> None:
-        async with LiveFeed(server.ws_url, hall.tokens["kiosk"], ["hall"]) as feed:
+        async with LiveFeed(server.ws_url, hall.tokens["kiosk"], ["display"]) as feed:
             await asyncio.wait_for(feed.receive(), 5)
             await feed.ping()
             assert (await asyncio.wait_for(feed.receive(), 5)).type == "pong"
