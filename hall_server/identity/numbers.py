@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
 _MOD11_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -72,8 +72,13 @@ def birth_date_of(number: str) -> date | None:
         return None
 
 
-def classify_person_number(raw: str) -> IdKind:
-    """Validate a personal identity number and return its kind; raises InvalidIdNumber."""
+def _latest_today() -> date:
+    return datetime.now(timezone(timedelta(hours=14))).date()  # UTC+14 is the first to start a day
+
+
+def classify_person_number(raw: str, today: date | None = None) -> IdKind:
+    """Validate a personal identity number and return its kind; raises InvalidIdNumber. A birth date after
+    `today` (the hall's service day; when not given, the latest date anywhere on Earth now) is refused."""
     number = normalize(raw)
     if _FOREIGN_OLD.match(number):
         return IdKind.FOREIGN_PR_OLD
@@ -81,7 +86,8 @@ def classify_person_number(raw: str) -> IdKind:
         raise InvalidIdNumber("ID_FORMAT", "证件号码格式不正确，应为18位（末位可为X）")
     if mod11_2_check(number[:17]) != number[17]:
         raise InvalidIdNumber("ID_CHECKSUM", "证件号码校验位不正确，请核对后重新输入")
-    if birth_date_of(number) is None:
+    born = birth_date_of(number)
+    if born is None or born > (today or _latest_today()):
         raise InvalidIdNumber("ID_BIRTH_DATE", "证件号码中的出生日期无效")
     if number[0] == "9":
         return IdKind.FOREIGN_PR_2023
@@ -102,11 +108,11 @@ def validate_uscc(raw: str, *, strict: bool = True) -> str:
     return code
 
 
-def validate(kind: IdKind, raw: str) -> str:
+def validate(kind: IdKind, raw: str, today: date | None = None) -> str:
     """Validate a number claimed to be of `kind`; return it normalised."""
     if kind is IdKind.USCC:
         return validate_uscc(raw)
-    found = classify_person_number(raw)
+    found = classify_person_number(raw, today)
     if found is not kind:
         raise InvalidIdNumber("ID_KIND_MISMATCH", "证件号码与所选证件类型不符")
     return normalize(raw)
