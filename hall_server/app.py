@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -171,13 +171,19 @@ def install_error_handlers(app: FastAPI) -> None:
         code, message = codes.get(exc.status_code, ("HTTP_ERROR", "请求无法处理"))
         response = error_response(exc.status_code, code, message, limits.detail_of(exc))
         if exc.status_code == 405:
-            response.headers["Allow"] = allowed_methods(request)
+            response.headers["Allow"] = allowed_methods(request, (exc.headers or {}).get("Allow", ""))
         return response
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity conflict", extra={"error": type(exc.orig).__name__})
         return error_response(409, "CONFLICT", "数据冲突，请刷新后重试")
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot hold (a NUL character in text, a number out of range): bad input.
+        log.warning("data refused by the database", extra={"error": type(exc.orig).__name__})
+        return error_response(422, "VALIDATION_ERROR", "提交的数据包含无法保存的字符或数值")
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

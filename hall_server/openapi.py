@@ -1,21 +1,18 @@
-"""The OpenAPI document as the server really behaves: bearer security on the operations that need a
-credential, the error responses with the real ErrorBody (no FastAPI HTTPValidationError, which this server
-never sends), and the Allow header of a 405."""
+"""The OpenAPI document as the server really behaves: the error responses with the real ErrorBody (no FastAPI
+HTTPValidationError, which this server never sends), and the Allow header of a 405. The bearer security
+scheme and each operation's security requirement come from the dependency that reads the credential
+(hall_server.deps.BEARER)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
-from starlette.routing import Match
 
 from hall_server.contract.base import ErrorBody
-from hall_server.deps import get_api
 
-BEARER = "bearer"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 ERRORS = {
     "401": "未登录或凭证无效 (AUTH_REQUIRED, TOKEN_INVALID, …)",
@@ -41,39 +38,23 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the error responses; the bearer scheme comes from deps.BEARER."""
     spec = get_openapi(title=app.title, version=app.version, routes=app.routes, description=app.description)
-    components = spec.setdefault("components", {})
-    components.setdefault("securitySchemes", {})[BEARER] = {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "登录令牌 (POST /api/v1/auth/login) 或设备令牌 (yimen device add)",
-    }
-    schemas = components.setdefault("schemas", {})
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["ErrorBody"] = ErrorBody.model_json_schema()
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    signed_in = {
-        (method.lower(), route.path_format)
-        for route in app.routes
-        if isinstance(route, APIRoute) and _needs_credential(route.dependant)
-        for method in route.methods or ()
-    }
-    for path, item in spec.get("paths", {}).items():
-        for method, operation in item.items():
-            _document_operation(operation, (method, path) in signed_in)
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            _document_errors(operation)
     return spec
 
 
-def _needs_credential(dependant: Dependant) -> bool:
-    return dependant.call is get_api or any(_needs_credential(d) for d in dependant.dependencies)
-
-
-def _document_operation(operation: dict[str, Any], signed_in: bool) -> None:
+def _document_errors(operation: dict[str, Any]) -> None:
     codes = list(ANONYMOUS_ERRORS)
     if "requestBody" in operation:
         codes.extend(BODY_ERRORS)
-    if signed_in:
-        operation["security"] = [{BEARER: []}]
+    if operation.get("security"):
         codes.extend(SIGNED_IN_ERRORS)
     responses = operation.setdefault("responses", {})
     for code in sorted(codes):
@@ -83,11 +64,12 @@ def _document_operation(operation: dict[str, Any], signed_in: bool) -> None:
         }
 
 
-def allowed_methods(request: Request) -> str:
-    """The Allow header of a 405: the methods of every route on this path (one route per method here)."""
+def allowed_methods(request: Request, fallback: str) -> str:
+    """The Allow header of a 405: every documented method on this path (each method is a route of its own,
+    so the router's own header names only the first); `fallback` for paths outside the document."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "__none__"})
-        if match is Match.PARTIAL:
-            methods |= set(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods))
+    for template, item in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in item}
+    return ", ".join(sorted(methods)) or fallback
