@@ -83,7 +83,7 @@ class BookRequest(Model):
     slot_id: DbId
     identity: IdentityIn
     matter_id: DbId | None = None
-    mobile: str | None = Field(default=None, pattern=r"^1\d{10}$")
+    mobile: str | None = Field(default=None, pattern=r"^1[0-9]{10}$")
 
 
 class AppointmentOut(OutModel):
@@ -112,7 +112,7 @@ class AppointmentSearch(Model):
 class CheckInRequest(Model):
     """Check in by the appointment code (QR) or by the identity on the card."""
 
-    code: str | None = Field(default=None, pattern=r"^\d{8}$")
+    code: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
     identity: IdentityIn | None = None
 
     @model_validator(mode="after")

@@ -19,9 +19,9 @@ _MOD11_CHECK = "10X98765432"
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_EIGHTEEN = re.compile(r"^\d{17}[\dX]$")
-_FOREIGN_OLD = re.compile(r"^[A-Z]{3}\d{12}$")
-_USCC = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$")
+_EIGHTEEN = re.compile(r"^[0-9]{17}[0-9X]$")
+_FOREIGN_OLD = re.compile(r"^[A-Z]{3}[0-9]{12}$")
+_USCC = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$")
 
 
 class IdKind(StrEnum):
@@ -52,7 +52,7 @@ def uscc_check(first17: str) -> str:
 
 def org_code_check(first8: str) -> str:
     def value(ch: str) -> int:
-        return int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10
+        return int(ch) if "0" <= ch <= "9" else ord(ch) - ord("A") + 10
 
     remainder = 11 - sum(value(ch) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=True)) % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
