@@ -48,6 +48,7 @@ def test_every_operation_answers_4xx_with_an_error_body_never_5xx(server, hall):
                 case, session, callers if number < ANONYMOUS_CASES else _without_anonymous(callers), statuses
             )
         _random_cases(operation, session, callers, statuses)
+    session.close()
     assert statuses["admin 2xx"] > len(operations) // 2, statuses
     assert statuses["anonymous 4xx"] > 0, statuses
 
