@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,6 +26,7 @@ from hall_server.contract.base import ErrorBody
 from hall_server.contract.events import Envelope
 from hall_server.contract.load import LoadOut
 from hall_server.contract.sync import TargetStatus
+from hall_server.core import limits
 from hall_server.core.clock import Clock
 from hall_server.core.config import Settings, get_settings
 from hall_server.core.context import Ctx, UnitOfWork
@@ -43,6 +44,7 @@ from hall_server.live.hub import Hub
 from hall_server.live.router import router as live_router
 from hall_server.manage import router as manage
 from hall_server.metrics import Metrics, metrics_refusal
+from hall_server.openapi import allowed_methods, install_openapi
 from hall_server.queueing import day, load
 from hall_server.queueing.router import router as queue_router
 from hall_server.sync import service as sync_service
@@ -174,15 +176,28 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "VALIDATION_ERROR", "提交的数据不完整或格式不正确", fields)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: ("NOT_FOUND", "请求的地址不存在"), 405: ("METHOD_NOT_ALLOWED", "不支持该请求方法")}
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {
+            404: ("NOT_FOUND", "请求的地址不存在"),
+            405: ("METHOD_NOT_ALLOWED", "不支持该请求方法"),
+            413: (limits.CODE, limits.MESSAGE),
+        }
         code, message = codes.get(exc.status_code, ("HTTP_ERROR", "请求无法处理"))
-        return error_response(exc.status_code, code, message)
+        response = error_response(exc.status_code, code, message, limits.detail_of(exc))
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request, (exc.headers or {}).get("Allow", ""))
+        return response
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity conflict", extra={"error": type(exc.orig).__name__})
         return error_response(409, "CONFLICT", "数据冲突，请刷新后重试")
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot hold (a NUL character in text, a number out of range): bad input.
+        log.warning("data refused by the database", extra={"error": type(exc.orig).__name__})
+        return error_response(422, "VALIDATION_ERROR", "提交的数据包含无法保存的字符或数值")
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -227,6 +242,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.yimen = state
     install_error_handlers(app)
     idempotency_http.install(app)
+    install_openapi(app)
+    app.add_middleware(limits.BodyLimit, max_bytes=state.settings.max_body_bytes)
     app.middleware("http")(state.metrics.middleware)
     for router in (
         auth_router,

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hall_server.auth.principal import Principal
 from hall_server.auth.service import authenticate, require
@@ -24,12 +25,6 @@ MANAGERS = frozenset({Role.MANAGER})
 ADMINS: frozenset[Role] = frozenset()  # admins pass every check
 ALL_DEVICES = frozenset(DeviceKind)
 NO_DEVICES: frozenset[DeviceKind] = frozenset()
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 @dataclass
@@ -85,17 +80,24 @@ class Api:
         return self.uow.read(work)
 
 
-def get_api(request: Request) -> Api:
+# Declares the bearer scheme in the OpenAPI document, on exactly the operations that take ApiDep.
+BEARER = HTTPBearer(scheme_name="bearer", auto_error=False, description="登录令牌或设备令牌")
+
+
+def get_api(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)]
+) -> Api:
     """Refuses a request without credentials before its body is even validated."""
-    token = bearer_token(request)
-    if token is None:
+    token = credentials.credentials.strip() if credentials else None
+    if not token:
         raise Unauthorized("AUTH_REQUIRED", "请先登录或使用设备凭证")
     return Api(request.app.state.yimen.uow, token)
 
 
-async def get_idempotent_api(request: Request, idempotency_key: KeyHeader = None) -> Api:
+async def get_idempotent_api(
+    request: Request, api: Annotated[Api, Depends(get_api)], idempotency_key: KeyHeader = None
+) -> Api:
     """For state-changing POSTs: like get_api, and a repeat of a key gets the first answer."""
-    api = get_api(request)
     if idempotency_key is not None:
         api.idempotency = await idempotent_call(request, idempotency_key)
     return api

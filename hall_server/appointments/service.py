@@ -44,6 +44,7 @@ LIVE = (AppointmentStatus.BOOKED.value, AppointmentStatus.CHECKED_IN.value)
 
 def create_slot(ctx: Ctx, slot_in: SlotIn) -> AppointmentSlot | None:
     """Create a slot; None if the category already has one starting then (slots are idempotent)."""
+    _check_slot_days(ctx, ctx.clock.local(slot_in.start).date(), ctx.clock.local(slot_in.end).date())
     category = category_by_code(ctx, slot_in.category_code)
     statement = (
         upsert_statement(ctx.session, AppointmentSlot)
@@ -72,7 +73,22 @@ def create_slot(ctx: Ctx, slot_in: SlotIn) -> AppointmentSlot | None:
     return slot
 
 
+def _check_slot_days(ctx: Ctx, first: date, last: date) -> None:
+    """Slots are made from the hall's today up to `slot_days_ahead` days ahead: not for days gone by."""
+    today = ctx.clock.today()
+    latest = today + timedelta(days=ctx.settings.slot_days_ahead)
+    if first < today:
+        raise Invalid("SLOT_DAY_PAST", "不能为已过去的日期设置预约时段", {"today": today.isoformat()})
+    if last > latest:
+        raise Invalid(
+            "SLOT_DAY_TOO_FAR",
+            f"预约时段最多只能提前 {ctx.settings.slot_days_ahead} 天设置",
+            {"latest": latest.isoformat()},
+        )
+
+
 def generate_slots(ctx: Ctx, request: SlotGenerateIn) -> list[AppointmentSlot]:
+    _check_slot_days(ctx, request.date_from, request.date_to)
     created: list[AppointmentSlot] = []
     step = timedelta(minutes=request.slot_minutes)
     day = request.date_from
@@ -133,7 +149,7 @@ def book(ctx: Ctx, request: BookRequest) -> Appointment:
     matter = get_matter(ctx, request.matter_id) if request.matter_id is not None else None
     if matter is not None and (matter.category_id != slot.category_id or not matter.appointment_available):
         raise Invalid("MATTER_NOT_BOOKABLE", "该事项不能在此时段预约")
-    visitor = identity.identify(ctx, identity.check(request.identity))
+    visitor = identity.identify(ctx, identity.check(request.identity, ctx.clock.today()))
     _refuse_double_booking(ctx, visitor, slot)
     _take_place(ctx, slot)
     appointment = Appointment(

@@ -1,9 +1,18 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 
 from hall_server.catalogue import service
-from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
+from hall_server.contract.catalogue import (
+    CATEGORY_CODE,
+    CategoryIn,
+    CategoryOut,
+    MatterIn,
+    MatterOut,
+    MatterSummary,
+)
 from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep, IdParam
 
 router = APIRouter(tags=["catalogue"])
@@ -19,8 +28,10 @@ def list_categories(api: ApiDep) -> list[CategoryOut]:
 
 
 @router.put("/categories/{code}", response_model=CategoryOut)
-def save_category(code: str, body: CategoryIn, api: ApiDep) -> CategoryOut:
-    body = body.model_copy(update={"code": code})
+def save_category(
+    code: Annotated[str, Path(pattern=CATEGORY_CODE)], body: CategoryIn, api: ApiDep
+) -> CategoryOut:
+    body = body.replaced(code=code)
     return api.run(lambda ctx: service.category_out(service.save_category(ctx, body)), roles=ADMINS)
 
 

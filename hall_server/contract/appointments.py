@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from hall_server.contract.base import DbId, Model, OutModel
+from hall_server.contract.base import FIRST_DAY, LAST_DAY, DbId, HallDate, Model, OutModel
 from hall_server.contract.identity import IdentityIn, IdentityOut
 from hall_server.contract.privacy import FreeText
 from hall_server.contract.queue import TicketOut
@@ -30,17 +30,23 @@ class SlotIn(Model):
     def _ordered(self) -> SlotIn:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("start and end need a timezone offset, e.g. 2026-11-25T09:00:00+08:00")
+        if not (self.start.date() > FIRST_DAY and self.end.date() < LAST_DAY):
+            raise ValueError(f"start and end must lie between {FIRST_DAY} and {LAST_DAY}")
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
 
 
 class SlotGenerateIn(Model):
-    """Make slots for every working day in [date_from, date_to] from `day_start` to `day_end` (local time)."""
+    """Make slots for every working day in [date_from, date_to] from `day_start` to `day_end`.
+
+    The times are the hall's local wall-clock times (YIMEN_TIMEZONE) and carry no offset: a time with one
+    (`09:00:00+08:00`, `09:00:00Z`) is refused, since a clock time with an offset means a different local
+    time on different days wherever the zone keeps daylight saving."""
 
     category_code: str
-    date_from: date
-    date_to: date
+    date_from: HallDate
+    date_to: HallDate
     day_start: time = time(9, 0)
     day_end: time = time(17, 0)
     slot_minutes: int = Field(default=30, ge=5, le=240)
@@ -54,8 +60,13 @@ class SlotGenerateIn(Model):
             raise ValueError("date_to is before date_from")
         if (self.date_to - self.date_from).days > 92:
             raise ValueError("at most 93 days at once")
+        times = [self.day_start, self.day_end, *(self.lunch_break or ())]
+        if any(moment.tzinfo is not None for moment in times):
+            raise ValueError("times are the hall's local times, without an offset: 09:00, not 09:00+08:00")
         if self.day_end <= self.day_start:
             raise ValueError("day_end must be after day_start")
+        if self.lunch_break is not None and self.lunch_break[1] <= self.lunch_break[0]:
+            raise ValueError("the lunch break must end after it starts")
         return self
 
 
@@ -73,7 +84,7 @@ class BookRequest(Model):
     slot_id: DbId
     identity: IdentityIn
     matter_id: DbId | None = None
-    mobile: str | None = Field(default=None, pattern=r"^1\d{10}$")
+    mobile: str | None = Field(default=None, pattern=r"^1[0-9]{10}$")
 
 
 class AppointmentOut(OutModel):
@@ -96,13 +107,13 @@ class AppointmentOut(OutModel):
 
 class AppointmentSearch(Model):
     identity: IdentityIn
-    on_date: date | None = None
+    on_date: HallDate | None = None
 
 
 class CheckInRequest(Model):
     """Check in by the appointment code (QR) or by the identity on the card."""
 
-    code: str | None = Field(default=None, pattern=r"^\d{8}$")
+    code: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
     identity: IdentityIn | None = None
 
     @model_validator(mode="after")

@@ -162,8 +162,11 @@ class Result(Model):
     delivery: FreeText = Field(default="", max_length=200, description="领取方式：窗口领取、邮寄等")
 
 
+CATEGORY_CODE = r"^[A-Z_]{2,32}$"
+
+
 class CategoryIn(Model):
-    code: str = Field(pattern=r"^[A-Z_]{2,32}$")
+    code: str = Field(pattern=CATEGORY_CODE)
     name: FreeText = Field(min_length=1, max_length=50)
     prefix: str = Field(pattern=r"^[A-Z]$", description="票号前缀字母")
     description: FreeText = Field(default="", max_length=500)

@@ -12,7 +12,7 @@ from hall_server.contract.privacy import FreeText
 class HallIn(Model):
     code: str = Field(pattern=r"^[0-9A-Za-z-]{3,50}$", description="大厅编码")
     name: FreeText = Field(min_length=2, max_length=100)
-    region_code: str = Field(pattern=r"^\d{12}$", description="12位行政区划代码")
+    region_code: str = Field(pattern=r"^[0-9]{12}$", description="12位行政区划代码")
     level: Level
     org_uscc: str = Field(description="大厅管理机构统一社会信用代码")
     address: FreeText = Field(default="", max_length=200)

@@ -18,7 +18,7 @@ from hall_server.contract.load import CategoryWaiting, Snapshot
 from hall_server.contract.queue import TicketOut, WindowOut
 
 LIVE_VERSION = 1
-TOPIC_PATTERN = r"^(hall|display|window:\d{1,3})$"
+TOPIC_PATTERN = r"^(hall|display|window:[0-9]{1,3})$"
 
 
 class Auth(Model):

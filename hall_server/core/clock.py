@@ -6,6 +6,9 @@ import threading
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from hall_server.contract.base import FIRST_DAY, LAST_DAY
+from hall_server.core.errors import Invalid
+
 
 class Clock:
     def __init__(self, tz: ZoneInfo) -> None:
@@ -24,6 +27,12 @@ class Clock:
 
     def day_bounds(self, on_date: date) -> tuple[datetime, datetime]:
         """From local midnight of `on_date` to the next local midnight."""
+        if not FIRST_DAY <= on_date <= LAST_DAY:
+            raise Invalid(
+                "DATE_OUT_OF_RANGE",
+                f"日期超出范围（{FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()}）",
+                {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+            )
         start = datetime.combine(on_date, time(0), self.tz)
         return start, start + timedelta(days=1)
 

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         default=[], description="reverse proxies whose X-Forwarded-For names the client (IPs or networks)"
     )
     ws_queue_size: int = 1000
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="larger request bodies are refused with 413 before parsing"
+    )
+    slot_days_ahead: int = Field(
+        default=366, ge=1, le=3660, description="appointment slots may be made at most this many days ahead"
+    )
     metrics_token: str | None = None
 
     sync_targets: list[TargetConfig] = Field(default=[], description="where events are delivered")

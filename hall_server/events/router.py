@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from hall_server.contract.trace import TraceOut
 from hall_server.deps import DESK, ApiDep
@@ -10,5 +12,5 @@ router = APIRouter(tags=["trace"])
 
 
 @router.get("/trace/{kind}/{key}", response_model=TraceOut)
-def get_trace(kind: TraceKind, key: str, api: ApiDep) -> TraceOut:
+def get_trace(kind: TraceKind, key: Annotated[str, Path(max_length=64)], api: ApiDep) -> TraceOut:
     return api.read(lambda ctx: trace(ctx, kind, key), roles=DESK)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from hall_server.appointments import service as appointments
+from hall_server.contract.base import DB_ID_MAX
 from hall_server.contract.events import AggregateType
 from hall_server.contract.trace import TraceOut
 from hall_server.core.context import Ctx
@@ -17,14 +18,16 @@ TraceKind = Literal["ticket", "appointment", "case"]
 
 
 def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
+    if kind in ("ticket", "appointment"):
+        key = str(_int(key))  # the events carry the canonical id: '03' is ticket 3 with its events
     if kind == "ticket":
-        ticket = tickets.get_ticket(ctx, _int(key))
+        ticket = tickets.get_ticket(ctx, int(key))
         linked = (
             [(AggregateType.APPOINTMENT.value, str(ticket.appointment_id))] if ticket.appointment_id else []
         )
         summary = tickets.ticket_out(ctx, ticket).model_dump(mode="json")
     elif kind == "appointment":
-        appointment = appointments.get_appointment(ctx, _int(key))
+        appointment = appointments.get_appointment(ctx, int(key))
         linked = [(AggregateType.TICKET.value, str(appointment.ticket_id))] if appointment.ticket_id else []
         summary = appointments.appointment_out(ctx, appointment).model_dump(mode="json")
     else:
@@ -43,6 +46,7 @@ def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
 
 
 def _int(key: str) -> int:
-    if not key.isdigit():
+    """A row id in ASCII digits only (str.isdigit() also takes '²' and '٣') and in the database's range."""
+    if not (key.isascii() and key.isdigit() and 1 <= int(key) <= DB_ID_MAX):
         raise NotFound("NOT_FOUND", "编号格式不正确")
     return int(key)

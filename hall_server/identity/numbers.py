@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
 # One mask for numbers, shared with the numbers found in free text.
@@ -22,9 +22,9 @@ _MOD11_CHECK = "10X98765432"
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_EIGHTEEN = re.compile(r"^\d{17}[\dX]$")
-_FOREIGN_OLD = re.compile(r"^[A-Z]{3}\d{12}$")
-_USCC = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$")
+_EIGHTEEN = re.compile(r"^[0-9]{17}[0-9X]$")
+_FOREIGN_OLD = re.compile(r"^[A-Z]{3}[0-9]{12}$")
+_USCC = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$")
 
 
 class IdKind(StrEnum):
@@ -55,7 +55,7 @@ def uscc_check(first17: str) -> str:
 
 def org_code_check(first8: str) -> str:
     def value(ch: str) -> int:
-        return int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10
+        return int(ch) if "0" <= ch <= "9" else ord(ch) - ord("A") + 10
 
     remainder = 11 - sum(value(ch) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=True)) % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
@@ -75,8 +75,13 @@ def birth_date_of(number: str) -> date | None:
         return None
 
 
-def classify_person_number(raw: str) -> IdKind:
-    """Validate a personal identity number and return its kind; raises InvalidIdNumber."""
+def _latest_today() -> date:
+    return datetime.now(timezone(timedelta(hours=14))).date()  # UTC+14 is the first to start a day
+
+
+def classify_person_number(raw: str, today: date | None = None) -> IdKind:
+    """Validate a personal identity number and return its kind; raises InvalidIdNumber. A birth date after
+    `today` (the hall's service day; when not given, the latest date anywhere on Earth now) is refused."""
     number = normalize(raw)
     if _FOREIGN_OLD.match(number):
         return IdKind.FOREIGN_PR_OLD
@@ -84,7 +89,8 @@ def classify_person_number(raw: str) -> IdKind:
         raise InvalidIdNumber("ID_FORMAT", "证件号码格式不正确，应为18位（末位可为X）")
     if mod11_2_check(number[:17]) != number[17]:
         raise InvalidIdNumber("ID_CHECKSUM", "证件号码校验位不正确，请核对后重新输入")
-    if birth_date_of(number) is None:
+    born = birth_date_of(number)
+    if born is None or born > (today or _latest_today()):
         raise InvalidIdNumber("ID_BIRTH_DATE", "证件号码中的出生日期无效")
     if number[0] == "9":
         return IdKind.FOREIGN_PR_2023
@@ -105,11 +111,11 @@ def validate_uscc(raw: str, *, strict: bool = True) -> str:
     return code
 
 
-def validate(kind: IdKind, raw: str) -> str:
+def validate(kind: IdKind, raw: str, today: date | None = None) -> str:
     """Validate a number claimed to be of `kind`; return it normalised."""
     if kind is IdKind.USCC:
         return validate_uscc(raw)
-    found = classify_person_number(raw)
+    found = classify_person_number(raw, today)
     if found is not kind:
         raise InvalidIdNumber("ID_KIND_MISMATCH", "证件号码与所选证件类型不符")
     return normalize(raw)

@@ -29,9 +29,10 @@ class CheckedIdentity:
     birth_date: date | None
 
 
-def check(identity: IdentityIn) -> CheckedIdentity:
+def check(identity: IdentityIn, today: date) -> CheckedIdentity:
+    """`today` is the hall's service day: an identity number born after it is refused."""
     try:
-        number = numbers.validate(numbers.IdKind(identity.kind.value), identity.number)
+        number = numbers.validate(numbers.IdKind(identity.kind.value), identity.number, today)
     except numbers.InvalidIdNumber as exc:
         raise Invalid(exc.reason, str(exc)) from exc
     name = identity.name.strip() if identity.name and identity.name.strip() else None
@@ -43,7 +44,7 @@ def hash_of(ctx: Ctx, number: str) -> str:
 
 
 def find(ctx: Ctx, identity: IdentityIn) -> Visitor | None:
-    checked = check(identity)
+    checked = check(identity, ctx.clock.today())
     return ctx.session.scalars(select(Visitor).where(Visitor.id_hash == hash_of(ctx, checked.number))).first()
 
 

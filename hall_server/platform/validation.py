@@ -198,7 +198,7 @@ def _check_protected(raw: dict[str, Any], keys: Mapping[str, bytes]) -> None:
 
 def is_citizen_id(text: str) -> bool:
     """GB 11643: 17 digits and a MOD 11-2 check character, with a real birth date in 1850-2099."""
-    if len(text) != 18 or not text[:17].isdigit():
+    if len(text) != 18 or not (text[:17].isascii() and text[:17].isdigit()):
         return False
     total = sum(int(digit) * weight for digit, weight in zip(text[:17], ID_WEIGHTS, strict=True))
     if "10X98765432"[total % 11] != text[17].upper():

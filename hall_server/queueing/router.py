@@ -128,7 +128,7 @@ def get_window(number: WindowParam, api: ApiDep) -> WindowOut:
 
 @router.put("/windows/{number}", response_model=WindowOut)
 def save_window(number: WindowParam, body: WindowIn, api: ApiDep) -> WindowOut:
-    body = body.model_copy(update={"number": number})
+    body = body.replaced(number=number)
     return api.run(lambda ctx: windows.window_out(ctx, windows.save_window(ctx, body)), roles=ADMINS)
 
 

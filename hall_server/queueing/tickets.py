@@ -72,7 +72,7 @@ def issue_ticket(
     if queue_closed_today(ctx, hall):
         raise Conflict("QUEUE_CLOSED", "今日取号已结束，请于下一个工作日再来")
     category, matter = _target(ctx, request)
-    checked = identity.check(request.identity) if request.identity else None
+    checked = identity.check(request.identity, ctx.clock.today()) if request.identity else None
     visitor = identity.identify(ctx, checked) if checked else known_visitor
     settings = ctx.settings
     priority = rules.derive_priority(

@@ -186,7 +186,7 @@ def verify(
     stamp = lowered.get(TIMESTAMP_HEADER.lower(), "")
     nonce = lowered.get(NONCE_HEADER.lower(), "")
     given = lowered.get(SIGNATURE_HEADER.lower(), "")
-    if not stamp.isdigit() or abs(now - int(stamp)) > MAX_SKEW_SECONDS:
+    if not (stamp.isascii() and stamp.isdigit()) or abs(now - int(stamp)) > MAX_SKEW_SECONDS:
         raise SignatureError(
             "TIMESTAMP_SKEW", f"timestamp {stamp!r} is more than {MAX_SKEW_SECONDS}s from now"
         )

@@ -1,11 +1,14 @@
 """Identity numbers against the worked examples of standards.md §4."""
 
+from datetime import date, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hall_server.identity import numbers
 from hall_server.identity.numbers import IdKind, InvalidIdNumber
+from tests.factories import citizen_id
 
 
 def test_gb11643_worked_examples():
@@ -93,3 +96,14 @@ def test_any_text_is_either_a_valid_kind_or_a_coded_refusal(text):
         assert exc.reason.startswith("ID_")
     else:
         assert kind in IdKind
+
+
+def test_a_birth_date_after_today_is_refused():
+    born = date(2026, 11, 25)
+    number = citizen_id("110105" + born.strftime("%Y%m%d") + "001")
+    assert numbers.classify_person_number(number, today=born) is IdKind.RESIDENT
+    with pytest.raises(numbers.InvalidIdNumber) as caught:
+        numbers.classify_person_number(number, today=born - timedelta(days=1))
+    assert caught.value.reason == "ID_BIRTH_DATE"
+    with pytest.raises(numbers.InvalidIdNumber):  # without a hall clock: no one is born in 2099 yet
+        numbers.classify_person_number(citizen_id("11010520990101001"))
