@@ -30,6 +30,7 @@ from hall_server.core.config import Settings, get_settings
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError
+from hall_server.events import chain
 from hall_server.events.router import router as events_router
 from hall_server.halls.router import router as halls_router
 from hall_server.identity.crypto import Keys, decrypt, load_keys, self_test
@@ -135,6 +136,7 @@ async def _sweep_forever(state: AppState) -> None:
             result = await run_in_threadpool(state.uow.run, day.sweep)
             if any(result.values()):
                 log.info("sweep", extra=result)
+            await run_in_threadpool(state.uow.run, chain.checkpoint)
         except Exception:
             log.exception("sweep failed; will try again")
         await asyncio.sleep(state.settings.sweep_seconds)

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     manage_refresh_seconds: float = Field(
         default=5.0, gt=0, le=300, description="how often the managers' dashboard reads the status again"
     )
+    event_checkpoint_every: int = Field(
+        default=1000, ge=1, description="sign the event chain's head every this many events"
+    )
+    event_checkpoint_minutes: float = Field(
+        default=10.0, gt=0, description="and at least this often while events are written"
+    )
     log_json: bool = True
     log_level: str = "INFO"
 
