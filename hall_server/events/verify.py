@@ -157,8 +157,11 @@ class _Walk:
             following = next(rows, None)
             self.report.events += 1
             if row.pos > expected:
-                last = f"–{row.pos - 1}" if row.pos - 1 > expected else ""
-                self.find(Kind.REMOVED, expected, f"位置 {expected}{last} 的事件不存在（被删除）")
+                missing = row.pos - expected
+                what = (
+                    "该位置的事件" if missing == 1 else f"位置 {expected}–{row.pos - 1} 的 {missing} 条事件"
+                )
+                self.find(Kind.REMOVED, expected, f"{what}不存在（被删除）")
                 link_at = None
             problem = self.problem(row)
             if problem is None:
@@ -226,24 +229,30 @@ class _Checkpoints:
                 return
             last = (page[-1].chain_pos, page[-1].id)
 
-    def _check_signature(self, checkpoint: EventCheckpoint) -> None:
+    def _signed(self, checkpoint: EventCheckpoint) -> bool:
+        """Whether the checkpoint is genuine; a forged or altered one is reported and not relied on."""
         self.walk.report.checkpoints += 1
         walk = self.walk
         if checkpoint.kid != walk.kid:
             walk.find(Kind.CHECKPOINT, checkpoint.chain_pos, f"检查点 #{checkpoint.id} 由另一把密钥签名")
-            return
+            return False
         expected = checkpoint_signature(
             walk.key, checkpoint.chain_pos, checkpoint.head_hash, checkpoint.created_at
         )
         if expected != checkpoint.signature:
             walk.find(Kind.CHECKPOINT, checkpoint.chain_pos, f"检查点 #{checkpoint.id} 的签名不符（被篡改）")
+            return False
+        return True
 
     def at(self, row: _Row) -> None:
         """Check the checkpoints up to this row's position against the row."""
         while self.current is not None and self.current.chain_pos <= row.pos:
             checkpoint = self.current
-            self._check_signature(checkpoint)
-            if checkpoint.chain_pos == row.pos and checkpoint.head_hash != row.hash:
+            if (
+                self._signed(checkpoint)
+                and checkpoint.chain_pos == row.pos
+                and checkpoint.head_hash != row.hash
+            ):
                 self.walk.find(
                     Kind.CHANGED,
                     row.pos,
@@ -253,23 +262,12 @@ class _Checkpoints:
             self.current = next(self.pending, None)
 
     def beyond(self, last_pos: int) -> None:
-        """Checkpoints past the last row verified: the tail they vouch for must still be there."""
+        """Checkpoints past the last row verified: the tail they vouch for must still be there (one signed
+        after the walk began may name a row written since: that row is looked up)."""
         walk = self.walk
         while self.current is not None:
             checkpoint = self.current
-            self._check_signature(checkpoint)
-            if checkpoint.chain_pos > walk.report.head_pos:
-                stored = walk.session.scalar(
-                    select(Event.hash).where(Event.chain_pos == checkpoint.chain_pos)
-                )
-                if stored != checkpoint.head_hash:
-                    walk.find(
-                        Kind.TRUNCATED,
-                        last_pos + 1,
-                        f"检查点 #{checkpoint.id}（{_local(checkpoint.created_at)}）证明链曾到位置 "
-                        f"{checkpoint.chain_pos}，日志只到 {last_pos}（末尾事件被删除）",
-                    )
-            elif checkpoint.chain_pos > last_pos:
+            if self._signed(checkpoint) and not self._still_there(checkpoint, last_pos):
                 walk.find(
                     Kind.TRUNCATED,
                     last_pos + 1,
@@ -277,6 +275,12 @@ class _Checkpoints:
                     f"{checkpoint.chain_pos}，日志只到 {last_pos}（末尾事件被删除）",
                 )
             self.current = next(self.pending, None)
+
+    def _still_there(self, checkpoint: EventCheckpoint, last_pos: int) -> bool:
+        if checkpoint.chain_pos <= self.walk.report.head_pos:
+            return checkpoint.chain_pos <= last_pos
+        stored = self.walk.session.scalar(select(Event.hash).where(Event.chain_pos == checkpoint.chain_pos))
+        return stored == checkpoint.head_hash
 
 
 def _local(moment: datetime) -> str:

@@ -108,7 +108,7 @@ def _allow_event_updates(dialect: str, *, allow: bool) -> None:
     if dialect == "postgresql":
         op.execute(f"ALTER TABLE event {'DISABLE' if allow else 'ENABLE'} TRIGGER event_append_only")
     elif allow:
-        op.execute("DROP TRIGGER event_no_update")
+        op.execute("DROP TRIGGER IF EXISTS event_no_update")
     else:
         op.execute(
             "CREATE TRIGGER event_no_update BEFORE UPDATE ON event "
