@@ -344,3 +344,20 @@ def _json(value: Any) -> dict[str, Any]:
     import json
 
     return value if isinstance(value, dict) else json.loads(value)
+
+
+def test_admins_verify_over_the_api(client_for, settings):
+    from hall_server.client import ApiError
+
+    admin = client_for("admin")
+    client_for("kiosk").issue_ticket(IssueTicketRequest(category_code="SOCIAL"))
+    intact = admin.verify_events()
+    assert intact.intact and intact.events == intact.head_pos > 10 and intact.findings == []
+    with pytest.raises(ApiError) as refused:
+        client_for("manager").verify_events()
+    assert refused.value.code == "FORBIDDEN"
+    with Intruder(settings.database_url) as db:
+        db.execute(update(EVENT).where(EVENT.c.chain_pos == 3).values(aggregate_id="999"))
+    broken = admin.verify_events()
+    assert not broken.intact
+    assert [(f.kind, f.position) for f in broken.findings] == [("CHANGED", 3)]
