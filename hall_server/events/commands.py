@@ -31,9 +31,8 @@ def run_verify(args: argparse.Namespace) -> int:
     from hall_server.events.verify import verify
 
     state = _state()
-    with state.factory() as session:
-        report = verify(session, state.keys, max_findings=args.max_findings)
-        session.rollback()
+    # A reading transaction: on SQLite it does not hold the write lock while it walks a large log.
+    report = state.uow.read(lambda ctx: verify(ctx.session, ctx.keys, max_findings=args.max_findings))
     state.engine.dispose()
     for finding in report.findings:
         print(finding.line(), file=sys.stderr)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -38,6 +38,7 @@ from hall_server.events.models import Event, EventChainHead, EventCheckpoint
 from hall_server.identity.crypto import Keys
 
 PAGE = 2000
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 class Kind(StrEnum):
@@ -190,13 +191,17 @@ class _Walk:
             last_hash = self.session.scalar(select(Event.hash).where(Event.chain_pos == last_pos))
             if last_hash != self.report.head_hash:
                 self.find(Kind.CHANGED, last_pos, "最后一条事件的哈希与链头不符")
-        head_now = self.session.get_one(EventChainHead, HEAD_ID, populate_existing=True).head_pos
-        for pos, event_id in self.session.execute(
+        # Rows past the head read at the start are new, unless the head does not reach them now: read the
+        # rows first, the head after (a row and its head move commit together).
+        later = self.session.execute(
             select(Event.chain_pos, Event.event_id)
-            .where(Event.chain_pos > head_now)
+            .where(Event.chain_pos > self.report.head_pos)
             .order_by(Event.chain_pos)
-        ):
-            self.find(Kind.INSERTED, pos, f"事件 {event_id} 位于链头之后（插入的行）")
+        ).all()
+        head_now = self.session.get_one(EventChainHead, HEAD_ID, populate_existing=True).head_pos
+        for pos, event_id in later:
+            if pos is not None and pos > head_now:
+                self.find(Kind.INSERTED, pos, f"事件 {event_id} 位于链头之后（插入的行）")
         for (event_id,) in self.session.execute(
             select(Event.event_id).where(Event.chain_pos.is_(None)).order_by(Event.id)
         ):
@@ -302,8 +307,8 @@ def _column_mismatch(row: _Row) -> str | None:
     for name, (column, enveloped) in expected.items():
         if column != enveloped:
             return name
-    try:
-        if datetime.fromisoformat(payload["occurred_at"]) != occurred_at:
+    try:  # the envelope may give the time to the millisecond only, in another offset
+        if abs(datetime.fromisoformat(payload["occurred_at"]) - occurred_at) >= _MILLISECOND:
             return "occurred_at"
     except (KeyError, TypeError, ValueError):
         return "occurred_at"

@@ -51,8 +51,7 @@ def issue(state: AppState, n: int) -> None:
 
 
 def check(state: AppState) -> Report:
-    with state.factory() as session:
-        return verify(session, state.keys)
+    return state.uow.read(lambda ctx: verify(ctx.session, ctx.keys))
 
 
 def kinds(report: Report) -> list[tuple[Kind, int | None]]:
