@@ -360,3 +360,26 @@ def test_admins_verify_over_the_api(client_for, settings):
     broken = admin.verify_events()
     assert not broken.intact
     assert [(f.kind, f.position) for f in broken.findings] == [("CHANGED", 3)]
+
+
+def test_the_platform_receives_and_keeps_prev_hash(state, tmp_path):
+    from tests.platform.helpers import SignedClient, settings_for, start_platform
+
+    with state.factory() as session:  # what the delivery worker sends: the stored envelope
+        sent = session.scalars(
+            select(Event.payload).where(Event.event_type == "queue.ticket.issued").order_by(Event.chain_pos)
+        ).first()
+    assert sent is not None and len(sent["prev_hash"]) == 64
+    platform_db = f"sqlite:///{tmp_path / 'platform.db'}"
+    platform = start_platform(settings_for(platform_db))
+    sender = SignedClient(platform.base_url)
+    try:
+        assert sender.deliver(sent) == ["accepted"]
+    finally:
+        sender.close()
+        platform.stop()
+    engine = create_engine(platform_db)
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT envelope FROM platform_event")).scalar_one()
+    engine.dispose()
+    assert _json(stored)["prev_hash"] == sent["prev_hash"]
