@@ -109,8 +109,9 @@ def _seal_on_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_on_rollback(session: Session, _previous: SessionTransaction) -> None:
-    session.info.pop(_PENDING, None)
+def _forget_on_rollback(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:  # a savepoint rolled back leaves the transaction's events
+        session.info.pop(_PENDING, None)
 
 
 def locked_head(session: Session) -> EventChainHead:
