@@ -27,6 +27,7 @@ from bench._hall import demo_hall, print_table
 
 HERE = Path(__file__).resolve().parent.parent
 ISSUES = 400
+ROUNDS = 2
 CATEGORIES = ["ENTERPRISE", "SOCIAL_AFFAIRS", "INVESTMENT", "CONSULTATION"]
 
 
@@ -196,10 +197,13 @@ def main() -> None:
     issue_table = []
     for backend in backends:
         for threads in (1, 8):
-            chained = issue_rate(backend, HERE, threads)
+            chained = before = 0.0
+            for _ in range(ROUNDS):  # alternate, keep the best of each: the machine is shared
+                chained = max(chained, issue_rate(backend, HERE, threads))
+                if baseline is not None:
+                    before = max(before, issue_rate(backend, baseline, threads))
             row = [backend, threads, f"{chained:.0f}"]
             if baseline is not None:
-                before = issue_rate(backend, baseline, threads)
                 row += [f"{before:.0f}", f"{(chained / before - 1) * 100:+.0f}%"]
             issue_table.append(row)
     headers = ["backend", "threads", "tickets/s (chain)"]

@@ -153,7 +153,7 @@ class _Walk:
         link_at: str | None = GENESIS  # None: the previous row is suspect, accept whatever follows it
         checkpoints = _Checkpoints(self)
         rows = self.rows()
-        row = next(rows, None)
+        previous, row = None, next(rows, None)
         while row is not None:
             following = next(rows, None)
             self.report.events += 1
@@ -167,7 +167,7 @@ class _Walk:
             problem = self.problem(row)
             if problem is None:
                 if link_at is not None and row.prev_hash != link_at:
-                    self.find(Kind.REMOVED, row.pos, f"事件 {row.event_id} 之前的事件已不在链中（被删除）")
+                    self.broken_link(row, previous)
                 link_at = row.hash
             elif link_at is not None and following is not None and following.prev_hash == link_at:
                 self.find(Kind.INSERTED, row.pos, f"事件 {row.event_id} 不属于事件链（插入的行）")
@@ -176,9 +176,18 @@ class _Walk:
                 link_at = None
             checkpoints.at(row)
             expected = row.pos + 1
-            row = following
+            previous, row = row, following
         self.tail(expected - 1)
         checkpoints.beyond(expected - 1)
+
+    def broken_link(self, row: _Row, previous: _Row | None) -> None:
+        """Both rows stand on their own but do not link. With MACs only a removal explains it; a row from
+        before the chain (no MAC) may also have been rewritten with a fresh hash."""
+        if previous is not None and previous.mac is None and previous.pos == row.pos - 1:
+            message = f"事件 {previous.event_id} 与下一条记下的哈希不符（被改写，或其后有事件被删除）"
+            self.find(Kind.CHANGED, previous.pos, message)
+        else:
+            self.find(Kind.REMOVED, row.pos, f"事件 {row.event_id} 之前的事件已不在链中（被删除）")
 
     def tail(self, last_pos: int) -> None:
         if last_pos < self.report.head_pos:
