@@ -32,6 +32,7 @@ from hall_server.core.config import Settings, get_settings
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError, TooMany, Unavailable
+from hall_server.events import chain
 from hall_server.events.router import router as events_router
 from hall_server.halls.router import router as halls_router
 from hall_server.idempotency import http as idempotency_http
@@ -148,6 +149,7 @@ async def _sweep_forever(state: AppState) -> None:
                 log.info("sweep", extra=result)
             if purged := await run_in_threadpool(state.uow.run, purge_expired):
                 log.info("idempotency keys purged", extra={"purged": purged})
+            await run_in_threadpool(state.uow.run, chain.checkpoint)
         except Exception:
             log.exception("sweep failed; will try again")
         await asyncio.sleep(state.settings.sweep_seconds)

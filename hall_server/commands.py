@@ -55,6 +55,10 @@ def register(subcommands: Any) -> None:
 
     register_sync(subcommands)
 
+    from hall_server.events.commands import register as register_events
+
+    register_events(subcommands)
+
 
 def _uow() -> Any:
     from hall_server.app import build_state
@@ -95,8 +99,16 @@ def run_upgrade(_: argparse.Namespace) -> int:
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     load_keys(settings.data_key, settings.lookup_key, settings.key_file, create=True)
+    _sign_event_chain()
     print("数据库已升级到最新版本")
     return 0
+
+
+def _sign_event_chain() -> None:
+    """Events chained by a migration have no MAC (it had no keys): a checkpoint signed now covers them."""
+    from hall_server.events.chain import checkpoint
+
+    _uow().run(lambda ctx: checkpoint(ctx, force=True))
 
 
 def _password(given: str | None) -> str:

@@ -4,7 +4,7 @@ from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress
 from hall_server.catalogue.models import Category, Matter, MatterMaterial
 from hall_server.core.db import Base
-from hall_server.events.models import Event
+from hall_server.events.models import Event, EventChainHead, EventCheckpoint
 from hall_server.halls.models import Hall
 from hall_server.idempotency.models import IdempotencyRecord
 from hall_server.identity.models import Visitor
@@ -20,6 +20,8 @@ __all__ = [
     "Delivery",
     "Device",
     "Event",
+    "EventChainHead",
+    "EventCheckpoint",
     "Hall",
     "IdempotencyRecord",
     "LoginThrottle",

@@ -31,6 +31,7 @@ from hall_server.contract.auth import (
 )
 from hall_server.contract.base import ErrorBody
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
+from hall_server.contract.chain import ChainVerifyOut
 from hall_server.contract.halls import HallIn, HallOut
 from hall_server.contract.identity import IdentityIn
 from hall_server.contract.load import LoadOut
@@ -187,6 +188,9 @@ class HallClient:
 
     def trace(self, kind: str, key: int | str) -> TraceOut:
         return self._call("GET", f"/trace/{kind}/{key}", TraceOut)
+
+    def verify_events(self) -> ChainVerifyOut:
+        return self._call("GET", "/events/verify", ChainVerifyOut)
 
     # catalogue
     def categories(self) -> list[CategoryOut]:

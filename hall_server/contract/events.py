@@ -100,6 +100,11 @@ class Envelope(OutModel):
     protected: dict[str, str] | None = Field(
         default=None, description="SM4-GCM block with the personal data the platform needs, if any"
     )
+    prev_hash: str | None = Field(
+        default=None,
+        pattern="^[0-9a-f]{64}$",
+        description="SM3 of the hall's previous event as stored (hash chain, 全过程留痕); set at commit",
+    )
 
     @field_serializer("occurred_at", "recorded_at", when_used="json")
     def _rfc3339_milliseconds(self, moment: datetime) -> str:

@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     idempotency_wait_seconds: float = Field(
         default=10.0, gt=0, le=120, description="a repeat waits this long for the same key still in flight"
     )
+    event_checkpoint_every: int = Field(
+        default=1000, ge=1, description="sign the event chain's head every this many events"
+    )
+    event_checkpoint_minutes: float = Field(
+        default=10.0, gt=0, description="and at least this often while events are written"
+    )
     log_json: bool = True
     log_level: str = "INFO"
 

@@ -23,8 +23,41 @@ class Event(Base):
     aggregate_seq: Mapped[int] = mapped_column(Integer)
     correlation_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # The hash chain (hall_server/events/chain.py): position 1, 2, 3… in commit order, SM3 of the stored
+    # envelope (which holds prev_hash), HMAC-SM3 of that hash. Nullable only because SQLite cannot add a
+    # NOT NULL column in place; the server always fills them and `yimen events verify` flags a row without.
+    chain_pos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         UniqueConstraint("aggregate_type", "aggregate_id", "aggregate_seq"),
         Index("ix_event_aggregate", "aggregate_type", "aggregate_id"),
+        Index("ix_event_chain_pos", "chain_pos", unique=True),
     )
+
+
+class EventChainHead(Base):
+    """One row: the last position and hash of the chain. Every transaction that writes events locks it
+    (FOR UPDATE on PostgreSQL; SQLite has one writer) just before commit, so the chain never forks.
+    `legacy_upto`: rows up to this position were chained by the migration, without a MAC."""
+
+    __tablename__ = "event_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    head_pos: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    legacy_upto: Mapped[int] = mapped_column(BigInteger)
+
+
+class EventCheckpoint(Base):
+    """A signed statement "the chain had this hash at this position at this time" (append-only)."""
+
+    __tablename__ = "event_checkpoint"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chain_pos: Mapped[int] = mapped_column(BigInteger, index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kid: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(64))

@@ -9,9 +9,9 @@ from sqlalchemy import func, or_, select
 from hall_server.contract.events import AggregateRef, AggregateType, Envelope, EventType, Source
 from hall_server.core.context import Ctx
 from hall_server.core.ids import uuid7
+from hall_server.events import chain
 from hall_server.events.models import Event
 from hall_server.halls.models import Hall
-from hall_server.sync.service import outbox_rows
 from hall_server.sync.wire import protect
 
 UNCONFIGURED_SOURCE = Source(hall_code="UNCONFIGURED", hall_name="", region_code="000000000000", org_uscc="")
@@ -45,6 +45,13 @@ def _protected(ctx: Ctx, envelope: Envelope, personal: dict[str, Any]) -> dict[s
 
 
 def _next_seq(ctx: Ctx, aggregate_type: AggregateType, aggregate_id: str) -> int:
+    queued = [
+        row.aggregate_seq
+        for row in chain.queued(ctx.session)
+        if row.aggregate_type == aggregate_type.value and row.aggregate_id == aggregate_id
+    ]
+    if queued:
+        return max(queued) + 1
     last = ctx.session.scalar(
         select(func.max(Event.aggregate_seq)).where(
             Event.aggregate_type == aggregate_type.value, Event.aggregate_id == aggregate_id
@@ -99,9 +106,7 @@ def record(
         correlation_id=correlation_id,
         payload=envelope.model_dump(mode="json", exclude_none=True),
     )
-    ctx.session.add(row)
-    ctx.session.flush()
-    outbox_rows(ctx, row)
+    chain.queue(ctx, row, envelope)  # written at commit, linked into the hash chain (chain.py)
     ctx.events.append(envelope)
     return envelope
 
