@@ -113,7 +113,7 @@ def test_keys_that_do_not_open_the_stored_identities(base_env: dict[str, str], t
     env = {**base_env, "YIMEN_DATABASE_URL": url}
     assert yimen(env, "db", "upgrade").returncode == 0
     state = build_state(Settings(database_url=url, key_file=tmp_path / "keys.json"))
-    state.uow.run(lambda ctx: identify(ctx, check(person())))
+    state.uow.run(lambda ctx: identify(ctx, check(person(), ctx.clock.today())))
     state.engine.dispose()
     state.read_engine.dispose()
     (tmp_path / "keys.json").write_text(json.dumps(OTHER_KEYS))
