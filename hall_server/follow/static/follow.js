@@ -58,7 +58,6 @@ function render(view) {
     $("explanation").textContent = view.explanation || "";
   }
   remindIfDue(view);
-  window.__loaded = true;
 }
 
 function remindIfDue(view) {
@@ -90,7 +89,6 @@ function showGone() {
   $("matter").textContent = "号票二维码只在取号当天有效，请咨询大厅工作人员。";
   $("queue").hidden = true;
   $("offline").hidden = true;
-  window.__loaded = true;
 }
 
 function send(message) {
