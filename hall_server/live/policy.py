@@ -101,6 +101,7 @@ def display_ticket(ticket: TicketOut | None) -> TicketOut | None:
         update={
             "visitor": None,
             "follow_code": "",
+            "follow_url": "",
             "transfer_note": "",
             "cancel_reason": "",
             "appointment_id": None,

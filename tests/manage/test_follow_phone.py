@@ -3,6 +3,7 @@ live updates without reload, reminders once per moment, the friendly 404, and re
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,6 @@ from playwright.sync_api import Page, expect
 from tests.conftest import start_server
 from tests.follow.conftest import issue_social, serve_next
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Records what the page asks of the phone (the browser's own vibrate/Notification still decide nothing here).
 RECORD_REMINDERS = """
 window.__vibrations = [];
@@ -53,7 +53,7 @@ def open_follow_page(phone: Page, base_url: str, code: str) -> None:
     phone.evaluate("window.__loaded = true")  # gone if the page ever reloaded
 
 
-def test_people_ahead_updates_live_and_reminders_come_once(server, client_for, phone, database_url):
+def test_people_ahead_updates_live_and_reminders_come_once(server, client_for, phone, database_url, tmp_path):
     kiosk, clerk = client_for("kiosk"), client_for("clerk1")
     tickets = issue_social(kiosk, 4)
     followed = tickets[3]
@@ -69,7 +69,7 @@ def test_people_ahead_updates_live_and_reminders_come_once(server, client_for, p
     expect(phone.locator("#banner")).to_be_hidden()
     expect(phone.locator("#remind")).to_be_hidden()  # permission already granted: nothing to ask
     if "sqlite" in database_url:
-        shoot(phone, "follow-waiting.png")
+        shoot(phone, "follow-waiting.png", tmp_path)
 
     serve_next(clerk, 1)  # ahead 3 → 2: third in line
     expect(phone.locator("#ahead")).to_have_text("2")
@@ -89,7 +89,7 @@ def test_people_ahead_updates_live_and_reminders_come_once(server, client_for, p
     expect(phone.locator("#banner")).to_be_visible()
     expect(phone.locator("#banner-text")).to_contain_text("请到 1 号窗口办理")
     if "sqlite" in database_url:
-        shoot(phone, "follow-called.png")
+        shoot(phone, "follow-called.png", tmp_path)
     clerk.window_op(1, "recall")
     clerk.window_op(1, "start")
     expect(phone.locator("#state")).to_have_text("办理中（1 号窗口）")
@@ -140,6 +140,8 @@ def test_the_page_reconnects_after_a_restart_and_catches_up(server, hall, settin
         back.stop()
 
 
-def shoot(phone: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    phone.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+def shoot(phone: Page, name: str, tmp_path: Path) -> None:
+    """Into YIMEN_SCREENSHOTS (docs/screenshots when making the docs), else the test's own folder."""
+    folder = Path(os.environ.get("YIMEN_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(folder / name), full_page=False)
