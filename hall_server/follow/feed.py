@@ -47,6 +47,7 @@ class FollowFeed:
         self.notifier = notifier
         self.last: dict[str, PublicTicketOut] = {}
         self.told: set[tuple[str, Moment]] = set()
+        self.recomputed = 0  # views computed so far (tests, benchmarks)
 
     def publish(self, ctx: Ctx, batch: list[Envelope], serving: dict[int, set[int]]) -> None:
         watched = self.hub.watched_codes()
@@ -61,6 +62,7 @@ class FollowFeed:
                 continue
             code = ticket.follow_code
             view = public_ticket_out(ctx, ticket)
+            self.recomputed += 1
             previous = self.last.get(code)
             if view == previous:
                 continue

@@ -64,8 +64,11 @@ def test_people_ahead_and_the_call_arrive_live_and_other_categories_cost_nothing
             await asyncio.to_thread(serve_next, clerk, 1)
             received += await phone.until(ahead(1))
             # An ENTERPRISE ticket changes nothing in the SOCIAL queue: no message, no recomputation.
+            feed = server.state.publisher.follow
+            recomputed = feed.recomputed
             await asyncio.to_thread(kiosk.issue_ticket, enterprise_request())
             assert await phone.quiet() == []
+            assert feed.recomputed == recomputed
             await asyncio.to_thread(serve_next, clerk, 1)
             received += await phone.until(ahead(0))
             await asyncio.to_thread(serve_next, clerk, 1)
