@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,6 +34,9 @@ from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError, TooMany, Unavailable
 from hall_server.events import chain
 from hall_server.events.router import router as events_router
+from hall_server.follow import router as follow
+from hall_server.follow.feed import FollowFeed
+from hall_server.follow.notify import NoNotifier, Notifier, make_notifier
 from hall_server.halls.router import router as halls_router
 from hall_server.idempotency import http as idempotency_http
 from hall_server.idempotency.service import purge_expired
@@ -70,6 +73,7 @@ class AppState:
     metrics: Metrics
     worker: DeliveryWorker | None = None
     read_engine: Engine | None = None
+    notifier: Notifier = field(default_factory=NoNotifier)
 
     @contextmanager
     def read_ctx(self) -> Iterator[Ctx]:
@@ -89,7 +93,8 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
     hub = Hub(settings.ws_queue_size)
     metrics = Metrics()
     state = AppState(settings, clock, engine, factory, keys, None, hub, None, metrics)  # type: ignore[arg-type]
-    state.publisher = Publisher(hub, state.read_ctx)
+    state.notifier = make_notifier(settings.follow_notifier)
+    state.publisher = Publisher(hub, state.read_ctx, FollowFeed(hub, state.notifier))
 
     def publish(events: list[Envelope]) -> None:
         for envelope in events:
@@ -259,6 +264,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)
     manage.install(app)
+    follow.install(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

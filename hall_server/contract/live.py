@@ -3,7 +3,9 @@
 Client → server: auth (if no Authorization header), subscribe (topics), resync (one topic), ping.
 Server → client: snapshot (per topic, with the topic's current seq), event (seq = previous + 1 per topic),
 error, pong. A client that sees seq jump by more than one has missed messages: it sends resync and applies
-the new snapshot. Topics: `hall` (everything), `display` (calls, windows, waiting counts), `window:<no>`.
+the new snapshot. Topics: `hall` (everything), `display` (calls, windows, waiting counts), `window:<no>`,
+and `ticket:<follow code>`: the public view of one ticket (no sign-in needed: the follow code is the secret);
+its messages are `ticket` messages, each carrying the whole public view (the first one is its snapshot).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from pydantic import Field, TypeAdapter
 from hall_server.contract.base import Model, OutModel
 from hall_server.contract.events import Envelope
 from hall_server.contract.load import CategoryWaiting, Snapshot
-from hall_server.contract.queue import TicketOut, WindowOut
+from hall_server.contract.queue import PublicTicketOut, TicketOut, WindowOut
 
 LIVE_VERSION = 1
-TOPIC_PATTERN = r"^(hall|display|window:[0-9]{1,3})$"
+TICKET_TOPICS = "ticket:"
+TOPIC_PATTERN = r"^(hall|display|window:[0-9]{1,3}|ticket:[A-Za-z0-9_-]{8,32})$"
 
 
 class Auth(Model):
@@ -69,6 +72,16 @@ class EventMessage(OutModel):
     waiting: list[CategoryWaiting] = Field(description="waiting counts per category after the event")
 
 
+class TicketMessage(OutModel):
+    """The public view of one followed ticket: on subscribe and whenever it changes."""
+
+    type: Literal["ticket"] = "ticket"
+    v: int = LIVE_VERSION
+    topic: str
+    seq: int
+    ticket: PublicTicketOut
+
+
 class ErrorMessage(OutModel):
     type: Literal["error"] = "error"
     v: int = LIVE_VERSION
@@ -81,5 +94,7 @@ class Pong(OutModel):
     v: int = LIVE_VERSION
 
 
-ServerMessage = Annotated[SnapshotMessage | EventMessage | ErrorMessage | Pong, Field(discriminator="type")]
+ServerMessage = Annotated[
+    SnapshotMessage | EventMessage | TicketMessage | ErrorMessage | Pong, Field(discriminator="type")
+]
 server_message = TypeAdapter(ServerMessage)

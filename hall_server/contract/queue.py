@@ -110,7 +110,10 @@ class TicketOut(OutModel):
     transfer_note: FreeText
     cancel_reason: FreeText
     appointment_id: int | None
-    follow_code: str = Field(description="printed as QR: follow the ticket at /api/v1/public/tickets/{code}")
+    follow_code: str = Field(description="the bearer secret of the ticket's follow page /f/{code}")
+    follow_url: str = Field(
+        default="", description="printed as the ticket's QR code: {YIMEN_PUBLIC_BASE_URL}/f/{follow_code}"
+    )
     estimate: WaitEstimate | None = Field(default=None, description="for waiting tickets")
 
 
@@ -123,6 +126,8 @@ class PublicTicketOut(OutModel):
     people_ahead: int | None
     wait_seconds: int | None
     window_no: int | None
+    matter_name: str | None = None
+    explanation: str = Field(default="", description="how the wait estimate was computed, in Chinese")
 
 
 class TransferRequest(Model):

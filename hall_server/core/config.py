@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -91,6 +92,14 @@ class Settings(BaseSettings):
     )
     manage_refresh_seconds: float = Field(
         default=5.0, gt=0, le=300, description="how often the managers' dashboard reads the status again"
+    )
+    public_base_url: str = Field(
+        default="",
+        max_length=200,
+        description="how phones reach this server (https://hall.example.cn); ticket QR: {this}/f/{code}",
+    )
+    follow_notifier: Literal["none", "log"] = Field(
+        default="none", description="who tells opted-in visitors they are third / called (follow/notify.py)"
     )
     idempotency_ttl_hours: int = Field(
         default=24, ge=1, le=24 * 30, description="how long the first answer to an Idempotency-Key is kept"

@@ -13,6 +13,7 @@ from typing import Any
 from hall_server.contract.events import AggregateType, Envelope
 from hall_server.contract.live import EventMessage
 from hall_server.core.context import Ctx
+from hall_server.follow.feed import FollowFeed
 from hall_server.live.hub import Hub
 from hall_server.live.policy import display_event
 from hall_server.queueing import load
@@ -48,8 +49,9 @@ def topics_for(envelope: Envelope, ticket: Ticket | None, serving: dict[int, set
 class Publisher:
     """Consumes batches of committed events on its own thread and publishes them to the hub."""
 
-    def __init__(self, hub: Hub, open_ctx: Callable[[], Any]) -> None:
+    def __init__(self, hub: Hub, open_ctx: Callable[[], Any], follow: FollowFeed | None = None) -> None:
         self.hub = hub
+        self.follow = follow  # the ticket:<code> topics
         self.open_ctx = open_ctx  # a context manager yielding a read-only Ctx
         self.inbox: queue.Queue[object] = queue.Queue()
         self.thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
@@ -100,6 +102,8 @@ class Publisher:
             serving = {w.number: {c.id for c in w.categories} for w in list_windows(ctx)}
             for envelope in batch:
                 self._publish_one(ctx, envelope, waiting, serving)
+            if self.follow is not None:
+                self.follow.publish(ctx, batch, serving)
 
     def _publish_one(
         self, ctx: Ctx, envelope: Envelope, waiting: list[Any], serving: dict[int, set[int]]

@@ -15,12 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 log = logging.getLogger("yimen.live")
 
 SLOW_CLIENT_CLOSE = 1013
+TICKET_TOPICS = "ticket:"
 
 
 @dataclass(eq=False)
@@ -58,6 +61,9 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.delivered = 0
+        # follow codes with at least one subscriber, read by the publisher thread to recompute only those
+        self._watched: Counter[str] = Counter()
+        self._watched_lock = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -69,13 +75,34 @@ class Hub:
 
     def remove(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
+        for topic in list(subscriber.topics):
+            self.unmark(subscriber, topic)
 
     def mark(self, subscriber: Subscriber, topic: str) -> int:
         """Start (or restart) a topic for a subscriber; returns the seq its snapshot will carry."""
+        if topic.startswith(TICKET_TOPICS) and topic not in subscriber.topics:
+            with self._watched_lock:
+                self._watched[topic.removeprefix(TICKET_TOPICS)] += 1
         subscriber.topics.add(topic)
         current = self.seq.get(topic, 0)
         subscriber.floors[topic] = current
         return current
+
+    def unmark(self, subscriber: Subscriber, topic: str) -> None:
+        if topic not in subscriber.topics:
+            return
+        subscriber.topics.discard(topic)
+        if topic.startswith(TICKET_TOPICS):
+            code = topic.removeprefix(TICKET_TOPICS)
+            with self._watched_lock:
+                self._watched[code] -= 1
+                if self._watched[code] <= 0:
+                    del self._watched[code]
+
+    def watched_codes(self) -> frozenset[str]:
+        """Follow codes somebody is following now (any thread)."""
+        with self._watched_lock:
+            return frozenset(self._watched)
 
     def publish(self, topics: set[str], encode: Callable[[str, int], str]) -> None:
         """On the event loop: give the message the next seq of each topic and queue it for subscribers."""

@@ -10,6 +10,11 @@ Topics by principal kind — each gets what it needs, no more:
 | counter (窗口终端) | display, window:N | its window's queue, with the masked identity the clerk serves by |
 | clerk, back_office | display, window:N | the same, on the clerk's own screen |
 | manager, admin | hall, display, window:N | everything: the managers' dashboard |
+| anyone, even not signed in | ticket:CODE | a visitor's phone: one ticket's public view |
+
+A `ticket:` topic needs no sign-in (the follow page has none) but the code must be a ticket of today, and a
+connection may follow a few tickets at most; it carries PublicTicketOut only (number, category, people
+ahead, estimate, window). Without sign-in nothing else can be subscribed.
 
 `hall` carries every event as stored (masked identity, applicant reference, notes, follow codes); only
 managers get it. `display` is shown on a public screen and reaches every device: it carries ticket numbers,
@@ -30,6 +35,8 @@ from hall_server.contract.load import Snapshot
 from hall_server.contract.queue import TicketOut, WindowOut
 
 WINDOW_TOPICS = "window:"
+TICKET_TOPICS = "ticket:"
+MAX_FOLLOWED_PER_CONNECTION = 4
 DEVICE_TOPICS: dict[DeviceKind, tuple[str, ...]] = {
     DeviceKind.DISPLAY: ("display",),
     DeviceKind.KIOSK: ("display",),
@@ -66,8 +73,19 @@ def topics_of(principal: Principal) -> tuple[str, ...]:
     return DEVICE_TOPICS[principal.device_kind]
 
 
+def is_ticket_topic(topic: str) -> bool:
+    return topic.startswith(TICKET_TOPICS)
+
+
+def anonymous_may(topics: list[str]) -> bool:
+    """Without sign-in, only ticket topics."""
+    return all(is_ticket_topic(topic) for topic in topics)
+
+
 def refusal(principal: Principal, topic: str) -> str | None:
     """None if `principal` may subscribe to `topic`, else the Chinese message saying what it may."""
+    if is_ticket_topic(topic):
+        return None
     topics = topics_of(principal)
     if any(topic == t or (t == WINDOW_TOPICS and topic.startswith(t)) for t in topics):
         return None
@@ -83,6 +101,7 @@ def display_ticket(ticket: TicketOut | None) -> TicketOut | None:
         update={
             "visitor": None,
             "follow_code": "",
+            "follow_url": "",
             "transfer_note": "",
             "cancel_reason": "",
             "appointment_id": None,

@@ -20,9 +20,11 @@ from hall_server.contract.live import (
     Resync,
     SnapshotMessage,
     Subscribe,
+    TicketMessage,
     client_message,
 )
 from hall_server.core.errors import DomainError
+from hall_server.follow.service import masked, public_view
 from hall_server.live import policy
 from hall_server.live.hub import SLOW_CLIENT_CLOSE, Subscriber
 from hall_server.queueing.load import snapshot
@@ -39,7 +41,7 @@ class Connection:
         self.state = websocket.app.state.yimen
         self.principal: Principal | None = None
 
-    async def send(self, message: SnapshotMessage | ErrorMessage | Pong) -> None:
+    async def send(self, message: SnapshotMessage | TicketMessage | ErrorMessage | Pong) -> None:
         await self.websocket.send_text(message.model_dump_json())
 
     async def authenticate(self, token: str) -> bool:
@@ -52,7 +54,29 @@ class Connection:
             return False
         return True
 
+    async def start_ticket_topic(self, subscriber: Subscriber, topic: str) -> None:
+        """A followed ticket: its public view now, then whenever it changes (hall_server.follow.feed)."""
+        code = topic.removeprefix(policy.TICKET_TOPICS)
+        followed = [t for t in subscriber.topics if policy.is_ticket_topic(t) and t != topic]
+        if len(followed) >= policy.MAX_FOLLOWED_PER_CONNECTION:
+            message = f"一个连接最多关注 {policy.MAX_FOLLOWED_PER_CONNECTION} 张号票"
+            await self.send(ErrorMessage(code="TOO_MANY_TICKETS", message=message))
+            return
+        async with subscriber.send_lock:
+            seq = self.state.hub.mark(subscriber, topic)
+            try:
+                view = await run_in_threadpool(self.state.uow.read, lambda ctx: public_view(ctx, code))
+            except DomainError as exc:
+                self.state.hub.unmark(subscriber, topic)
+                log.info("follow code %s refused: %s", masked(code), exc.code)
+                await self.send(ErrorMessage(code=exc.code, message=exc.message))
+                return
+            await self.send(TicketMessage(topic=topic, seq=seq, ticket=view))
+
     async def start_topic(self, subscriber: Subscriber, topic: str) -> None:
+        if policy.is_ticket_topic(topic):
+            await self.start_ticket_topic(subscriber, topic)
+            return
         assert self.principal is not None
         refused = policy.refusal(self.principal, topic)
         if refused is not None:
@@ -71,6 +95,14 @@ class Connection:
                 snap = policy.display_snapshot(snap)
             await self.send(SnapshotMessage(topic=topic, seq=seq, snapshot=snap))
 
+    @staticmethod
+    def anonymous_may(message: Subscribe | Resync | Ping) -> bool:
+        if isinstance(message, Subscribe):
+            return policy.anonymous_may(message.topics)
+        if isinstance(message, Resync):
+            return policy.anonymous_may([message.topic])
+        return True
+
     async def handle(self, subscriber: Subscriber, text: str) -> bool:
         """Handle one client message; False ends the connection."""
         try:
@@ -80,7 +112,7 @@ class Connection:
             return True
         if isinstance(message, Auth):
             return await self.authenticate(message.token)
-        if self.principal is None:
+        if self.principal is None and not self.anonymous_may(message):
             await self.send(ErrorMessage(code="AUTH_REQUIRED", message="请先发送登录凭证"))
             return False
         if isinstance(message, Subscribe):

@@ -315,8 +315,14 @@ def ticket_out(ctx: Ctx, ticket: Ticket) -> TicketOut:
         cancel_reason=ticket.cancel_reason,
         appointment_id=ticket.appointment_id,
         follow_code=ticket.follow_code,
+        follow_url=follow_url(ctx, ticket.follow_code),
         estimate=(estimate or estimate_for(ctx, ticket)) if waiting else None,
     )
+
+
+def follow_url(ctx: Ctx, code: str) -> str:
+    """What the ticket's QR code holds: the follow page on this server, as phones reach it."""
+    return f"{ctx.settings.public_base_url.rstrip('/')}/f/{code}"
 
 
 def public_ticket_out(ctx: Ctx, ticket: Ticket) -> PublicTicketOut:
@@ -328,4 +334,6 @@ def public_ticket_out(ctx: Ctx, ticket: Ticket) -> PublicTicketOut:
         people_ahead=estimate.people_ahead if estimate else None,
         wait_seconds=estimate.wait_seconds if estimate else None,
         window_no=ticket.window.number if ticket.window and ticket.status in ACTIVE else None,
+        matter_name=ticket.matter.name if ticket.matter else None,
+        explanation=estimate.explanation if estimate else "",
     )
