@@ -36,6 +36,8 @@ from hall_server.contract.halls import HallIn, HallOut
 from hall_server.contract.identity import IdentityIn
 from hall_server.contract.load import LoadOut
 from hall_server.contract.queue import (
+    DeliveryMethod,
+    DeliveryReport,
     IssueTicketRequest,
     PauseRequest,
     PublicTicketOut,
@@ -218,6 +220,11 @@ class HallClient:
     # tickets
     def issue_ticket(self, request: IssueTicketRequest) -> TicketOut:
         return self._call("POST", "/tickets", TicketOut, request, once=True)
+
+    def confirm_delivery(self, ticket_id: int, method: DeliveryMethod, fault: str | None = None) -> TicketOut:
+        """After printing a ticket issued with delivery=PENDING: PRINTED, SCREEN_ONLY or NOT_TAKEN."""
+        report = DeliveryReport(method=method, fault=fault)
+        return self._call("POST", f"/tickets/{ticket_id}/delivery", TicketOut, report, once=True)
 
     def ticket(self, ticket_id: int) -> TicketOut:
         return self._call("GET", f"/tickets/{ticket_id}", TicketOut)
