@@ -35,6 +35,7 @@ from hall_server.core.errors import DomainError, TooMany, Unavailable
 from hall_server.events import chain
 from hall_server.events.router import router as events_router
 from hall_server.halls.router import router as halls_router
+from hall_server.help.router import router as help_router
 from hall_server.idempotency import http as idempotency_http
 from hall_server.idempotency.service import purge_expired
 from hall_server.identity.crypto import Keys, decrypt, load_keys, self_test
@@ -255,6 +256,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         appointments_router,
         events_router,
         sync_router,
+        help_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

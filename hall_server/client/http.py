@@ -33,6 +33,7 @@ from hall_server.contract.base import ErrorBody
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
 from hall_server.contract.chain import ChainVerifyOut
 from hall_server.contract.halls import HallIn, HallOut
+from hall_server.contract.help import HelpRequestIn, HelpRequestOut, HelpResolveIn
 from hall_server.contract.identity import IdentityIn
 from hall_server.contract.load import LoadOut
 from hall_server.contract.queue import (
@@ -245,6 +246,20 @@ class HallClient:
         return self._call(
             "POST", f"/tickets/{ticket_id}/cancel", TicketOut, TicketCancelRequest(reason=reason), once=True
         )
+
+    # help requests (请工作人员帮助)
+    def request_help(self, reason: str = "", place: str = "") -> HelpRequestOut:
+        """From a kiosk (its name is the place) or staff (give the place)."""
+        body = HelpRequestIn(reason=reason, place=place)
+        return self._call("POST", "/help-requests", HelpRequestOut, body, once=True)
+
+    def resolve_help(self, help_id: int, note: str = "") -> HelpRequestOut:
+        body = HelpResolveIn(note=note)
+        return self._call("POST", f"/help-requests/{help_id}/resolve", HelpRequestOut, body, once=True)
+
+    def help_requests(self, *, open_only: bool = False) -> list[HelpRequestOut]:
+        params = {"open": "true"} if open_only else None
+        return self._call("GET", "/help-requests", list[HelpRequestOut], params=params)
 
     # windows
     def windows(self) -> list[WindowOut]:
