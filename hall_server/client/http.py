@@ -32,6 +32,7 @@ from hall_server.contract.auth import (
 from hall_server.contract.base import ErrorBody
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
 from hall_server.contract.chain import ChainVerifyOut
+from hall_server.contract.devicehealth import DeviceHealthOut, HealthReport
 from hall_server.contract.halls import HallIn, HallOut
 from hall_server.contract.help import HelpRequestIn, HelpRequestOut, HelpResolveIn
 from hall_server.contract.identity import IdentityIn
@@ -246,6 +247,14 @@ class HallClient:
         return self._call(
             "POST", f"/tickets/{ticket_id}/cancel", TicketOut, TicketCancelRequest(reason=reason), once=True
         )
+
+    # device health
+    def report_health(self, report: HealthReport) -> DeviceHealthOut:
+        """Devices, periodically: app version and the state of each part; answers what was stored."""
+        return self._call("POST", "/devices/health", DeviceHealthOut, report, once=True)
+
+    def device_health(self) -> list[DeviceHealthOut]:
+        return self._call("GET", "/devices/health", list[DeviceHealthOut])
 
     # help requests (请工作人员帮助)
     def request_help(self, reason: str = "", place: str = "") -> HelpRequestOut:
