@@ -11,6 +11,9 @@ Topics by principal kind — each gets what it needs, no more:
 | clerk, back_office | display, window:N | the same, on the clerk's own screen |
 | manager, admin | hall, display, window:N | everything: the managers' dashboard |
 
+Help requests (`hall.help.*`) go to `hall` and every `window:N`, so window staff and a hall guide signed in
+on any window see them; never to `display`.
+
 `hall` carries every event as stored (masked identity, applicant reference, notes, follow codes); only
 managers get it. `display` is shown on a public screen and reaches every device: it carries ticket numbers,
 windows (with the name of the clerk at each, as the window's own sign shows it) and counts, never a follow
