@@ -13,6 +13,7 @@ from hall_server.contract.auth import DeviceKind
 from hall_server.contract.devicehealth import DeviceHealthOut, HealthReport, PartOut, PartState
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
+from hall_server.core.db import upsert_statement
 from hall_server.core.errors import Forbidden
 from hall_server.devicehealth.models import DeviceHealth
 from hall_server.events.service import record
@@ -22,14 +23,11 @@ def report(ctx: Ctx, health: HealthReport) -> DeviceHealthOut:
     device_id = ctx.principal.device_id if ctx.principal else None
     if device_id is None:
         raise Forbidden("DEVICE_ONLY", "只有设备可以报告设备状态")
-    row = ctx.session.get(DeviceHealth, device_id, with_for_update=True)
-    before = {(p["kind"], p["url_or_name"]): p for p in (row.parts if row else [])}
+    row = _locked_row(ctx, device_id)
+    before = {(p["kind"], p["url_or_name"]): p for p in row.parts}
     parts = [part.model_dump(mode="json") for part in health.devices]
     for part in parts:
         _record_change(ctx, device_id, before.get((part["kind"], part["url_or_name"])), part)
-    if row is None:
-        row = DeviceHealth(device_id=device_id)
-        ctx.session.add(row)
     row.app_version = health.app_version
     row.reported_at = ctx.clock.now()
     row.parts = parts
@@ -37,6 +35,19 @@ def report(ctx: Ctx, health: HealthReport) -> DeviceHealthOut:
     device = ctx.session.get(Device, device_id)
     assert device is not None
     return _health_out(ctx, device, row)
+
+
+def _locked_row(ctx: Ctx, device_id: int) -> DeviceHealth:
+    """The device's row, created empty if new (two first reports at once cannot both insert), locked."""
+    table = DeviceHealth.__table__
+    ctx.session.execute(
+        upsert_statement(ctx.session, table)
+        .values(device_id=device_id, app_version="", reported_at=ctx.clock.now(), parts=[])
+        .on_conflict_do_nothing(index_elements=["device_id"])
+    )
+    row = ctx.session.get(DeviceHealth, device_id, with_for_update=True)
+    assert row is not None
+    return row
 
 
 def _record_change(ctx: Ctx, device_id: int, before: dict[str, Any] | None, part: dict[str, Any]) -> None:
