@@ -4,10 +4,13 @@ confirmation timeout cancel it, so the queue counts only tickets someone holds."
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from hall_server.client import ApiError, HallClient
+from hall_server.client import ApiError, HallClient, LiveFeed
 from hall_server.contract.auth import DeviceIn, DeviceKind
+from hall_server.contract.live import EventMessage, SnapshotMessage
 from hall_server.contract.queue import DeliveryMethod, IssueTicketRequest, TicketDelivery
 from hall_server.queueing import day, tickets
 from tests.factories import RawBody
@@ -143,3 +146,28 @@ def test_the_sweep_cancels_tickets_nobody_confirmed(client_for, server, clock):
     assert delivered.event_type == "queue.ticket.delivered" and delivered.data["by"] == "SYSTEM"
     assert kiosk.ticket(recent.id).delivery is TicketDelivery.PENDING
     assert day.sweep_once(server.state.uow)["unconfirmed_tickets"] == 0
+
+
+def test_the_hall_screen_counts_the_ticket_when_it_is_confirmed(server, hall, client_for):
+    kiosk = client_for("kiosk")
+
+    async def next_event(feed: LiveFeed) -> EventMessage:
+        while True:
+            message = await asyncio.wait_for(feed.receive(), 5)
+            if isinstance(message, EventMessage):
+                return message
+
+    async def scenario() -> None:
+        async with LiveFeed(server.ws_url, hall.tokens["display"], ["display"]) as screen:
+            assert isinstance(await asyncio.wait_for(screen.receive(), 5), SnapshotMessage)
+            ticket = await asyncio.to_thread(issue, kiosk)
+            issued = await next_event(screen)
+            assert issued.event.event_type == "queue.ticket.issued"
+            assert {w.code: w.waiting for w in issued.waiting}["SOCIAL"] == 0
+            await asyncio.to_thread(kiosk.confirm_delivery, ticket.id, DeliveryMethod.PRINTED)
+            delivered = await next_event(screen)
+            assert delivered.event.event_type == "queue.ticket.delivered"
+            assert delivered.event.data == {"ticket_no": ticket.number, "queue_code": "SOCIAL"}
+            assert {w.code: w.waiting for w in delivered.waiting}["SOCIAL"] == 1
+
+    asyncio.run(scenario())
