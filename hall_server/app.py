@@ -32,12 +32,14 @@ from hall_server.core.config import Settings, get_settings
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError, TooMany, Unavailable
+from hall_server.devicehealth.router import router as device_health_router
 from hall_server.events import chain
 from hall_server.events.router import router as events_router
 from hall_server.follow import router as follow
 from hall_server.follow.feed import FollowFeed
 from hall_server.follow.notify import NoNotifier, Notifier, make_notifier
 from hall_server.halls.router import router as halls_router
+from hall_server.help.router import router as help_router
 from hall_server.idempotency import http as idempotency_http
 from hall_server.idempotency.service import purge_expired
 from hall_server.identity.crypto import Keys, decrypt, load_keys, self_test
@@ -260,6 +262,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         appointments_router,
         events_router,
         sync_router,
+        help_router,
+        device_health_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

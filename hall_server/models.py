@@ -4,8 +4,10 @@ from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress
 from hall_server.catalogue.models import Category, Matter, MatterMaterial
 from hall_server.core.db import Base
+from hall_server.devicehealth.models import DeviceHealth
 from hall_server.events.models import Event, EventChainHead, EventCheckpoint
 from hall_server.halls.models import Hall
+from hall_server.help.models import HelpRequest
 from hall_server.idempotency.models import IdempotencyRecord
 from hall_server.identity.models import Visitor
 from hall_server.queueing.models import Ticket, TicketCounter, Window, window_category
@@ -19,10 +21,12 @@ __all__ = [
     "Category",
     "Delivery",
     "Device",
+    "DeviceHealth",
     "Event",
     "EventChainHead",
     "EventCheckpoint",
     "Hall",
+    "HelpRequest",
     "IdempotencyRecord",
     "LoginThrottle",
     "Matter",

@@ -32,10 +32,14 @@ from hall_server.contract.auth import (
 from hall_server.contract.base import ErrorBody
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
 from hall_server.contract.chain import ChainVerifyOut
+from hall_server.contract.devicehealth import DeviceHealthOut, HealthReport
 from hall_server.contract.halls import HallIn, HallOut
+from hall_server.contract.help import HelpRequestIn, HelpRequestOut, HelpResolveIn
 from hall_server.contract.identity import IdentityIn
 from hall_server.contract.load import LoadOut
 from hall_server.contract.queue import (
+    DeliveryMethod,
+    DeliveryReport,
     IssueTicketRequest,
     PauseRequest,
     PublicTicketOut,
@@ -219,6 +223,11 @@ class HallClient:
     def issue_ticket(self, request: IssueTicketRequest) -> TicketOut:
         return self._call("POST", "/tickets", TicketOut, request, once=True)
 
+    def confirm_delivery(self, ticket_id: int, method: DeliveryMethod, fault: str | None = None) -> TicketOut:
+        """After printing a ticket issued with delivery=PENDING: PRINTED, SCREEN_ONLY or NOT_TAKEN."""
+        report = DeliveryReport(method=method, fault=fault)
+        return self._call("POST", f"/tickets/{ticket_id}/delivery", TicketOut, report, once=True)
+
     def ticket(self, ticket_id: int) -> TicketOut:
         return self._call("GET", f"/tickets/{ticket_id}", TicketOut)
 
@@ -238,6 +247,28 @@ class HallClient:
         return self._call(
             "POST", f"/tickets/{ticket_id}/cancel", TicketOut, TicketCancelRequest(reason=reason), once=True
         )
+
+    # device health
+    def report_health(self, report: HealthReport) -> DeviceHealthOut:
+        """Devices, periodically: app version and the state of each part; answers what was stored."""
+        return self._call("POST", "/devices/health", DeviceHealthOut, report, once=True)
+
+    def device_health(self) -> list[DeviceHealthOut]:
+        return self._call("GET", "/devices/health", list[DeviceHealthOut])
+
+    # help requests (请工作人员帮助)
+    def request_help(self, reason: str = "", place: str = "") -> HelpRequestOut:
+        """From a kiosk (its name is the place) or staff (give the place)."""
+        body = HelpRequestIn(reason=reason, place=place)
+        return self._call("POST", "/help-requests", HelpRequestOut, body, once=True)
+
+    def resolve_help(self, help_id: int, note: str = "") -> HelpRequestOut:
+        body = HelpResolveIn(note=note)
+        return self._call("POST", f"/help-requests/{help_id}/resolve", HelpRequestOut, body, once=True)
+
+    def help_requests(self, *, open_only: bool = False) -> list[HelpRequestOut]:
+        params = {"open": "true"} if open_only else None
+        return self._call("GET", "/help-requests", list[HelpRequestOut], params=params)
 
     # windows
     def windows(self) -> list[WindowOut]:

@@ -23,6 +23,7 @@ class AggregateType(StrEnum):
     CATALOGUE = "catalogue"
     STAFF = "staff"
     DEVICE = "device"
+    HELP_REQUEST = "help_request"
 
 
 class EventType(StrEnum):
@@ -35,6 +36,7 @@ class EventType(StrEnum):
     TICKET_SERVICE_STARTED = "queue.ticket.service_started"
     TICKET_SERVICE_COMPLETED = "queue.ticket.service_completed"
     TICKET_CANCELLED = "queue.ticket.cancelled"
+    TICKET_DELIVERED = "queue.ticket.delivered"
     APPOINTMENT_BOOKED = "appointment.booked"
     APPOINTMENT_RESCHEDULED = "appointment.rescheduled"
     APPOINTMENT_CANCELLED = "appointment.cancelled"
@@ -54,6 +56,10 @@ class EventType(StrEnum):
     STAFF_CREATED = "hall.staff.created"
     STAFF_UPDATED = "hall.staff.updated"
     DEVICE_REGISTERED = "hall.device.registered"
+    DEVICE_FAULT = "hall.device.fault"
+    DEVICE_RECOVERED = "hall.device.recovered"
+    HELP_REQUESTED = "hall.help.requested"
+    HELP_RESOLVED = "hall.help.resolved"
 
 
 class Source(OutModel):

@@ -57,6 +57,33 @@ class PauseReason(StrEnum):
     OTHER = "OTHER"
 
 
+class TicketDelivery(StrEnum):
+    """How the ticket reached the visitor. Only kiosks that confirm their print ask for PENDING."""
+
+    HANDED = "HANDED"  # issued at a window or without confirmation: the visitor holds it
+    PENDING = "PENDING"  # printed or shown by a kiosk, not yet confirmed: not in the queue yet
+    PRINTED = "PRINTED"  # the printer reported the ticket out
+    SCREEN_ONLY = "SCREEN_ONLY"  # printing failed; the visitor noted or photographed the screen
+    NOT_TAKEN = "NOT_TAKEN"  # nobody took it: cancelled
+
+
+class DeliveryMethod(StrEnum):
+    PRINTED = "PRINTED"
+    SCREEN_ONLY = "SCREEN_ONLY"
+    NOT_TAKEN = "NOT_TAKEN"
+
+
+class DeliveryReport(Model):
+    """The issuing kiosk says how the ticket reached the visitor, with the device fault if any."""
+
+    method: DeliveryMethod
+    fault: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z][A-Z0-9_]{0,31}$",
+        description="device fault code, e.g. PAPER_OUT, COVER_OPEN, NO_ANSWER",
+    )
+
+
 class IssueTicketRequest(Model):
     """Issue a ticket for a matter (preferred: its category follows) or directly for a category."""
 
@@ -66,6 +93,11 @@ class IssueTicketRequest(Model):
     priority_claim: Priority | None = Field(
         default=None, description="DISABLED or MILITARY, claimed by the visitor and checked at the window"
     )
+    delivery: TicketDelivery | None = Field(
+        default=None,
+        description="PENDING (kiosks only): the ticket joins the queue once POST /tickets/{id}/delivery "
+        "confirms it was printed or noted; without it the ticket is HANDED and queues at once",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> IssueTicketRequest:
@@ -73,6 +105,8 @@ class IssueTicketRequest(Model):
             raise ValueError("give exactly one of matter_id and category_code")
         if self.priority_claim not in (None, Priority.DISABLED, Priority.MILITARY):
             raise ValueError("only DISABLED or MILITARY can be claimed; others are derived")
+        if self.delivery not in (None, TicketDelivery.PENDING, TicketDelivery.HANDED):
+            raise ValueError("delivery at issue is PENDING or HANDED; report the rest afterwards")
         return self
 
 
@@ -115,6 +149,10 @@ class TicketOut(OutModel):
         default="", description="printed as the ticket's QR code: {YIMEN_PUBLIC_BASE_URL}/f/{follow_code}"
     )
     estimate: WaitEstimate | None = Field(default=None, description="for waiting tickets")
+    delivery: TicketDelivery = Field(
+        default=TicketDelivery.HANDED, description="PENDING tickets are not called nor counted yet"
+    )
+    delivery_fault: str | None = Field(default=None, description="device fault the kiosk reported")
 
 
 class PublicTicketOut(OutModel):

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     appointment_late_minutes: int = 15
     service_time_samples: int = Field(default=20, description="recent services in the rolling average")
     sweep_seconds: float = Field(default=30.0, description="how often overdue appointments/days are swept")
+    ticket_confirm_seconds: int = Field(
+        default=120, ge=1, description="a kiosk ticket not confirmed (printed/noted) by then is cancelled"
+    )
+    device_health_stale_seconds: int = Field(
+        default=180, ge=1, description="a device whose last health report is older is shown as stale"
+    )
 
     password_time_cost: int = Field(default=3, description="argon2id iterations")
     password_memory_kib: int = Field(default=65536, description="argon2id memory")

@@ -24,6 +24,7 @@ from hall_server.queueing.windows import list_windows, window_by_number, window_
 log = logging.getLogger("yimen.live")
 
 DISPLAY_PREFIXES = ("queue.", "hall.window.", "hall.day.")
+STAFF_WIDE_PREFIXES = ("hall.day.", "hall.help.")
 _STOP = object()
 
 
@@ -41,7 +42,7 @@ def topics_for(envelope: Envelope, ticket: Ticket | None, serving: dict[int, set
                 ticket.target_window is not None and ticket.target_window.number == number
             ):
                 topics.add(f"window:{number}")
-    if event_type.startswith("hall.day."):
+    if event_type.startswith(STAFF_WIDE_PREFIXES):  # the day's end, help asked for: every window's staff
         topics.update(f"window:{number}" for number in serving)
     return topics
 

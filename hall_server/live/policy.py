@@ -16,6 +16,9 @@ A `ticket:` topic needs no sign-in (the follow page has none) but the code must 
 connection may follow a few tickets at most; it carries PublicTicketOut only (number, category, people
 ahead, estimate, window). Without sign-in nothing else can be subscribed.
 
+Help requests (`hall.help.*`) go to `hall` and every `window:N`, so window staff and a hall guide signed in
+on any window see them; never to `display`.
+
 `hall` carries every event as stored (masked identity, applicant reference, notes, follow codes); only
 managers get it. `display` is shown on a public screen and reaches every device: it carries ticket numbers,
 windows (with the name of the clerk at each, as the window's own sign shows it) and counts, never a follow

@@ -14,7 +14,7 @@ from hall_server.events.service import record
 from hall_server.halls.service import current_hall
 from hall_server.queueing import windows
 from hall_server.queueing.models import Ticket, Window
-from hall_server.queueing.tickets import mark_cancelled
+from hall_server.queueing.tickets import expire_unconfirmed, mark_cancelled, unconfirmed
 
 END_OF_DAY_REASON = "当日业务已结束，号票作废"
 LEFTOVER_REASON = "未在当日办理，系统日终清理"
@@ -79,7 +79,7 @@ def sweep_once(uow: UnitOfWork) -> dict[str, int]:
     """One periodic pass: look (read-only, beside the writers) whether anything is due, and only then
     write, in short batches. Both looks go through indexes on open tickets and booked appointments, so a
     pass costs the same with a day or with years of history."""
-    totals = {"stale_tickets": 0, "appointments_no_show": 0}
+    totals = {"stale_tickets": 0, "appointments_no_show": 0, "unconfirmed_tickets": 0}
     while uow.read(sweep_due):
         done = uow.run(sweep)
         for key, count in done.items():
@@ -91,11 +91,18 @@ def sweep_once(uow: UnitOfWork) -> dict[str, int]:
 
 def sweep_due(ctx: Ctx) -> bool:
     stale = exists().where(Ticket.status.in_(OPEN_STATUSES), Ticket.service_date < ctx.clock.today())
-    return bool(ctx.session.scalar(select(stale))) or appointments.overdue_exist(ctx)
+    pending = exists().where(unconfirmed(ctx))
+    return (
+        bool(ctx.session.scalar(select(stale)))
+        or bool(ctx.session.scalar(select(pending)))
+        or appointments.overdue_exist(ctx)
+    )
 
 
 def sweep(ctx: Ctx) -> dict[str, int]:
-    """Cancel (a batch of) open tickets of earlier days and expire overdue appointments."""
+    """Cancel (a batch of) open tickets of earlier days and kiosk tickets nobody confirmed taking, and
+    expire overdue appointments."""
+    unconfirmed_count = expire_unconfirmed(ctx, SWEEP_BATCH)
     stale = ctx.session.scalars(
         select(Ticket)
         .where(Ticket.status.in_(OPEN_STATUSES), Ticket.service_date < ctx.clock.today())
@@ -104,4 +111,8 @@ def sweep(ctx: Ctx) -> dict[str, int]:
     ).all()
     for ticket in stale:
         mark_cancelled(ctx, ticket, LEFTOVER_REASON, "SYSTEM_EOD")
-    return {"stale_tickets": len(stale), "appointments_no_show": appointments.expire_overdue(ctx)}
+    return {
+        "stale_tickets": len(stale),
+        "appointments_no_show": appointments.expire_overdue(ctx),
+        "unconfirmed_tickets": unconfirmed_count,
+    }

@@ -23,7 +23,7 @@ from hall_server.contract.queue import TicketStatus, WindowOut, WindowState
 from hall_server.core.context import Ctx
 from hall_server.halls.service import current_hall, queue_closed_today
 from hall_server.queueing.models import Ticket, Window, window_category
-from hall_server.queueing.tickets import ticket_out
+from hall_server.queueing.tickets import queued, ticket_out
 from hall_server.queueing.windows import list_windows, window_by_number, window_out, window_queue
 
 RECENT_CALLS = 10
@@ -44,7 +44,7 @@ def waiting_counts(ctx: Ctx) -> list[CategoryWaiting]:
     now = ctx.clock.now()
     rows = ctx.session.execute(
         select(Ticket.category_id, func.count(), func.min(Ticket.issued_at))
-        .where(Ticket.service_date == ctx.clock.today(), Ticket.status == TicketStatus.WAITING.value)
+        .where(Ticket.service_date == ctx.clock.today(), queued())
         .group_by(Ticket.category_id)
     ).all()
     waiting = {category_id: (count, oldest) for category_id, count, oldest in rows}
@@ -173,8 +173,8 @@ def snapshot(ctx: Ctx, window_no: int | None = None) -> Snapshot:
     window_tickets = []
     if window_no is not None:
         window = window_by_number(ctx, window_no)
-        queued = ctx.session.scalars(window_queue(ctx, window).limit(WINDOW_QUEUE_LIMIT)).all()
-        window_tickets = [ticket_out(ctx, t) for t in queued]
+        upcoming = ctx.session.scalars(window_queue(ctx, window).limit(WINDOW_QUEUE_LIMIT)).all()
+        window_tickets = [ticket_out(ctx, t) for t in upcoming]
     return Snapshot(
         as_of=ctx.clock.now(),
         service_date=ctx.clock.today(),

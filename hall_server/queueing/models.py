@@ -77,6 +77,10 @@ class Ticket(Base):
     follow_code: Mapped[str] = mapped_column(String(24), unique=True)
     people_ahead_at_issue: Mapped[int] = mapped_column(Integer, default=0)
     est_wait_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # HANDED unless a kiosk asked to confirm its print (PENDING until it reports how it went).
+    delivery: Mapped[str] = mapped_column(String(12), default="HANDED", server_default="HANDED")
+    delivery_fault: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    issued_by_device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     category: Mapped[Category] = relationship(lazy="joined")
@@ -93,4 +97,6 @@ class Ticket(Base):
         Index("ix_ticket_service_date_number", "service_date", "number", unique=True),
         # The sweep's look for open tickets of earlier days: sized by the open tickets, not the history.
         Index("ix_ticket_status_date", "status", "service_date"),
+        # The sweep's look for kiosk tickets nobody confirmed: sized by the pending ones.
+        Index("ix_ticket_delivery_issued", "delivery", "issued_at"),
     )

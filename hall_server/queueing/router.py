@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from hall_server.contract.auth import DeviceKind
 from hall_server.contract.queue import (
     Channel,
+    DeliveryReport,
     IssueTicketRequest,
     PauseRequest,
     PublicTicketOut,
@@ -98,6 +99,19 @@ def cancel(ticket_id: IdParam, body: TicketCancelRequest, api: IdempotentApiDep)
         )
 
     return api.run(work, roles=DESK, devices=FRONT)
+
+
+@router.post("/tickets/{ticket_id}/delivery", response_model=TicketOut)
+def confirm_delivery(ticket_id: IdParam, body: DeliveryReport, api: IdempotentApiDep) -> TicketOut:
+    """The issuing kiosk confirms how a PENDING ticket reached the visitor (printed, screen only, not
+    taken); only then does the ticket join the queue (NOT_TAKEN cancels it)."""
+    return api.run(
+        lambda ctx: tickets.ticket_out(
+            ctx, tickets.confirm_delivery(ctx, tickets.get_ticket(ctx, ticket_id), body.method, body.fault)
+        ),
+        roles=frozenset(),
+        devices=KIOSK,
+    )
 
 
 @router.get("/public/tickets/{code}", response_model=PublicTicketOut, tags=["public"])

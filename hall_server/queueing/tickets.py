@@ -5,16 +5,19 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from hall_server.catalogue.models import Category, Matter
 from hall_server.catalogue.service import category_by_code, get_matter
+from hall_server.contract.auth import DeviceKind
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.queue import (
     Channel,
+    DeliveryMethod,
     IssueTicketRequest,
     Priority,
     PublicTicketOut,
+    TicketDelivery,
     TicketOut,
     TicketStatus,
     WaitEstimate,
@@ -22,7 +25,7 @@ from hall_server.contract.queue import (
 )
 from hall_server.core.context import Ctx
 from hall_server.core.db import upsert_statement
-from hall_server.core.errors import Conflict, Invalid, NotFound
+from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hall_server.events.service import record
 from hall_server.halls.service import current_hall, queue_closed_today
 from hall_server.identity import service as identity
@@ -32,6 +35,20 @@ from hall_server.queueing.models import Ticket, TicketCounter, Window, window_ca
 
 ACTIVE = (TicketStatus.CALLED.value, TicketStatus.SERVING.value)
 OPEN_STATUSES = (TicketStatus.WAITING.value, *ACTIVE)
+
+
+def queued() -> ColumnElement[bool]:
+    """The tickets in the queue: waiting, and held by a visitor. A kiosk ticket still PENDING its print
+    confirmation is neither called nor counted (waiting counts, people ahead, load, estimates)."""
+    return (Ticket.status == TicketStatus.WAITING.value) & (Ticket.delivery != TicketDelivery.PENDING.value)
+
+
+def _delivery_at_issue(ctx: Ctx, request: IssueTicketRequest) -> TicketDelivery:
+    if request.delivery is not TicketDelivery.PENDING:
+        return TicketDelivery.HANDED
+    if ctx.principal is None or ctx.principal.device_kind is not DeviceKind.KIOSK:
+        raise Invalid("DELIVERY_PENDING_KIOSK_ONLY", "只有自助取号机取号时可以选择待确认领取")
+    return TicketDelivery.PENDING
 
 
 def next_number(ctx: Ctx, prefix: str) -> int:
@@ -72,6 +89,7 @@ def issue_ticket(
     if queue_closed_today(ctx, hall):
         raise Conflict("QUEUE_CLOSED", "今日取号已结束，请于下一个工作日再来")
     category, matter = _target(ctx, request)
+    delivery = _delivery_at_issue(ctx, request)
     checked = identity.check(request.identity, ctx.clock.today()) if request.identity else None
     visitor = identity.identify(ctx, checked) if checked else known_visitor
     settings = ctx.settings
@@ -102,6 +120,8 @@ def issue_ticket(
         follow_code=secrets.token_urlsafe(12),
         cancel_reason="",
         transfer_note="",
+        delivery=delivery.value,
+        issued_by_device_id=ctx.principal.device_id if ctx.principal else None,
     )
     ctx.session.add(ticket)
     ctx.session.flush()
@@ -171,7 +191,7 @@ def people_ahead(ctx: Ctx, ticket: Ticket) -> int:
         ctx.session.scalar(
             select(func.count(Ticket.id)).where(
                 Ticket.service_date == ticket.service_date,
-                Ticket.status == TicketStatus.WAITING.value,
+                queued(),
                 Ticket.category_id == ticket.category_id,
                 (Ticket.sort_key < ticket.sort_key)
                 | ((Ticket.sort_key == ticket.sort_key) & (Ticket.id < ticket.id)),
@@ -234,7 +254,7 @@ def requeue(ctx: Ctx, ticket: Ticket) -> Ticket:
     waiting = ctx.session.scalars(
         select(Ticket.sort_key).where(
             Ticket.service_date == ticket.service_date,
-            Ticket.status == TicketStatus.WAITING.value,
+            queued(),
             Ticket.category_id == ticket.category_id,
         )
     ).all()
@@ -317,6 +337,8 @@ def ticket_out(ctx: Ctx, ticket: Ticket) -> TicketOut:
         follow_code=ticket.follow_code,
         follow_url=follow_url(ctx, ticket.follow_code),
         estimate=(estimate or estimate_for(ctx, ticket)) if waiting else None,
+        delivery=TicketDelivery(ticket.delivery),
+        delivery_fault=ticket.delivery_fault,
     )
 
 
@@ -337,3 +359,70 @@ def public_ticket_out(ctx: Ctx, ticket: Ticket) -> PublicTicketOut:
         matter_name=ticket.matter.name if ticket.matter else None,
         explanation=estimate.explanation if estimate else "",
     )
+
+
+NOT_TAKEN_REASON = "号票未被取走（自助机报告未领取），号票作废"
+UNCONFIRMED_REASON = "自助机未确认号票已交到办事人手中，超时作废"
+
+
+def confirm_delivery(ctx: Ctx, ticket: Ticket, method: DeliveryMethod, fault: str | None) -> Ticket:
+    """The issuing kiosk reports how its PENDING ticket reached the visitor. Repeating the same report is
+    harmless; changing a final one is refused. NOT_TAKEN cancels the ticket."""
+    caller = ctx.principal.device_id if ctx.principal else None
+    if ticket.issued_by_device_id is None or caller != ticket.issued_by_device_id:
+        raise Forbidden("DELIVERY_NOT_ISSUER", f"{ticket.number} 号只能由出票的自助机确认领取情况")
+    if ticket.delivery == method.value:
+        return ticket
+    if ticket.delivery == TicketDelivery.HANDED.value:
+        raise Conflict("DELIVERY_NOT_REQUESTED", f"{ticket.number} 号取号时未要求确认领取，无需确认")
+    if ticket.delivery != TicketDelivery.PENDING.value:
+        raise Conflict(
+            "DELIVERY_ALREADY_FINAL",
+            f"{ticket.number} 号的领取情况已确认，不能再改",
+            {"delivery": ticket.delivery},
+        )
+    if ticket.status != TicketStatus.WAITING.value:
+        raise Conflict("NOT_WAITING", f"{ticket.number} 号已不在等候中，不能再确认领取")
+    settle_delivery(ctx, ticket, TicketDelivery(method.value), fault, "KIOSK")
+    return ticket
+
+
+def settle_delivery(ctx: Ctx, ticket: Ticket, delivery: TicketDelivery, fault: str | None, by: str) -> None:
+    ticket.delivery = delivery.value
+    ticket.delivery_fault = fault
+    ctx.session.flush()
+    record(
+        ctx,
+        EventType.TICKET_DELIVERED,
+        AggregateType.TICKET,
+        ticket.id,
+        {
+            "ticket_no": ticket.number,
+            "queue_code": ticket.category.code,
+            "method": delivery.value,
+            "fault": fault,
+            "by": by,
+        },
+        refs=ticket_refs(ticket),
+    )
+    if delivery is TicketDelivery.NOT_TAKEN:
+        reason = NOT_TAKEN_REASON if by == "KIOSK" else UNCONFIRMED_REASON
+        mark_cancelled(ctx, ticket, reason, by)
+
+
+def unconfirmed(ctx: Ctx) -> ColumnElement[bool]:
+    """Kiosk tickets still PENDING after YIMEN_TICKET_CONFIRM_SECONDS: nobody took them."""
+    deadline = ctx.clock.now() - timedelta(seconds=ctx.settings.ticket_confirm_seconds)
+    return (
+        (Ticket.delivery == TicketDelivery.PENDING.value)
+        & (Ticket.issued_at < deadline)
+        & (Ticket.status == TicketStatus.WAITING.value)
+    )
+
+
+def expire_unconfirmed(ctx: Ctx, limit: int) -> int:
+    """Cancel (a batch of) kiosk tickets whose delivery was never confirmed: they leave no ghost to call."""
+    stale = ctx.session.scalars(select(Ticket).where(unconfirmed(ctx)).order_by(Ticket.id).limit(limit)).all()
+    for ticket in stale:
+        settle_delivery(ctx, ticket, TicketDelivery.NOT_TAKEN, None, "SYSTEM")
+    return len(stale)

@@ -25,7 +25,7 @@ from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hall_server.events.service import record
 from hall_server.queueing.models import Ticket, Window
-from hall_server.queueing.tickets import ACTIVE, ticket_out, ticket_refs
+from hall_server.queueing.tickets import ACTIVE, queued, ticket_out, ticket_refs
 
 SUPERVISORS = (Role.MANAGER, Role.ADMIN)
 
@@ -171,7 +171,7 @@ def window_queue(ctx: Ctx, window: Window) -> Select[Ticket]:
         select(Ticket)
         .where(
             Ticket.service_date == ctx.clock.today(),
-            Ticket.status == TicketStatus.WAITING.value,
+            queued(),
             or_(
                 Ticket.category_id.in_(category_ids) & Ticket.target_window_id.is_(None),
                 Ticket.target_window_id == window.id,

@@ -164,6 +164,10 @@ POSTS_WITH_KEYS = {
     "/api/v1/tickets",
     "/api/v1/tickets/{ticket_id}/requeue",
     "/api/v1/tickets/{ticket_id}/cancel",
+    "/api/v1/tickets/{ticket_id}/delivery",
+    "/api/v1/help-requests",
+    "/api/v1/help-requests/{help_id}/resolve",
+    "/api/v1/devices/health",
     *(
         f"/api/v1/windows/{{number}}/{op}"
         for op in (

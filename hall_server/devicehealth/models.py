@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hall_server.core.db import Base, JSONType, UTCDateTime
+
+
+class DeviceHealth(Base):
+    """The latest health report of one registered device (kiosk, counter...): replaced by each report."""
+
+    __tablename__ = "device_health"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), primary_key=True)
+    app_version: Mapped[str] = mapped_column(String(40))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # [{kind, name, state, code, message}] as last reported
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
