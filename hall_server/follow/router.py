@@ -19,15 +19,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from hall_server.core.errors import DomainError
+from hall_server.core.pages import PAGE_HEADERS
 from hall_server.follow.service import followed_ticket, masked
 
 STATIC = Path(__file__).with_name("static")
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 CODE_IN_PATH = re.compile(r"(/f/|/public/tickets/|ticket:)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
 
 router = APIRouter(include_in_schema=False)

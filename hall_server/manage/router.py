@@ -14,14 +14,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from hall_server.core.pages import PAGE_HEADERS
+
 STATIC = Path(__file__).with_name("static")
-# The page runs only its own script: a reason text coming back from the platform can never run as code.
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 router = APIRouter(include_in_schema=False)
 
