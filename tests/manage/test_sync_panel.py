@@ -261,6 +261,7 @@ def test_a_receiver_that_answers_in_ways_we_cannot_use_is_explained(
         expect(card(page).locator(".t-why")).to_contain_text(why)
         expect(card(page).locator(".badge")).to_have_text(badge)
         assert page.evaluate("window.__loaded") is True
+        screenshot(page, f"manage-sync-{dialect.replace('_', '-')}.png", tmp_path)
     finally:
         server.stop()
         receiver.stop()
