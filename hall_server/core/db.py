@@ -180,7 +180,9 @@ def _sqlite_begin_deferred(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str, *, reader: bool = False, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, reader: bool = False, write_turn_seconds: float = WRITE_TURN_SECONDS, **kwargs: Any
+) -> Engine:
     """An engine for writing transactions, or (`reader`) for read-only ones: on SQLite, readers begin
     deferred transactions, which WAL lets run beside the one writer instead of queueing behind it, and
     writers take turns at one WriteGate per engine."""
@@ -192,7 +194,7 @@ def make_engine(url: str, *, reader: bool = False, **kwargs: Any) -> Engine:
             event.listen(engine, "begin", _sqlite_begin_deferred)
             return engine
         engine = create_engine(url, connect_args={**connect_args, "factory": GatedConnection}, **kwargs)
-        gate = WriteGate()
+        gate = WriteGate(write_turn_seconds)
 
         def on_connect(dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
             dbapi_conn.gate = gate

@@ -162,7 +162,7 @@ def test_authentication_and_topic_permissions(server, hall):
             replies = []
             try:
                 while True:
-                    replies.append(json.loads(await asyncio.wait_for(ws.recv(), 2)))
+                    replies.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
                     if replies[-1]["type"] in ("error", "snapshot"):
                         break
             except websockets.ConnectionClosed:
