@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._hall import backends, demo_hall, print_table, server_process
 from hall_server.client import HallClient
 from hall_server.contract.identity import IdentityIn, IdKind
+from hall_server.contract.idnumbers import mod11_2_check
 from hall_server.contract.queue import Channel, IssueTicketRequest
-from hall_server.identity.numbers import mod11_2_check
 
 CATEGORIES = ["ENTERPRISE", "SOCIAL_AFFAIRS", "INVESTMENT", "CONSULTATION"]
 SERVICE_TICKETS = 600

@@ -12,10 +12,10 @@ from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
 from hall_server.contract.catalogue import CategoryIn, MatterIn
 from hall_server.contract.halls import HallIn
 from hall_server.contract.identity import IdentityIn, IdKind
+from hall_server.contract.idnumbers import mod11_2_check
 from hall_server.contract.queue import WindowIn
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.halls.service import configure_hall
-from hall_server.identity.numbers import mod11_2_check
 from hall_server.queueing.windows import save_window
 
 PASSWORD = "secret-pass-1"

@@ -8,9 +8,9 @@ import time
 import pytest
 from pydantic import ValidationError
 
+from hall_server.contract import idnumbers as numbers
 from hall_server.contract.appointments import CheckInRequest
 from hall_server.contract.live import Subscribe
-from hall_server.identity import numbers
 from hall_server.platform.validation import is_citizen_id
 from hall_server.sync import wire
 from tests.factories import YOUNG_ID

@@ -14,6 +14,7 @@ from sqlalchemy import Select, select, update
 
 from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.catalogue.service import category_by_code, get_matter
+from hall_server.contract import idnumbers as numbers
 from hall_server.contract.appointments import (
     AppointmentOut,
     AppointmentStatus,
@@ -31,7 +32,6 @@ from hall_server.core.context import Ctx
 from hall_server.core.db import upsert_statement
 from hall_server.core.errors import Conflict, Invalid, NotFound
 from hall_server.events.service import record
-from hall_server.identity import numbers
 from hall_server.identity import service as identity
 from hall_server.identity.crypto import encrypt
 from hall_server.identity.models import Visitor

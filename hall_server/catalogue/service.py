@@ -6,6 +6,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import case, or_, select
 
 from hall_server.catalogue.models import Category, Matter, MatterMaterial
+from hall_server.contract import idnumbers as numbers
 from hall_server.contract.catalogue import (
     LEVEL_NAMES,
     MATTER_TYPE_NAMES,
@@ -21,7 +22,6 @@ from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Invalid, NotFound
 from hall_server.events.service import record
-from hall_server.identity import numbers
 
 SEARCH_LIMIT = 50
 

@@ -8,7 +8,7 @@ from hall_server.contract.base import Model, OutModel
 
 
 class IdKind(StrEnum):
-    """Kinds of identity a visitor can present (the values match hall_server.identity.numbers.IdKind)."""
+    """Kinds of identity a visitor can present (checked by hall_server.contract.idnumbers)."""
 
     RESIDENT = "RESIDENT"  # 居民身份证
     HMT_PERMIT = "HMT_PERMIT"  # 港澳台居民居住证

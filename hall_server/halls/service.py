@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from hall_server.contract import idnumbers as numbers
 from hall_server.contract.catalogue import Level
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.halls import HallIn, HallOut
@@ -9,7 +10,6 @@ from hall_server.core.context import Ctx
 from hall_server.core.errors import Invalid, NotFound
 from hall_server.events.service import record
 from hall_server.halls.models import Hall
-from hall_server.identity import numbers
 
 
 def current_hall(ctx: Ctx) -> Hall:

@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from hall_server.contract import idnumbers as numbers
 from hall_server.contract.identity import IdentityIn, IdentityOut, IdKind
 from hall_server.core.context import Ctx
 from hall_server.core.db import upsert_statement
 from hall_server.core.errors import Invalid
-from hall_server.identity import numbers
 from hall_server.identity.crypto import decrypt, encrypt, lookup_hash
 from hall_server.identity.models import Visitor
 

@@ -8,9 +8,9 @@ import typing
 import pytest
 from pydantic.fields import FieldInfo
 
+from hall_server.contract import idnumbers as numbers
 from hall_server.contract.base import Model
 from hall_server.contract.privacy import FREE_TEXT_MASK, find_personal_numbers, mask_personal_data
-from hall_server.identity import numbers
 from tests.contract.test_contract import contract_models
 from tests.factories import citizen_id
 

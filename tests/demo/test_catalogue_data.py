@@ -23,7 +23,7 @@ from hall_server.contract.catalogue import (
     TimeLimit,
     TimeUnit,
 )
-from hall_server.identity.numbers import validate_uscc
+from hall_server.contract.idnumbers import validate_uscc
 
 CATALOGUE_PATH = Path(hall_server.demo.__file__).parent / "catalogue.json"
 DATA = json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hall_server.identity import numbers
-from hall_server.identity.numbers import IdKind, InvalidIdNumber
+from hall_server.contract import idnumbers as numbers
+from hall_server.contract.idnumbers import IdKind, InvalidIdNumber
 from tests.factories import citizen_id
 
 

@@ -1,4 +1,5 @@
-"""Identity numbers: kinds, check digits and masks (pure functions, no keys, no database).
+"""Identity numbers: kinds, check digits and masks (pure functions, no keys, no database), in the contract
+so that a kiosk or counter checks a typed number exactly as the server will.
 
 - 居民身份证 (GB 11643-1999): 6 address + 8 birth date + 3 sequence (odd = male) + ISO 7064 MOD 11-2 check.
 - 港澳台居民居住证: the same format and check, address code 810000 (HK) / 820000 (Macau) / 830000 (Taiwan).
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
-from enum import StrEnum
+
+from hall_server.contract.identity import IdKind as IdKind
 
 # One mask for numbers, shared with the numbers found in free text.
 from hall_server.contract.privacy import mask_number as mask_number
@@ -25,14 +27,6 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _EIGHTEEN = re.compile(r"^[0-9]{17}[0-9X]$")
 _FOREIGN_OLD = re.compile(r"^[A-Z]{3}[0-9]{12}$")
 _USCC = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$")
-
-
-class IdKind(StrEnum):
-    RESIDENT = "RESIDENT"  # 居民身份证
-    HMT_PERMIT = "HMT_PERMIT"  # 港澳台居民居住证
-    FOREIGN_PR_2023 = "FOREIGN_PR_2023"  # 外国人永久居留身份证 (2023)
-    FOREIGN_PR_OLD = "FOREIGN_PR_OLD"  # 外国人永久居留证 (2004/2017)
-    USCC = "USCC"  # 统一社会信用代码
 
 
 class InvalidIdNumber(ValueError):
