@@ -1,0 +1,189 @@
+"""The kiosk's own devices, opened by URL through devices.registry, each allowed to be missing or failing.
+
+A kiosk must keep working with a dead reader (typed entry), printer (screen-only tickets) or camera (card
+or typed code): every part's latest state is kept in `parts` for the health report and the screens, and
+every call that touches a device runs in a worker (see runner.py), never on the UI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from devices import registry
+from devices.errors import DeviceError
+from devices.idcard.layouts import CardType, IdCardData
+from devices.idcard.reader import (
+    CardPlaced,
+    CardRead,
+    CardReadFailed,
+    CardRemoved,
+    ReaderAvailable,
+    ReaderEvent,
+    ReaderUnavailable,
+)
+from devices.printer.driver import PrintResult, raise_unless_printable
+from hall_server.contract.devicehealth import PartReport, PartState
+from hall_server.contract.identity import IdentityIn, IdKind
+from kiosk.config import KioskConfig
+
+log = logging.getLogger(__name__)
+
+ID_KINDS = {
+    CardType.RESIDENT: IdKind.RESIDENT,
+    CardType.HMT_PERMIT: IdKind.HMT_PERMIT,
+    CardType.FOREIGN_PR_2023: IdKind.FOREIGN_PR_2023,
+    CardType.FOREIGN_PR_OLD: IdKind.FOREIGN_PR_OLD,
+}
+
+
+def identity_of(card: IdCardData) -> IdentityIn:
+    """What the hall server needs of a card: kind, number, name (never the photo, address or birth)."""
+    name = card.name or card.name_en or None
+    return IdentityIn(kind=ID_KINDS[card.card_type], number=card.id_number, name=name)
+
+
+@dataclass(frozen=True)
+class CardEvent:
+    """A reader event as the controllers see it: placed / read (with the identity) / failed / removed /
+    reader lost / reader back."""
+
+    kind: str  # placed | read | failed | removed | unavailable | available
+    identity: IdentityIn | None = None
+    message: str = ""
+
+
+def card_event(event: ReaderEvent) -> CardEvent:
+    if isinstance(event, CardRead):
+        return CardEvent("read", identity_of(event.card))
+    if isinstance(event, CardPlaced):
+        return CardEvent("placed")
+    if isinstance(event, CardRemoved):
+        return CardEvent("removed")
+    if isinstance(event, CardReadFailed):
+        return CardEvent("failed", message=str(event.error))
+    if isinstance(event, ReaderUnavailable):
+        return CardEvent("unavailable", message=str(event.error))
+    assert isinstance(event, ReaderAvailable)
+    return CardEvent("available")
+
+
+class DeviceHub:
+    """Opens the kiosk's devices and keeps each part's state. Thread-safe: workers update `parts`."""
+
+    def __init__(self, config: KioskConfig) -> None:
+        self.config = config
+        self.reader: Any = None
+        self.printer: Any = None
+        self._parts: dict[str, PartReport] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    # -- parts --------------------------------------------------------------------------------------------
+
+    def set_part(
+        self, kind: str, url: str, state: PartState, code: str | None = None, message: str = ""
+    ) -> None:
+        with self._lock:
+            self._parts[kind] = PartReport(
+                kind=kind, url_or_name=_without_query(url), state=state, code=code, message=message[:200]
+            )
+
+    def part(self, kind: str) -> PartReport | None:
+        with self._lock:
+            return self._parts.get(kind)
+
+    def parts(self) -> list[PartReport]:
+        with self._lock:
+            return list(self._parts.values())
+
+    def works(self, kind: str) -> bool:
+        part = self.part(kind)
+        return part is not None and part.state is PartState.OK
+
+    # -- opening ------------------------------------------------------------------------------------------
+
+    def open_reader(self) -> None:
+        self.reader = self._open("idcard", "reader", self.config.idcard)
+
+    def open_printer(self) -> None:
+        self.printer = self._open("printer", "printer", self.config.printer)
+        if self.printer is not None:
+            self.check_printer()
+
+    def _open(self, kind: str, part: str, url: str) -> Any:
+        if not url:
+            return None
+        try:
+            device = registry.open_device(kind, url)
+        except (DeviceError, OSError, ValueError) as exc:
+            code = exc.code if isinstance(exc, DeviceError) else "UNAVAILABLE"
+            message = exc.message if isinstance(exc, DeviceError) else str(exc)
+            self.set_part(part, url, PartState.ABSENT, code, message)
+            log.warning("kiosk: %s %s unavailable: %s", part, _without_query(url), code)
+            return None
+        self.set_part(part, url, PartState.OK)
+        return device
+
+    # -- the card reader ----------------------------------------------------------------------------------
+
+    def watch_cards(self, report: Callable[[CardEvent], None]) -> None:
+        """Blocking loop (run it in a thread): every reader event goes to `report`, from this thread."""
+        if self.reader is None:
+            return
+        for event in self.reader.watch(self._stop, interval=0.2):
+            if isinstance(event, ReaderUnavailable):
+                self.set_part(
+                    "reader", self.config.idcard, PartState.FAULT, event.error.code, event.error.message
+                )
+            elif isinstance(event, ReaderAvailable):
+                self.set_part("reader", self.config.idcard, PartState.OK)
+            report(card_event(event))
+
+    # -- the printer --------------------------------------------------------------------------------------
+
+    def check_printer(self) -> bool:
+        """Ask the printer how it is (in a worker); True when it can print."""
+        if self.printer is None:
+            return False
+        status = self.printer.status()
+        if not status.queryable:  # a write-only link: printing is possible, confirming it is not
+            self.set_part("printer", self.config.printer, PartState.OK, message=status.words())
+            return True
+        try:
+            raise_unless_printable(status)
+        except DeviceError as exc:
+            self.set_part("printer", self.config.printer, PartState.FAULT, exc.code, exc.message)
+            return False
+        self.set_part("printer", self.config.printer, PartState.OK)
+        return True
+
+    def print_with(self, job: Callable[[Any], PrintResult]) -> PrintResult:
+        """Run one print job (in a worker) and record how the printer came out of it; raises DeviceError
+        (PaperOut, CoverOpen, PrinterUnavailable...) when the job could not be confirmed."""
+        if self.printer is None:
+            raise DeviceError("打印机不可用", code="PRINTER_ABSENT")
+        try:
+            result = job(self.printer)
+        except DeviceError as exc:
+            self.set_part("printer", self.config.printer, PartState.FAULT, exc.code, exc.message)
+            raise
+        self.set_part("printer", self.config.printer, PartState.OK)
+        return result
+
+    def close(self) -> None:
+        self._stop.set()
+        for device in (self.reader, self.printer):
+            if device is not None:
+                try:
+                    device.close()
+                except (DeviceError, OSError):
+                    log.debug("kiosk: closing a device failed", exc_info=True)
+
+
+def _without_query(url: str) -> str:
+    """A device URL without its options (a health report has no use for them and they may be long)."""
+    return url.split("?", 1)[0][:200] or "-"

@@ -1,0 +1,140 @@
+"""The kiosk window: header (hall, clock, 长者模式, language), the offline banner, one page per screen,
+and the footer (home, help). `build_kiosk` wires the window to a controller, the client and the devices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from hall_server.client import HallClient
+from kiosk.config import KioskConfig, Language, Orientation
+from kiosk.controller.devices import DeviceHub
+from kiosk.controller.kiosk import KioskController, Screen
+from kiosk.controller.runner import Runner
+from kiosk.texts import tr
+from kiosk.views.home import HomePage
+from kiosk.views.style import FONT_FAMILY, stylesheet
+from kiosk.views.widgets import button, label, set_text
+
+SIZES = {Orientation.PORTRAIT: (1080, 1920), Orientation.LANDSCAPE: (1920, 1080)}
+
+
+class _Bridge(QObject):
+    call = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.call.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    def _run(self, fn: Callable[[], None]) -> None:
+        fn()
+
+
+class QtRunner(Runner):
+    """Posted calls run on the Qt UI thread (the thread that made the runner)."""
+
+    def __init__(self, workers: int = 4) -> None:
+        super().__init__(workers)
+        self._bridge = _Bridge()
+
+    def post(self, fn: Callable[[], None]) -> None:
+        self._bridge.call.emit(fn)
+
+
+class KioskWindow(QMainWindow):
+    def __init__(self, controller: KioskController) -> None:
+        super().__init__()
+        self.setObjectName("kioskWindow")
+        self.controller = controller
+        self.setWindowTitle("一门 · 自助服务")
+        self.resize(*SIZES[controller.config.orientation])
+        c = controller
+        self.hall_name = label("hallName", wrap=False)
+        self.clock = label("clock", wrap=False)
+        self.elder_button = button("elderButton", "", lambda: c.set_elder(not c.elder))
+        self.language_button = button("languageButton", "", self._toggle_language)
+        self.banner = label("offlineBanner")
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        self.page_of: dict[Screen, QWidget] = {}
+        self.home_button = button("homeButton", "", c.go_home)
+        self.footer = QHBoxLayout()
+        self.footer.addWidget(self.home_button)
+        self.footer.addStretch(1)
+
+        header = QHBoxLayout()
+        header.addWidget(self.hall_name, 1)
+        header.addWidget(self.clock)
+        header.addWidget(self.elder_button)
+        header.addWidget(self.language_button)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(32, 24, 32, 24)
+        layout.setSpacing(20)
+        layout.addLayout(header)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.pages, 1)
+        layout.addLayout(self.footer)
+        self.setCentralWidget(body)
+
+        self.add_page(Screen.HOME, HomePage(controller))
+        controller.subscribe(self.refresh)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+        self._styled_elder: bool | None = None
+        self.refresh()
+
+    def add_page(self, screen: Screen, page: QWidget) -> None:
+        self.page_of[screen] = page
+        self.pages.addWidget(page)
+
+    def _toggle_language(self) -> None:
+        c = self.controller
+        c.set_language(Language.EN if c.language is Language.ZH else Language.ZH)
+
+    def _tick(self) -> None:
+        self.controller.tick()
+        self.clock.setText(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
+
+    def mousePressEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+        self.controller.touch()
+        super().mousePressEvent(event)  # type: ignore[arg-type]
+
+    def refresh(self) -> None:
+        c = self.controller
+        if self._styled_elder is not c.elder:
+            self.setStyleSheet(stylesheet(c.elder))
+            self._styled_elder = c.elder
+        self.hall_name.setText(c.hall_name or "政务服务中心")
+        self.clock.setText(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
+        set_text(self.elder_button, tr("common.elder_off" if c.elder else "common.elder_on", c.language))
+        set_text(self.language_button, tr("common.language", c.language))
+        set_text(self.home_button, tr("common.home", c.language))
+        self.home_button.setVisible(c.screen is not Screen.HOME)
+        self.banner.setText(tr("common.offline", c.language))
+        self.banner.setVisible(not c.online)
+        page = self.page_of.get(c.screen, self.page_of[Screen.HOME])
+        self.pages.setCurrentWidget(page)
+        refresh = getattr(page, "refresh", None)
+        if refresh is not None:
+            refresh()
+
+
+def build_kiosk(config: KioskConfig, runner: Runner | None = None) -> tuple[KioskWindow, KioskController]:
+    """The window and its controller, not yet started (call controller.start() once the window shows)."""
+    client = HallClient(config.server, config.token, timeout=10.0)
+    controller = KioskController(config, client, DeviceHub(config), runner or QtRunner())
+    window = KioskWindow(controller)
+    return window, controller
+
+
+def application_font() -> QFont:
+    font = QFont(FONT_FAMILY)
+    font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
+    return font

@@ -1,0 +1,60 @@
+"""The home screen: the five things a visitor comes for, and how many wait per category."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+
+from kiosk.config import Orientation
+from kiosk.controller.kiosk import KioskController, Screen
+from kiosk.texts import tr
+from kiosk.views.widgets import button, label, set_text
+
+
+class HomePage(QWidget):
+    def __init__(self, controller: KioskController) -> None:
+        super().__init__()
+        self.setObjectName("homePage")
+        self.controller = controller
+        c = controller
+        self.entries = {
+            "take_ticket": button("takeTicketButton", "", lambda: c.go(Screen.IDENTIFY), role="primary"),
+            "check_in": button("checkInButton", "", lambda: c.go(Screen.CHECKIN), role="primary"),
+            "guides": button("guidesButton", "", lambda: c.go(Screen.GUIDES), role="primary"),
+            "my_tickets": button("myTicketsButton", "", lambda: c.go(Screen.LOOKUP), role="primary"),
+        }
+        grid = QGridLayout()
+        grid.setSpacing(24)
+        columns = 2 if controller.config.orientation is Orientation.PORTRAIT else 4
+        for index, widget in enumerate(self.entries.values()):
+            grid.addWidget(widget, index // columns, index % columns)
+        self.waiting_title = label("waitingTitle", role="title")
+        self.waiting_list = label("waitingList")
+        self.closed = label("queueClosed", role="title")
+        layout = QVBoxLayout(self)
+        layout.setSpacing(24)
+        layout.addLayout(grid)
+        layout.addWidget(self.closed)
+        layout.addWidget(self.waiting_title)
+        layout.addWidget(self.waiting_list)
+        layout.addStretch(1)
+
+    def refresh(self) -> None:
+        c = self.controller
+        for key, widget in self.entries.items():
+            set_text(widget, tr(f"home.{key}", c.language))
+        needs_server = ("take_ticket", "check_in", "my_tickets")
+        for key in needs_server:
+            self.entries[key].setEnabled(c.online and not (key == "take_ticket" and c.queue_closed))
+        self.closed.setVisible(c.queue_closed)
+        self.closed.setText(tr("home.queue_closed", c.language))
+        self.waiting_title.setText(tr("home.waiting", c.language))
+        lines = [
+            tr(
+                "home.waiting_line" if w.open_windows else "home.no_window",
+                c.language,
+                name=w.name,
+                waiting=w.waiting,
+            )
+            for w in c.waiting
+        ]
+        self.waiting_list.setText("\n".join(lines))

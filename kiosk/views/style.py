@@ -1,0 +1,30 @@
+"""Look of the kiosk: one stylesheet, scaled for elder mode (larger type and targets, higher contrast)."""
+
+from __future__ import annotations
+
+FONT_FAMILY = "Noto Sans CJK SC"
+
+
+def stylesheet(elder: bool) -> str:
+    scale = 1.35 if elder else 1.0
+    text = int(30 * scale)
+    big = int(44 * scale)
+    small = int(24 * scale)
+    ink, paper, accent = ("#000000", "#ffffff", "#003d99") if elder else ("#1f2933", "#f4f7fb", "#1565c0")
+    return f"""
+    QWidget {{ font-family: "{FONT_FAMILY}"; font-size: {text}px; color: {ink}; background: {paper}; }}
+    QLabel#hallName {{ font-size: {big}px; font-weight: bold; color: {accent}; }}
+    QLabel#clock {{ font-size: {small}px; }}
+    QLabel[role="title"] {{ font-size: {big}px; font-weight: bold; }}
+    QLabel[role="hint"] {{ font-size: {small}px; color: {"#000000" if elder else "#52606d"}; }}
+    QLabel#offlineBanner {{ background: #b00020; color: #ffffff; padding: 16px; font-size: {small}px; }}
+    QPushButton {{
+        background: #ffffff; border: {3 if elder else 2}px solid {accent}; border-radius: 14px;
+        padding: 12px 20px; min-height: {int(72 * scale)}px; font-size: {text}px; color: {ink};
+    }}
+    QPushButton:disabled {{ color: #9aa5b1; border-color: #cbd2d9; }}
+    QPushButton[role="primary"] {{ background: {accent}; color: #ffffff; font-size: {big}px;
+        min-height: {int(150 * scale)}px; font-weight: bold; }}
+    QPushButton[role="primary"]:disabled {{ background: #9aa5b1; color: #ffffff; }}
+    QPushButton[role="help"] {{ background: #fff4e5; border-color: #e65100; color: #8a2b00; }}
+    """
