@@ -23,7 +23,8 @@ class KioskConfig:
     idcard: str = "sim://idcard"
     printer: str = "sim://printer"
     camera: str = "sim://camera"
-    voice: str = "sim://voice?engine=espeak"
+    voice: str = "sim://voice?engine=espeak"  # empty: no voice
+    voice_always: bool = False  # speak every step in standard mode too (not only in elder mode)
     place: str = "自助服务区"  # where it stands: shown to staff on help requests and device health
     fullscreen: bool = False
     elder: bool = False

@@ -67,9 +67,13 @@ class EspeakPinyinEngine:
         return self.speak_pinyin(pinyin_text(tokens))
 
     def speak_pinyin(self, text: str) -> pcm.Samples:
+        return self.speak_with(VOICE, text)
+
+    def speak_with(self, voice: str, text: str) -> pcm.Samples:
+        """`text` read by another espeak-ng voice (e.g. "en" for a kiosk's English sentences)."""
         with tempfile.TemporaryDirectory(prefix="yimen-voice-") as scratch:
             wav_path = Path(scratch) / "speech.wav"
-            self._run(["-v", VOICE, "-s", str(self.speed), "-w", str(wav_path), text])
+            self._run(["-v", voice, "-s", str(self.speed), "-w", str(wav_path), "--", text])
             return pcm.trim(pcm.from_wav(wav_path.read_bytes()))
 
     def _run(self, arguments: list[str]) -> subprocess.CompletedProcess[bytes]:

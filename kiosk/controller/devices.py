@@ -72,7 +72,9 @@ def card_event(event: ReaderEvent) -> CardEvent:
 
 
 class DeviceHub:
-    """Opens the kiosk's devices and keeps each part's state. Thread-safe: workers update `parts`."""
+    """Opens the kiosk's devices and keeps each part's state. Thread-safe: workers update `parts`, and one
+    printer job or status query at a time holds the printer (the health check and a print share its port).
+    `on_change(kind)` listeners hear, from the thread that noticed, when a part's state or fault changes."""
 
     def __init__(self, config: KioskConfig) -> None:
         self.config = config
@@ -80,17 +82,27 @@ class DeviceHub:
         self.printer: Any = None
         self._parts: dict[str, PartReport] = {}
         self._lock = threading.Lock()
+        self._printer_lock = threading.Lock()
         self._stop = threading.Event()
+        self._change_listeners: list[Callable[[str], None]] = []
+
+    def on_change(self, listener: Callable[[str], None]) -> None:
+        self._change_listeners.append(listener)
 
     # -- parts --------------------------------------------------------------------------------------------
 
     def set_part(
         self, kind: str, url: str, state: PartState, code: str | None = None, message: str = ""
     ) -> None:
+        report = PartReport(
+            kind=kind, url_or_name=_without_query(url), state=state, code=code, message=message[:200]
+        )
         with self._lock:
-            self._parts[kind] = PartReport(
-                kind=kind, url_or_name=_without_query(url), state=state, code=code, message=message[:200]
-            )
+            before = self._parts.get(kind)
+            self._parts[kind] = report
+        if before is None or (before.state, before.code) != (state, code):
+            for listener in list(self._change_listeners):
+                listener(kind)
 
     def part(self, kind: str) -> PartReport | None:
         with self._lock:
@@ -149,7 +161,15 @@ class DeviceHub:
         """Ask the printer how it is (in a worker); True when it can print."""
         if self.printer is None:
             return False
-        status = self.printer.status()
+        with self._printer_lock:
+            return self._check_printer()
+
+    def _check_printer(self) -> bool:
+        try:
+            status = self.printer.status()
+        except DeviceError as exc:
+            self.set_part("printer", self.config.printer, PartState.FAULT, exc.code, exc.message)
+            return False
         if not status.queryable:  # a write-only link: printing is possible, confirming it is not
             self.set_part("printer", self.config.printer, PartState.OK, message=status.words())
             return True
@@ -167,12 +187,17 @@ class DeviceHub:
         if self.printer is None:
             raise DeviceError("打印机不可用", code="PRINTER_ABSENT")
         try:
-            result = job(self.printer)
+            with self._printer_lock:
+                result = job(self.printer)
         except DeviceError as exc:
             self.set_part("printer", self.config.printer, PartState.FAULT, exc.code, exc.message)
             raise
         self.set_part("printer", self.config.printer, PartState.OK)
         return result
+
+    def stop_watching(self) -> None:
+        """Ends watch_cards (within one poll interval); call before close()."""
+        self._stop.set()
 
     def close(self) -> None:
         self._stop.set()

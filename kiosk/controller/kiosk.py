@@ -26,7 +26,10 @@ from hall_server.contract.live import EventMessage, SnapshotMessage
 from hall_server.contract.load import CategoryWaiting, Snapshot
 from kiosk.config import KioskConfig, Language
 from kiosk.controller.devices import CardEvent, DeviceHub
+from kiosk.controller.health import HealthReporter
 from kiosk.controller.runner import Runner
+from kiosk.controller.speech import AudioOut, speaker_for
+from kiosk.texts import tr
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,6 +74,7 @@ class KioskController:
         runner: Runner,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        audio_out: AudioOut | None = None,
     ) -> None:
         self.config = config
         self.client = client
@@ -86,9 +90,17 @@ class KioskController:
         self.waiting: list[Waiting] = []
         self.queue_closed = False
         self.flows: dict[Screen, Flow] = {}
+        self.help = HelpState.NONE
         self._listeners: list[Callable[[], None]] = []
         self._last_touch = monotonic()
         self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._live_lock = threading.Lock()
+        self._live_task: tuple[asyncio.AbstractEventLoop, asyncio.Task[None]] | None = None
+        self.speaker = speaker_for(config, devices, audio_out)
+        self._spoken: tuple[Screen, bool] = (self.screen, self.voice_on)
+        self.subscribe(self._speak_screen_change)
+        self.health = HealthReporter(config, client, devices)
 
     # -- observers ----------------------------------------------------------------------------------------
 
@@ -110,6 +122,7 @@ class KioskController:
         """Back to the start, every flow's personal data dropped (names, numbers, tickets)."""
         for flow in self.flows.values():
             flow.reset()
+        self.help = HelpState.NONE  # the next visitor did not ask
         self.screen = Screen.HOME
         self.changed()
 
@@ -139,6 +152,53 @@ class KioskController:
         self.elder = elder
         self.changed()
 
+    # -- the voice (elder mode, or always with config.voice_always) ---------------------------------------
+
+    @property
+    def voice_on(self) -> bool:
+        return self.elder or self.config.voice_always
+
+    def speak(self, text: str) -> None:
+        """Say a sentence of the flow (a ticket number, an outcome) when the voice is on; else nothing."""
+        if self.voice_on and self.speaker is not None:
+            self.speaker.say(text, self.language)
+
+    def _speak_screen_change(self) -> None:
+        """Each new screen (and elder mode switched on) is announced: what to do here."""
+        now = (self.screen, self.voice_on)
+        if now == self._spoken:
+            return
+        self._spoken = now
+        if self.voice_on:
+            self.speak(tr(f"speak.{self.screen.value}", self.language))
+
+    # -- 请工作人员帮助 -----------------------------------------------------------------------------------
+
+    def request_help(self) -> None:
+        """Tell the hall's staff that someone at this kiosk needs them; once per visitor (a second tap only
+        repeats the confirmation), again after a failure."""
+        self.touch()
+        if self.help in (HelpState.SENDING, HelpState.SENT):
+            self.speak(tr("help.sent", self.language))
+            return
+        reason = tr("help.reason", Language.ZH, screen=tr(f"screen.{self.screen.value}", Language.ZH))
+        if self.elder:
+            reason += tr("help.reason_elder", Language.ZH)
+        sent = self.call_server(
+            lambda client: client.request_help(reason=reason, place=self.config.place),
+            lambda _: self._help_answered(HelpState.SENT),
+            lambda _: self._help_answered(HelpState.FAILED),
+        )
+        self.help = HelpState.SENDING if sent else HelpState.FAILED
+        self.changed()
+
+    def _help_answered(self, state: HelpState) -> None:
+        if self.help is not HelpState.SENDING:
+            return  # the visitor went home meanwhile
+        self.help = state
+        self.changed()
+        self.speak(tr("help.sent" if state is HelpState.SENT else "help.failed", self.language))
+
     # -- the hall server ----------------------------------------------------------------------------------
 
     def call_server(
@@ -147,8 +207,10 @@ class KioskController:
         done: Callable[[T], None],
         failed: Callable[[ApiError], None] | None = None,
     ) -> bool:
-        """Run a hall server call in a worker. A transport failure marks the server offline (the banner) and
-        drops the call; an ApiError (the server answered 4xx/5xx) goes to `failed`. False if offline now."""
+        """Run a hall server call in a worker. An ApiError (the server answered 4xx/5xx) goes to `failed`;
+        a transport failure marks the server offline (the banner, and the live feed reconnects to learn when
+        it is back) and goes to `failed` as ApiError(503, "HALL_OFFLINE"), so no flow waits forever.
+        False if offline now (nothing is sent)."""
         if not self.online:
             return False
 
@@ -159,37 +221,64 @@ class KioskController:
         def went_wrong(error: Exception) -> None:
             if isinstance(error, ApiError) and error.status < 500:
                 self._set_online(True)
-                if failed is not None:
-                    failed(error)
-                return
-            self._set_online(False, _reason(error))
-            if isinstance(error, ApiError) and failed is not None:
+            elif isinstance(error, ApiError | httpx.TransportError | OSError | TimeoutError):
+                self._set_online(False, _reason(error))
+                self._reconnect_live()
+                if not isinstance(error, ApiError):
+                    error = ApiError(503, "HALL_OFFLINE", _reason(error))
+            else:  # a bug of ours or an answer we cannot read: say so, but the server is not down
+                log.error("kiosk: a hall server call failed: %s", type(error).__name__, exc_info=error)
+                error = ApiError(0, "KIOSK_ERROR", "处理失败，请重试或联系现场工作人员")
+            if failed is not None:
                 failed(error)
 
         self.runner.submit(lambda: work(self.client), answered, went_wrong)
         return True
 
+    @property
+    def server_down(self) -> bool:
+        """The banner: the server failed us (not merely: it has not answered yet, just after start)."""
+        return not self.online and bool(self.offline_reason)
+
     def _set_online(self, online: bool, reason: str = "") -> None:
+        reason = "" if online else reason or "无法连接大厅服务器"
         if online == self.online and reason == self.offline_reason:
             return
         self.online = online
-        self.offline_reason = "" if online else reason
+        self.offline_reason = reason
         self.changed()
 
     # -- start and stop -----------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Open the devices and the live feed in the background; the home screen shows at once."""
-        self.runner.start_thread(self._live_loop, "kiosk-live")
-        self.runner.start_thread(self._card_loop, "kiosk-cards")
+        self._threads = [
+            self.runner.start_thread(self._live_loop, "kiosk-live"),
+            self.runner.start_thread(self._card_loop, "kiosk-cards"),
+        ]
+        self.health.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop every background thread (each within `timeout`), then close the devices and the client."""
         self._stop.set()
+        self.devices.stop_watching()
+        self._reconnect_live()  # cancels the feed's wait for a message
+        self.health.stop()
+        if self.speaker is not None:
+            self.speaker.close()
+        for thread in self._threads:
+            thread.join(timeout)
+            if thread.is_alive():
+                log.warning("kiosk: %s did not stop in %.0f s", thread.name, timeout)
+        self.health.join(timeout)
+        self.runner.close()
         self.devices.close()
         self.client.close()
 
     def _card_loop(self) -> None:
         self.devices.open_reader()
+        if self._stop.is_set():
+            return
         self.devices.open_printer()
         self.runner.post(self.changed)
         self.devices.watch_cards(lambda event: self.runner.post(partial(self._on_card, event)))
@@ -206,11 +295,36 @@ class KioskController:
         while not self._stop.is_set():
             try:
                 asyncio.run(self._follow_display())
+            except asyncio.CancelledError:
+                continue  # asked to reconnect (a call failed) or to stop: at once, no wait
             except (OSError, websockets.WebSocketException, TimeoutError) as exc:
+                self.runner.post(partial(self._set_online, False, _reason(exc)))
+            except Exception as exc:  # an unreadable message: log it, keep following
+                log.error("kiosk: live feed failed: %s", type(exc).__name__, exc_info=exc)
                 self.runner.post(partial(self._set_online, False, _reason(exc)))
             self._stop.wait(RECONNECT_SECONDS)
 
+    def _reconnect_live(self) -> None:
+        """Drop the live connection (from any thread); the loop connects again, or ends when stopping."""
+        with self._live_lock:
+            if self._live_task is not None:
+                loop, task = self._live_task
+                loop.call_soon_threadsafe(task.cancel)
+
     async def _follow_display(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        with self._live_lock:
+            if self._stop.is_set():
+                return
+            self._live_task = (asyncio.get_running_loop(), task)
+        try:
+            await self._receive_display()
+        finally:
+            with self._live_lock:
+                self._live_task = None
+
+    async def _receive_display(self) -> None:
         async with LiveFeed(self.config.ws_url, self.config.token, ["display"]) as feed:
             async for message in feed:
                 if self._stop.is_set():
@@ -230,6 +344,13 @@ class KioskController:
     def _apply_waiting(self, waiting: list[CategoryWaiting]) -> None:
         self.waiting = [Waiting(w.code, w.name, w.waiting, w.open_windows) for w in waiting]
         self.changed()
+
+
+class HelpState(StrEnum):
+    NONE = "none"
+    SENDING = "sending"
+    SENT = "sent"  # 已通知工作人员，请稍候
+    FAILED = "failed"  # offline or refused: ask staff in person
 
 
 def _reason(error: Exception) -> str:

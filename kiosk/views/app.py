@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLay
 from hall_server.client import HallClient
 from kiosk.config import KioskConfig, Language, Orientation
 from kiosk.controller.devices import DeviceHub
-from kiosk.controller.kiosk import KioskController, Screen
+from kiosk.controller.kiosk import HelpState, KioskController, Screen
 from kiosk.controller.runner import Runner
+from kiosk.controller.speech import AudioOut
 from kiosk.texts import tr
 from kiosk.views.home import HomePage
 from kiosk.views.style import FONT_FAMILY, stylesheet
@@ -62,9 +63,13 @@ class KioskWindow(QMainWindow):
         self.pages.setObjectName("pages")
         self.page_of: dict[Screen, QWidget] = {}
         self.home_button = button("homeButton", "", c.go_home)
+        self.help_button = button("helpButton", "", c.request_help, role="help")
+        self.help_notice = label("helpNotice", role="notice")
         self.footer = QHBoxLayout()
         self.footer.addWidget(self.home_button)
         self.footer.addStretch(1)
+        self.footer.addWidget(self.help_notice, 2)
+        self.footer.addWidget(self.help_button)
 
         header = QHBoxLayout()
         header.addWidget(self.hall_name, 1)
@@ -118,18 +123,36 @@ class KioskWindow(QMainWindow):
         set_text(self.home_button, tr("common.home", c.language))
         self.home_button.setVisible(c.screen is not Screen.HOME)
         self.banner.setText(tr("common.offline", c.language))
-        self.banner.setVisible(not c.online)
+        self.banner.setVisible(c.server_down)
+        self._refresh_help()
         page = self.page_of.get(c.screen, self.page_of[Screen.HOME])
         self.pages.setCurrentWidget(page)
         refresh = getattr(page, "refresh", None)
         if refresh is not None:
             refresh()
 
+    def _refresh_help(self) -> None:
+        c = self.controller
+        set_text(self.help_button, tr("common.help", c.language))
+        self.help_button.setEnabled(c.online or c.help is not HelpState.NONE)
+        notice = {
+            HelpState.SENDING: "help.sending",
+            HelpState.SENT: "help.sent",
+            HelpState.FAILED: "help.failed",
+        }
+        key = notice.get(c.help)
+        self.help_notice.setText(tr(key, c.language) if key else "")
+        self.help_notice.setProperty("role", "error" if c.help is HelpState.FAILED else "notice")
+        self.help_notice.style().polish(self.help_notice)
+        self.help_notice.setVisible(key is not None)
 
-def build_kiosk(config: KioskConfig, runner: Runner | None = None) -> tuple[KioskWindow, KioskController]:
+
+def build_kiosk(
+    config: KioskConfig, runner: Runner | None = None, audio_out: AudioOut | None = None
+) -> tuple[KioskWindow, KioskController]:
     """The window and its controller, not yet started (call controller.start() once the window shows)."""
     client = HallClient(config.server, config.token, timeout=10.0)
-    controller = KioskController(config, client, DeviceHub(config), runner or QtRunner())
+    controller = KioskController(config, client, DeviceHub(config), runner or QtRunner(), audio_out=audio_out)
     window = KioskWindow(controller)
     return window, controller
 

@@ -1,0 +1,71 @@
+"""Device health: the kiosk tells the hall server its version and the state of each part (reader, printer,
+voice, camera) at start, every `health_seconds`, and at once when a part changes state, so managers see a
+printer out of paper before a visitor complains. Runs in its own thread; a failed report is tried again soon.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from importlib.metadata import PackageNotFoundError, version
+
+import httpx
+
+from hall_server.client import ApiError, HallClient
+from hall_server.contract.devicehealth import HealthReport
+from kiosk.config import KioskConfig
+from kiosk.controller.devices import DeviceHub
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0
+
+
+def kiosk_version() -> str:
+    try:
+        return version("yimen")
+    except PackageNotFoundError:  # run from a source tree
+        return "0.1.0+source"
+
+
+class HealthReporter:
+    def __init__(self, config: KioskConfig, client: HallClient, devices: DeviceHub) -> None:
+        self.config = config
+        self.client = client
+        self.devices = devices
+        self.reports = 0  # sent and stored
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        devices.on_change(lambda _kind: self._wake.set())
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="kiosk-health", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def report(self) -> bool:
+        """One report now (blocking: call it from a worker); False if the server did not take it."""
+        report = HealthReport(app_version=kiosk_version(), devices=self.devices.parts())
+        try:
+            self.client.report_health(report)
+        except (ApiError, httpx.HTTPError, OSError) as exc:
+            log.info("kiosk: health report not delivered: %s", type(exc).__name__)
+            return False
+        self.reports += 1
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            self.devices.check_printer()  # paper runs out between tickets too
+            delivered = self.report()
+            wait = self.config.health_seconds if delivered else min(RETRY_SECONDS, self.config.health_seconds)
+            self._wake.wait(wait)
