@@ -51,8 +51,10 @@ class Runner(ABC):
     def post(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the owner's thread, soon; callable from any thread."""
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, wait: bool = True) -> None:
+        """Drop the work not yet started; with `wait`, let the running work end (a print job, a call)
+        so no worker outlives the kiosk."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
 class LoopRunner(Runner):

@@ -126,10 +126,15 @@ class KioskWindow(QMainWindow):
         self.banner.setVisible(c.server_down)
         self._refresh_help()
         page = self.page_of.get(c.screen, self.page_of[Screen.HOME])
+        left = self.pages.currentWidget()
         self.pages.setCurrentWidget(page)
-        refresh = getattr(page, "refresh", None)
-        if refresh is not None:
-            refresh()
+        # Back home (flows reset), every page re-renders: a hidden page must not keep a visitor's name or
+        # number on its labels.
+        wiped = c.screen is Screen.HOME and left is not page
+        for shown in self.page_of.values() if wiped else (page,):
+            refresh = getattr(shown, "refresh", None)
+            if refresh is not None:
+                refresh()
 
     def _refresh_help(self) -> None:
         c = self.controller

@@ -1,0 +1,133 @@
+"""Elder mode against a real hall server: every screen spoken aloud offline (espeak-ng, required: the test
+fails without it), help requests reaching staff live, and device health reports the manager sees."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from devices.voice import pcm
+from hall_server.client import HallClient, LiveFeed
+from hall_server.contract.devicehealth import PartState
+from hall_server.contract.live import EventMessage
+from kiosk.controller.devices import DeviceHub
+from kiosk.controller.health import kiosk_version
+from kiosk.controller.kiosk import HelpState, KioskController, Screen
+from kiosk.controller.runner import LoopRunner
+from kiosk.controller.speech import RecordingAudioOut, spoken_pinyin
+from tests.kiosk.conftest import kiosk_config
+
+SPEECH_RMS = 300.0
+
+
+def started(demo_hall, simulators, audio_out=None, **overrides):
+    config = kiosk_config(demo_hall, simulators, **overrides)
+    runner = LoopRunner()
+    client = HallClient(config.server, config.token)
+    controller = KioskController(config, client, DeviceHub(config), runner, audio_out=audio_out)
+    controller.start()
+    runner.run_until(lambda: controller.online, timeout=15)
+    return controller, runner
+
+
+def test_sentences_become_pinyin_with_ticket_numbers_spelled_and_counts_as_numbers():
+    assert (
+        spoken_pinyin("请 A012 号到 5 号窗口。") == "qing3 ei1 ling2 yi1 er4 hao4 dao4 wu3 hao4 chuang1 kou3"
+    )
+    assert (
+        spoken_pinyin("前面还有 12 人，约 30 分钟")
+        == "qian2 mian4 hai2 you3 shi2 er4 ren2, yue1 san1 shi2 fen1 zhong1"
+    )
+
+
+def test_elder_mode_speaks_each_new_screen_and_standard_mode_stays_silent(demo_hall, simulators):
+    sink = RecordingAudioOut()
+    controller, runner = started(demo_hall, simulators, sink, voice="sim://voice?engine=espeak")
+    try:
+        controller.go(Screen.GUIDES)
+        controller.go_home()
+        runner.run_pending(wait=1.0)  # time enough to synthesise, had anything been said
+        assert sink.recordings() == []  # standard mode: silent
+        controller.set_elder(True)  # announces the screen it is on
+        controller.go(Screen.IDENTIFY)
+        runner.run_until(lambda: len(sink.recordings()) >= 1, timeout=30)
+        assert all(pcm.rms(samples) > SPEECH_RMS for samples in sink.recordings())
+        assert pcm.duration(sink.recordings()[-1]) > 1.0
+        part = controller.devices.part("voice")
+        assert part is not None and part.state is PartState.OK
+    finally:
+        controller.stop()
+
+
+def test_flow_sentences_are_spoken_only_when_the_voice_is_on(demo_hall, simulators):
+    sink = RecordingAudioOut()
+    controller, runner = started(
+        demo_hall, simulators, sink, voice="sim://voice?engine=espeak", voice_always=True
+    )
+    try:
+        controller.speak("您的号码是 A012 号")
+        runner.run_until(lambda: len(sink.recordings()) == 1, timeout=30)
+        assert pcm.rms(sink.recordings()[0]) > SPEECH_RMS
+    finally:
+        controller.stop()
+
+
+def test_help_request_is_stored_once_and_reaches_staff_on_the_hall_topic(demo_hall, simulators):
+    with demo_hall.staff("admin") as admin:
+        token = admin.token
+    heard: list[EventMessage] = []
+    listening = threading.Event()
+
+    async def listen() -> None:
+        async with LiveFeed(demo_hall.server.ws_url, token, ["hall"]) as feed:
+            async for message in feed:
+                listening.set()
+                if isinstance(message, EventMessage) and message.event.event_type == "hall.help.requested":
+                    heard.append(message)
+                    return
+
+    listener = threading.Thread(target=lambda: asyncio.run(asyncio.wait_for(listen(), 30)), daemon=True)
+    listener.start()
+    assert listening.wait(15)
+    controller, runner = started(demo_hall, simulators, elder=True)
+    try:
+        controller.go(Screen.IDENTIFY)
+        controller.request_help()
+        controller.request_help()  # a second tap while the first is on its way
+        assert controller.help is HelpState.SENDING
+        runner.run_until(lambda: controller.help is HelpState.SENT)
+        controller.request_help()  # and once it is sent
+        runner.run_pending(wait=0.5)
+        listener.join(30)
+        assert heard, "no hall.help.requested on the hall topic"
+        with demo_hall.staff("admin") as admin:
+            requests = admin.help_requests(open_only=True)
+        assert len(requests) == 1
+        assert requests[0].open and "读取身份证" in requests[0].reason and "长者模式" in requests[0].reason
+        controller.go_home()  # the next visitor has not asked
+        assert controller.help is HelpState.NONE
+    finally:
+        controller.stop()
+
+
+def test_device_health_shows_a_printer_out_of_paper_and_a_missing_reader(demo_hall, simulators):
+    controller, runner = started(
+        demo_hall, simulators, health_seconds=0.5, idcard="serial:///dev/yimen-no-such-reader?baud=115200"
+    )
+    try:
+        with demo_hall.staff("admin") as admin:
+
+            def kiosk_parts() -> dict[str, PartState]:
+                mine = [d for d in admin.device_health() if d.app_version == kiosk_version()]
+                return {p.kind: p.state for d in mine for p in d.devices}
+
+            runner.run_until(lambda: kiosk_parts().get("printer") is PartState.OK, timeout=20)
+            assert kiosk_parts()["reader"] is PartState.ABSENT
+            simulators.printer.simulator.set_paper("out")
+            runner.run_until(lambda: kiosk_parts().get("printer") is PartState.FAULT, timeout=20)
+            kiosk = next(d for d in admin.device_health() if d.app_version)
+            assert kiosk.app_version == kiosk_version()
+            printer = next(p for p in kiosk.devices if p.kind == "printer")
+            assert printer.code == "PRINTER_PAPER_OUT"
+    finally:
+        controller.stop()
