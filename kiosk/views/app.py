@@ -8,7 +8,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from hall_server.client import HallClient
 from kiosk.config import KioskConfig, Language, Orientation
@@ -54,13 +54,15 @@ class KioskWindow(QMainWindow):
         self.setWindowTitle("一门 · 自助服务")
         self.resize(*SIZES[controller.config.orientation])
         c = controller
-        self.hall_name = label("hallName", wrap=False)
+        self.hall_name = label("hallName")  # wraps rather than widen the window in elder mode
         self.clock = label("clock", wrap=False)
         self.elder_button = button("elderButton", "", lambda: c.set_elder(not c.elder))
         self.language_button = button("languageButton", "", self._toggle_language)
         self.banner = label("offlineBanner")
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
+        # The screen's size is fixed: the pages take the room left, never grow the window past the screen.
+        self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self.page_of: dict[Screen, QWidget] = {}
         self.home_button = button("homeButton", "", c.go_home)
         self.help_button = button("helpButton", "", c.request_help, role="help")

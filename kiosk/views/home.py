@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.config import Orientation
@@ -57,4 +59,14 @@ class HomePage(QWidget):
             )
             for w in c.waiting
         ]
-        self.waiting_list.setText("\n".join(lines))
+        if c.config.orientation is Orientation.LANDSCAPE:  # two columns: elder type must fit 1080 px
+            self.waiting_list.setText(_two_columns(lines))
+        else:
+            self.waiting_list.setText("\n".join(lines))
+
+
+def _two_columns(lines: list[str]) -> str:
+    rows = [lines[i : i + 2] for i in range(0, len(lines), 2)]
+    cell = '<td width="50%">{}</td>'
+    body = "".join("<tr>" + "".join(cell.format(escape(line)) for line in row) + "</tr>" for row in rows)
+    return f'<table width="100%">{body}</table>'
