@@ -6,9 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QMainWindow,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hall_server.client import HallClient
 from kiosk.config import KioskConfig, Language, Orientation
@@ -21,6 +29,9 @@ from kiosk.views.home import HomePage
 from kiosk.views.style import FONT_FAMILY, stylesheet
 from kiosk.views.widgets import button, label, set_text
 
+TOUCHES = frozenset(
+    {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress, QEvent.Type.Wheel}
+)
 SIZES = {Orientation.PORTRAIT: (1080, 1920), Orientation.LANDSCAPE: (1920, 1080)}
 
 
@@ -90,6 +101,9 @@ class KioskWindow(QMainWindow):
 
         self.add_page(Screen.HOME, HomePage(controller))
         controller.subscribe(self.refresh)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._tick)
@@ -109,9 +123,12 @@ class KioskWindow(QMainWindow):
         self.controller.tick()
         self.clock.setText(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
 
-    def mousePressEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
-        self.controller.touch()
-        super().mousePressEvent(event)  # type: ignore[arg-type]
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """Any touch, click or key anywhere in the window (a keypad key, a list scrolled) restarts the idle
+        timer: a button consumes its press, so the window's own mousePressEvent would never hear of it."""
+        if event.type() in TOUCHES and isinstance(watched, QWidget) and watched.window() is self:
+            self.controller.touch()
+        return False
 
     def refresh(self) -> None:
         c = self.controller

@@ -141,3 +141,24 @@ def test_idle_returns_home_and_wipes_the_card_from_memory_and_screen(qtbot, kios
 
 def test_elder_mode_waits_twice_as_long_before_the_wipe(qtbot, kiosk_window, simulators):
     wipe_after_idle(qtbot, kiosk_window, simulators, elder=True)
+
+
+def test_any_tap_in_the_window_restarts_the_idle_timer(qtbot, kiosk_window):
+    from PySide6.QtCore import Qt
+
+    now = [1000.0]
+    window, controller = kiosk_window(idle_seconds=30)
+    controller.monotonic = lambda: now[0]
+    page = QWidget()
+    key = QPushButton("7", page)  # a keypad key: it changes nothing the controller sees
+    key.setObjectName("keySeven")
+    window.add_page(Screen.LOOKUP, page)
+    controller.go(Screen.LOOKUP)
+    now[0] += 25
+    qtbot.mouseClick(key, Qt.MouseButton.LeftButton)
+    now[0] += 25
+    controller.tick()
+    assert controller.screen is Screen.LOOKUP
+    now[0] += 5
+    controller.tick()
+    assert controller.screen is Screen.HOME
