@@ -101,6 +101,7 @@ class KioskController:
         self._spoken: tuple[Screen, bool] = (self.screen, self.voice_on)
         self.subscribe(self._speak_screen_change)
         self.health = HealthReporter(config, client, devices)
+        devices.on_change(lambda _kind: runner.post(self.changed))  # screens show a printer's fault
 
     # -- observers ----------------------------------------------------------------------------------------
 
