@@ -58,6 +58,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "keypad.clear": ("清空", "Clear"),
     "keypad.confirm": ("确定", "OK"),
     "ticket.purpose": ("取号", "Take a ticket"),
+    "handout.your_number": ("您的排队号", "Your number"),
+    "handout.people_ahead": ("前面还有 {count} 人等候", "{count} people ahead of you"),
+    "handout.wait": ("预计等候约 {minutes} 分钟", "Estimated wait: about {minutes} min"),
+    "handout.wait_soon": ("即将叫号，请留意叫号屏", "You will be called soon"),
+    "handout.wait_unknown": ("暂无窗口办理此类业务，窗口开放后开始叫号", "No window open for this yet"),
+    "handout.printing": ("正在打印号票，请稍候……", "Printing your ticket..."),
+    "handout.printed": ("请取走票据", "Please take your ticket"),
+    "handout.on_screen": (
+        "号票未能打印。请记下号码，或用手机拍下本屏幕；扫描二维码可随时查看排队进度。记好后请点击“我已记下”。",
+        "The ticket could not be printed. Note the number or photograph this screen (the QR code follows"
+        " your place in line), then tap “I have noted it”.",
+    ),
+    "handout.noted": ("我已记下", "I have noted it"),
+    "handout.done": ("完成", "Done"),
+    "handout.qr_hint": ("手机扫码，随时查看排队进度", "Scan to follow your place in line"),
 }
 
 

@@ -94,9 +94,11 @@ class KioskController:
 
     def _add_flows(self) -> None:
         # Imported here: each flow's module imports Screen and this class from this module.
+        from kiosk.controller.handout import HandoutFlow
         from kiosk.controller.identify import IdentifyFlow
 
         self.identify = IdentifyFlow(self)
+        self.handout = HandoutFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 
