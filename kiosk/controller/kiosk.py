@@ -96,9 +96,11 @@ class KioskController:
         # Imported here: each flow's module imports Screen and this class from this module.
         from kiosk.controller.handout import HandoutFlow
         from kiosk.controller.identify import IdentifyFlow
+        from kiosk.controller.ticket import TicketFlow
 
         self.identify = IdentifyFlow(self)
         self.handout = HandoutFlow(self)
+        self.ticket = TicketFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 
