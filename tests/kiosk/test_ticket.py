@@ -79,6 +79,25 @@ def test_a_double_tap_issues_one_ticket(headless_kiosk, demo_hall):
     assert len(mine) == 1
 
 
+def test_a_visitor_who_leaves_while_the_ticket_is_issued_leaves_no_ticket_in_the_queue(
+    headless_kiosk, demo_hall
+):
+    controller, runner = headless_kiosk()
+    ready(controller, runner)
+    matter = a_matter(controller)
+    controller.ticket.start()
+    controller.identify.use_keypad()
+    for key in GOOD_TYPED:
+        controller.identify.press(key)
+    controller.identify.submit()
+    controller.ticket.matter_confirmed(matter)
+    controller.go_home()  # before the server answered
+    runner.run_until(lambda: controller.handout.delivered)
+    assert controller.handout.ticket is None and controller.screen is Screen.HOME
+    [reported] = controller.handout.delivered.values()
+    assert reported.delivery is TicketDelivery.NOT_TAKEN and reported.status is TicketStatus.CANCELLED
+
+
 def test_a_closed_queue_is_explained_with_what_to_do(headless_kiosk, demo_hall):
     controller, runner = headless_kiosk()
     ready(controller, runner)
