@@ -33,6 +33,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "screen.matters": ("选择事项", "choose a matter"),
     "screen.guide": ("事项指南", "matter guide"),
     "screen.ticket": ("取号结果", "ticket"),
+    "screen.issue": ("正在取号", "issuing"),
     "screen.checkin": ("预约签到", "check-in"),
     "screen.guides": ("办事指南", "guides"),
     "screen.lookup": ("我的排队", "my tickets"),
@@ -53,6 +54,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "这是这件事的办事指南，请看需要带的材料。确认办理，请点确认取号。",
         "This is the guide for this matter: check the materials to bring, then tap confirm.",
     ),
+    "speak.issue": ("正在为您取号，请稍候。", "Getting your ticket, please wait."),
     "speak.ticket": (
         "取号成功。请收好号票，留意叫号。",
         "Your ticket is ready. Keep it and listen for your number.",
@@ -74,6 +76,76 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "help.reason": ("自助机「{screen}」页面的访客需要帮助", "A visitor on the {screen} screen needs help"),
     "help.reason_elder": ("（长者模式）", " (elder mode)"),
+    # -- take a ticket (h-ticket): the identify step, the keypad, issuing, the handout ----------------------
+    "identify.title": ("请将身份证放在感应区", "Place your ID card on the reader"),
+    "identify.hint": (
+        "请将证件平放在下方读卡区，读取完成前请勿移开",
+        "Lay the card flat on the reader below and keep it there until it has been read",
+    ),
+    "identify.reading": ("正在读取证件，请勿移开……", "Reading the card, please keep it there..."),
+    "identify.read_failed": (
+        "没有读到证件信息，请将证件重新平放在感应区；也可以点击“手工输入证件号码”",
+        "The card could not be read. Place it flat on the reader again, or type the number instead",
+    ),
+    "identify.reader_unavailable": (
+        "读卡器暂时无法使用，请手工输入证件号码",
+        "The card reader is not working. Please type your ID number",
+    ),
+    "identify.use_keypad": ("没带证件？手工输入证件号码", "No card? Type the number"),
+    "identify.use_card": ("改用身份证读卡", "Use the ID card instead"),
+    "identify.keypad_title": ("请输入证件号码", "Type the ID number"),
+    "identify.company_title": ("请输入证件号码或统一社会信用代码", "Type the ID number or credit code"),
+    "identify.kind_prompt": ("证件类型", "Document"),
+    "identify.kind.RESIDENT": ("居民身份证", "Resident ID card"),
+    "identify.kind.HMT_PERMIT": ("港澳台居民居住证", "HK/Macao/Taiwan residence permit"),
+    "identify.kind.FOREIGN_PR_2023": ("外国人永久居留身份证", "Foreign permanent resident ID"),
+    "identify.kind.USCC": ("企业统一社会信用代码", "Company credit code (USCC)"),
+    "identify.typed_empty": ("（尚未输入）", "(nothing typed yet)"),
+    "identify.typed_count": ("已输入 {count}/18 位", "{count}/18 typed"),
+    "identify.read_done": ("已读取：{who}", "Read: {who}"),
+    "keypad.backspace": ("退格", "Delete"),
+    "keypad.clear": ("清空", "Clear"),
+    "keypad.confirm": ("确定", "OK"),
+    "ticket.purpose": ("取号", "Take a ticket"),
+    "issue.issuing": ("正在为您取号，请稍候……", "Issuing your ticket..."),
+    "issue.refused": ("未能取号", "No ticket could be issued"),
+    "issue.lost": (
+        "与大厅服务器的连接中断，未能取号。请稍后点击“重试”；没有交到您手中的号不会进入排队。",
+        "The connection to the hall server was lost; no ticket was issued. Tap Retry in a moment.",
+    ),
+    "issue.offline": (
+        "暂时无法连接大厅服务器，未能取号。请稍后再试，或请现场工作人员帮助。",
+        "The hall server cannot be reached; no ticket was issued. Try again later or ask staff.",
+    ),
+    "issue.no_chooser": (
+        "事项选择暂不可用，请现场工作人员帮助取号",
+        "Choosing a matter is not available; ask staff",
+    ),
+    "issue.todo.QUEUE_CLOSED": (
+        "可先在“办事指南”中查看所需材料，下一个工作日开门后再来取号；如有急事，请现场工作人员帮助。",
+        "Check the materials you need under Service guides and come back on the next working day.",
+    ),
+    "issue.todo.identity": (
+        "请核对证件后重新取号；如证件无法识别，请现场工作人员帮助。",
+        "Check your document and try again, or ask staff for help.",
+    ),
+    "issue.todo.default": ("请稍后重试，或请现场工作人员帮助。", "Try again later, or ask staff for help."),
+    "issue.retry": ("重试", "Retry"),
+    "handout.your_number": ("您的排队号", "Your number"),
+    "handout.people_ahead": ("前面还有 {count} 人等候", "{count} people ahead of you"),
+    "handout.wait": ("预计等候约 {minutes} 分钟", "Estimated wait: about {minutes} min"),
+    "handout.wait_soon": ("即将叫号，请留意叫号屏", "You will be called soon"),
+    "handout.wait_unknown": ("暂无窗口办理此类业务，窗口开放后开始叫号", "No window open for this yet"),
+    "handout.printing": ("正在打印号票，请稍候……", "Printing your ticket..."),
+    "handout.printed": ("请取走票据", "Please take your ticket"),
+    "handout.on_screen": (
+        "号票未能打印。请记下号码，或用手机拍下本屏幕；扫描二维码可随时查看排队进度。记好后请点击“我已记下”。",
+        "The ticket could not be printed. Note the number or photograph this screen (the QR code follows"
+        " your place in line), then tap “I have noted it”.",
+    ),
+    "handout.noted": ("我已记下", "I have noted it"),
+    "handout.done": ("完成", "Done"),
+    "handout.qr_hint": ("手机扫码，随时查看排队进度", "Scan to follow your place in line"),
 }
 
 

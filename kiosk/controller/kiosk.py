@@ -43,6 +43,7 @@ class Screen(StrEnum):
     IDENTIFY = "identify"  # 请将身份证放在感应区 / typed number
     MATTERS = "matters"  # 高频事项, categories, search
     GUIDE = "guide"  # one matter's guide, before confirming
+    ISSUE = "issue"  # the ticket being issued, or why it could not be
     TICKET = "ticket"  # the issued ticket: printed, or kept on screen
     CHECKIN = "checkin"  # 预约签到
     GUIDES = "guides"  # 办事指南 browsing
@@ -102,6 +103,17 @@ class KioskController:
         self.subscribe(self._speak_screen_change)
         self.health = HealthReporter(config, client, devices)
         devices.on_change(lambda _kind: runner.post(self.changed))  # screens show a printer's fault
+        self._add_flows()
+
+    def _add_flows(self) -> None:
+        # Imported here: each flow's module imports Screen and this class from this module.
+        from kiosk.controller.handout import HandoutFlow
+        from kiosk.controller.identify import IdentifyFlow
+        from kiosk.controller.ticket import TicketFlow
+
+        self.identify = IdentifyFlow(self)
+        self.handout = HandoutFlow(self)
+        self.ticket = TicketFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 
@@ -207,11 +219,12 @@ class KioskController:
         work: Callable[[HallClient], T],
         done: Callable[[T], None],
         failed: Callable[[ApiError], None] | None = None,
+        lost: Callable[[Exception], None] | None = None,
     ) -> bool:
         """Run a hall server call in a worker. An ApiError (the server answered 4xx/5xx) goes to `failed`;
         a transport failure marks the server offline (the banner, and the live feed reconnects to learn when
-        it is back) and goes to `failed` as ApiError(503, "HALL_OFFLINE"), so no flow waits forever.
-        False if offline now (nothing is sent)."""
+        it is back) and goes to `lost` when given, else to `failed` as ApiError(503, "HALL_OFFLINE"), so no
+        flow waits forever. False if offline now (nothing is sent)."""
         if not self.online:
             return False
 
@@ -226,6 +239,9 @@ class KioskController:
                 self._set_online(False, _reason(error))
                 self._reconnect_live()
                 if not isinstance(error, ApiError):
+                    if lost is not None:
+                        lost(error)
+                        return
                     error = ApiError(503, "HALL_OFFLINE", _reason(error))
             else:  # a bug of ours or an answer we cannot read: say so, but the server is not down
                 log.error("kiosk: a hall server call failed: %s", type(error).__name__, exc_info=error)

@@ -26,7 +26,9 @@ from kiosk.controller.runner import Runner
 from kiosk.controller.speech import AudioOut
 from kiosk.texts import tr
 from kiosk.views.home import HomePage
+from kiosk.views.identify import IdentifyPage
 from kiosk.views.style import FONT_FAMILY, stylesheet
+from kiosk.views.ticket import IssuePage, TicketPage
 from kiosk.views.widgets import button, label, set_text
 
 TOUCHES = frozenset(
@@ -100,6 +102,9 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(body)
 
         self.add_page(Screen.HOME, HomePage(controller))
+        self.add_page(Screen.IDENTIFY, IdentifyPage(controller))
+        self.add_page(Screen.ISSUE, IssuePage(controller))
+        self.add_page(Screen.TICKET, TicketPage(controller))
         controller.subscribe(self.refresh)
         app = QApplication.instance()
         if app is not None:

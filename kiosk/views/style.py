@@ -75,10 +75,24 @@ def stylesheet(elder: bool) -> str:
     QPushButton[role="primary"]:disabled {{ background: #9aa5b1; color: #ffffff; border-color: #9aa5b1; }}
     QPushButton[role="secondary"] {{ background: #ffffff; color: {p.accent}; font-size: {big}px;
         min-height: {int(110 * scale)}px; font-weight: bold; }}
-    QPushButton[role="key"] {{ font-size: {big}px; font-weight: bold; min-width: {target}px;
-        min-height: {int(90 * scale)}px; padding: 4px; }}
+    QPushButton[role="key"] {{ font-size: {big}px; font-weight: bold; min-width: {int(56 * scale)}px;
+        min-height: {int(70 * scale)}px; padding: 4px; }}
     QPushButton[role="help"] {{ background: {p.help if elder else p.help_paper};
         border: {border}px solid {p.help}; color: {"#ffffff" if elder else p.help}; font-weight: bold;
         min-height: {int(90 * scale) if elder else target}px; font-size: {big if elder else text}px; }}
     QPushButton[role="help"]:disabled {{ background: {p.help_paper}; color: {p.help}; }}
+    /* take a ticket (h-ticket): identify, keypad, the ticket on screen */
+    QLabel[role="callout"] {{ font-size: {big}px; border: 3px dashed {p.accent}; border-radius: 18px;
+        padding: 40px 24px; qproperty-alignment: AlignCenter; }}
+    QLabel[role="error"] {{ background: #fdecea; color: #8a1c12; border-radius: 10px; padding: 14px;
+        font-weight: bold; }}
+    QLabel[role="typed"] {{ font-size: {big}px; font-weight: bold; letter-spacing: 2px; padding: 10px;
+        border-bottom: 3px solid {p.accent}; }}
+    QLabel[role="ticketNumber"] {{ font-size: {int(96 * scale)}px; font-weight: bold; color: {p.accent};
+        qproperty-alignment: AlignCenter; }}
+    QPushButton[role="choice"] {{ font-size: {small}px; }}
+    QPushButton[role="choice"][selected="true"] {{ background: {p.accent}; color: #ffffff; }}
+    QPushButton[role="confirm"] {{ font-size: {big}px; font-weight: bold;
+        min-height: {int(70 * scale)}px; padding: 4px; }}
+    QPushButton[role="confirm"] {{ background: {p.accent}; color: #ffffff; }}
     """

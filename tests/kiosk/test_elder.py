@@ -131,3 +131,14 @@ def test_device_health_shows_a_printer_out_of_paper_and_a_missing_reader(demo_ha
             assert printer.code == "PRINTER_PAPER_OUT"
     finally:
         controller.stop()
+
+
+def test_every_screen_has_a_name_and_a_sentence_to_speak_in_both_languages():
+    from kiosk.config import Language
+    from kiosk.controller.kiosk import Screen
+    from kiosk.texts import tr
+
+    for screen in Screen:
+        for language in Language:
+            assert tr(f"screen.{screen.value}", language)
+            assert tr(f"speak.{screen.value}", language)
