@@ -89,6 +89,11 @@ class KioskController:
         self._listeners: list[Callable[[], None]] = []
         self._last_touch = monotonic()
         self._stop = threading.Event()
+        from kiosk.controller.lookup import LookupFlow  # the flows import this module
+        from kiosk.controller.matters import MatterFlow
+
+        self.matters = MatterFlow(self)
+        self.lookup = LookupFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 
