@@ -130,7 +130,8 @@ def time_limit_lines(matter: MatterOut, language: Language) -> list[str]:
     lines = [tr("guide.promised", language, limit=limit_words(promised, language))]
     if promised.note and promised.note != limit_words(promised, language):
         lines.append(promised.note)
-    if matter.legal_limit != promised:
+    legal = matter.legal_limit
+    if (legal.value, legal.unit) != (promised.value, promised.unit):
         lines.append(tr("guide.legal", language, limit=limit_words(matter.legal_limit, language)))
     return lines
 

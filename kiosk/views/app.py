@@ -16,7 +16,10 @@ from kiosk.controller.devices import DeviceHub
 from kiosk.controller.kiosk import KioskController, Screen
 from kiosk.controller.runner import Runner
 from kiosk.texts import tr
+from kiosk.views.guide import GuidePage
 from kiosk.views.home import HomePage
+from kiosk.views.lookup import LookupPage
+from kiosk.views.matters import MattersPage
 from kiosk.views.style import FONT_FAMILY, stylesheet
 from kiosk.views.widgets import button, label, set_text
 
@@ -82,6 +85,11 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(body)
 
         self.add_page(Screen.HOME, HomePage(controller))
+        matters = MattersPage(controller)  # the same picker for taking a ticket and for 办事指南
+        self.add_page(Screen.MATTERS, matters)
+        self.page_of[Screen.GUIDES] = matters
+        self.add_page(Screen.GUIDE, GuidePage(controller))
+        self.add_page(Screen.LOOKUP, LookupPage(controller))
         controller.subscribe(self.refresh)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)

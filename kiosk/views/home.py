@@ -19,8 +19,8 @@ class HomePage(QWidget):
         self.entries = {
             "take_ticket": button("takeTicketButton", "", lambda: c.go(Screen.IDENTIFY), role="primary"),
             "check_in": button("checkInButton", "", lambda: c.go(Screen.CHECKIN), role="primary"),
-            "guides": button("guidesButton", "", lambda: c.go(Screen.GUIDES), role="primary"),
-            "my_tickets": button("myTicketsButton", "", lambda: c.go(Screen.LOOKUP), role="primary"),
+            "guides": button("guidesButton", "", c.matters.browse, role="primary"),
+            "my_tickets": button("myTicketsButton", "", c.lookup.start, role="primary"),
         }
         grid = QGridLayout()
         grid.setSpacing(24)
