@@ -112,8 +112,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lookup.reading": ("正在读取身份证，请不要移动……", "Reading your card, keep it still..."),
     "lookup.read_failed": ("未能读取身份证，请重新放置", "Could not read the card: place it again"),
     "lookup.no_reader": (
-        "身份证阅读器暂不可用，请到咨询台由工作人员帮您查询",
-        "The card reader is not working: ask at the information desk",
+        "身份证阅读器暂不可用，请点下方按钮手动输入证件号码，或请工作人员帮助",
+        "The card reader is not working: type the number below, or ask staff",
     ),
     "lookup.searching": ("正在查询您今天的排队……", "Looking up your tickets today..."),
     "lookup.none": ("您今天还没有排队号", "You have no ticket today"),
@@ -131,6 +131,37 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lookup.no_show": ("已过号，请到咨询台重新排队", "Missed: ask at the desk to rejoin"),
     "lookup.cancelled": ("已取消", "Cancelled"),
     "lookup.ticket": ("{number}　{what}", "{number}  {what}"),
+    # -- take a ticket (h-ticket): the identify step, the keypad, issuing, the handout ----------------------
+    "identify.title": ("请将身份证放在感应区", "Place your ID card on the reader"),
+    "identify.hint": (
+        "请将证件平放在下方读卡区，读取完成前请勿移开",
+        "Lay the card flat on the reader below and keep it there until it has been read",
+    ),
+    "identify.reading": ("正在读取证件，请勿移开……", "Reading the card, please keep it there..."),
+    "identify.read_failed": (
+        "没有读到证件信息，请将证件重新平放在感应区；也可以点击“手工输入证件号码”",
+        "The card could not be read. Place it flat on the reader again, or type the number instead",
+    ),
+    "identify.reader_unavailable": (
+        "读卡器暂时无法使用，请手工输入证件号码",
+        "The card reader is not working. Please type your ID number",
+    ),
+    "identify.use_keypad": ("没带证件？手工输入证件号码", "No card? Type the number"),
+    "identify.use_card": ("改用身份证读卡", "Use the ID card instead"),
+    "identify.keypad_title": ("请输入证件号码", "Type the ID number"),
+    "identify.company_title": ("请输入证件号码或统一社会信用代码", "Type the ID number or credit code"),
+    "identify.kind_prompt": ("证件类型", "Document"),
+    "identify.kind.RESIDENT": ("居民身份证", "Resident ID card"),
+    "identify.kind.HMT_PERMIT": ("港澳台居民居住证", "HK/Macao/Taiwan residence permit"),
+    "identify.kind.FOREIGN_PR_2023": ("外国人永久居留身份证", "Foreign permanent resident ID"),
+    "identify.kind.USCC": ("企业统一社会信用代码", "Company credit code (USCC)"),
+    "identify.typed_empty": ("（尚未输入）", "(nothing typed yet)"),
+    "identify.typed_count": ("已输入 {count}/18 位", "{count}/18 typed"),
+    "identify.read_done": ("已读取：{who}", "Read: {who}"),
+    "keypad.backspace": ("退格", "Delete"),
+    "keypad.clear": ("清空", "Clear"),
+    "keypad.confirm": ("确定", "OK"),
+    "ticket.purpose": ("取号", "Take a ticket"),
 }
 
 

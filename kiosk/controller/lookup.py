@@ -101,6 +101,16 @@ class LookupFlow:
             self.stage = LookupStage.NO_READER
         self.kiosk.go(self._screen)
 
+    def type_number(self) -> None:
+        """没带身份证: the number typed on the identify step's keypad (check digits checked there)."""
+        self.kiosk.identify.start("lookup.title", self._typed)
+        self.kiosk.identify.use_keypad()
+
+    def _typed(self, identity: IdentityIn) -> None:
+        self.reset()
+        self.kiosk.go(self._screen)
+        self.look_up(identity)
+
     def on_card(self, event: CardEvent) -> bool:
         if event.kind == "unavailable":
             self.stage = LookupStage.NO_READER

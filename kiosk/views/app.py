@@ -18,6 +18,7 @@ from kiosk.controller.runner import Runner
 from kiosk.texts import tr
 from kiosk.views.guide import GuidePage
 from kiosk.views.home import HomePage
+from kiosk.views.identify import IdentifyPage
 from kiosk.views.lookup import LookupPage
 from kiosk.views.matters import MattersPage
 from kiosk.views.style import FONT_FAMILY, stylesheet
@@ -90,6 +91,7 @@ class KioskWindow(QMainWindow):
         self.page_of[Screen.GUIDES] = matters
         self.add_page(Screen.GUIDE, GuidePage(controller))
         self.add_page(Screen.LOOKUP, LookupPage(controller))
+        self.add_page(Screen.IDENTIFY, IdentifyPage(controller))
         controller.subscribe(self.refresh)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)

@@ -30,11 +30,11 @@ class LetterKeyboard(QWidget):
         self.keys: dict[str, QPushButton] = {}
         for row, letters in enumerate(ROWS):
             for column, letter in enumerate(letters):
-                key = button(f"key{letter}", letter, partial(on_letter, letter), role="key")
+                key = button(f"letterKey{letter}", letter, partial(on_letter, letter), role="key")
                 self.keys[letter] = key
                 grid.addWidget(key, row, column * 2 + row, 1, 2)  # staggered like a real keyboard
-        self.backspace = button("keyBackspace", "", on_backspace, role="key")
-        self.clear = button("keyClear", "", on_clear, role="key")
+        self.backspace = button("letterBackspace", "", on_backspace, role="key")
+        self.clear = button("letterClear", "", on_clear, role="key")
         grid.addWidget(self.backspace, 2, 16, 1, 4)
         grid.addWidget(self.clear, 1, 19, 1, 2)
 

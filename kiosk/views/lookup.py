@@ -21,6 +21,7 @@ class LookupPage(QWidget):
         self.visitor = label("lookupVisitor")
         self.list = TouchList("lookupTickets")
         self.again = button("lookupAgainButton", "", controller.lookup.start, role="secondary")
+        self.manual = button("lookupManualButton", "", controller.lookup.type_number, role="secondary")
         self._shown: list[TicketLine] | None = None
         self._language = controller.language
         layout = QVBoxLayout(self)
@@ -30,6 +31,7 @@ class LookupPage(QWidget):
         layout.addWidget(self.prompt)
         layout.addWidget(self.visitor)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.manual)
         layout.addWidget(self.again)
 
     def refresh(self) -> None:
@@ -62,6 +64,9 @@ class LookupPage(QWidget):
         self.visitor.setVisible(bool(flow.number_masked))
         set_text(self.again, tr("lookup.again", language))
         self.again.setVisible(stage in (LookupStage.SHOWN, LookupStage.FAILED))
+        set_text(self.manual, tr("lookup.manual", language))
+        self.manual.setVisible(stage in (LookupStage.WAIT_CARD, LookupStage.NO_READER))
+        self.manual.setEnabled(c.online)
         if flow.tickets != self._shown or language is not self._language:
             self._shown, self._language = list(flow.tickets), language
             self.list.set_rows([self._ticket(index, t) for index, t in enumerate(flow.tickets)])

@@ -56,7 +56,7 @@ def test_browse_search_and_print_a_guide(qtbot, kiosk_window, simulators, orient
     shot(window, f"guides-{suffix}")
     qtbot.waitUntil(lambda: fits(window.findChild(QWidget, "matterList")))
     for letter in "JHDJ":
-        tap(qtbot, window, f"key{letter}")
+        tap(qtbot, window, f"letterKey{letter}")
     assert flow.query == "JHDJ"
     qtbot.waitUntil(lambda: bool(flow.results))
     marriage = flow.results[0]

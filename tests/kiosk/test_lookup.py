@@ -39,3 +39,21 @@ def test_a_card_without_tickets_today(headless_kiosk, simulators):
     simulators.place("resident_male")
     runner.run_until(lambda: controller.lookup.stage is LookupStage.SHOWN)
     assert controller.lookup.tickets == []
+
+
+def test_no_card_the_number_typed_on_the_keypad(headless_kiosk, demo_hall):
+    controller, runner = headless_kiosk()
+    runner.run_until(lambda: controller.online, timeout=15)
+    visitor = identity_of(CARDS["resident_male"])
+    with demo_hall.staff("admin") as admin:
+        issued = admin.issue_ticket(IssueTicketRequest(category_code="ENTERPRISE", identity=visitor))
+    controller.lookup.start()
+    controller.lookup.type_number()
+    assert controller.screen is Screen.IDENTIFY
+    for key in visitor.number:
+        controller.identify.press(key)
+    controller.identify.submit()
+    runner.run_until(lambda: controller.lookup.stage is LookupStage.SHOWN)
+    assert controller.screen is Screen.LOOKUP
+    assert [t.number for t in controller.lookup.tickets] == [issued.number]
+    assert controller.lookup.tickets[0].state_words(Language.ZH) == "等候中，马上轮到您"
