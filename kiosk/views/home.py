@@ -42,7 +42,7 @@ class HomePage(QWidget):
         c = self.controller
         for key, widget in self.entries.items():
             set_text(widget, tr(f"home.{key}", c.language))
-        needs_server = ("take_ticket", "check_in", "my_tickets")
+        needs_server = ("take_ticket", "check_in", "guides", "my_tickets")
         for key in needs_server:
             self.entries[key].setEnabled(c.online and not (key == "take_ticket" and c.queue_closed))
         self.closed.setVisible(c.queue_closed)

@@ -124,6 +124,7 @@ def test_my_tickets_by_card(qtbot, kiosk_window, simulators, demo_hall, orientat
         )
     tap(qtbot, window, "myTicketsButton")
     assert window.findChild(QLabel, "lookupPrompt").text() == "请将身份证放在感应区"
+    assert window.findChild(QPushButton, "lookupManualButton").isVisible()  # 没带身份证？手动输入
     shot(window, f"lookup-card-{orientation.value}-elder")
     simulators.place("resident_male")
     qtbot.waitUntil(lambda: window.findChild(QLabel, "lookupTicket0") is not None, timeout=10000)
