@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from hall_server.client import ApiError
 from hall_server.contract.identity import IdentityIn
 from hall_server.contract.idnumbers import mask_name
 from hall_server.contract.privacy import mask_number
@@ -149,11 +148,11 @@ class LookupFlow:
             self.stage = LookupStage.SHOWN
             self.kiosk.changed()
 
-        def failed(_: ApiError) -> None:
+        def failed(_: Exception) -> None:
             if generation == self._generation:
                 self.stage = LookupStage.FAILED
                 self.kiosk.changed()
 
-        if not self.kiosk.call_server(lambda client: client.tickets_of(identity), found, failed):
+        if not self.kiosk.call_server(lambda client: client.tickets_of(identity), found, failed, lost=failed):
             self.stage = LookupStage.FAILED
         self.kiosk.changed()

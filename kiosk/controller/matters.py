@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from devices.errors import DeviceError
 from devices.printer.driver import PrintResult
 from devices.printer.layouts import GuideSheet, SheetSection
-from hall_server.client import ApiError, HallClient
+from hall_server.client import HallClient
 from hall_server.contract.catalogue import CategoryOut, MatterOut, MatterSummary
 from kiosk.config import Language
 from kiosk.controller.devices import CardEvent
@@ -236,11 +236,11 @@ class MatterFlow:
                 done(result)
                 self.changed()
 
-        def went_wrong(_: ApiError) -> None:
+        def went_wrong(_: Exception) -> None:
             if generation == self._generation:
                 self.loading, self.failed = False, True
                 self.changed()
 
-        if not self.kiosk.call_server(work, answered, went_wrong):
+        if not self.kiosk.call_server(work, answered, went_wrong, lost=went_wrong):
             self.loading, self.failed = False, True
         self.changed()

@@ -57,3 +57,13 @@ def test_no_card_the_number_typed_on_the_keypad(headless_kiosk, demo_hall):
     assert controller.screen is Screen.LOOKUP
     assert [t.number for t in controller.lookup.tickets] == [issued.number]
     assert controller.lookup.tickets[0].state_words(Language.ZH) == "等候中，马上轮到您"
+
+
+def test_server_gone_during_the_lookup_is_said(headless_kiosk, demo_hall, simulators):
+    controller, runner = headless_kiosk()
+    runner.run_until(lambda: controller.online and controller.devices.works("reader"), timeout=15)
+    controller.lookup.start()
+    demo_hall.server.stop()
+    simulators.place("resident_male")
+    runner.run_until(lambda: controller.lookup.stage is LookupStage.FAILED, timeout=20)
+    assert controller.lookup.tickets == []
