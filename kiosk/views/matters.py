@@ -90,6 +90,7 @@ class MattersPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         if controller.config.orientation is Orientation.LANDSCAPE:
+            choices.addStretch(1)  # keys and categories stay together at the top of their column
             columns = QHBoxLayout()
             columns.setSpacing(32)
             columns.addLayout(listing, 1)
