@@ -22,6 +22,7 @@ from kiosk.views.identify import IdentifyPage
 from kiosk.views.lookup import LookupPage
 from kiosk.views.matters import MattersPage
 from kiosk.views.style import FONT_FAMILY, stylesheet
+from kiosk.views.ticket import IssuePage, TicketPage
 from kiosk.views.widgets import button, label, set_text
 
 SIZES = {Orientation.PORTRAIT: (1080, 1920), Orientation.LANDSCAPE: (1920, 1080)}
@@ -92,6 +93,8 @@ class KioskWindow(QMainWindow):
         self.add_page(Screen.GUIDE, GuidePage(controller))
         self.add_page(Screen.LOOKUP, LookupPage(controller))
         self.add_page(Screen.IDENTIFY, IdentifyPage(controller))
+        self.add_page(Screen.ISSUE, IssuePage(controller))
+        self.add_page(Screen.TICKET, TicketPage(controller))
         controller.subscribe(self.refresh)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)

@@ -17,7 +17,7 @@ class HomePage(QWidget):
         self.controller = controller
         c = controller
         self.entries = {
-            "take_ticket": button("takeTicketButton", "", lambda: c.go(Screen.IDENTIFY), role="primary"),
+            "take_ticket": button("takeTicketButton", "", c.ticket.start, role="primary"),
             "check_in": button("checkInButton", "", lambda: c.go(Screen.CHECKIN), role="primary"),
             "guides": button("guidesButton", "", c.matters.browse, role="primary"),
             "my_tickets": button("myTicketsButton", "", c.lookup.start, role="primary"),

@@ -34,7 +34,7 @@ def stylesheet(elder: bool) -> str:
         font-weight: bold; }}
     QLabel[role="typed"] {{ font-size: {big}px; font-weight: bold; letter-spacing: 2px; padding: 10px;
         border-bottom: 3px solid {accent}; }}
-    QLabel[role="ticketNumber"] {{ font-size: {int(120 * scale)}px; font-weight: bold; color: {accent};
+    QLabel[role="ticketNumber"] {{ font-size: {int(96 * scale)}px; font-weight: bold; color: {accent};
         qproperty-alignment: AlignCenter; }}
     QPushButton[role="choice"] {{ font-size: {small}px; }}
     QPushButton[role="choice"][selected="true"] {{ background: {accent}; color: #ffffff; }}
