@@ -9,7 +9,14 @@ from devices.printer.errors import (
     PrinterUnavailable,
     UnencodableText,
 )
-from devices.printer.layouts import CaseReceipt, MissingMaterial, MissingMaterialsNotice, QueueTicket
+from devices.printer.layouts import (
+    CaseReceipt,
+    GuideSheet,
+    MissingMaterial,
+    MissingMaterialsNotice,
+    QueueTicket,
+    SheetSection,
+)
 from devices.printer.profiles import PROFILES, PrinterProfile
 from devices.printer.status import PaperLevel, PrinterStatus
 
@@ -18,6 +25,7 @@ __all__ = [
     "CaseReceipt",
     "CoverOpen",
     "EscposTicketPrinter",
+    "GuideSheet",
     "MissingMaterial",
     "MissingMaterialsNotice",
     "PaperLevel",
@@ -29,5 +37,6 @@ __all__ = [
     "PrinterStatus",
     "PrinterUnavailable",
     "QueueTicket",
+    "SheetSection",
     "UnencodableText",
 ]

@@ -17,6 +17,19 @@ the other commands. The stream of one job:
     1B 64 06 1D 56 00     ESC d 6, GS V 0  feed six lines and cut (GS V 1 partial; nothing without cutter)
     1C 2E                 FS .           Chinese mode off
 
+The layouts, top to bottom (every text line wrapped to the paper, never cut mid-character):
+
+    QueueTicket       hall (2×, bold) / 您的排队号 / number (as large as fits) / category (2×) / matter /
+                      rule / 前面等候, 预计等候 (bold) / 取号时间 / rule / QR (follow_url) / privacy note
+    MissingMaterialsNotice  一次性告知单 (2×) / hall / 编号 / rule / 申请人 (masked), 办理事项 /
+                      rule / numbered materials with 原因 and 获取方式 / rule / closing note /
+                      受理人, 窗口, 日期 / contact
+    CaseReceipt       受理回执 (2×) / hall / rule / 受理编号 (bold), 事项, 申请人 (masked), 时间, 窗口 /
+                      承诺办结 (bold) / rule / 查询密码 / QR (query_url) / contact
+    GuideSheet        办事指南 (2×) / hall / rule / matter (2×, bold) / rule / per section: title (bold), then
+                      its lines, each wrapped with continuation lines indented by two columns / rule /
+                      closing note / contact / 打印时间
+
 Sizes use GS ! only (ESC ! does not reach double-byte characters on Kanji firmware).
 
 A character the profile's encoding cannot represent (GBK has no 𠮷, 䶮, € or ¥; GB18030 has them all) is
@@ -34,7 +47,13 @@ from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
 from devices.printer.errors import UnencodableText
-from devices.printer.layouts import CaseReceipt, MissingMaterialsNotice, QueueTicket, mask_name
+from devices.printer.layouts import (
+    CaseReceipt,
+    GuideSheet,
+    MissingMaterialsNotice,
+    QueueTicket,
+    mask_name,
+)
 from devices.printer.profiles import PrinterProfile
 
 CLOSING_PUNCTUATION = frozenset("，。、：；！？）》」』”’,.:;!?)")
@@ -152,6 +171,14 @@ class EscposStream:
         pieces = wrap(value, max(self.columns - indent, 8), self.profile.encoding)
         self.line(label + pieces[0])
         for piece in pieces[1:]:
+            self.line(" " * indent + piece)
+
+    def hanging(self, text: str, indent: int = 2) -> None:
+        """A paragraph whose continuation lines are indented, so a list item stays visibly one item."""
+        pieces = wrap(text, self.columns, self.profile.encoding)
+        self.line(pieces[0])
+        rest = "".join(pieces[1:])
+        for piece in wrap(rest, max(self.columns - indent, 8), self.profile.encoding) if rest else []:
             self.line(" " * indent + piece)
 
     def rule(self) -> None:
@@ -277,6 +304,28 @@ def receipt_job(receipt: CaseReceipt, profile: PrinterProfile) -> PrintJob:
     stream.line("扫码查询办理进度")
     stream.align("left")
     stream.paragraph(receipt.hall_contact)
+    return stream.finish()
+
+
+def guide_job(sheet: GuideSheet, profile: PrinterProfile) -> PrintJob:
+    stream = EscposStream(profile)
+    _header(stream, "办事指南", sheet.hall_name)
+    stream.rule()
+    stream.style(bold=True, magnification=2)
+    stream.paragraph(sheet.matter)
+    stream.style()
+    for section in sheet.sections:
+        stream.rule()
+        stream.style(bold=True)
+        stream.paragraph(section.title)
+        stream.style()
+        for text in section.lines:
+            stream.hanging(text)
+    stream.rule()
+    stream.paragraph(sheet.closing_note)
+    if sheet.hall_contact:
+        stream.paragraph(sheet.hall_contact)
+    stream.field("打印时间：", sheet.printed_at.strftime("%Y-%m-%d %H:%M"))
     return stream.finish()
 
 

@@ -12,6 +12,9 @@ from datetime import date, datetime
 DEFAULT_PRIVACY_NOTE = (
     "为保护个人隐私，叫号只显示票号，不显示姓名。请妥善保管本票，过号30分钟内可凭票重新排队。"
 )
+DEFAULT_GUIDE_CLOSING = (
+    "以上为办理本事项需要准备的全部材料，一次性告知。标注“无需提交”的材料由大厅通过数据共享获取。"
+)
 DEFAULT_NOTICE_CLOSING = (
     "以上为需补正的全部材料，本单一次性告知。补齐材料后可到任一综合窗口办理，无需重新排队预约。"
 )
@@ -69,6 +72,25 @@ class CaseReceipt:
     query_url: str  # encoded in the QR code
     hall_contact: str
     window: str = ""
+
+
+@dataclass(frozen=True)
+class SheetSection:
+    title: str  # e.g. 需要带的材料
+    lines: tuple[str, ...]  # one plain sentence each, e.g. "1. 公司章程：原件 1 份"
+
+
+@dataclass(frozen=True)
+class GuideSheet:
+    """办事指南 (一次性告知材料清单): what one matter needs, printed at the kiosk so the visitor comes
+    prepared. No personal data: it is about the matter, not the visitor."""
+
+    hall_name: str
+    matter: str
+    sections: tuple[SheetSection, ...]  # materials first; the app chooses and words them
+    printed_at: datetime
+    hall_contact: str = ""  # e.g. "咨询电话：0551-12345678"
+    closing_note: str = DEFAULT_GUIDE_CLOSING
 
 
 def mask_name(name: str) -> str:

@@ -12,7 +12,14 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from devices.printer import compose
-from devices.printer.layouts import CaseReceipt, MissingMaterial, MissingMaterialsNotice, QueueTicket
+from devices.printer.layouts import (
+    CaseReceipt,
+    GuideSheet,
+    MissingMaterial,
+    MissingMaterialsNotice,
+    QueueTicket,
+    SheetSection,
+)
 from devices.printer.profiles import PROFILES, PrinterProfile
 from devices.printer.simulator import EscposSimulator
 
@@ -66,6 +73,26 @@ RECEIPT = CaseReceipt(
     window="5号窗口",
 )
 
+GUIDE = GuideSheet(
+    hall_name=HALL,
+    matter="个体工商户设立登记",
+    sections=(
+        SheetSection(
+            "需要带的材料",
+            (
+                "1. 个体工商户登记（备案）申请书：原件 1 份。经营者签字；大厅自助填表台可领取空白表格",
+                "2. 经营场所使用证明：复印件 1 份",
+            ),
+        ),
+        SheetSection("无需提交的材料", ("经营者居民身份证：无需提交（大厅通过数据共享获取）",)),
+        SheetSection("办理时限", ("当场办结",)),
+        SheetSection("收费", ("不收费",)),
+        SheetSection("办理地点和时间", ("一楼综合窗口", "工作日 9:00—17:00")),
+    ),
+    printed_at=datetime(2024, 6, 1, 9, 20, tzinfo=BEIJING),
+    hall_contact="咨询电话：0571-87654321",
+)
+
 
 def print_on_simulator(job: bytes, profile: PrinterProfile) -> EscposSimulator:
     simulator = EscposSimulator(width_dots=profile.width_dots, encoding=profile.encoding)
@@ -81,6 +108,7 @@ def main(argv: list[str]) -> int:
         "ticket": compose.ticket_job(TICKET, profile),
         "notice": compose.notice_job(NOTICE, profile),
         "receipt": compose.receipt_job(RECEIPT, profile),
+        "guide": compose.guide_job(GUIDE, profile),
         "testpage": compose.test_page_job(profile, datetime(2024, 6, 1, 8, 30, tzinfo=BEIJING)),
     }
     suffix = "" if profile.name == "generic80" else f"-{profile.name}"

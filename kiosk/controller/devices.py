@@ -146,6 +146,14 @@ class DeviceHub:
         """Blocking loop (run it in a thread): every reader event goes to `report`, from this thread."""
         if self.reader is None:
             return
+        try:
+            self._watch(report)
+        except (DeviceError, OSError, TypeError, ValueError):
+            if not self._stop.is_set():
+                raise
+            # close() shut the port under a poll in flight: the kiosk is stopping, nothing to report
+
+    def _watch(self, report: Callable[[CardEvent], None]) -> None:
         for event in self.reader.watch(self._stop, interval=0.2):
             if isinstance(event, ReaderUnavailable):
                 self.set_part(

@@ -109,9 +109,13 @@ class KioskController:
         # Imported here: each flow's module imports Screen and this class from this module.
         from kiosk.controller.handout import HandoutFlow
         from kiosk.controller.identify import IdentifyFlow
+        from kiosk.controller.lookup import LookupFlow
+        from kiosk.controller.matters import MatterFlow
         from kiosk.controller.ticket import TicketFlow
 
         self.identify = IdentifyFlow(self)
+        self.matters = MatterFlow(self)
+        self.lookup = LookupFlow(self)
         self.handout = HandoutFlow(self)
         self.ticket = TicketFlow(self)
 

@@ -25,8 +25,11 @@ from kiosk.controller.kiosk import HelpState, KioskController, Screen
 from kiosk.controller.runner import Runner
 from kiosk.controller.speech import AudioOut
 from kiosk.texts import tr
+from kiosk.views.guide import GuidePage
 from kiosk.views.home import HomePage
 from kiosk.views.identify import IdentifyPage
+from kiosk.views.lookup import LookupPage
+from kiosk.views.matters import MattersPage
 from kiosk.views.style import FONT_FAMILY, stylesheet
 from kiosk.views.ticket import IssuePage, TicketPage
 from kiosk.views.widgets import button, label, set_text
@@ -102,6 +105,11 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(body)
 
         self.add_page(Screen.HOME, HomePage(controller))
+        matters = MattersPage(controller)  # the same picker for taking a ticket and for 办事指南
+        self.add_page(Screen.MATTERS, matters)
+        self.page_of[Screen.GUIDES] = matters
+        self.add_page(Screen.GUIDE, GuidePage(controller))
+        self.add_page(Screen.LOOKUP, LookupPage(controller))
         self.add_page(Screen.IDENTIFY, IdentifyPage(controller))
         self.add_page(Screen.ISSUE, IssuePage(controller))
         self.add_page(Screen.TICKET, TicketPage(controller))

@@ -21,8 +21,8 @@ class HomePage(QWidget):
         self.entries = {
             "take_ticket": button("takeTicketButton", "", c.ticket.start, role="primary"),
             "check_in": button("checkInButton", "", lambda: c.go(Screen.CHECKIN), role="primary"),
-            "guides": button("guidesButton", "", lambda: c.go(Screen.GUIDES), role="primary"),
-            "my_tickets": button("myTicketsButton", "", lambda: c.go(Screen.LOOKUP), role="primary"),
+            "guides": button("guidesButton", "", c.matters.browse, role="primary"),
+            "my_tickets": button("myTicketsButton", "", c.lookup.start, role="primary"),
         }
         grid = QGridLayout()
         grid.setSpacing(24)
@@ -44,7 +44,7 @@ class HomePage(QWidget):
         c = self.controller
         for key, widget in self.entries.items():
             set_text(widget, tr(f"home.{key}", c.language))
-        needs_server = ("take_ticket", "check_in", "my_tickets")
+        needs_server = ("take_ticket", "check_in", "guides", "my_tickets")
         for key in needs_server:
             self.entries[key].setEnabled(c.online and not (key == "take_ticket" and c.queue_closed))
         self.closed.setVisible(c.queue_closed)

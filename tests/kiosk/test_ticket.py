@@ -42,9 +42,12 @@ def test_card_to_a_printed_ticket_that_counts_in_the_queue(headless_kiosk, simul
     assert controller.screen is Screen.IDENTIFY
     simulators.place("resident_male")
     runner.run_until(lambda: controller.ticket.identity is not None)
-    assert controller.ticket.state is Issue.NO_CHOOSER  # until controller.matters is merged
+    assert controller.screen is Screen.MATTERS  # the matter chooser (controller.matters)
     before = waiting_in(controller, matter.category_code)
-    controller.ticket.matter_confirmed(matter)
+    controller.matters.pick(matter.id)
+    runner.run_until(lambda: controller.matters.guide is not None)
+    assert controller.screen is Screen.GUIDE
+    controller.matters.confirm()  # 确认取号
     assert controller.ticket.state is Issue.ISSUING
     runner.run_until(lambda: controller.handout.delivered)
     ticket = controller.handout.ticket

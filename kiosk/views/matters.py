@@ -1,0 +1,156 @@
+"""Choosing a matter (MATTERS when taking a ticket, GUIDES for 办事指南): 常办事项, the category grid, and
+search by pinyin initials on the on-screen keyboard. Rows are big, wrap long names, scroll by touch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from hall_server.contract.catalogue import MatterSummary
+from kiosk.config import Orientation
+from kiosk.controller.kiosk import KioskController
+from kiosk.controller.matters import Mode
+from kiosk.texts import tr
+from kiosk.views.keyboard import LetterKeyboard
+from kiosk.views.scrolling import TouchList
+from kiosk.views.widgets import button, label, set_text
+
+ROW_MARGIN = 14
+ROW_MIN_HEIGHT = 100  # a big touch target even for a one-line name, in both modes
+
+
+class _GrowToText(QObject):
+    """Keeps a row as tall as its wrapped label needs at the row's current width."""
+
+    def __init__(self, row: QPushButton, words: QLabel) -> None:
+        super().__init__(row)
+        self.row, self.words = row, words
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            text = self.words.heightForWidth(self.row.width() - 2 * ROW_MARGIN)
+            needed = max(ROW_MIN_HEIGHT, text + 2 * ROW_MARGIN)
+            if self.row.minimumHeight() != needed:
+                self.row.setMinimumHeight(needed)
+        return False
+
+
+def matter_row(matter: MatterSummary, on_pick: Callable[[], None]) -> QPushButton:
+    """A tappable row whose label wraps (a QPushButton's own text never does)."""
+    row = button(f"matter{matter.id}", "", on_pick)
+    row.setAccessibleName(matter.name)
+    words = label(f"matterName{matter.id}", matter.name)
+    words.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    words.setStyleSheet("background: transparent; border: none;")
+    inner = QVBoxLayout(row)
+    inner.setContentsMargins(ROW_MARGIN, ROW_MARGIN, ROW_MARGIN, ROW_MARGIN)
+    inner.addWidget(words)
+    row.installEventFilter(_GrowToText(row, words))
+    return row
+
+
+class MattersPage(QWidget):
+    def __init__(self, controller: KioskController) -> None:
+        super().__init__()
+        self.setObjectName("mattersPage")
+        self.controller = controller
+        flow = controller.matters
+        self.title = label("mattersTitle", role="title")
+        self.list_title = label("matterListTitle", role="big")
+        self.status = label("matterListStatus", role="hint")
+        self.list = TouchList("matterList")
+        self.categories_title = label("categoriesTitle", role="big")
+        self.high_frequency = button("highFrequencyButton", "", flow.show_high_frequency)
+        self.category_grid = QGridLayout()
+        self.category_grid.setSpacing(12)
+        self.category_buttons: dict[str, QPushButton] = {}
+        self.search_title = label("searchTitle", role="big")
+        self.query = label("searchQuery")
+        self.search_hint = label("searchHint", role="hint")
+        self.keyboard = LetterKeyboard(flow.type_letter, flow.backspace, flow.clear)
+        self._shown_ids: tuple[int, ...] | None = None
+
+        choices = QVBoxLayout()
+        choices.setSpacing(14)
+        choices.addWidget(self.categories_title)
+        choices.addLayout(self.category_grid)
+        choices.addWidget(self.search_title)
+        choices.addWidget(self.search_hint)
+        choices.addWidget(self.query)
+        choices.addWidget(self.keyboard)
+        listing = QVBoxLayout()
+        listing.setSpacing(14)
+        listing.addWidget(self.list_title)
+        listing.addWidget(self.status)
+        listing.addWidget(self.list, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        if controller.config.orientation is Orientation.LANDSCAPE:
+            choices.addStretch(1)  # keys and categories stay together at the top of their column
+            columns = QHBoxLayout()
+            columns.setSpacing(32)
+            columns.addLayout(listing, 1)
+            columns.addLayout(choices, 1)
+            layout.addLayout(columns, 1)
+        else:
+            layout.addLayout(listing, 1)
+            layout.addLayout(choices)
+
+    def refresh(self) -> None:
+        c = self.controller
+        flow, language = c.matters, c.language
+        self.title.setText(
+            tr("matters.title_choose" if flow.mode is Mode.CHOOSE else "matters.title_browse", language)
+        )
+        self._refresh_categories()
+        self.categories_title.setText(tr("matters.categories", language))
+        set_text(self.high_frequency, tr("matters.high_frequency", language))
+        self.search_title.setText(tr("matters.search", language))
+        self.search_hint.setText(tr("matters.search_hint", language))
+        self.query.setText(tr("matters.query", language, q=flow.query) if flow.query else "")
+        self.query.setVisible(bool(flow.query))
+        self.keyboard.retranslate(language)
+        if flow.query:
+            heading = tr("matters.query", language, q=flow.query)
+        elif flow.category is not None:
+            heading = flow.category.name
+        else:
+            heading = tr("matters.high_frequency", language)
+        self.list_title.setText(heading)
+        shown = flow.shown()
+        if not c.online or flow.failed:
+            status = tr("matters.unavailable", language)
+        elif flow.loading:
+            status = tr("matters.loading", language)
+        elif not shown:
+            status = tr("matters.none", language)
+        else:
+            status = ""
+        self.status.setText(status)
+        self.status.setVisible(bool(status))
+        ids = tuple(m.id for m in shown)
+        if ids != self._shown_ids:
+            self._shown_ids = ids
+            self.list.set_rows([matter_row(m, partial(flow.pick, m.id)) for m in shown])
+
+    def _refresh_categories(self) -> None:
+        flow = self.controller.matters
+        codes = [category.code for category in flow.categories]
+        if codes == list(self.category_buttons):
+            return
+        for widget in self.category_buttons.values():
+            widget.deleteLater()
+        self.category_buttons = {}
+        self.category_grid.removeWidget(self.high_frequency)
+        columns = 4
+        self.category_grid.addWidget(self.high_frequency, 0, 0)
+        for index, category in enumerate(flow.categories, start=1):
+            widget = button(
+                f"category{category.code}", category.name, partial(flow.pick_category, category.code)
+            )
+            self.category_buttons[category.code] = widget
+            self.category_grid.addWidget(widget, index // columns, index % columns)
