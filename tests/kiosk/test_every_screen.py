@@ -1,0 +1,131 @@
+"""Every kiosk screen, portrait and landscape, normal and elder mode, walked through the real flows against
+the demo hall: each must fit its screen (the window does not grow, no wrapped label is clipped, every
+visible control lies inside the window). With YIMEN_SCREENSHOTS=DIR each screen is also saved as
+DIR/kiosk/<screen>-<orientation>-<mode>.png (docs/screenshots when making the docs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+
+from kiosk.config import Orientation
+from kiosk.controller.handout import Handout
+from kiosk.controller.kiosk import Screen
+from kiosk.views.app import SIZES
+
+SHOTS = Path(os.environ["YIMEN_SCREENSHOTS"]) / "kiosk" if os.environ.get("YIMEN_SCREENSHOTS") else None
+
+
+def check_and_shoot(window: QWidget, name: str, suffix: str) -> None:
+    QApplication.processEvents()
+    width, height = SIZES[window.controller.config.orientation]
+    assert (window.width(), window.height()) == (width, height), f"{name}: the window grew"
+    clipped = [
+        label.objectName()
+        for label in window.findChildren(QLabel)
+        if label.isVisible() and label.wordWrap() and label.text()
+        if label.height() < label.heightForWidth(label.width()) - 2
+    ]
+    assert not clipped, f"{name}: clipped labels {clipped}"
+    outside = [
+        button.objectName()
+        for button in window.findChildren(QPushButton)
+        if button.isVisible() and button.visibleRegion().isEmpty() is False
+        if not window.rect().contains(button.mapTo(window, button.rect().bottomRight()))
+    ]
+    assert not outside, f"{name}: controls outside the window {outside}"
+    squeezed = [
+        button.objectName()
+        for button in window.findChildren(QPushButton)
+        if button.isVisible() and button.height() < button.minimumSizeHint().height() - 2
+    ]
+    assert not squeezed, f"{name}: controls squeezed below their size {squeezed}"
+    overlapping = sorted(
+        {
+            f"{a.objectName()}/{b.objectName()}"
+            for a, b in _visible_pairs(window)
+            if a.geometry().intersects(b.geometry())
+        }
+    )
+    assert not overlapping, f"{name}: controls overlapping {overlapping}"
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(SHOTS / f"{name}-{suffix}.png"))
+
+
+def _visible_pairs(window: QWidget) -> list[tuple[QWidget, QWidget]]:
+    """Pairs of visible controls with the same parent (siblings share one coordinate system)."""
+    controls = [w for w in window.findChildren(QPushButton) if w.isVisible()]
+    return [
+        (a, b)
+        for i, a in enumerate(controls)
+        for b in controls[i + 1 :]
+        if a.parentWidget() is b.parentWidget()
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("orientation", [Orientation.PORTRAIT, Orientation.LANDSCAPE])
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_every_screen_fits(qtbot, kiosk_window, simulators, orientation, elder):
+    window, c = kiosk_window(orientation=orientation, elder=elder)
+    suffix = f"{orientation.value}-{'elder' if elder else 'normal'}"
+    qtbot.waitUntil(lambda: c.online and bool(c.waiting) and c.devices.works("printer"), timeout=15000)
+
+    def shot(name: str) -> None:
+        check_and_shoot(window, name, suffix)
+
+    shot("home")
+    c.ticket.start()
+    assert c.screen is Screen.IDENTIFY
+    shot("identify-card")
+    c.identify.use_keypad()
+    for key in "11010519491231002":
+        c.identify.press(key)
+    shot("identify-keypad")
+    c.identify.clear()
+    c.identify.use_card()
+    simulators.place("resident_male")
+    qtbot.waitUntil(lambda: c.screen is Screen.MATTERS and bool(c.matters.high_frequency), timeout=15000)
+    simulators.remove()
+    shot("matters")
+    matter = c.matters.high_frequency[0]
+    c.matters.pick(matter.id)
+    qtbot.waitUntil(lambda: c.screen is Screen.GUIDE and c.matters.guide is not None, timeout=10000)
+    shot("guide-confirm")
+    c.matters.confirm()
+    qtbot.waitUntil(lambda: c.handout.state is Handout.PRINTED, timeout=15000)
+    shot("ticket-printed")
+    c.go_home()
+
+    simulators.printer.simulator.set_paper("out")
+    c.ticket.start()
+    simulators.place("resident_male")
+    qtbot.waitUntil(lambda: c.screen is Screen.MATTERS and bool(c.matters.high_frequency), timeout=15000)
+    simulators.remove()
+    c.matters.pick(matter.id)
+    qtbot.waitUntil(lambda: c.matters.guide is not None, timeout=10000)
+    c.matters.confirm()
+    qtbot.waitUntil(lambda: c.handout.state is Handout.ON_SCREEN, timeout=15000)
+    shot("ticket-screen-only")
+    c.handout.noted()
+    c.go_home()
+    simulators.printer.simulator.set_paper("ok")
+
+    c.request_help()
+    qtbot.waitUntil(lambda: "已通知" in window.findChild(QLabel, "helpNotice").text() or c.language.value == "en")
+    shot("help-sent")
+    c.go_home()
+
+    c.matters.browse()
+    qtbot.waitUntil(lambda: bool(c.matters.high_frequency), timeout=10000)
+    shot("guides")
+    c.lookup.start()
+    simulators.place("resident_male")
+    qtbot.waitUntil(lambda: bool(c.lookup.tickets), timeout=15000)
+    simulators.remove()
+    shot("lookup")
+    c.go_home()
