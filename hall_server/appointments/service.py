@@ -304,6 +304,11 @@ def check_in(ctx: Ctx, request: CheckInRequest) -> tuple[Appointment, Ticket, st
     slot = appointment.slot
     opens = slot.start - timedelta(minutes=ctx.settings.appointment_early_minutes)
     closes = slot.start + timedelta(minutes=ctx.settings.appointment_late_minutes)
+    if ctx.clock.local(slot.start).date() != ctx.clock.today():
+        raise Conflict(
+            "CHECK_IN_WRONG_DAY",
+            f"您预约的是 {ctx.clock.local(slot.start):%m月%d日 %H:%M}，不是今天，请在预约当天前来签到",
+        )
     if now < opens:
         raise Conflict(
             "CHECK_IN_TOO_EARLY",

@@ -177,3 +177,14 @@ def test_slot_times_need_an_offset(client_for):
             ),
         )
     assert caught.value.status == 422 and caught.value.code == "VALIDATION_ERROR"
+
+
+def test_check_in_on_another_day_says_which_day(client_for, clock):
+    manager, kiosk = client_for("manager"), client_for("kiosk")
+    tomorrow = make_slot(manager, start=TEN + timedelta(days=1))
+    appointment = kiosk.book(BookRequest(slot_id=tomorrow.id, identity=person()))
+    with pytest.raises(ApiError) as caught:
+        kiosk.check_in(CheckInRequest(code=appointment.code))
+    assert caught.value.code == "CHECK_IN_WRONG_DAY" and "11月26日 10:00" in caught.value.message
+    clock.set(TEN + timedelta(days=1, minutes=-10))
+    assert kiosk.check_in(CheckInRequest(code=appointment.code)).ticket.priority is Priority.APPOINTMENT
