@@ -89,6 +89,9 @@ class KioskController:
         self._listeners: list[Callable[[], None]] = []
         self._last_touch = monotonic()
         self._stop = threading.Event()
+        from kiosk.controller.checkin import CheckInFlow  # the flows import this module
+
+        self.checkin = CheckInFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 
@@ -185,6 +188,7 @@ class KioskController:
 
     def stop(self) -> None:
         self._stop.set()
+        self.checkin.reset()  # ends the camera thread
         self.devices.close()
         self.client.close()
 

@@ -16,6 +16,7 @@ from kiosk.controller.devices import DeviceHub
 from kiosk.controller.kiosk import KioskController, Screen
 from kiosk.controller.runner import Runner
 from kiosk.texts import tr
+from kiosk.views.checkin import CheckInPage
 from kiosk.views.home import HomePage
 from kiosk.views.style import FONT_FAMILY, stylesheet
 from kiosk.views.widgets import button, label, set_text
@@ -82,6 +83,7 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(body)
 
         self.add_page(Screen.HOME, HomePage(controller))
+        self.add_page(Screen.CHECKIN, CheckInPage(controller))
         controller.subscribe(self.refresh)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)

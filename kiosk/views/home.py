@@ -18,7 +18,7 @@ class HomePage(QWidget):
         c = controller
         self.entries = {
             "take_ticket": button("takeTicketButton", "", lambda: c.go(Screen.IDENTIFY), role="primary"),
-            "check_in": button("checkInButton", "", lambda: c.go(Screen.CHECKIN), role="primary"),
+            "check_in": button("checkInButton", "", c.checkin.start, role="primary"),
             "guides": button("guidesButton", "", lambda: c.go(Screen.GUIDES), role="primary"),
             "my_tickets": button("myTicketsButton", "", lambda: c.go(Screen.LOOKUP), role="primary"),
         }

@@ -16,6 +16,7 @@ def stylesheet(elder: bool) -> str:
     QLabel#hallName {{ font-size: {big}px; font-weight: bold; color: {accent}; }}
     QLabel#clock {{ font-size: {small}px; }}
     QLabel[role="title"] {{ font-size: {big}px; font-weight: bold; }}
+    QLabel[role="number"] {{ font-size: {int(96 * scale)}px; font-weight: bold; color: {accent}; }}
     QLabel[role="hint"] {{ font-size: {small}px; color: {"#000000" if elder else "#52606d"}; }}
     QLabel#offlineBanner {{ background: #b00020; color: #ffffff; padding: 16px; font-size: {small}px; }}
     QPushButton {{
