@@ -3,12 +3,21 @@ and the footer (home, help). `build_kiosk` wires the window to a controller, the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hall_server.client import HallClient
 from kiosk.config import KioskConfig, Language, Orientation
@@ -140,3 +149,35 @@ def application_font() -> QFont:
     font = QFont(FONT_FAMILY)
     font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
     return font
+
+
+class InstallCheck(QObject):
+    """`yimen kiosk --screenshot PATH / --exit-after S`: once the home screen shows the hall server's data,
+    save it as PNG and quit 0; if the server has not answered within the wait, quit 2 (`failure` says why)."""
+
+    def __init__(self, window: KioskWindow, screenshot: Path | None, wait_seconds: float) -> None:
+        super().__init__(window)
+        self.window = window
+        self.screenshot = screenshot
+        self.failure = ""
+        self.deadline = time.monotonic() + wait_seconds
+        self.timer = QTimer(self)
+        self.timer.setInterval(100)
+        self.timer.timeout.connect(self._check)
+        self.timer.start()
+
+    def _check(self) -> None:
+        c = self.window.controller
+        answered = c.online and bool(c.hall_name)
+        if self.screenshot is not None and answered:
+            self.window.refresh()
+            self.window.grab().save(str(self.screenshot))
+            self._quit(0)
+        elif time.monotonic() >= self.deadline:
+            if not answered:
+                self.failure = f"大厅服务器 {c.config.server} 在规定时间内没有应答，请检查地址和网络"
+            self._quit(0 if answered else 2)
+
+    def _quit(self, status: int) -> None:
+        self.timer.stop()
+        QApplication.instance().exit(status)  # type: ignore[union-attr]
