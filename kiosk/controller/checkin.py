@@ -63,6 +63,7 @@ class CheckInFlow:
         self.error_code = ""  # the server's code when REFUSED (or a local one: CODE_UNREADABLE)
         self.error_message = ""  # the server's own sentence (Chinese), shown under ours
         self.camera_ok: bool | None = None  # None: not tried yet on this visit
+        self.camera_url = controller.config.camera  # the simulator panel may point it at another scene
         self.last_scanned = ""
         self.card_on_reader = False  # a card stays read until lifted: "retry" needs it placed again
         self._scanning: threading.Event | None = None
@@ -73,7 +74,7 @@ class CheckInFlow:
 
     def start(self) -> None:
         self.reset()
-        self.camera_ok = None if self.controller.config.camera else False
+        self.camera_ok = None if self.camera_url else False
         self.controller.go(Screen.CHECKIN)
         self._start_camera()
 
@@ -165,8 +166,12 @@ class CheckInFlow:
 
     # -- the camera ---------------------------------------------------------------------------------------
 
+    def restart_camera(self) -> None:
+        self._stop_camera()
+        self._start_camera()
+
     def _start_camera(self) -> None:
-        url = self.controller.config.camera
+        url = self.camera_url
         if not url:
             self.camera_ok = False
             return

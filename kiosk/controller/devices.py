@@ -26,6 +26,7 @@ from devices.idcard.reader import (
     ReaderUnavailable,
 )
 from devices.printer.driver import PrintResult, raise_unless_printable
+from devices.transport import RunningSimulator, parse_device_url
 from hall_server.contract.devicehealth import PartReport, PartState
 from hall_server.contract.identity import IdentityIn, IdKind
 from kiosk.config import KioskConfig
@@ -78,6 +79,7 @@ class DeviceHub:
         self.config = config
         self.reader: Any = None
         self.printer: Any = None
+        self.simulators: dict[str, RunningSimulator] = {}  # sim:// devices: the simulator panel's handles
         self._parts: dict[str, PartReport] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -118,7 +120,7 @@ class DeviceHub:
         if not url:
             return None
         try:
-            device = registry.open_device(kind, url)
+            device = registry.open_device(kind, self._simulated(kind, url))
         except (DeviceError, OSError, ValueError) as exc:
             code = exc.code if isinstance(exc, DeviceError) else "UNAVAILABLE"
             message = exc.message if isinstance(exc, DeviceError) else str(exc)
@@ -127,6 +129,21 @@ class DeviceHub:
             return None
         self.set_part(part, url, PartState.OK)
         return device
+
+    def _simulated(self, kind: str, url: str) -> str:
+        """A sim:// device: start its simulator here and keep the handle (the simulator panel places cards
+        and empties the printer through it); the unchanged driver opens the simulator's serial end."""
+        if not url.startswith("sim://"):
+            return url
+        options = dict(parse_device_url(url).options)
+        running = registry.start_simulator(kind, options)
+        self.simulators[kind] = running
+        if running.endpoint.startswith("tcp://"):  # sim://printer?link=tcp
+            return running.endpoint
+        driver = {"baud": options.get("baud", "115200")}
+        if "profile" in options:
+            driver["profile"] = options["profile"]
+        return f"serial://{running.endpoint}?" + "&".join(f"{k}={v}" for k, v in driver.items())
 
     # -- the card reader ----------------------------------------------------------------------------------
 
@@ -182,6 +199,8 @@ class DeviceHub:
                     device.close()
                 except (DeviceError, OSError):
                     log.debug("kiosk: closing a device failed", exc_info=True)
+        for running in self.simulators.values():
+            running.stop()
 
 
 def _without_query(url: str) -> str:

@@ -24,9 +24,11 @@ from kiosk.config import KioskConfig, Language, Orientation
 from kiosk.controller.devices import DeviceHub
 from kiosk.controller.kiosk import KioskController, Screen
 from kiosk.controller.runner import Runner
+from kiosk.controller.simpanel import SimulatorPanel
 from kiosk.texts import tr
 from kiosk.views.checkin import CheckInPage
 from kiosk.views.home import HomePage
+from kiosk.views.simpanel import SimulatorStrip
 from kiosk.views.style import FONT_FAMILY, stylesheet
 from kiosk.views.widgets import button, label, set_text
 
@@ -89,6 +91,10 @@ class KioskWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.pages, 1)
         layout.addLayout(self.footer)
+        self.simulator_strip: SimulatorStrip | None = None
+        if controller.config.simulated:  # a demo PC: stand-ins for the card, the paper, the phone
+            self.simulator_strip = SimulatorStrip(SimulatorPanel(controller))
+            layout.addWidget(self.simulator_strip)
         self.setCentralWidget(body)
 
         self.add_page(Screen.HOME, HomePage(controller))
@@ -132,6 +138,8 @@ class KioskWindow(QMainWindow):
         self.banner.setVisible(not c.online)
         page = self.page_of.get(c.screen, self.page_of[Screen.HOME])
         self.pages.setCurrentWidget(page)
+        if self.simulator_strip is not None:
+            self.simulator_strip.refresh()
         refresh = getattr(page, "refresh", None)
         if refresh is not None:
             refresh()

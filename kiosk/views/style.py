@@ -27,5 +27,10 @@ def stylesheet(elder: bool) -> str:
     QPushButton[role="primary"] {{ background: {accent}; color: #ffffff; font-size: {big}px;
         min-height: {int(150 * scale)}px; font-weight: bold; }}
     QPushButton[role="primary"]:disabled {{ background: #9aa5b1; color: #ffffff; }}
+    QFrame#simulatorPanel {{ background: #fff8c5; border: 2px dashed #9a6700; }}
+    QFrame#simulatorPanel QWidget {{ background: #fff8c5; font-size: 20px; }}
+    QLabel[role="sim"] {{ color: #6b4700; font-weight: bold; font-size: 20px; }}
+    QPushButton[role="sim"] {{ min-height: 40px; padding: 4px 10px; font-size: 20px; border-radius: 6px;
+        border: 1px solid #9a6700; background: #ffffff; }}
     QPushButton[role="help"] {{ background: #fff4e5; border-color: #e65100; color: #8a2b00; }}
     """
