@@ -33,6 +33,7 @@ class CheckInPage(QWidget):
             layout.addWidget(widget)
         layout.addLayout(actions)
         layout.addStretch(1)
+        self.refresh()  # hides what the first step does not show, so it does not size the window
 
     def refresh(self) -> None:
         c = self.controller
