@@ -321,9 +321,9 @@ def check_in(ctx: Ctx, request: CheckInRequest) -> tuple[Appointment, Ticket, st
         )
     ticket = issue_ticket(
         ctx,
-        IssueTicketRequest(matter_id=appointment.matter_id)
+        IssueTicketRequest(matter_id=appointment.matter_id, delivery=request.delivery)
         if appointment.matter_id
-        else IssueTicketRequest(category_code=appointment.category.code),
+        else IssueTicketRequest(category_code=appointment.category.code, delivery=request.delivery),
         Channel.APPOINTMENT_CHECKIN,
         appointment_id=appointment.id,
         arrived_at=max(now, slot.start),

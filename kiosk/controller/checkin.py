@@ -20,6 +20,7 @@ from devices.camera.qr import QrScanner, RepeatFilter
 from devices.errors import DeviceError
 from hall_server.client import ApiError
 from hall_server.contract.appointments import CheckInRequest, CheckInResult
+from hall_server.contract.queue import TicketDelivery
 from kiosk.controller.devices import CardEvent
 from kiosk.controller.kiosk import KioskController, Screen
 
@@ -50,7 +51,7 @@ def code_in(text: str) -> str | None:
 class Step(StrEnum):
     WAITING = "waiting"  # 请出示预约二维码或放置身份证
     WORKING = "working"  # asking the hall server
-    DONE = "done"  # checked in: the ticket
+    DONE = "done"  # checked in: the ticket is handed out (Screen.TICKET)
     REFUSED = "refused"  # the server said why not (too early, too late, ...)
 
 
@@ -113,7 +114,7 @@ class CheckInFlow:
             self.card_on_reader = event.kind != "removed"
         if event.kind != "read" or event.identity is None or self.step is Step.WORKING:
             return False
-        self._check_in(CheckInRequest(identity=event.identity))
+        self._check_in(CheckInRequest(identity=event.identity, delivery=TicketDelivery.PENDING))
         return True
 
     def on_scanned(self, text: str) -> None:
@@ -127,13 +128,13 @@ class CheckInFlow:
             self.controller.changed()
             return
         self.last_scanned = code
-        self._check_in(CheckInRequest(code=code))
+        self._check_in(CheckInRequest(code=code, delivery=TicketDelivery.PENDING))
 
     def _check_in(self, request: CheckInRequest) -> None:
         self.step = Step.WORKING
         self.error_code = self.error_message = ""
         sent = self.controller.call_server(
-            lambda client: client.check_in(request), self._checked_in, self._refused
+            lambda client: client.check_in(request), self._checked_in, self._refused, self._lost
         )
         if not sent:
             self.step = Step.WAITING
@@ -146,14 +147,18 @@ class CheckInFlow:
         self.step = Step.DONE
         self.result = result
         self.hand_out(result)
-        self.controller.changed()
 
     def hand_out(self, result: CheckInResult) -> None:
-        """Give the visitor the ticket. Until the shared hand-out (print + delivery confirmation) is in,
-        the ticket shows on this flow's own screen (Step.DONE)."""
-        handout = getattr(self.controller, "handout", None)
-        if handout is not None:
-            handout.hand_out(result.ticket)
+        """The priority ticket goes the way of every kiosk ticket: printed and confirmed, or kept on screen
+        (kiosk/controller/handout.py); issued PENDING, it queues once the visitor holds it."""
+        self.controller.handout.hand_out(result.ticket)
+
+    def _lost(self, error: Exception) -> None:
+        """The server did not answer (the offline banner shows): the visitor may try again once it is back
+        (a check-in the server did make is then answered 已签到, and its unconfirmed ticket expires)."""
+        if self.step is Step.WORKING:
+            self.step = Step.WAITING
+        self.controller.changed()
 
     def _refused(self, error: ApiError) -> None:
         self._refuse(error.code, error.message)

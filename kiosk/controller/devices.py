@@ -83,6 +83,8 @@ class DeviceHub:
         self._parts: dict[str, PartReport] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._watch_over = threading.Event()  # the card loop has let go of the reader
+        self._watch_over.set()
 
     # -- parts --------------------------------------------------------------------------------------------
 
@@ -151,6 +153,13 @@ class DeviceHub:
         """Blocking loop (run it in a thread): every reader event goes to `report`, from this thread."""
         if self.reader is None:
             return
+        self._watch_over.clear()
+        try:
+            self._watch(report)
+        finally:
+            self._watch_over.set()
+
+    def _watch(self, report: Callable[[CardEvent], None]) -> None:
         for event in self.reader.watch(self._stop, interval=0.2):
             if isinstance(event, ReaderUnavailable):
                 self.set_part(
@@ -193,6 +202,7 @@ class DeviceHub:
 
     def close(self) -> None:
         self._stop.set()
+        self._watch_over.wait(2.0)  # closing the port under a read in progress breaks the reader thread
         for device in (self.reader, self.printer):
             if device is not None:
                 try:

@@ -40,6 +40,7 @@ class Screen(StrEnum):
     IDENTIFY = "identify"  # 请将身份证放在感应区 / typed number
     MATTERS = "matters"  # 高频事项, categories, search
     GUIDE = "guide"  # one matter's guide, before confirming
+    ISSUE = "issue"  # the ticket being issued, or why it could not be
     TICKET = "ticket"  # the issued ticket: printed, or kept on screen
     CHECKIN = "checkin"  # 预约签到
     GUIDES = "guides"  # 办事指南 browsing
@@ -89,8 +90,16 @@ class KioskController:
         self._listeners: list[Callable[[], None]] = []
         self._last_touch = monotonic()
         self._stop = threading.Event()
-        from kiosk.controller.checkin import CheckInFlow  # the flows import this module
+        self._add_flows()
 
+    def _add_flows(self) -> None:
+        # Imported here: each flow's module imports Screen and this class from this module.
+        from kiosk.controller.checkin import CheckInFlow
+        from kiosk.controller.handout import HandoutFlow
+        from kiosk.controller.identify import IdentifyFlow
+
+        self.identify = IdentifyFlow(self)
+        self.handout = HandoutFlow(self)
         self.checkin = CheckInFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
@@ -149,9 +158,11 @@ class KioskController:
         work: Callable[[HallClient], T],
         done: Callable[[T], None],
         failed: Callable[[ApiError], None] | None = None,
+        lost: Callable[[Exception], None] | None = None,
     ) -> bool:
         """Run a hall server call in a worker. A transport failure marks the server offline (the banner) and
-        drops the call; an ApiError (the server answered 4xx/5xx) goes to `failed`. False if offline now."""
+        goes to `lost` (else the call is dropped); an ApiError (the server answered 4xx/5xx) goes to
+        `failed`. False if offline now."""
         if not self.online:
             return False
 
@@ -168,6 +179,8 @@ class KioskController:
             self._set_online(False, _reason(error))
             if isinstance(error, ApiError) and failed is not None:
                 failed(error)
+            elif not isinstance(error, ApiError) and lost is not None:
+                lost(error)
 
         self.runner.submit(lambda: work(self.client), answered, went_wrong)
         return True

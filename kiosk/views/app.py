@@ -28,8 +28,10 @@ from kiosk.controller.simpanel import SimulatorPanel
 from kiosk.texts import tr
 from kiosk.views.checkin import CheckInPage
 from kiosk.views.home import HomePage
+from kiosk.views.identify import IdentifyPage
 from kiosk.views.simpanel import SimulatorStrip
 from kiosk.views.style import FONT_FAMILY, stylesheet
+from kiosk.views.ticket import TicketPage
 from kiosk.views.widgets import button, label, set_text
 
 SIZES = {Orientation.PORTRAIT: (1080, 1920), Orientation.LANDSCAPE: (1920, 1080)}
@@ -98,6 +100,8 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(body)
 
         self.add_page(Screen.HOME, HomePage(controller))
+        self.add_page(Screen.IDENTIFY, IdentifyPage(controller))
+        self.add_page(Screen.TICKET, TicketPage(controller))
         self.add_page(Screen.CHECKIN, CheckInPage(controller))
         controller.subscribe(self.refresh)
         self.timer = QTimer(self)

@@ -19,7 +19,6 @@ class CheckInPage(QWidget):
         self.title = label("checkInTitle", role="title")
         self.how = label("checkInHow")
         self.status = label("checkInStatus", role="title")
-        self.number = label("checkInNumber", role="number")
         self.detail = label("checkInDetail")
         self.server_says = label("checkInServerSays", role="hint")
         self.take_normal = button("checkInTakeNormalButton", "", flow.take_normal_ticket, role="primary")
@@ -29,7 +28,7 @@ class CheckInPage(QWidget):
         actions.addWidget(self.retry, 1)
         layout = QVBoxLayout(self)
         layout.setSpacing(24)
-        for widget in (self.title, self.how, self.status, self.number, self.detail, self.server_says):
+        for widget in (self.title, self.how, self.status, self.detail, self.server_says):
             layout.addWidget(widget)
         layout.addLayout(actions)
         layout.addStretch(1)
@@ -46,19 +45,11 @@ class CheckInPage(QWidget):
         self.take_normal.setVisible(flow.needs_normal_ticket)
         self.take_normal.setEnabled(c.online and not c.queue_closed)
         self.retry.setVisible(flow.step is Step.REFUSED)
-        self.status.setVisible(flow.step is not Step.WAITING)
-        self.number.setVisible(flow.step is Step.DONE)
-        self.detail.setVisible(flow.step in (Step.DONE, Step.REFUSED))
+        self.status.setVisible(flow.step in (Step.WORKING, Step.REFUSED))
+        self.detail.setVisible(flow.step is Step.REFUSED)
         self.server_says.setVisible(flow.step is Step.REFUSED and bool(flow.error_message))
         if flow.step is Step.WORKING:
             self.status.setText(tr("checkin.working", lang))
-        elif flow.step is Step.DONE and flow.result is not None:
-            ticket = flow.result.ticket
-            self.status.setText(tr("checkin.done", lang))
-            self.number.setText(ticket.number)
-            estimate = ticket.estimate
-            ahead = tr("checkin.ahead", lang, ahead=estimate.people_ahead) if estimate is not None else ""
-            self.detail.setText(ahead)
         elif flow.step is Step.REFUSED:
             self.status.setText(tr("checkin.refused", lang))
             self.detail.setText(tr(f"checkin.{flow.refusal_key}", lang))

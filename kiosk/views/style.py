@@ -16,7 +16,6 @@ def stylesheet(elder: bool) -> str:
     QLabel#hallName {{ font-size: {big}px; font-weight: bold; color: {accent}; }}
     QLabel#clock {{ font-size: {small}px; }}
     QLabel[role="title"] {{ font-size: {big}px; font-weight: bold; }}
-    QLabel[role="number"] {{ font-size: {int(96 * scale)}px; font-weight: bold; color: {accent}; }}
     QLabel[role="hint"] {{ font-size: {small}px; color: {"#000000" if elder else "#52606d"}; }}
     QLabel#offlineBanner {{ background: #b00020; color: #ffffff; padding: 16px; font-size: {small}px; }}
     QPushButton {{
@@ -33,4 +32,18 @@ def stylesheet(elder: bool) -> str:
     QPushButton[role="sim"] {{ min-height: 40px; padding: 4px 10px; font-size: 20px; border-radius: 6px;
         border: 1px solid #9a6700; background: #ffffff; }}
     QPushButton[role="help"] {{ background: #fff4e5; border-color: #e65100; color: #8a2b00; }}
+    /* take a ticket (h-ticket): identify, keypad, the ticket on screen */
+    QLabel[role="callout"] {{ font-size: {big}px; border: 3px dashed {accent}; border-radius: 18px;
+        padding: 40px 24px; qproperty-alignment: AlignCenter; }}
+    QLabel[role="error"] {{ background: #fdecea; color: #8a1c12; border-radius: 10px; padding: 14px;
+        font-weight: bold; }}
+    QLabel[role="typed"] {{ font-size: {big}px; font-weight: bold; letter-spacing: 2px; padding: 10px;
+        border-bottom: 3px solid {accent}; }}
+    QLabel[role="ticketNumber"] {{ font-size: {int(96 * scale)}px; font-weight: bold; color: {accent};
+        qproperty-alignment: AlignCenter; }}
+    QPushButton[role="choice"] {{ font-size: {small}px; }}
+    QPushButton[role="choice"][selected="true"] {{ background: {accent}; color: #ffffff; }}
+    QPushButton[role="key"], QPushButton[role="confirm"] {{ font-size: {big}px; font-weight: bold;
+        min-height: {int(70 * scale)}px; padding: 4px; }}
+    QPushButton[role="confirm"] {{ background: {accent}; color: #ffffff; }}
     """

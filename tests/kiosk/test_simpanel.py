@@ -45,6 +45,8 @@ def test_a_demo_kiosk_checks_in_by_simulated_card_and_phone(kiosk_window, demo_h
     flow = controller.checkin
     qtbot.waitUntil(lambda: flow.step is Step.DONE, timeout=15000)
     assert flow.result is not None and flow.result.ticket.priority is Priority.APPOINTMENT
+    first = flow.result.ticket.id
+    qtbot.waitUntil(lambda: first in controller.handout.delivered, timeout=15000)  # printed on the simulator
     click(qtbot, window, "simRemoveCard")
     click(qtbot, window, "homeButton")
 
@@ -54,7 +56,10 @@ def test_a_demo_kiosk_checks_in_by_simulated_card_and_phone(kiosk_window, demo_h
     click(qtbot, window, "simShowQr")
     qtbot.waitUntil(lambda: flow.step is Step.DONE, timeout=20000)
     assert flow.result is not None and flow.result.appointment.code == second.code
-    assert controller.screen is Screen.CHECKIN
+    assert controller.screen is Screen.TICKET
+    second_ticket = flow.result.ticket.id
+    qtbot.waitUntil(lambda: second_ticket in controller.handout.delivered, timeout=15000)
+    assert len(controller.devices.simulators["printer"].simulator.pages) == 2  # both tickets on paper
 
 
 def test_the_strip_empties_and_refills_the_simulated_printer(kiosk_window, qtbot):

@@ -1,0 +1,130 @@
+"""HANDOUT against the real server and the pty printer simulator: a printed ticket joins the queue; a print
+fault keeps it on screen until 我已记下 (SCREEN_ONLY, the fault on the ticket and in device health); a
+visitor who leaves without tapping leaves no ticket in the queue (NOT_TAKEN)."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+from devices.printer.plugin import simulator_for
+from devices.transport import start_pty_simulator
+from hall_server.contract.queue import (
+    IssueTicketRequest,
+    TicketDelivery,
+    TicketStatus,
+)
+from kiosk.config import Orientation
+from kiosk.controller.handout import Handout
+from kiosk.controller.kiosk import Screen
+from tests.factories import person
+
+
+def issue_pending(controller):
+    matter = controller.client.matters(high_frequency=True)[0]
+    return controller.client.issue_ticket(
+        IssueTicketRequest(matter_id=matter.id, identity=person(), delivery=TicketDelivery.PENDING)
+    )
+
+
+def ready(controller, runner):
+    runner.run_until(lambda: controller.online and controller.devices.works("printer"), timeout=15)
+
+
+def waiting_in(controller, code):
+    return {w.code: w.waiting for w in controller.waiting}.get(code, 0)
+
+
+def test_a_printed_ticket_is_confirmed_and_joins_the_queue(headless_kiosk, simulators, demo_hall):
+    controller, runner = headless_kiosk()
+    ready(controller, runner)
+    ticket = issue_pending(controller)
+    before = waiting_in(controller, ticket.category_code)
+    controller.handout.hand_out(ticket)
+    assert controller.screen is Screen.TICKET and controller.handout.state is Handout.PRINTING
+    runner.run_until(lambda: ticket.id in controller.handout.delivered)
+    assert controller.handout.state is Handout.PRINTED
+    assert any(ticket.number in page.lines for page in simulators.printer.simulator.all_pages())
+    with demo_hall.staff("admin") as admin:
+        stored = admin.ticket(ticket.id)
+    assert stored.delivery is TicketDelivery.PRINTED and stored.status is TicketStatus.WAITING
+    runner.run_until(lambda: waiting_in(controller, ticket.category_code) == before + 1)
+
+
+def test_paper_out_keeps_the_ticket_on_screen_until_noted(headless_kiosk, simulators, demo_hall):
+    controller, runner = headless_kiosk()
+    ready(controller, runner)
+    simulators.printer.simulator.set_paper("out")
+    ticket = issue_pending(controller)
+    controller.handout.hand_out(ticket)
+    runner.run_until(lambda: controller.handout.state is Handout.ON_SCREEN)
+    assert controller.handout.fault == "PRINTER_PAPER_OUT"
+    assert "缺纸" in controller.handout.fault_message
+    controller.handout.noted()
+    assert controller.screen is Screen.HOME and controller.handout.ticket is None
+    runner.run_until(lambda: ticket.id in controller.handout.delivered)
+    with demo_hall.staff("admin") as admin:
+        stored = admin.ticket(ticket.id)
+        assert stored.delivery is TicketDelivery.SCREEN_ONLY
+        assert stored.delivery_fault == "PRINTER_PAPER_OUT"
+        assert stored.status is TicketStatus.WAITING
+        kiosk = next(d for d in admin.device_health() if d.name == "kiosk-1")
+        printer = next(part for part in kiosk.devices if part.kind == "printer")
+        assert printer.code == "PRINTER_PAPER_OUT"
+
+
+def test_leaving_without_tapping_means_not_taken(headless_kiosk, simulators, demo_hall):
+    controller, runner = headless_kiosk(idle_seconds=0.01)
+    ready(controller, runner)
+    simulators.printer.simulator.set_cover(True)
+    ticket = issue_pending(controller)
+    controller.handout.hand_out(ticket)
+    runner.run_until(lambda: controller.handout.state is Handout.ON_SCREEN)
+    assert controller.handout.fault == "PRINTER_COVER_OPEN"
+    time.sleep(0.05)  # past the (tiny) idle time
+    controller.tick()  # the idle wipe
+    assert controller.screen is Screen.HOME and controller.handout.ticket is None
+    runner.run_until(lambda: ticket.id in controller.handout.delivered)
+    with demo_hall.staff("admin") as admin:
+        stored = admin.ticket(ticket.id)
+    assert stored.delivery is TicketDelivery.NOT_TAKEN and stored.status is TicketStatus.CANCELLED
+
+
+def test_a_printer_that_does_not_answer_gives_a_screen_only_ticket(
+    qtbot, demo_hall, simulators, kiosk_window
+):
+    silent = start_pty_simulator(simulator_for({"answer": "no"}), "printer")
+    try:
+        window, controller = kiosk_window(printer=f"serial://{silent.endpoint}?baud=115200")
+        qtbot.waitUntil(lambda: controller.online and controller.devices.printer is not None, timeout=15000)
+        ticket = issue_pending(controller)
+        controller.handout.hand_out(ticket)
+        qtbot.waitUntil(lambda: controller.handout.state is Handout.ON_SCREEN, timeout=15000)
+        assert controller.handout.fault == "PRINTER_NO_ANSWER"
+        assert window.findChild(QLabel, "ticketNumber").text() == ticket.number
+        assert window.findChild(QLabel, "waitExplanation").text() == ticket.estimate.explanation
+        assert not window.findChild(QLabel, "followQr").pixmap().isNull()
+        noted = window.findChild(QPushButton, "notedButton")
+        assert noted.isVisible() and noted.accessibleName() == "我已记下"
+        window.grab().save("/tmp/ticket-screen-only.png")
+        qtbot.mouseClick(noted, Qt.MouseButton.LeftButton)
+        assert controller.screen is Screen.HOME
+        qtbot.waitUntil(lambda: ticket.id in controller.handout.delivered, timeout=10000)
+        assert controller.handout.delivered[ticket.id].delivery is TicketDelivery.SCREEN_ONLY
+        assert controller.handout.delivered[ticket.id].delivery_fault == "PRINTER_NO_ANSWER"
+    finally:
+        silent.stop()
+
+
+def test_the_ticket_page_fits_landscape_in_elder_mode(qtbot, kiosk_window, simulators):
+    window, controller = kiosk_window(orientation=Orientation.LANDSCAPE, elder=True)
+    qtbot.waitUntil(lambda: controller.online and controller.devices.works("printer"), timeout=15000)
+    simulators.printer.simulator.set_paper("out")
+    controller.handout.hand_out(issue_pending(controller))
+    qtbot.waitUntil(lambda: controller.handout.state is Handout.ON_SCREEN, timeout=15000)
+    window.grab().save("/tmp/ticket-landscape-elder.png")
+    assert window.findChild(QPushButton, "notedButton").isVisible()
+    page = window.findChild(QWidget, "ticketPage")
+    assert page.layout().totalHeightForWidth(page.width()) <= 790  # header and footer take the rest of 1080
