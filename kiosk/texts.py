@@ -101,6 +101,30 @@ TEXTS: dict[str, tuple[str, str]] = {
     "keypad.clear": ("清空", "Clear"),
     "keypad.confirm": ("确定", "OK"),
     "ticket.purpose": ("取号", "Take a ticket"),
+    "issue.issuing": ("正在为您取号，请稍候……", "Issuing your ticket..."),
+    "issue.refused": ("未能取号", "No ticket could be issued"),
+    "issue.lost": (
+        "与大厅服务器的连接中断，未能取号。请稍后点击“重试”；没有交到您手中的号不会进入排队。",
+        "The connection to the hall server was lost; no ticket was issued. Tap Retry in a moment.",
+    ),
+    "issue.offline": (
+        "暂时无法连接大厅服务器，未能取号。请稍后再试，或请现场工作人员帮助。",
+        "The hall server cannot be reached; no ticket was issued. Try again later or ask staff.",
+    ),
+    "issue.no_chooser": (
+        "事项选择暂不可用，请现场工作人员帮助取号",
+        "Choosing a matter is not available; ask staff",
+    ),
+    "issue.todo.QUEUE_CLOSED": (
+        "可先在“办事指南”中查看所需材料，下一个工作日开门后再来取号；如有急事，请现场工作人员帮助。",
+        "Check the materials you need under Service guides and come back on the next working day.",
+    ),
+    "issue.todo.identity": (
+        "请核对证件后重新取号；如证件无法识别，请现场工作人员帮助。",
+        "Check your document and try again, or ask staff for help.",
+    ),
+    "issue.todo.default": ("请稍后重试，或请现场工作人员帮助。", "Try again later, or ask staff for help."),
+    "issue.retry": ("重试", "Retry"),
     "handout.your_number": ("您的排队号", "Your number"),
     "handout.people_ahead": ("前面还有 {count} 人等候", "{count} people ahead of you"),
     "handout.wait": ("预计等候约 {minutes} 分钟", "Estimated wait: about {minutes} min"),

@@ -82,7 +82,7 @@ class CheckInFlow:
     def take_normal_ticket(self) -> None:
         """From a refusal: a normal ticket instead (the take-a-ticket flow, from the card step)."""
         self.reset()
-        self.controller.go(Screen.IDENTIFY)
+        self.controller.ticket.start()
 
     def retry(self) -> None:
         self.step = Step.WAITING

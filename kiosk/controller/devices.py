@@ -151,9 +151,10 @@ class DeviceHub:
 
     def watch_cards(self, report: Callable[[CardEvent], None]) -> None:
         """Blocking loop (run it in a thread): every reader event goes to `report`, from this thread."""
-        if self.reader is None:
-            return
-        self._watch_over.clear()
+        with self._lock:  # close() may have run already: then the reader is closed, not to be read
+            if self.reader is None or self._stop.is_set():
+                return
+            self._watch_over.clear()
         try:
             self._watch(report)
         finally:
@@ -201,7 +202,8 @@ class DeviceHub:
         return result
 
     def close(self) -> None:
-        self._stop.set()
+        with self._lock:
+            self._stop.set()
         self._watch_over.wait(2.0)  # closing the port under a read in progress breaks the reader thread
         for device in (self.reader, self.printer):
             if device is not None:

@@ -88,7 +88,7 @@ class HandoutFlow:
         """我已记下: the visitor noted or photographed the ticket on screen."""
         if self.state is not Handout.ON_SCREEN or self.ticket is None:
             return
-        self._report(self.ticket.id, DeliveryMethod.SCREEN_ONLY, self.fault)
+        self.report(self.ticket.id, DeliveryMethod.SCREEN_ONLY, self.fault)
         self._forget()
         self.controller.go_home()
 
@@ -99,7 +99,7 @@ class HandoutFlow:
     def reset(self) -> None:
         """Home button or idle wipe: a ticket still on screen (or mid-print) was not taken."""
         if self.ticket is not None and self.state in (Handout.ON_SCREEN, Handout.PRINTING):
-            self._report(self.ticket.id, DeliveryMethod.NOT_TAKEN, self.fault or None)
+            self.report(self.ticket.id, DeliveryMethod.NOT_TAKEN, self.fault or None)
         self._forget()
 
     def on_card(self, event: CardEvent) -> bool:
@@ -114,7 +114,7 @@ class HandoutFlow:
             self._keep_on_screen(UNCONFIRMED, "无法确认票据已打印，请记下或拍下屏幕上的号票")
             return
         self.state = Handout.PRINTED
-        self._report(self.ticket.id, DeliveryMethod.PRINTED, None)
+        self.report(self.ticket.id, DeliveryMethod.PRINTED, None)
         self.controller.runner.submit(
             lambda: time.sleep(PRINTED_SHOWN_SECONDS), lambda _: self._printed_shown(generation), log.debug
         )
@@ -140,7 +140,7 @@ class HandoutFlow:
 
     # -- telling the hall server --------------------------------------------------------------------------
 
-    def _report(self, ticket_id: int, method: DeliveryMethod, fault: str | None, since: float = 0.0) -> None:
+    def report(self, ticket_id: int, method: DeliveryMethod, fault: str | None, since: float = 0.0) -> None:
         """Send the delivery report; retried while the server is unreachable (a printed ticket left PENDING
         would be cancelled by the server's unclaimed rule)."""
         started = since or time.monotonic()
@@ -151,7 +151,7 @@ class HandoutFlow:
                 return
             self.controller.runner.submit(
                 lambda: time.sleep(REPORT_RETRY_SECONDS),
-                lambda _: self._report(ticket_id, method, fault, started),
+                lambda _: self.report(ticket_id, method, fault, started),
                 log.debug,
             )
 

@@ -97,10 +97,12 @@ class KioskController:
         from kiosk.controller.checkin import CheckInFlow
         from kiosk.controller.handout import HandoutFlow
         from kiosk.controller.identify import IdentifyFlow
+        from kiosk.controller.ticket import TicketFlow
 
         self.identify = IdentifyFlow(self)
         self.handout = HandoutFlow(self)
         self.checkin = CheckInFlow(self)
+        self.ticket = TicketFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 
@@ -108,6 +110,8 @@ class KioskController:
         self._listeners.append(listener)
 
     def changed(self) -> None:
+        if self._stop.is_set():  # a worker's late answer after stop(): the window may be gone
+            return
         for listener in list(self._listeners):
             listener()
 

@@ -31,7 +31,7 @@ from kiosk.views.home import HomePage
 from kiosk.views.identify import IdentifyPage
 from kiosk.views.simpanel import SimulatorStrip
 from kiosk.views.style import FONT_FAMILY, stylesheet
-from kiosk.views.ticket import TicketPage
+from kiosk.views.ticket import IssuePage, TicketPage
 from kiosk.views.widgets import button, label, set_text
 
 SIZES = {Orientation.PORTRAIT: (1080, 1920), Orientation.LANDSCAPE: (1920, 1080)}
@@ -101,6 +101,7 @@ class KioskWindow(QMainWindow):
 
         self.add_page(Screen.HOME, HomePage(controller))
         self.add_page(Screen.IDENTIFY, IdentifyPage(controller))
+        self.add_page(Screen.ISSUE, IssuePage(controller))
         self.add_page(Screen.TICKET, TicketPage(controller))
         self.add_page(Screen.CHECKIN, CheckInPage(controller))
         controller.subscribe(self.refresh)

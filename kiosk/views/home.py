@@ -17,7 +17,7 @@ class HomePage(QWidget):
         self.controller = controller
         c = controller
         self.entries = {
-            "take_ticket": button("takeTicketButton", "", lambda: c.go(Screen.IDENTIFY), role="primary"),
+            "take_ticket": button("takeTicketButton", "", c.ticket.start, role="primary"),
             "check_in": button("checkInButton", "", c.checkin.start, role="primary"),
             "guides": button("guidesButton", "", lambda: c.go(Screen.GUIDES), role="primary"),
             "my_tickets": button("myTicketsButton", "", lambda: c.go(Screen.LOOKUP), role="primary"),

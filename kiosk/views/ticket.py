@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import qrcode
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QHideEvent, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from hall_server.contract.queue import TicketOut
 from kiosk.config import Language, Orientation
 from kiosk.controller.handout import Handout
 from kiosk.controller.kiosk import KioskController
+from kiosk.controller.ticket import Issue
 from kiosk.texts import tr
 from kiosk.views.widgets import button, label, set_text
 
@@ -95,10 +96,8 @@ class TicketPage(QWidget):
     def refresh(self) -> None:
         flow, language = self.controller.handout, self.controller.language
         ticket = flow.ticket
-        if ticket is None:  # wiped: nothing of the last visitor's ticket stays in the widgets
-            self.number.setText("")
-            self.qr.clear()
-            self._qr_for = ""
+        if ticket is None:
+            self._wipe()
             return
         self.status.setText(
             {
@@ -125,3 +124,54 @@ class TicketPage(QWidget):
         set_text(self.done, tr("handout.done", language))
         self.noted.setVisible(flow.state is Handout.ON_SCREEN)
         self.done.setVisible(flow.state is Handout.PRINTED)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        self._wipe()  # another page shows: nothing of this visitor's ticket stays in the widgets
+        super().hideEvent(event)
+
+    def _wipe(self) -> None:
+        for widget in (self.number, self.what, self.ahead, self.wait, self.explanation):
+            widget.setText("")
+        self.qr.clear()
+        self._qr_for = ""
+
+
+class IssuePage(QWidget):
+    """取号中 / why no ticket was issued, and what to do."""
+
+    def __init__(self, controller: KioskController) -> None:
+        super().__init__()
+        self.setObjectName("issuePage")
+        self.controller = controller
+        self.title = label("issueTitle", role="title")
+        self.who = label("issueWho", role="hint")
+        self.reason = label("issueReason", role="error")
+        self.todo = label("issueWhatToDo")
+        self.retry = button("retryIssueButton", "", controller.ticket.retry, role="confirm")
+        layout = QVBoxLayout(self)
+        layout.setSpacing(20)
+        for widget in (self.title, self.who, self.reason, self.todo):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addWidget(self.retry)
+
+    def refresh(self) -> None:
+        flow, language = self.controller.ticket, self.controller.language
+        identify = self.controller.identify
+        titles = {
+            Issue.ISSUING: "issue.issuing",
+            Issue.REFUSED: "issue.refused",
+            Issue.LOST: "issue.lost",
+            Issue.OFFLINE: "issue.offline",
+            Issue.NO_CHOOSER: "issue.no_chooser",
+        }
+        self.title.setText(tr(titles[flow.state], language) if flow.state in titles else "")
+        parts = (identify.masked_name, identify.masked_number, flow.matter.name if flow.matter else "")
+        self.who.setText(" · ".join(part for part in parts if part))
+        self.reason.setVisible(flow.state is Issue.REFUSED)
+        self.reason.setText(flow.error_message)
+        self.todo.setVisible(flow.state is Issue.REFUSED)
+        self.todo.setText(flow.what_to_do() if flow.state is Issue.REFUSED else "")
+        set_text(self.retry, tr("issue.retry", language))
+        self.retry.setVisible(flow.state in (Issue.LOST, Issue.OFFLINE))
+        self.retry.setEnabled(self.controller.online)

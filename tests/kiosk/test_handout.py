@@ -4,8 +4,6 @@ visitor who leaves without tapping leaves no ticket in the queue (NOT_TAKEN)."""
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
@@ -83,7 +81,7 @@ def test_leaving_without_tapping_means_not_taken(headless_kiosk, simulators, dem
     controller.handout.hand_out(ticket)
     runner.run_until(lambda: controller.handout.state is Handout.ON_SCREEN)
     assert controller.handout.fault == "PRINTER_COVER_OPEN"
-    time.sleep(0.05)  # past the (tiny) idle time
+    runner.run_until(lambda: controller.idle_left() <= 0)
     controller.tick()  # the idle wipe
     assert controller.screen is Screen.HOME and controller.handout.ticket is None
     runner.run_until(lambda: ticket.id in controller.handout.delivered)
