@@ -31,6 +31,17 @@ def register(subcommands: Any) -> None:
     parser.add_argument("--landscape", action="store_true", help="横屏 1920×1080（默认竖屏 1080×1920）")
     parser.add_argument("--english", action="store_true", help="以英文界面启动")
     parser.add_argument("--idle", type=float, default=60.0, help="无操作多少秒后返回首页并清除个人信息")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        help="安装检查：服务器应答后把首页截图保存为 PNG 并退出（成功退出码 0，连不上服务器为 2）",
+    )
+    parser.add_argument(
+        "--exit-after",
+        type=float,
+        metavar="SECONDS",
+        help="运行若干秒后退出（服务器应答过为 0，否则为 2）；与 --screenshot 同用时为最长等待时间",
+    )
     parser.set_defaults(run=run_kiosk)
 
 
@@ -59,6 +70,10 @@ def config_from(args: argparse.Namespace) -> KioskConfig:
 
 def run_kiosk(args: argparse.Namespace) -> int:
     config = config_from(args)
+    refused = token_refused(config)
+    if refused:
+        print(f"yimen kiosk: {refused}", file=sys.stderr)
+        return 2
     from PySide6.QtWidgets import QApplication
 
     from kiosk.views.app import application_font, build_kiosk
@@ -71,7 +86,39 @@ def run_kiosk(args: argparse.Namespace) -> int:
     else:
         window.show()
     controller.start()
+    check = None
+    if args.screenshot is not None or args.exit_after is not None:
+        from kiosk.views.app import InstallCheck
+
+        check = InstallCheck(window, args.screenshot, args.exit_after or SCREENSHOT_WAIT_SECONDS)
     try:
-        return app.exec()
+        status = app.exec()
     finally:
         controller.stop()
+    if check is not None and check.failure:
+        print(f"yimen kiosk: {check.failure}", file=sys.stderr)
+    return status
+
+
+SCREENSHOT_WAIT_SECONDS = 20.0
+
+
+def token_refused(config: KioskConfig) -> str:
+    """Ask the hall server who this token is, before any window: a refused token is a setup error to say
+    at once (exit 2). An unreachable server is not: the kiosk starts with its offline banner."""
+    import httpx
+
+    from hall_server.client import ApiError, HallClient
+
+    try:
+        with HallClient(config.server, config.token, timeout=5.0) as client:
+            client.whoami()
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            return (
+                f"大厅服务器 {config.server} 不接受这个设备令牌（{exc.code}），请核对 --token / --token-file"
+            )
+        return ""
+    except (httpx.HTTPError, OSError):
+        return ""
+    return ""

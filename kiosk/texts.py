@@ -180,6 +180,49 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lookup.no_show": ("已过号，请到咨询台重新排队", "Missed: ask at the desk to rejoin"),
     "lookup.cancelled": ("已取消", "Cancelled"),
     "lookup.ticket": ("{number}　{what}", "{number}  {what}"),
+    # appointment check-in (kiosk/controller/checkin.py, kiosk/views/checkin.py)
+    "checkin.title": ("预约签到", "Appointment check-in"),
+    "checkin.how": (
+        "请将手机上的预约二维码对准下方摄像头，或将身份证放在感应区",
+        "Hold the appointment QR code on your phone to the camera, or place your ID card on the reader",
+    ),
+    "checkin.how_card_only": (
+        "摄像头暂不可用，请将身份证放在感应区签到",
+        "The camera is not available: place your ID card on the reader to check in",
+    ),
+    "checkin.working": ("正在签到，请稍候…", "Checking in, please wait…"),
+    "checkin.refused": ("未能签到", "Not checked in"),
+    "checkin.take_normal": ("取普通号", "Take a normal ticket"),
+    "checkin.retry": ("重新签到", "Try again"),
+    "checkin.CHECK_IN_TOO_EARLY": (
+        "还没到签到时间。请在预约时段开始前 30 分钟内签到。",
+        "It is too early to check in: check in within 30 minutes before your time.",
+    ),
+    "checkin.CHECK_IN_WRONG_DAY": (
+        "这不是今天的预约，请在预约当天前来签到。",
+        "This appointment is not for today: come on the day of your appointment.",
+    ),
+    "checkin.APPOINTMENT_EXPIRED": (
+        "已超过预约时间，预约不能再签到，请取普通号排队。",
+        "Your appointment time has passed: please take a normal ticket.",
+    ),
+    "checkin.APPOINTMENT_NOT_FOUND": (
+        "没有找到这个预约码，请核对手机上的预约信息，或放置身份证签到。",
+        "This appointment code is unknown: check it on your phone, or use your ID card.",
+    ),
+    "checkin.APPOINTMENT_NOT_BOOKED": (
+        "这个预约已签到、已取消或已过期，不能再签到。如需办理请取普通号。",
+        "This appointment was already used, cancelled or missed: please take a normal ticket.",
+    ),
+    "checkin.NO_APPOINTMENT_TODAY": (
+        "没有查到您今天的预约，请取普通号排队。",
+        "You have no appointment today: please take a normal ticket.",
+    ),
+    "checkin.CODE_UNREADABLE": (
+        "这个二维码不是预约码，请出示预约短信或页面上的二维码。",
+        "This QR code is not an appointment code: show the one from your booking.",
+    ),
+    "checkin.OTHER": ("暂时无法签到，请联系现场工作人员。", "Check-in failed: please ask the staff."),
     # -- take a ticket (h-ticket): the identify step, the keypad, issuing, the handout ----------------------
     "identify.title": ("请将身份证放在感应区", "Place your ID card on the reader"),
     "identify.hint": (

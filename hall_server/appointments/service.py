@@ -304,6 +304,11 @@ def check_in(ctx: Ctx, request: CheckInRequest) -> tuple[Appointment, Ticket, st
     slot = appointment.slot
     opens = slot.start - timedelta(minutes=ctx.settings.appointment_early_minutes)
     closes = slot.start + timedelta(minutes=ctx.settings.appointment_late_minutes)
+    if ctx.clock.local(slot.start).date() != ctx.clock.today():
+        raise Conflict(
+            "CHECK_IN_WRONG_DAY",
+            f"您预约的是 {ctx.clock.local(slot.start):%m月%d日 %H:%M}，不是今天，请在预约当天前来签到",
+        )
     if now < opens:
         raise Conflict(
             "CHECK_IN_TOO_EARLY",
@@ -316,9 +321,9 @@ def check_in(ctx: Ctx, request: CheckInRequest) -> tuple[Appointment, Ticket, st
         )
     ticket = issue_ticket(
         ctx,
-        IssueTicketRequest(matter_id=appointment.matter_id)
+        IssueTicketRequest(matter_id=appointment.matter_id, delivery=request.delivery)
         if appointment.matter_id
-        else IssueTicketRequest(category_code=appointment.category.code),
+        else IssueTicketRequest(category_code=appointment.category.code, delivery=request.delivery),
         Channel.APPOINTMENT_CHECKIN,
         appointment_id=appointment.id,
         arrived_at=max(now, slot.start),

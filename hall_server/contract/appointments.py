@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from hall_server.contract.base import FIRST_DAY, LAST_DAY, DbId, HallDate, Model, OutModel
 from hall_server.contract.identity import IdentityIn, IdentityOut
 from hall_server.contract.privacy import FreeText
-from hall_server.contract.queue import TicketOut
+from hall_server.contract.queue import TicketDelivery, TicketOut
 
 
 class AppointmentStatus(StrEnum):
@@ -115,6 +115,11 @@ class CheckInRequest(Model):
 
     code: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
     identity: IdentityIn | None = None
+    delivery: TicketDelivery | None = Field(
+        default=None,
+        description="PENDING (kiosks only): as in POST /tickets, the priority ticket queues once its print "
+        "is confirmed (POST /tickets/{id}/delivery); without it the ticket is HANDED",
+    )
 
     @model_validator(mode="after")
     def _one_key(self) -> CheckInRequest:

@@ -26,6 +26,7 @@ from devices.idcard.reader import (
     ReaderUnavailable,
 )
 from devices.printer.driver import PrintResult, raise_unless_printable
+from devices.transport import RunningSimulator, parse_device_url
 from hall_server.contract.devicehealth import PartReport, PartState
 from hall_server.contract.identity import IdentityIn, IdKind
 from kiosk.config import KioskConfig
@@ -80,10 +81,13 @@ class DeviceHub:
         self.config = config
         self.reader: Any = None
         self.printer: Any = None
+        self.simulators: dict[str, RunningSimulator] = {}  # sim:// devices: the simulator panel's handles
         self._parts: dict[str, PartReport] = {}
         self._lock = threading.Lock()
         self._printer_lock = threading.Lock()
         self._stop = threading.Event()
+        self._watch_over = threading.Event()  # the card loop has let go of the reader
+        self._watch_over.set()
         self._change_listeners: list[Callable[[str], None]] = []
 
     def on_change(self, listener: Callable[[str], None]) -> None:
@@ -130,7 +134,7 @@ class DeviceHub:
         if not url:
             return None
         try:
-            device = registry.open_device(kind, url)
+            device = registry.open_device(kind, self._simulated(kind, url))
         except (DeviceError, OSError, ValueError) as exc:
             code = exc.code if isinstance(exc, DeviceError) else "UNAVAILABLE"
             message = exc.message if isinstance(exc, DeviceError) else str(exc)
@@ -140,18 +144,37 @@ class DeviceHub:
         self.set_part(part, url, PartState.OK)
         return device
 
+    def _simulated(self, kind: str, url: str) -> str:
+        """A sim:// device: start its simulator here and keep the handle (the simulator panel places cards
+        and empties the printer through it); the unchanged driver opens the simulator's serial end."""
+        if not url.startswith("sim://"):
+            return url
+        options = dict(parse_device_url(url).options)
+        running = registry.start_simulator(kind, options)
+        self.simulators[kind] = running
+        if running.endpoint.startswith("tcp://"):  # sim://printer?link=tcp
+            return running.endpoint
+        driver = {"baud": options.get("baud", "115200")}
+        if "profile" in options:
+            driver["profile"] = options["profile"]
+        return f"serial://{running.endpoint}?" + "&".join(f"{k}={v}" for k, v in driver.items())
+
     # -- the card reader ----------------------------------------------------------------------------------
 
     def watch_cards(self, report: Callable[[CardEvent], None]) -> None:
         """Blocking loop (run it in a thread): every reader event goes to `report`, from this thread."""
-        if self.reader is None:
-            return
+        with self._lock:  # close() may have run already: then the reader is closed, not to be read
+            if self.reader is None or self._stop.is_set():
+                return
+            self._watch_over.clear()
         try:
             self._watch(report)
         except (DeviceError, OSError, TypeError, ValueError):
             if not self._stop.is_set():
                 raise
             # close() shut the port under a poll in flight: the kiosk is stopping, nothing to report
+        finally:
+            self._watch_over.set()
 
     def _watch(self, report: Callable[[CardEvent], None]) -> None:
         for event in self.reader.watch(self._stop, interval=0.2):
@@ -208,13 +231,17 @@ class DeviceHub:
         self._stop.set()
 
     def close(self) -> None:
-        self._stop.set()
+        with self._lock:
+            self._stop.set()
+        self._watch_over.wait(2.0)  # closing the port under a read in progress breaks the reader thread
         for device in (self.reader, self.printer):
             if device is not None:
                 try:
                     device.close()
                 except (DeviceError, OSError):
                     log.debug("kiosk: closing a device failed", exc_info=True)
+        for running in self.simulators.values():
+            running.stop()
 
 
 def _without_query(url: str) -> str:

@@ -107,6 +107,7 @@ class KioskController:
 
     def _add_flows(self) -> None:
         # Imported here: each flow's module imports Screen and this class from this module.
+        from kiosk.controller.checkin import CheckInFlow
         from kiosk.controller.handout import HandoutFlow
         from kiosk.controller.identify import IdentifyFlow
         from kiosk.controller.lookup import LookupFlow
@@ -117,6 +118,7 @@ class KioskController:
         self.matters = MatterFlow(self)
         self.lookup = LookupFlow(self)
         self.handout = HandoutFlow(self)
+        self.checkin = CheckInFlow(self)
         self.ticket = TicketFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
@@ -125,6 +127,8 @@ class KioskController:
         self._listeners.append(listener)
 
     def changed(self) -> None:
+        if self._stop.is_set():  # a worker's late answer after stop(): the window may be gone
+            return
         for listener in list(self._listeners):
             listener()
 
@@ -282,6 +286,7 @@ class KioskController:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every background thread (each within `timeout`), then close the devices and the client."""
         self._stop.set()
+        self.checkin.reset()  # ends the camera thread
         self.devices.stop_watching()
         self._reconnect_live()  # cancels the feed's wait for a message
         self.health.stop()

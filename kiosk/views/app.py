@@ -3,8 +3,10 @@ and the footer (home, help). `build_kiosk` wires the window to a controller, the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
@@ -23,13 +25,16 @@ from kiosk.config import KioskConfig, Language, Orientation
 from kiosk.controller.devices import DeviceHub
 from kiosk.controller.kiosk import HelpState, KioskController, Screen
 from kiosk.controller.runner import Runner
+from kiosk.controller.simpanel import SimulatorPanel
 from kiosk.controller.speech import AudioOut
 from kiosk.texts import tr
+from kiosk.views.checkin import CheckInPage
 from kiosk.views.guide import GuidePage
 from kiosk.views.home import HomePage
 from kiosk.views.identify import IdentifyPage
 from kiosk.views.lookup import LookupPage
 from kiosk.views.matters import MattersPage
+from kiosk.views.simpanel import SimulatorStrip
 from kiosk.views.style import FONT_FAMILY, stylesheet
 from kiosk.views.ticket import IssuePage, TicketPage
 from kiosk.views.widgets import button, label, set_text
@@ -102,6 +107,10 @@ class KioskWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.pages, 1)
         layout.addLayout(self.footer)
+        self.simulator_strip: SimulatorStrip | None = None
+        if controller.config.simulated:  # a demo PC: stand-ins for the card, the paper, the phone
+            self.simulator_strip = SimulatorStrip(SimulatorPanel(controller))
+            layout.addWidget(self.simulator_strip)
         self.setCentralWidget(body)
 
         self.add_page(Screen.HOME, HomePage(controller))
@@ -113,6 +122,7 @@ class KioskWindow(QMainWindow):
         self.add_page(Screen.IDENTIFY, IdentifyPage(controller))
         self.add_page(Screen.ISSUE, IssuePage(controller))
         self.add_page(Screen.TICKET, TicketPage(controller))
+        self.add_page(Screen.CHECKIN, CheckInPage(controller))
         controller.subscribe(self.refresh)
         app = QApplication.instance()
         if app is not None:
@@ -160,6 +170,8 @@ class KioskWindow(QMainWindow):
         page = self.page_of.get(c.screen, self.page_of[Screen.HOME])
         left = self.pages.currentWidget()
         self.pages.setCurrentWidget(page)
+        if self.simulator_strip is not None:
+            self.simulator_strip.refresh()
         # Back home (flows reset), every page re-renders: a hidden page must not keep a visitor's name or
         # number on its labels.
         wiped = c.screen is Screen.HOME and left is not page
@@ -198,3 +210,35 @@ def application_font() -> QFont:
     font = QFont(FONT_FAMILY)
     font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
     return font
+
+
+class InstallCheck(QObject):
+    """`yimen kiosk --screenshot PATH / --exit-after S`: once the home screen shows the hall server's data,
+    save it as PNG and quit 0; if the server has not answered within the wait, quit 2 (`failure` says why)."""
+
+    def __init__(self, window: KioskWindow, screenshot: Path | None, wait_seconds: float) -> None:
+        super().__init__(window)
+        self.window = window
+        self.screenshot = screenshot
+        self.failure = ""
+        self.deadline = time.monotonic() + wait_seconds
+        self.timer = QTimer(self)
+        self.timer.setInterval(100)
+        self.timer.timeout.connect(self._check)
+        self.timer.start()
+
+    def _check(self) -> None:
+        c = self.window.controller
+        answered = c.online and bool(c.hall_name)
+        if self.screenshot is not None and answered:
+            self.window.refresh()
+            self.window.grab().save(str(self.screenshot))
+            self._quit(0)
+        elif time.monotonic() >= self.deadline:
+            if not answered:
+                self.failure = f"大厅服务器 {c.config.server} 在规定时间内没有应答，请检查地址和网络"
+            self._quit(0 if answered else 2)
+
+    def _quit(self, status: int) -> None:
+        self.timer.stop()
+        QApplication.instance().exit(status)  # type: ignore[union-attr]

@@ -7,7 +7,7 @@ from html import escape
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.config import Orientation
-from kiosk.controller.kiosk import KioskController, Screen
+from kiosk.controller.kiosk import KioskController
 from kiosk.texts import tr
 from kiosk.views.widgets import button, label, set_text
 
@@ -20,7 +20,7 @@ class HomePage(QWidget):
         c = controller
         self.entries = {
             "take_ticket": button("takeTicketButton", "", c.ticket.start, role="primary"),
-            "check_in": button("checkInButton", "", lambda: c.go(Screen.CHECKIN), role="primary"),
+            "check_in": button("checkInButton", "", c.checkin.start, role="primary"),
             "guides": button("guidesButton", "", c.matters.browse, role="primary"),
             "my_tickets": button("myTicketsButton", "", c.lookup.start, role="primary"),
         }

@@ -81,6 +81,11 @@ def stylesheet(elder: bool) -> str:
         border: {border}px solid {p.help}; color: {"#ffffff" if elder else p.help}; font-weight: bold;
         min-height: {int(90 * scale) if elder else target}px; font-size: {big if elder else text}px; }}
     QPushButton[role="help"]:disabled {{ background: {p.help_paper}; color: {p.help}; }}
+    QFrame#simulatorPanel {{ background: #fff8c5; border: 2px dashed #9a6700; }}
+    QFrame#simulatorPanel QWidget {{ background: #fff8c5; font-size: 20px; }}
+    QLabel[role="sim"] {{ color: #6b4700; font-weight: bold; font-size: 20px; }}
+    QPushButton[role="sim"] {{ min-height: 40px; padding: 4px 10px; font-size: 20px; border-radius: 6px;
+        border: 1px solid #9a6700; background: #ffffff; }}
     /* take a ticket (h-ticket): identify, keypad, the ticket on screen */
     QLabel[role="callout"] {{ font-size: {big}px; border: 3px dashed {p.accent}; border-radius: 18px;
         padding: 40px 24px; qproperty-alignment: AlignCenter; }}

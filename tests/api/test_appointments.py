@@ -9,7 +9,7 @@ import pytest
 
 from hall_server.client import ApiError, HallClient
 from hall_server.contract.appointments import BookRequest, CheckInRequest, SlotGenerateIn, SlotIn
-from hall_server.contract.queue import IssueTicketRequest, Priority
+from hall_server.contract.queue import DeliveryMethod, IssueTicketRequest, Priority, TicketDelivery
 from hall_server.queueing import day
 from tests.conftest import SHANGHAI
 from tests.factories import ELDERLY_ID, OTHER_ID, YOUNG_ID, RawBody, citizen_id, person
@@ -177,3 +177,27 @@ def test_slot_times_need_an_offset(client_for):
             ),
         )
     assert caught.value.status == 422 and caught.value.code == "VALIDATION_ERROR"
+
+
+def test_check_in_on_another_day_says_which_day(client_for, clock):
+    manager, kiosk = client_for("manager"), client_for("kiosk")
+    tomorrow = make_slot(manager, start=TEN + timedelta(days=1))
+    appointment = kiosk.book(BookRequest(slot_id=tomorrow.id, identity=person()))
+    with pytest.raises(ApiError) as caught:
+        kiosk.check_in(CheckInRequest(code=appointment.code))
+    assert caught.value.code == "CHECK_IN_WRONG_DAY" and "11月26日 10:00" in caught.value.message
+    clock.set(TEN + timedelta(days=1, minutes=-10))
+    assert kiosk.check_in(CheckInRequest(code=appointment.code)).ticket.priority is Priority.APPOINTMENT
+
+
+def test_a_kiosk_check_in_can_wait_for_its_print_like_a_ticket(client_for, clock):
+    manager, kiosk = client_for("manager"), client_for("kiosk")
+    appointment = kiosk.book(BookRequest(slot_id=make_slot(manager).id, identity=person()))
+    clock.set(TEN - timedelta(minutes=5))
+    request = CheckInRequest(code=appointment.code, delivery=TicketDelivery.PENDING)
+    with pytest.raises(ApiError) as caught:
+        manager.check_in(request)
+    assert caught.value.code == "DELIVERY_PENDING_KIOSK_ONLY"
+    ticket = kiosk.check_in(request).ticket
+    assert ticket.delivery is TicketDelivery.PENDING and ticket.priority is Priority.APPOINTMENT
+    assert kiosk.confirm_delivery(ticket.id, DeliveryMethod.PRINTED).delivery is TicketDelivery.PRINTED

@@ -116,7 +116,9 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, orientation, elder):
     simulators.printer.simulator.set_paper("ok")
 
     c.request_help()
-    qtbot.waitUntil(lambda: "已通知" in window.findChild(QLabel, "helpNotice").text() or c.language.value == "en")
+    qtbot.waitUntil(
+        lambda: "已通知" in window.findChild(QLabel, "helpNotice").text() or c.language.value == "en"
+    )
     shot("help-sent")
     c.go_home()
 
