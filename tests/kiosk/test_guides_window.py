@@ -18,9 +18,14 @@ SHOTS = Path(os.environ.get("KIOSK_SHOTS", "")) if os.environ.get("KIOSK_SHOTS")
 
 
 def tap(qtbot, window, name: str) -> None:
-    widget = window.findChild(QPushButton, name)
-    assert widget is not None and widget.isVisible() and widget.isEnabled(), name
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    """Tap a control once it shows (the page re-renders after the answer it waits for has come)."""
+
+    def ready() -> bool:
+        widget = window.findChild(QPushButton, name)
+        return widget is not None and widget.isVisible() and widget.isEnabled()
+
+    qtbot.waitUntil(ready, timeout=10000)
+    qtbot.mouseClick(window.findChild(QPushButton, name), Qt.MouseButton.LeftButton)
 
 
 def shot(window, name: str) -> None:
