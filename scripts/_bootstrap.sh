@@ -22,6 +22,11 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# What PySide6's wheels load from the system: offscreen (tests) needs the first line, a window the rest.
+QT_OFFSCREEN_PACKAGES=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-noto-cjk)
+QT_WINDOW_PACKAGES=("${QT_OFFSCREEN_PACKAGES[@]}" libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
+    libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1)
+
 find_python() {
     for candidate in python3.13 python3.12 python3.11 python3; do
         if command -v "$candidate" >/dev/null &&
