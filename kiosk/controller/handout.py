@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -115,9 +114,7 @@ class HandoutFlow:
             return
         self.state = Handout.PRINTED
         self.report(self.ticket.id, DeliveryMethod.PRINTED, None)
-        self.controller.runner.submit(
-            lambda: time.sleep(PRINTED_SHOWN_SECONDS), lambda _: self._printed_shown(generation), log.debug
-        )
+        self.controller.after(PRINTED_SHOWN_SECONDS, lambda: self._printed_shown(generation))
         self.controller.changed()
 
     def _printed_shown(self, generation: int) -> None:
@@ -143,16 +140,14 @@ class HandoutFlow:
     def report(self, ticket_id: int, method: DeliveryMethod, fault: str | None, since: float = 0.0) -> None:
         """Send the delivery report; retried while the server is unreachable (a printed ticket left PENDING
         would be cancelled by the server's unclaimed rule)."""
-        started = since or time.monotonic()
+        started = since or self.controller.monotonic()
 
         def again(_: object = None) -> None:
-            if time.monotonic() - started > REPORT_GIVE_UP_SECONDS:
+            if self.controller.monotonic() - started > REPORT_GIVE_UP_SECONDS:
                 log.warning("kiosk: delivery report for ticket %s not sent", ticket_id)
                 return
-            self.controller.runner.submit(
-                lambda: time.sleep(REPORT_RETRY_SECONDS),
-                lambda _: self.report(ticket_id, method, fault, started),
-                log.debug,
+            self.controller.after(
+                REPORT_RETRY_SECONDS, lambda: self.report(ticket_id, method, fault, started)
             )
 
         def answered(ticket: TicketOut) -> None:

@@ -94,6 +94,7 @@ class KioskController:
         self.help = HelpState.NONE
         self._listeners: list[Callable[[], None]] = []
         self._last_touch = monotonic()
+        self._due: list[tuple[float, Callable[[], None]]] = []  # after(): (deadline, what), checked in tick()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._live_lock = threading.Lock()
@@ -157,8 +158,22 @@ class KioskController:
     def idle_left(self) -> float:
         return self.idle_seconds - (self.monotonic() - self._last_touch)
 
+    def after(self, seconds: float, fn: Callable[[], None]) -> None:
+        """Run `fn` on the owner's thread once `seconds` have passed (checked by tick(), so to the second):
+        a wait without a sleeping worker."""
+        self._due.append((self.monotonic() + seconds, fn))
+
+    def pending_after(self) -> int:
+        """How many after() calls wait for their time."""
+        return len(self._due)
+
     def tick(self) -> None:
         """Called every second by the view's timer (or by a test)."""
+        now = self.monotonic()
+        due = [fn for deadline, fn in self._due if deadline <= now]
+        self._due = [(deadline, fn) for deadline, fn in self._due if deadline > now]
+        for fn in due:
+            fn()
         if self.screen is not Screen.HOME and self.idle_left() <= 0:
             log.info("kiosk: idle on %s, back home", self.screen.value)
             self.go_home()
