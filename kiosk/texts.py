@@ -293,6 +293,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "handout.noted": ("我已记下", "I have noted it"),
     "handout.done": ("完成", "Done"),
     "handout.qr_hint": ("手机扫码，随时查看排队进度", "Scan to follow your place in line"),
+    # -- spoken results (h-polish): what elder mode says once a flow has an answer -----------------------
+    "say.number": (
+        "您的号码是 {number}，前面还有 {count} 人。",
+        "Your number is {number}, {count} ahead of you.",
+    ),
+    "say.checked_in": ("签到成功。", "You are checked in."),
+    "say.take_ticket": ("请取走票据。", "Please take your ticket."),
+    "say.on_screen": (
+        "号票未能打印，请记下号码或拍下屏幕，记好后请点击我已记下。",
+        "The ticket could not be printed: note the number or photograph the screen, then tap"
+        " I have noted it.",
+    ),
+    "say.lookup_none": ("您今天还没有排队号。", "You have no ticket today."),
+    "say.lookup_ticket": ("{number} 号，{what}。", "Ticket {number}: {what}."),
 }
 
 

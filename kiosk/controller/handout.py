@@ -21,6 +21,7 @@ from hall_server.contract.devicehealth import HealthReport
 from hall_server.contract.queue import DeliveryMethod, TicketOut
 from kiosk.controller.devices import CardEvent
 from kiosk.controller.kiosk import KioskController, Screen
+from kiosk.texts import tr
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class HandoutFlow:
             return
         self.state = Handout.PRINTED
         self.report(self.ticket.id, DeliveryMethod.PRINTED, None)
+        self._say_number("say.take_ticket")
         self.controller.after(PRINTED_SHOWN_SECONDS, lambda: self._printed_shown(generation))
         self.controller.changed()
 
@@ -134,6 +136,19 @@ class HandoutFlow:
     def _keep_on_screen(self, code: str, message: str) -> None:
         self.state, self.fault, self.fault_message = Handout.ON_SCREEN, code, message
         self.controller.changed()
+        self._say_number("say.on_screen")
+
+    def _say_number(self, then_key: str) -> None:
+        """Elder mode: the number and the people ahead (after 签到成功 for a check-in), then what to do."""
+        if self.ticket is None:
+            return
+        language = self.controller.language
+        estimate = self.ticket.estimate
+        ahead = estimate.people_ahead if estimate else 0
+        sentence = tr("say.number", language, number=self.ticket.number, count=ahead) + tr(then_key, language)
+        if self.ticket.appointment_id is not None:
+            sentence = tr("say.checked_in", language) + sentence
+        self.controller.speak(sentence)
 
     # -- telling the hall server --------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import threading
+from collections import deque
 from typing import Protocol
 
 from pypinyin import Style, lazy_pinyin
@@ -30,6 +31,7 @@ from kiosk.controller.devices import DeviceHub
 log = logging.getLogger(__name__)
 
 ENGLISH_VOICE = "en"
+SAID_KEPT = 20
 _PIECES = re.compile(
     r"(?P<ticket>[A-Z]{1,3}[0-9]{1,5})|(?P<number>[0-9]+)|(?P<han>[\u3400-\u9fff]+)"
     r"|(?P<letters>[A-Z]{1,3}(?![A-Za-z]))|(?P<pause>[，。！？、；：,.!?;:（）()]+)"
@@ -152,6 +154,7 @@ class Speaker:
         self.out = out
         self._wake = threading.Condition()
         self._pending: tuple[str, Language] | None = None
+        self.said: deque[str] = deque(maxlen=SAID_KEPT)  # the latest sentences asked for (log, tests)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="kiosk-voice", daemon=True)
         self._thread.start()
@@ -160,6 +163,7 @@ class Speaker:
         """Speak `text` soon (callable from any thread; returns at once), cutting what is being said."""
         with self._wake:
             self._pending = (text, language)
+            self.said.append(text)
             self._wake.notify()
         self.out.stop()
 

@@ -142,3 +142,50 @@ def test_every_screen_has_a_name_and_a_sentence_to_speak_in_both_languages():
         for language in Language:
             assert tr(f"screen.{screen.value}", language)
             assert tr(f"speak.{screen.value}", language)
+
+
+def test_elder_mode_speaks_the_check_in_result_its_refusal_and_a_bad_check_digit(
+    demo_hall, simulators, clock
+):
+    from datetime import timedelta
+
+    from kiosk.controller.checkin import Step
+    from kiosk.texts import tr
+    from tests.kiosk.test_checkin import TEN, book
+
+    book(demo_hall)
+    clock.set(TEN - timedelta(minutes=15))
+    sink = RecordingAudioOut()
+    controller, runner = started(demo_hall, simulators, sink, voice="sim://voice?engine=espeak", elder=True)
+    try:
+        runner.run_until(lambda: controller.devices.works("printer"), timeout=15)
+        controller.checkin.start()
+        simulators.place("resident_male")
+        runner.run_until(lambda: controller.checkin.step is Step.DONE, timeout=20)
+        ticket = controller.checkin.result.ticket
+        ahead = ticket.estimate.people_ahead if ticket.estimate else 0
+        spoken = f"签到成功。您的号码是 {ticket.number}，前面还有 {ahead} 人。请取走票据。"
+        runner.run_until(lambda: spoken in controller.speaker.said, timeout=20)
+        heard = len(sink.recordings())
+        runner.run_until(lambda: len(sink.recordings()) > heard, timeout=30)  # the number, said last
+        number_said = sink.recordings()[-1]
+        assert pcm.rms(number_said) > SPEECH_RMS and pcm.duration(number_said) > 3.0
+
+        controller.go_home()
+        controller.checkin.start()
+        simulators.remove()
+        runner.run_until(lambda: not controller.checkin.card_on_reader, timeout=10)
+        simulators.place("resident_male")  # checked in already: refused, and the reason is said
+        runner.run_until(lambda: controller.checkin.step is Step.REFUSED, timeout=20)
+        assert controller.speaker.said[-1] == tr("checkin.APPOINTMENT_NOT_BOOKED", controller.language)
+
+        controller.go_home()
+        controller.identify.start("ticket.purpose", lambda identity: None)
+        controller.identify.use_keypad()
+        for key in "110101199003076510":  # the check digit of ...07651 is X
+            controller.identify.press(key)
+        controller.identify.submit()
+        assert controller.identify.message and controller.speaker.said[-1] == controller.identify.message
+        runner.run_until(lambda: len(sink.recordings()) > heard + 1, timeout=30)
+    finally:
+        controller.stop()
