@@ -189,3 +189,42 @@ def test_elder_mode_speaks_the_check_in_result_its_refusal_and_a_bad_check_digit
         runner.run_until(lambda: len(sink.recordings()) > heard + 1, timeout=30)
     finally:
         controller.stop()
+
+
+def tone(seconds: float):
+    import numpy as np
+
+    t = np.arange(int(pcm.SAMPLE_RATE * seconds)) / pcm.SAMPLE_RATE
+    return (np.sin(2 * np.pi * 440 * t) * 8000).astype(np.int16)
+
+
+def test_aplay_plays_the_voice_on_a_named_alsa_device(caplog):
+    """alsa-utils is installed by scripts/test and scripts/hall; ALSA's null device takes the sound on any
+    machine, sound card or not (a player that failed would leave silent_reason set and log)."""
+    from kiosk.controller.speech import SystemAudioOut
+
+    out = SystemAudioOut("null")
+    assert out.command is not None and out.command[0].endswith("aplay") and "null" in out.command
+    out.play(tone(0.5))
+    assert out.silent_reason == "" and "no sound output" not in caplog.text
+
+
+def test_without_a_sound_card_the_kiosk_logs_once_and_stays_silent(demo_hall, simulators, caplog):
+    # ALSA card 99 exists nowhere: aplay fails to open it as it fails on a PC without a sound card.
+    controller, runner = started(
+        demo_hall, simulators, voice="sim://voice?engine=espeak", voice_always=True, sound_device="hw:99"
+    )
+    try:
+        out = controller.speaker.out
+        controller.speak("您的号码是 A012")
+        runner.run_until(lambda: controller.devices.part("voice").state is PartState.FAULT, timeout=30)
+        assert controller.devices.part("voice").code == "NO_SOUND_OUTPUT"
+        out.play(tone(0.2))  # the next sentences: nothing tried, nothing logged again
+        controller.speak("前面还有 3 人")
+        runner.run_pending(wait=0.5)
+        warnings = [r for r in caplog.records if "no sound output" in r.getMessage()]
+        assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
+        controller.go(Screen.CHECKIN)  # the kiosk works on, mute
+        assert controller.screen is Screen.CHECKIN and controller.online
+    finally:
+        controller.stop()
