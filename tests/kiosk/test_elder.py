@@ -10,9 +10,11 @@ from devices.voice import pcm
 from hall_server.client import HallClient, LiveFeed
 from hall_server.contract.devicehealth import PartState
 from hall_server.contract.live import EventMessage
+from kiosk.config import Language
 from kiosk.controller.devices import DeviceHub
 from kiosk.controller.health import kiosk_version
 from kiosk.controller.kiosk import HelpState, KioskController, Screen
+from kiosk.controller.lookup import LookupStage
 from kiosk.controller.runner import LoopRunner
 from kiosk.controller.speech import RecordingAudioOut, spoken_pinyin
 from tests.kiosk.conftest import kiosk_config
@@ -187,6 +189,17 @@ def test_elder_mode_speaks_the_check_in_result_its_refusal_and_a_bad_check_digit
         controller.identify.submit()
         assert controller.identify.message and controller.speaker.said[-1] == controller.identify.message
         runner.run_until(lambda: len(sink.recordings()) > heard + 1, timeout=30)
+
+        controller.go_home()
+        controller.lookup.start()  # 我的排队: the result is read out, ticket by ticket
+        simulators.remove()
+        runner.run_pending(wait=1.0)
+        simulators.place("resident_male")
+        runner.run_until(lambda: controller.lookup.stage is LookupStage.SHOWN, timeout=20)
+        summary = controller.speaker.said[-1]
+        assert summary.startswith(f"{ticket.number} 号，") and summary == controller.lookup.summary(
+            Language.ZH
+        )
     finally:
         controller.stop()
 
