@@ -25,6 +25,7 @@ def register(subcommands: Any) -> None:
     parser.add_argument("--camera", default="sim://camera", help="摄像头地址（扫描预约二维码）")
     parser.add_argument("--voice", default="sim://voice?engine=espeak", help="语音（长者模式朗读）")
     parser.add_argument("--voice-always", action="store_true", help="标准模式也朗读每一步（默认仅长者模式）")
+    parser.add_argument("--sound-device", default="", help="声音输出设备（aplay -D，如 null）")
     parser.add_argument("--place", default="自助服务区", help="终端所在位置（求助、设备状态中显示）")
     parser.add_argument("--fullscreen", action="store_true", help="全屏")
     parser.add_argument("--elder", action="store_true", help="以长者模式启动")
@@ -59,6 +60,7 @@ def config_from(args: argparse.Namespace) -> KioskConfig:
         camera=args.camera,
         voice=args.voice,
         voice_always=args.voice_always,
+        sound_device=args.sound_device,
         place=args.place,
         fullscreen=args.fullscreen,
         elder=args.elder,

@@ -25,6 +25,7 @@ class KioskConfig:
     camera: str = "sim://camera"
     voice: str = "sim://voice?engine=espeak"  # empty: no voice
     voice_always: bool = False  # speak every step in standard mode too (not only in elder mode)
+    sound_device: str = ""  # the ALSA device aplay plays on (aplay -D), e.g. "null"; empty: the default
     place: str = "自助服务区"  # where it stands: shown to staff on help requests and device health
     fullscreen: bool = False
     elder: bool = False

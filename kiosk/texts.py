@@ -293,6 +293,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "handout.noted": ("我已记下", "I have noted it"),
     "handout.done": ("完成", "Done"),
     "handout.qr_hint": ("手机扫码，随时查看排队进度", "Scan to follow your place in line"),
+    # -- a 4xx the visitor may see (h-polish): what went wrong in plain words, and what to do ------------
+    "apierror.device": (
+        "本机暂时不能办理，请到其他自助机或窗口办理，或请现场工作人员帮助。",
+        "This kiosk cannot do this now: use another kiosk or a window, or ask the staff.",
+    ),
+    "apierror.busy": (
+        "操作太频繁，请稍等一分钟再试。",
+        "Too many tries: please wait a minute and try again.",
+    ),
+    "apierror.other": (
+        "暂时无法办理，请重试一次；如仍不行，请找现场工作人员帮助。",
+        "This could not be done: please try again, or ask the staff.",
+    ),
+    # -- spoken results (h-polish): what elder mode says once a flow has an answer -----------------------
+    "say.number": (
+        "您的号码是 {number}，前面还有 {count} 人。",
+        "Your number is {number}, {count} ahead of you.",
+    ),
+    "say.checked_in": ("签到成功。", "You are checked in."),
+    "say.take_ticket": ("请取走票据。", "Please take your ticket."),
+    "say.on_screen": (
+        "号票未能打印，请记下号码或拍下屏幕，记好后请点击我已记下。",
+        "The ticket could not be printed: note the number or photograph the screen, then tap"
+        " I have noted it.",
+    ),
+    "say.lookup_none": ("您今天还没有排队号。", "You have no ticket today."),
+    "say.lookup_ticket": ("{number} 号，{what}。", "Ticket {number}: {what}."),
 }
 
 

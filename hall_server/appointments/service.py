@@ -27,7 +27,7 @@ from hall_server.contract.appointments import (
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.identity import IdentityIn
 from hall_server.contract.privacy import mask_mobile
-from hall_server.contract.queue import Channel, IssueTicketRequest
+from hall_server.contract.queue import Channel, IssueTicketRequest, TicketDelivery
 from hall_server.core.context import Ctx
 from hall_server.core.db import upsert_statement
 from hall_server.core.errors import Conflict, Invalid, NotFound
@@ -345,6 +345,24 @@ def check_in(ctx: Ctx, request: CheckInRequest) -> tuple[Appointment, Ticket, st
     )
     message = f"签到成功，您的号码是 {ticket.number}（预约优先）"
     return appointment, ticket, message
+
+
+def undo_untaken_check_in(ctx: Ctx, ticket: Ticket) -> None:
+    """A check-in ticket cancelled as not taken (the kiosk's NOT_TAKEN report, or the sweep of unconfirmed
+    tickets): the visitor never got a number, so the appointment is BOOKED again and can be checked in
+    once more, while its slot lasts."""
+    if ticket.appointment_id is None or ticket.delivery != TicketDelivery.NOT_TAKEN.value:
+        return
+    appointment = ctx.session.get(Appointment, ticket.appointment_id)
+    if appointment is None or appointment.status != AppointmentStatus.CHECKED_IN.value:
+        return
+    if appointment.ticket_id != ticket.id or appointment.slot.end <= ctx.clock.now():
+        return
+    _event(ctx, appointment, EventType.APPOINTMENT_CHECK_IN_UNDONE, {"ticket_no": ticket.number})
+    appointment.status = AppointmentStatus.BOOKED.value
+    appointment.checked_in_at = None
+    appointment.ticket_id = None
+    ctx.session.flush()
 
 
 def _find_for_check_in(ctx: Ctx, request: CheckInRequest) -> Appointment:

@@ -41,6 +41,7 @@ class EventType(StrEnum):
     APPOINTMENT_RESCHEDULED = "appointment.rescheduled"
     APPOINTMENT_CANCELLED = "appointment.cancelled"
     APPOINTMENT_CHECKED_IN = "appointment.checked_in"
+    APPOINTMENT_CHECK_IN_UNDONE = "appointment.check_in_undone"  # its ticket was never taken
     APPOINTMENT_NO_SHOW = "appointment.no_show"
     SLOT_CREATED = "hall.appointment_slot.created"  # hall set-up, not an appointment: stays in the hall
     WINDOW_OPENED = "hall.window.opened"

@@ -102,7 +102,9 @@ def sweep_due(ctx: Ctx) -> bool:
 def sweep(ctx: Ctx) -> dict[str, int]:
     """Cancel (a batch of) open tickets of earlier days and kiosk tickets nobody confirmed taking, and
     expire overdue appointments."""
-    unconfirmed_count = expire_unconfirmed(ctx, SWEEP_BATCH)
+    untaken = expire_unconfirmed(ctx, SWEEP_BATCH)
+    for ticket in untaken:
+        appointments.undo_untaken_check_in(ctx, ticket)
     stale = ctx.session.scalars(
         select(Ticket)
         .where(Ticket.status.in_(OPEN_STATUSES), Ticket.service_date < ctx.clock.today())
@@ -114,5 +116,5 @@ def sweep(ctx: Ctx) -> dict[str, int]:
     return {
         "stale_tickets": len(stale),
         "appointments_no_show": appointments.expire_overdue(ctx),
-        "unconfirmed_tickets": unconfirmed_count,
+        "unconfirmed_tickets": len(untaken),
     }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from hall_server.appointments import service as appointments
 from hall_server.contract.auth import DeviceKind
 from hall_server.contract.queue import (
     Channel,
@@ -105,13 +106,13 @@ def cancel(ticket_id: IdParam, body: TicketCancelRequest, api: IdempotentApiDep)
 def confirm_delivery(ticket_id: IdParam, body: DeliveryReport, api: IdempotentApiDep) -> TicketOut:
     """The issuing kiosk confirms how a PENDING ticket reached the visitor (printed, screen only, not
     taken); only then does the ticket join the queue (NOT_TAKEN cancels it)."""
-    return api.run(
-        lambda ctx: tickets.ticket_out(
-            ctx, tickets.confirm_delivery(ctx, tickets.get_ticket(ctx, ticket_id), body.method, body.fault)
-        ),
-        roles=frozenset(),
-        devices=KIOSK,
-    )
+
+    def work(ctx: Ctx) -> TicketOut:
+        ticket = tickets.confirm_delivery(ctx, tickets.get_ticket(ctx, ticket_id), body.method, body.fault)
+        appointments.undo_untaken_check_in(ctx, ticket)  # a check-in nobody took can be done again
+        return tickets.ticket_out(ctx, ticket)
+
+    return api.run(work, roles=frozenset(), devices=KIOSK)
 
 
 @router.get("/public/tickets/{code}", response_model=PublicTicketOut, tags=["public"])

@@ -420,9 +420,9 @@ def unconfirmed(ctx: Ctx) -> ColumnElement[bool]:
     )
 
 
-def expire_unconfirmed(ctx: Ctx, limit: int) -> int:
+def expire_unconfirmed(ctx: Ctx, limit: int) -> list[Ticket]:
     """Cancel (a batch of) kiosk tickets whose delivery was never confirmed: they leave no ghost to call."""
     stale = ctx.session.scalars(select(Ticket).where(unconfirmed(ctx)).order_by(Ticket.id).limit(limit)).all()
     for ticket in stale:
         settle_delivery(ctx, ticket, TicketDelivery.NOT_TAKEN, None, "SYSTEM")
-    return len(stale)
+    return list(stale)

@@ -23,6 +23,7 @@ from hall_server.contract.appointments import CheckInRequest, CheckInResult
 from hall_server.contract.queue import TicketDelivery
 from kiosk.controller.devices import CardEvent
 from kiosk.controller.kiosk import KioskController, Screen
+from kiosk.texts import tr
 
 log = logging.getLogger(__name__)
 Post = Callable[[], None]
@@ -168,6 +169,7 @@ class CheckInFlow:
         self.step = Step.REFUSED
         self.error_code = code
         self.error_message = message
+        self.controller.speak(tr(f"checkin.{self.refusal_key}", self.controller.language))
 
     # -- the camera ---------------------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -22,6 +21,7 @@ from hall_server.contract.devicehealth import HealthReport
 from hall_server.contract.queue import DeliveryMethod, TicketOut
 from kiosk.controller.devices import CardEvent
 from kiosk.controller.kiosk import KioskController, Screen
+from kiosk.texts import tr
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +115,8 @@ class HandoutFlow:
             return
         self.state = Handout.PRINTED
         self.report(self.ticket.id, DeliveryMethod.PRINTED, None)
-        self.controller.runner.submit(
-            lambda: time.sleep(PRINTED_SHOWN_SECONDS), lambda _: self._printed_shown(generation), log.debug
-        )
+        self._say_number("say.take_ticket")
+        self.controller.after(PRINTED_SHOWN_SECONDS, lambda: self._printed_shown(generation))
         self.controller.changed()
 
     def _printed_shown(self, generation: int) -> None:
@@ -137,22 +136,33 @@ class HandoutFlow:
     def _keep_on_screen(self, code: str, message: str) -> None:
         self.state, self.fault, self.fault_message = Handout.ON_SCREEN, code, message
         self.controller.changed()
+        self._say_number("say.on_screen")
+
+    def _say_number(self, then_key: str) -> None:
+        """Elder mode: the number and the people ahead (after 签到成功 for a check-in), then what to do."""
+        if self.ticket is None:
+            return
+        language = self.controller.language
+        estimate = self.ticket.estimate
+        ahead = estimate.people_ahead if estimate else 0
+        sentence = tr("say.number", language, number=self.ticket.number, count=ahead) + tr(then_key, language)
+        if self.ticket.appointment_id is not None:
+            sentence = tr("say.checked_in", language) + sentence
+        self.controller.speak(sentence)
 
     # -- telling the hall server --------------------------------------------------------------------------
 
     def report(self, ticket_id: int, method: DeliveryMethod, fault: str | None, since: float = 0.0) -> None:
         """Send the delivery report; retried while the server is unreachable (a printed ticket left PENDING
         would be cancelled by the server's unclaimed rule)."""
-        started = since or time.monotonic()
+        started = since or self.controller.monotonic()
 
         def again(_: object = None) -> None:
-            if time.monotonic() - started > REPORT_GIVE_UP_SECONDS:
+            if self.controller.monotonic() - started > REPORT_GIVE_UP_SECONDS:
                 log.warning("kiosk: delivery report for ticket %s not sent", ticket_id)
                 return
-            self.controller.runner.submit(
-                lambda: time.sleep(REPORT_RETRY_SECONDS),
-                lambda _: self.report(ticket_id, method, fault, started),
-                log.debug,
+            self.controller.after(
+                REPORT_RETRY_SECONDS, lambda: self.report(ticket_id, method, fault, started)
             )
 
         def answered(ticket: TicketOut) -> None:

@@ -154,6 +154,7 @@ class IdentifyFlow:
         except InvalidIdNumber as exc:
             self.message = str(exc)
             self._changed()
+            self.controller.speak(self.message)
             return
         self._deliver(identity)
 
@@ -180,6 +181,7 @@ class IdentifyFlow:
         elif event.kind == "failed":
             self.reading = False
             self.message = tr("identify.read_failed", self._lang())
+            self.controller.speak(self.message)
         elif event.kind == "removed":
             self.reading = False
         elif event.kind == "unavailable":

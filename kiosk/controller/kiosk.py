@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RECONNECT_SECONDS = 2.0
+# 4xx codes that describe the request, not the visitor's case: never shown as they are
+TECHNICAL_CODES = frozenset(
+    {"VALIDATION_ERROR", "NOT_FOUND", "METHOD_NOT_ALLOWED", "HTTP_ERROR", "PAYLOAD_TOO_LARGE"}
+)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 ELDER_IDLE_FACTOR = 2.0
 
 
@@ -94,6 +100,7 @@ class KioskController:
         self.help = HelpState.NONE
         self._listeners: list[Callable[[], None]] = []
         self._last_touch = monotonic()
+        self._due: list[tuple[float, Callable[[], None]]] = []  # after(): (deadline, what), checked in tick()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._live_lock = threading.Lock()
@@ -157,8 +164,24 @@ class KioskController:
     def idle_left(self) -> float:
         return self.idle_seconds - (self.monotonic() - self._last_touch)
 
+    def after(self, seconds: float, fn: Callable[[], None]) -> None:
+        """Run `fn` on the owner's thread once `seconds` have passed (checked by tick(), so to the second):
+        a wait without a sleeping worker."""
+        self._due.append((self.monotonic() + seconds, fn))
+
+    def pending_after(self) -> int:
+        """How many after() calls wait for their time."""
+        return len(self._due)
+
     def tick(self) -> None:
-        """Called every second by the view's timer (or by a test)."""
+        """Called every second by the view's timer (or by a test); nothing once stopped."""
+        if self._stop.is_set():
+            return
+        now = self.monotonic()
+        due = [fn for deadline, fn in self._due if deadline <= now]
+        self._due = [(deadline, fn) for deadline, fn in self._due if deadline > now]
+        for fn in due:
+            fn()
         if self.screen is not Screen.HOME and self.idle_left() <= 0:
             log.info("kiosk: idle on %s, back home", self.screen.value)
             self.go_home()
@@ -243,6 +266,7 @@ class KioskController:
         def went_wrong(error: Exception) -> None:
             if isinstance(error, ApiError) and error.status < 500:
                 self._set_online(True)
+                error = for_visitor(error, self.language)
             elif isinstance(error, ApiError | httpx.TransportError | OSError | TimeoutError):
                 self._set_online(False, _reason(error))
                 self._reconnect_live()
@@ -379,9 +403,20 @@ class HelpState(StrEnum):
     FAILED = "failed"  # offline or refused: ask staff in person
 
 
+def for_visitor(error: ApiError, language: Language) -> ApiError:
+    """A 4xx as the visitor may read it: the hall server's own sentence for a refusal of the hall's rules
+    (it says what to do), a plain Chinese one with what to do for the rest (this kiosk's credentials, a
+    request the server could not read, an answer from something that is not the hall server)."""
+    key = {401: "apierror.device", 403: "apierror.device", 429: "apierror.busy"}.get(error.status)
+    technical = error.code in TECHNICAL_CODES or not _CJK.search(error.message)
+    if key is None and not technical:
+        return error
+    return ApiError(error.status, error.code, tr(key or "apierror.other", language), error.detail)
+
+
 def _reason(error: Exception) -> str:
     if isinstance(error, httpx.TimeoutException | TimeoutError):
         return "大厅服务器响应超时"
     if isinstance(error, ApiError):
-        return f"大厅服务器暂时无法处理（{error.code}）"
+        return "大厅服务器暂时无法处理，请稍后再试"
     return "无法连接大厅服务器"

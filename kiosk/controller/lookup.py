@@ -124,11 +124,21 @@ class LookupFlow:
             return True
         if event.kind == "failed":
             self.stage, self.card_failed = LookupStage.WAIT_CARD, True
+            self.kiosk.speak(tr("lookup.read_failed", self.kiosk.language))
             return True
         if event.kind == "read" and event.identity is not None:
             self.look_up(event.identity)
             return True
         return False
+
+    def summary(self, language: Language) -> str:
+        """The result in one spoken paragraph: each ticket's number and where it stands."""
+        if not self.tickets:
+            return tr("say.lookup_none", language)
+        return "".join(
+            tr("say.lookup_ticket", language, number=t.number, what=t.state_words(language))
+            for t in self.tickets
+        )
 
     def look_up(self, identity: IdentityIn) -> None:
         """Today's tickets of this identity (from the card, or typed); the identity itself is not kept."""
@@ -147,11 +157,13 @@ class LookupFlow:
                 self.number_masked, self.name_masked = visitor.number_masked, visitor.name_masked or ""
             self.stage = LookupStage.SHOWN
             self.kiosk.changed()
+            self.kiosk.speak(self.summary(self.kiosk.language))
 
         def failed(_: Exception) -> None:
             if generation == self._generation:
                 self.stage = LookupStage.FAILED
                 self.kiosk.changed()
+                self.kiosk.speak(tr("lookup.failed", self.kiosk.language))
 
         if not self.kiosk.call_server(lambda client: client.tickets_of(identity), found, failed, lost=failed):
             self.stage = LookupStage.FAILED

@@ -14,6 +14,8 @@ import re
 import shutil
 import subprocess
 import threading
+from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 from pypinyin import Style, lazy_pinyin
@@ -30,6 +32,7 @@ from kiosk.controller.devices import DeviceHub
 log = logging.getLogger(__name__)
 
 ENGLISH_VOICE = "en"
+SAID_KEPT = 20
 _PIECES = re.compile(
     r"(?P<ticket>[A-Z]{1,3}[0-9]{1,5})|(?P<number>[0-9]+)|(?P<han>[\u3400-\u9fff]+)"
     r"|(?P<letters>[A-Z]{1,3}(?![A-Za-z]))|(?P<pause>[，。！？、；：,.!?;:（）()]+)"
@@ -74,19 +77,24 @@ class AudioOut(Protocol):
 
 
 class SystemAudioOut:
-    """The PC's sound output: WAV piped to `aplay -q` (ALSA) or raw PCM to `paplay` (PulseAudio/PipeWire).
-    Without either it logs once that the kiosk is mute, and plays nothing."""
+    """The PC's sound output: WAV piped to `aplay -q` (ALSA; `device` for -D) or raw PCM to `paplay`
+    (PulseAudio/PipeWire). Without either, or when the player cannot open the sound output (a PC without a
+    sound card: aplay exits at once with an error), it logs once, tells `on_silent` why, and plays nothing
+    from then on: the kiosk works on, mute."""
 
-    def __init__(self) -> None:
-        self.command = self._player()
+    def __init__(self, device: str = "", on_silent: Callable[[str], None] | None = None) -> None:
+        self.command = self._player(device)
+        self.on_silent = on_silent
+        self.silent_reason = "" if self.command else "neither aplay nor paplay is installed"
         self._process: subprocess.Popen[bytes] | None = None
+        self._stopped = False
         self._lock = threading.Lock()
         self._warned = False
 
     @staticmethod
-    def _player() -> list[str] | None:
+    def _player(device: str) -> list[str] | None:
         if aplay := shutil.which("aplay"):
-            return [aplay, "-q", "-"]
+            return [aplay, "-q", *(["-D", device] if device else []), "-"]
         if paplay := shutil.which("paplay"):
             raw = [f"--rate={pcm.SAMPLE_RATE}", "--channels=1", "--format=s16le"]
             return [paplay, "--raw", *raw]
@@ -97,28 +105,40 @@ class SystemAudioOut:
         return self.command is not None
 
     def play(self, samples: pcm.Samples) -> None:
-        if self.command is None:
-            if not self._warned:
-                log.warning("kiosk: no sound output (neither aplay nor paplay): the voice stays silent")
-                self._warned = True
+        if self.command is None or self.silent_reason:
+            self._go_silent(self.silent_reason)
             return
         data = pcm.to_wav(samples) if "-q" in self.command else samples.astype("<i2").tobytes()
         with self._lock:
+            self._stopped = False
             self._process = subprocess.Popen(  # noqa: S603 - a fixed player found by shutil.which
-                self.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                self.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
             )
             process = self._process
+        assert process.stdin is not None and process.stderr is not None
         try:
-            assert process.stdin is not None
             process.stdin.write(data)
             process.stdin.close()
         except (BrokenPipeError, ValueError):
-            pass  # stopped while we were writing
-        process.wait()
+            pass  # stopped while we were writing, or the player gave up at once (no sound card)
+        errors = process.stderr.read().decode(errors="replace")
+        if process.wait() != 0 and not self._stopped:
+            last_line = next((line for line in reversed(errors.splitlines()) if line.strip()), "")
+            self._go_silent(last_line or f"exit status {process.returncode}")
+
+    def _go_silent(self, reason: str) -> None:
+        self.silent_reason = reason
+        if self._warned:
+            return
+        self._warned = True
+        log.warning("kiosk: no sound output (%s): the voice stays silent", reason)
+        if self.on_silent is not None:
+            self.on_silent(reason)
 
     def stop(self) -> None:
         with self._lock:
             if self._process is not None and self._process.poll() is None:
+                self._stopped = True
                 self._process.terminate()
 
 
@@ -152,6 +172,7 @@ class Speaker:
         self.out = out
         self._wake = threading.Condition()
         self._pending: tuple[str, Language] | None = None
+        self.said: deque[str] = deque(maxlen=SAID_KEPT)  # the latest sentences asked for (log, tests)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="kiosk-voice", daemon=True)
         self._thread.start()
@@ -160,6 +181,7 @@ class Speaker:
         """Speak `text` soon (callable from any thread; returns at once), cutting what is being said."""
         with self._wake:
             self._pending = (text, language)
+            self.said.append(text)
             self._wake.notify()
         self.out.stop()
 
@@ -210,11 +232,12 @@ def speaker_for(config: KioskConfig, devices: DeviceHub, out: AudioOut | None = 
         devices.set_part("voice", config.voice, PartState.ABSENT, "VOICE_ESPEAK_MISSING", "未安装 espeak-ng")
         log.warning("kiosk: espeak-ng is not installed: no voice")
         return None
-    sound = out or SystemAudioOut()
+
+    def silent(reason: str) -> None:
+        devices.set_part("voice", config.voice, PartState.FAULT, "NO_SOUND_OUTPUT", f"没有声音输出：{reason}")
+
+    sound = out or SystemAudioOut(config.sound_device, silent)
+    devices.set_part("voice", config.voice, PartState.OK)
     if isinstance(sound, SystemAudioOut) and not sound.available:
-        devices.set_part(
-            "voice", config.voice, PartState.FAULT, "NO_SOUND_OUTPUT", "没有声音输出（aplay/paplay）"
-        )
-    else:
-        devices.set_part("voice", config.voice, PartState.OK)
+        silent(sound.silent_reason)
     return Speaker(engine, sound)

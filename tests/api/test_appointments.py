@@ -201,3 +201,45 @@ def test_a_kiosk_check_in_can_wait_for_its_print_like_a_ticket(client_for, clock
     ticket = kiosk.check_in(request).ticket
     assert ticket.delivery is TicketDelivery.PENDING and ticket.priority is Priority.APPOINTMENT
     assert kiosk.confirm_delivery(ticket.id, DeliveryMethod.PRINTED).delivery is TicketDelivery.PRINTED
+
+
+def test_a_check_in_ticket_reported_not_taken_lets_the_visitor_check_in_again(client_for, clock):
+    manager, kiosk = client_for("manager"), client_for("kiosk")
+    appointment = kiosk.book(BookRequest(slot_id=make_slot(manager).id, identity=person()))
+    clock.set(TEN - timedelta(minutes=5))
+    first = kiosk.check_in(CheckInRequest(code=appointment.code, delivery=TicketDelivery.PENDING))
+    assert first.appointment.status == "CHECKED_IN"
+    kiosk.confirm_delivery(first.ticket.id, DeliveryMethod.NOT_TAKEN, "PRINTER_PAPER_OUT")
+    again = kiosk.appointment(appointment.id)
+    assert (again.status, again.checked_in_at, again.ticket_id) == ("BOOKED", None, None)
+    second = kiosk.check_in(CheckInRequest(code=appointment.code, delivery=TicketDelivery.PENDING))
+    assert second.appointment.status == "CHECKED_IN" and second.ticket.id != first.ticket.id
+    trace = manager.trace("appointment", appointment.id).events
+    events = [e.event_type for e in trace if e.event_type.startswith("appointment.")]
+    assert events == [
+        "appointment.booked",
+        "appointment.checked_in",
+        "appointment.check_in_undone",
+        "appointment.checked_in",
+    ]
+
+
+def test_the_sweep_of_unconfirmed_check_in_tickets_rebooks_only_while_the_slot_lasts(
+    client_for, clock, server
+):
+    manager, kiosk = client_for("manager"), client_for("kiosk")
+    slot = make_slot(manager)
+    appointment = kiosk.book(BookRequest(slot_id=slot.id, identity=person()))
+    late = kiosk.book(BookRequest(slot_id=slot.id, identity=person(OTHER_ID)))
+    confirm = server.state.settings.ticket_confirm_seconds
+    clock.set(TEN - timedelta(minutes=5))
+    kiosk.check_in(CheckInRequest(code=appointment.code, delivery=TicketDelivery.PENDING))
+    clock.advance(seconds=confirm + 1)
+    assert day.sweep_once(server.state.uow)["unconfirmed_tickets"] == 1
+    assert kiosk.appointment(appointment.id).status == "BOOKED"
+    clock.set(TEN + timedelta(minutes=14))
+    ticket = kiosk.check_in(CheckInRequest(code=late.code, delivery=TicketDelivery.PENDING)).ticket
+    clock.set(slot.end + timedelta(seconds=1))  # the slot is over when the sweep finds the ticket untaken
+    day.sweep_once(server.state.uow)
+    assert kiosk.ticket(ticket.id).delivery is TicketDelivery.NOT_TAKEN
+    assert kiosk.appointment(late.id).status == "CHECKED_IN"

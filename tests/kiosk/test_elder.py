@@ -10,9 +10,11 @@ from devices.voice import pcm
 from hall_server.client import HallClient, LiveFeed
 from hall_server.contract.devicehealth import PartState
 from hall_server.contract.live import EventMessage
+from kiosk.config import Language
 from kiosk.controller.devices import DeviceHub
 from kiosk.controller.health import kiosk_version
 from kiosk.controller.kiosk import HelpState, KioskController, Screen
+from kiosk.controller.lookup import LookupStage
 from kiosk.controller.runner import LoopRunner
 from kiosk.controller.speech import RecordingAudioOut, spoken_pinyin
 from tests.kiosk.conftest import kiosk_config
@@ -142,3 +144,100 @@ def test_every_screen_has_a_name_and_a_sentence_to_speak_in_both_languages():
         for language in Language:
             assert tr(f"screen.{screen.value}", language)
             assert tr(f"speak.{screen.value}", language)
+
+
+def test_elder_mode_speaks_the_check_in_result_its_refusal_and_a_bad_check_digit(
+    demo_hall, simulators, clock
+):
+    from datetime import timedelta
+
+    from kiosk.controller.checkin import Step
+    from kiosk.texts import tr
+    from tests.kiosk.test_checkin import TEN, book
+
+    book(demo_hall)
+    clock.set(TEN - timedelta(minutes=15))
+    sink = RecordingAudioOut()
+    controller, runner = started(demo_hall, simulators, sink, voice="sim://voice?engine=espeak", elder=True)
+    try:
+        runner.run_until(lambda: controller.devices.works("printer"), timeout=15)
+        controller.checkin.start()
+        simulators.place("resident_male")
+        runner.run_until(lambda: controller.checkin.step is Step.DONE, timeout=20)
+        ticket = controller.checkin.result.ticket
+        ahead = ticket.estimate.people_ahead if ticket.estimate else 0
+        spoken = f"签到成功。您的号码是 {ticket.number}，前面还有 {ahead} 人。请取走票据。"
+        runner.run_until(lambda: spoken in controller.speaker.said, timeout=20)
+        heard = len(sink.recordings())
+        runner.run_until(lambda: len(sink.recordings()) > heard, timeout=30)  # the number, said last
+        number_said = sink.recordings()[-1]
+        assert pcm.rms(number_said) > SPEECH_RMS and pcm.duration(number_said) > 3.0
+
+        controller.go_home()
+        controller.checkin.start()
+        simulators.remove()
+        runner.run_until(lambda: not controller.checkin.card_on_reader, timeout=10)
+        simulators.place("resident_male")  # checked in already: refused, and the reason is said
+        runner.run_until(lambda: controller.checkin.step is Step.REFUSED, timeout=20)
+        assert controller.speaker.said[-1] == tr("checkin.APPOINTMENT_NOT_BOOKED", controller.language)
+
+        controller.go_home()
+        controller.identify.start("ticket.purpose", lambda identity: None)
+        controller.identify.use_keypad()
+        for key in "110101199003076510":  # the check digit of ...07651 is X
+            controller.identify.press(key)
+        controller.identify.submit()
+        assert controller.identify.message and controller.speaker.said[-1] == controller.identify.message
+        runner.run_until(lambda: len(sink.recordings()) > heard + 1, timeout=30)
+
+        controller.go_home()
+        controller.lookup.start()  # 我的排队: the result is read out, ticket by ticket
+        simulators.remove()
+        runner.run_pending(wait=1.0)
+        simulators.place("resident_male")
+        runner.run_until(lambda: controller.lookup.stage is LookupStage.SHOWN, timeout=20)
+        summary = controller.speaker.said[-1]
+        assert summary.startswith(f"{ticket.number} 号，") and summary == controller.lookup.summary(
+            Language.ZH
+        )
+    finally:
+        controller.stop()
+
+
+def tone(seconds: float):
+    import numpy as np
+
+    t = np.arange(int(pcm.SAMPLE_RATE * seconds)) / pcm.SAMPLE_RATE
+    return (np.sin(2 * np.pi * 440 * t) * 8000).astype(np.int16)
+
+
+def test_aplay_plays_the_voice_on_a_named_alsa_device(caplog):
+    """alsa-utils is installed by scripts/test and scripts/hall; ALSA's null device takes the sound on any
+    machine, sound card or not (a player that failed would leave silent_reason set and log)."""
+    from kiosk.controller.speech import SystemAudioOut
+
+    out = SystemAudioOut("null")
+    assert out.command is not None and out.command[0].endswith("aplay") and "null" in out.command
+    out.play(tone(0.5))
+    assert out.silent_reason == "" and "no sound output" not in caplog.text
+
+
+def test_without_a_sound_card_the_kiosk_logs_once_and_stays_silent(demo_hall, simulators, caplog):
+    # ALSA card 99 exists nowhere: aplay fails to open it as it fails on a PC without a sound card.
+    controller, runner = started(
+        demo_hall, simulators, voice="sim://voice?engine=espeak", voice_always=True, sound_device="hw:99"
+    )
+    try:
+        out = controller.speaker.out
+        controller.speak("您的号码是 A012")
+        runner.run_until(lambda: controller.devices.part("voice").state is PartState.FAULT, timeout=30)
+        assert controller.devices.part("voice").code == "NO_SOUND_OUTPUT"
+        out.play(tone(0.2))  # the next sentences: nothing tried, nothing logged again
+        controller.speak("前面还有 3 人")
+        runner.run_pending(wait=0.5)
+        warnings = [r for r in caplog.records if "no sound output" in r.getMessage()]
+        assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
+        controller.go(Screen.CHECKIN)  # the kiosk works on, mute
+        assert controller.screen is Screen.CHECKIN and controller.online
+    finally:
+        controller.stop()

@@ -15,7 +15,12 @@ from hall_server.contract.queue import (
     TicketStatus,
 )
 from kiosk.config import Orientation
-from kiosk.controller.handout import Handout
+from kiosk.controller.handout import (
+    PRINTED_SHOWN_SECONDS,
+    REPORT_GIVE_UP_SECONDS,
+    REPORT_RETRY_SECONDS,
+    Handout,
+)
 from kiosk.controller.kiosk import Screen
 from tests.factories import person
 
@@ -126,3 +131,82 @@ def test_the_ticket_page_fits_landscape_in_elder_mode(qtbot, kiosk_window, simul
     assert window.findChild(QPushButton, "notedButton").isVisible()
     page = window.findChild(QWidget, "ticketPage")
     assert page.layout().totalHeightForWidth(page.width()) <= 790  # header and footer take the rest of 1080
+
+
+def fake_clock(controller):
+    now = [1000.0]
+    controller.monotonic = lambda: now[0]
+    controller.touch()
+    return now
+
+
+def test_a_printed_ticket_goes_home_after_eight_seconds_by_the_tick_not_a_sleeping_worker(
+    headless_kiosk, simulators
+):
+    controller, runner = headless_kiosk(idle_seconds=600)
+    ready(controller, runner)
+    now = fake_clock(controller)
+    first = issue_pending(controller)
+    controller.handout.hand_out(first)
+    runner.run_until(lambda: first.id in controller.handout.delivered)
+    assert controller.handout.state is Handout.PRINTED
+    second = issue_pending(controller)  # the next visitor at once: no worker is held by the first ticket
+    controller.handout.hand_out(second)
+    runner.run_until(lambda: second.id in controller.handout.delivered, timeout=5)
+    now[0] += PRINTED_SHOWN_SECONDS - 0.5
+    controller.tick()
+    assert controller.screen is Screen.TICKET and controller.handout.state is Handout.PRINTED
+    now[0] += 1
+    controller.tick()
+    assert controller.screen is Screen.HOME and controller.handout.ticket is None
+
+
+def test_a_delivery_report_is_retried_every_three_seconds_until_the_server_is_back(
+    headless_kiosk, simulators, demo_hall, tmp_path, clock
+):
+    from tests.kiosk.test_offline_and_idle import restart_server
+
+    controller, runner = headless_kiosk(idle_seconds=600)
+    ready(controller, runner)
+    now = fake_clock(controller)
+    simulators.printer.simulator.set_paper("out")
+    ticket = issue_pending(controller)
+    controller.handout.hand_out(ticket)
+    runner.run_until(lambda: controller.handout.state is Handout.ON_SCREEN)
+    demo_hall.server.stop()
+    runner.run_until(lambda: controller.server_down, timeout=15)
+    controller.handout.noted()  # nothing can be sent now: the report waits for the tick
+    restart_server(demo_hall, tmp_path, clock)
+    runner.run_until(lambda: controller.online, timeout=15)
+    now[0] += REPORT_RETRY_SECONDS - 1
+    controller.tick()
+    runner.run_pending(wait=0.3)
+    assert ticket.id not in controller.handout.delivered  # not yet: the retry is due after 3 s
+    now[0] += 1.5
+    controller.tick()
+    runner.run_until(lambda: ticket.id in controller.handout.delivered)
+    assert controller.handout.delivered[ticket.id].delivery is TicketDelivery.SCREEN_ONLY
+
+
+def test_a_delivery_report_is_given_up_after_a_hundred_seconds(headless_kiosk, simulators, demo_hall):
+    controller, runner = headless_kiosk(idle_seconds=600)
+    ready(controller, runner)
+    now = fake_clock(controller)
+    simulators.printer.simulator.set_paper("out")
+    ticket = issue_pending(controller)
+    controller.handout.hand_out(ticket)
+    runner.run_until(lambda: controller.handout.state is Handout.ON_SCREEN)
+    demo_hall.server.stop()
+    runner.run_until(lambda: controller.server_down, timeout=15)
+    controller.handout.noted()
+    tries = 0
+    while controller.pending_after() and tries < 100:
+        now[0] += REPORT_RETRY_SECONDS
+        controller.tick()
+        tries += 1
+    assert (
+        REPORT_GIVE_UP_SECONDS / REPORT_RETRY_SECONDS
+        <= tries
+        <= REPORT_GIVE_UP_SECONDS / REPORT_RETRY_SECONDS + 2
+    )
+    assert ticket.id not in controller.handout.delivered
