@@ -161,12 +161,8 @@ def test_a_printed_ticket_goes_home_after_eight_seconds_by_the_tick_not_a_sleepi
     assert controller.screen is Screen.HOME and controller.handout.ticket is None
 
 
-def test_a_delivery_report_is_retried_every_three_seconds_until_the_server_is_back(
-    headless_kiosk, simulators, demo_hall, tmp_path, clock
-):
-    from tests.kiosk.test_offline_and_idle import restart_server
-
-    controller, runner = headless_kiosk(idle_seconds=600)
+def on_screen_with_the_server_down(controller, runner, simulators, demo_hall):
+    """Paper out: a ticket kept on screen; then the hall server goes away. Returns the fake clock and it."""
     ready(controller, runner)
     now = fake_clock(controller)
     simulators.printer.simulator.set_paper("out")
@@ -175,6 +171,16 @@ def test_a_delivery_report_is_retried_every_three_seconds_until_the_server_is_ba
     runner.run_until(lambda: controller.handout.state is Handout.ON_SCREEN)
     demo_hall.server.stop()
     runner.run_until(lambda: controller.server_down, timeout=15)
+    return now, ticket
+
+
+def test_a_delivery_report_is_retried_every_three_seconds_until_the_server_is_back(
+    headless_kiosk, simulators, demo_hall, tmp_path, clock
+):
+    from tests.kiosk.test_offline_and_idle import restart_server
+
+    controller, runner = headless_kiosk(idle_seconds=600)
+    now, ticket = on_screen_with_the_server_down(controller, runner, simulators, demo_hall)
     controller.handout.noted()  # nothing can be sent now: the report waits for the tick
     restart_server(demo_hall, tmp_path, clock)
     runner.run_until(lambda: controller.online, timeout=15)
@@ -190,14 +196,7 @@ def test_a_delivery_report_is_retried_every_three_seconds_until_the_server_is_ba
 
 def test_a_delivery_report_is_given_up_after_a_hundred_seconds(headless_kiosk, simulators, demo_hall):
     controller, runner = headless_kiosk(idle_seconds=600)
-    ready(controller, runner)
-    now = fake_clock(controller)
-    simulators.printer.simulator.set_paper("out")
-    ticket = issue_pending(controller)
-    controller.handout.hand_out(ticket)
-    runner.run_until(lambda: controller.handout.state is Handout.ON_SCREEN)
-    demo_hall.server.stop()
-    runner.run_until(lambda: controller.server_down, timeout=15)
+    now, ticket = on_screen_with_the_server_down(controller, runner, simulators, demo_hall)
     controller.handout.noted()
     tries = 0
     while controller.pending_after() and tries < 100:

@@ -63,15 +63,20 @@ def test_card_to_a_printed_ticket_that_counts_in_the_queue(headless_kiosk, simul
     assert controller.ticket.identity is None and controller.identify.identity is None
 
 
-def test_a_double_tap_issues_one_ticket(headless_kiosk, demo_hall):
-    controller, runner = headless_kiosk()
-    ready(controller, runner)
-    matter = a_matter(controller)
+def start_with_typed_number(controller) -> None:
+    """取号, then a visitor without the card types a valid number on the keypad."""
     controller.ticket.start()
     controller.identify.use_keypad()
     for key in GOOD_TYPED:
         controller.identify.press(key)
     controller.identify.submit()
+
+
+def test_a_double_tap_issues_one_ticket(headless_kiosk, demo_hall):
+    controller, runner = headless_kiosk()
+    ready(controller, runner)
+    matter = a_matter(controller)
+    start_with_typed_number(controller)
     controller.ticket.matter_confirmed(matter)
     controller.ticket.matter_confirmed(matter)
     runner.run_until(lambda: controller.handout.delivered)
@@ -88,11 +93,7 @@ def test_a_visitor_who_leaves_while_the_ticket_is_issued_leaves_no_ticket_in_the
     controller, runner = headless_kiosk()
     ready(controller, runner)
     matter = a_matter(controller)
-    controller.ticket.start()
-    controller.identify.use_keypad()
-    for key in GOOD_TYPED:
-        controller.identify.press(key)
-    controller.identify.submit()
+    start_with_typed_number(controller)
     controller.ticket.matter_confirmed(matter)
     controller.go_home()  # before the server answered
     runner.run_until(lambda: controller.handout.delivered)
@@ -107,11 +108,7 @@ def test_a_closed_queue_is_explained_with_what_to_do(headless_kiosk, demo_hall):
     matter = a_matter(controller)
     with demo_hall.staff("admin") as admin:
         admin.end_day()
-    controller.ticket.start()
-    controller.identify.use_keypad()
-    for key in GOOD_TYPED:
-        controller.identify.press(key)
-    controller.identify.submit()
+    start_with_typed_number(controller)
     controller.ticket.matter_confirmed(matter)
     runner.run_until(lambda: controller.ticket.state is not Issue.ISSUING)
     assert controller.ticket.state is Issue.REFUSED and controller.screen is Screen.ISSUE
@@ -125,11 +122,7 @@ def test_a_server_gone_mid_way_says_so_and_invents_no_number(headless_kiosk, dem
     controller, runner = headless_kiosk()
     ready(controller, runner)
     matter = a_matter(controller)
-    controller.ticket.start()
-    controller.identify.use_keypad()
-    for key in GOOD_TYPED:
-        controller.identify.press(key)
-    controller.identify.submit()
+    start_with_typed_number(controller)
     demo_hall.server.stop()
     controller.ticket.matter_confirmed(matter)
     runner.run_until(lambda: controller.ticket.state in (Issue.LOST, Issue.OFFLINE), timeout=30)
@@ -162,11 +155,7 @@ def test_a_refusal_is_shown_on_screen_in_landscape_elder(qtbot, kiosk_window, de
     matter = a_matter(controller)
     with demo_hall.staff("admin") as admin:
         admin.end_day()
-    controller.ticket.start()
-    controller.identify.use_keypad()
-    for key in GOOD_TYPED:
-        controller.identify.press(key)
-    controller.identify.submit()
+    start_with_typed_number(controller)
     controller.ticket.matter_confirmed(matter)
     qtbot.waitUntil(lambda: controller.ticket.state is Issue.REFUSED, timeout=10000)
     assert window.findChild(QLabel, "issueTitle").text() == "未能取号"
