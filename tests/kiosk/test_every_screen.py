@@ -148,7 +148,12 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, demo_hall, orientati
     c.matters.browse()
     qtbot.waitUntil(lambda: bool(c.matters.high_frequency), timeout=10000)
     shot("guides")
+    for letter in "BDC":  # 不动产…
+        c.matters.type_letter(letter)
+    qtbot.waitUntil(lambda: bool(c.matters.results), timeout=10000)
+    shot("guides-search")
     c.lookup.start()
+    shot("lookup-card")
     simulators.place("resident_male")
     qtbot.waitUntil(lambda: bool(c.lookup.tickets), timeout=15000)
     simulators.remove()
