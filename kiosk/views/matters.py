@@ -168,3 +168,4 @@ class MattersPage(QWidget):
             )
             self.category_buttons[category.code] = widget
             self.category_grid.addWidget(widget, index // columns, index % columns)
+            widget.show()  # at once, not on the next event loop turn (a tap may come first)
