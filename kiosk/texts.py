@@ -9,7 +9,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # home
     "home.title": ("欢迎办事", "Welcome"),
     "home.take_ticket": ("取号", "Take a ticket"),
-    "home.check_in": ("预约签到", "Appointment check-in"),
+    "home.check_in": ("预约签到", "Check in"),
     "home.guides": ("办事指南", "Service guides"),
     "home.my_tickets": ("我的排队/办件", "My tickets"),
     "home.evaluate": ("评价", "Rate a service"),

@@ -101,8 +101,10 @@ class KioskWindow(QMainWindow):
         header.addWidget(self.language_button)
         body = QWidget()
         layout = QVBoxLayout(body)
-        layout.setContentsMargins(32, 24, 32, 24)
-        layout.setSpacing(20)
+        landscape = controller.config.orientation is Orientation.LANDSCAPE
+        # landscape: every pixel of height goes to the page (the keypad and keyboard need it in elder mode)
+        layout.setContentsMargins(32, 12 if landscape else 24, 32, 12 if landscape else 24)
+        layout.setSpacing(12 if landscape else 20)
         layout.addLayout(header)
         layout.addWidget(self.banner)
         layout.addWidget(self.pages, 1)
@@ -156,7 +158,7 @@ class KioskWindow(QMainWindow):
     def refresh(self) -> None:
         c = self.controller
         if self._styled_elder is not c.elder:
-            self.setStyleSheet(stylesheet(c.elder))
+            self.setStyleSheet(stylesheet(c.elder, compact=c.config.orientation is Orientation.LANDSCAPE))
             self._styled_elder = c.elder
         self.hall_name.setText(c.hall_name or "政务服务中心")
         self.clock.setText(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))

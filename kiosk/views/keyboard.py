@@ -1,5 +1,5 @@
 """The on-screen keyboard for search (a kiosk has no system keyboard): letters A–Z as big keys, in the
-QWERTY rows that pinyin typists know, plus 退格 and 清空."""
+QWERTY rows that pinyin typists know, plus 清空 and 退格 on a row of their own."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ class LetterKeyboard(QWidget):
                 grid.addWidget(key, row, column * 2 + row, 1, 2)  # staggered like a real keyboard
         self.backspace = button("letterBackspace", "", on_backspace, role="key")
         self.clear = button("letterClear", "", on_clear, role="key")
-        grid.addWidget(self.backspace, 2, 16, 1, 4)
-        grid.addWidget(self.clear, 1, 19, 1, 2)
+        # a row of their own: wide enough for 退格 / 清空 in elder type however narrow the column
+        grid.addWidget(self.clear, 3, 2, 1, 8)
+        grid.addWidget(self.backspace, 3, 10, 1, 8)
 
     def retranslate(self, language: Language) -> None:
         set_text(self.backspace, tr("keyboard.backspace", language))

@@ -32,7 +32,8 @@ class _GrowToText(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in (QEvent.Type.Resize, QEvent.Type.StyleChange, QEvent.Type.FontChange):
             text = self.words.heightForWidth(self.row.width() - 2 * ROW_MARGIN)
-            needed = max(ROW_MIN_HEIGHT, text + 2 * ROW_MARGIN)
+            # never below the style's own minimum (elder mode's taller touch target)
+            needed = max(ROW_MIN_HEIGHT, text + 2 * ROW_MARGIN, self.row.minimumSizeHint().height())
             if self.row.minimumHeight() != needed:
                 self.row.setMinimumHeight(needed)
         return False
@@ -63,7 +64,7 @@ class MattersPage(QWidget):
         self.status = label("matterListStatus", role="hint")
         self.list = TouchList("matterList")
         self.categories_title = label("categoriesTitle", role="big")
-        self.high_frequency = button("highFrequencyButton", "", flow.show_high_frequency)
+        self.high_frequency = button("highFrequencyButton", "", flow.show_high_frequency, role="choice")
         self.category_grid = QGridLayout()
         self.category_grid.setSpacing(12)
         self.category_buttons: dict[str, QPushButton] = {}
@@ -73,14 +74,17 @@ class MattersPage(QWidget):
         self.keyboard = LetterKeyboard(flow.type_letter, flow.backspace, flow.clear)
         self._shown_ids: tuple[int, ...] | None = None
 
-        choices = QVBoxLayout()
-        choices.setSpacing(14)
-        choices.addWidget(self.categories_title)
-        choices.addLayout(self.category_grid)
-        choices.addWidget(self.search_title)
-        choices.addWidget(self.search_hint)
-        choices.addWidget(self.query)
-        choices.addWidget(self.keyboard)
+        landscape = controller.config.orientation is Orientation.LANDSCAPE
+        categories = QVBoxLayout()
+        categories.setSpacing(14)
+        categories.addWidget(self.categories_title)
+        categories.addLayout(self.category_grid)
+        search = QVBoxLayout()
+        search.setSpacing(14)
+        search.addWidget(self.search_title)
+        search.addWidget(self.search_hint)
+        search.addWidget(self.query)
+        search.addWidget(self.keyboard)
         listing = QVBoxLayout()
         listing.setSpacing(14)
         listing.addWidget(self.list_title)
@@ -89,16 +93,23 @@ class MattersPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
-        if controller.config.orientation is Orientation.LANDSCAPE:
-            choices.addStretch(1)  # keys and categories stay together at the top of their column
+        if landscape:
+            # Too short for categories, list and keyboard in one column: the categories and the scrolling
+            # list on the left, the keyboard on the right, always whole and at the same place.
+            left = QVBoxLayout()
+            left.setSpacing(14)
+            left.addLayout(categories)
+            left.addLayout(listing, 1)
+            search.addStretch(1)
             columns = QHBoxLayout()
             columns.setSpacing(32)
-            columns.addLayout(listing, 1)
-            columns.addLayout(choices, 1)
+            columns.addLayout(left, 1)
+            columns.addLayout(search, 1)
             layout.addLayout(columns, 1)
         else:
             layout.addLayout(listing, 1)
-            layout.addLayout(choices)
+            layout.addLayout(categories)
+            layout.addLayout(search)
 
     def refresh(self) -> None:
         c = self.controller
@@ -150,7 +161,11 @@ class MattersPage(QWidget):
         self.category_grid.addWidget(self.high_frequency, 0, 0)
         for index, category in enumerate(flow.categories, start=1):
             widget = button(
-                f"category{category.code}", category.name, partial(flow.pick_category, category.code)
+                f"category{category.code}",
+                category.name,
+                partial(flow.pick_category, category.code),
+                role="choice",  # the smaller type: four in a row fit beside the keyboard in landscape
             )
             self.category_buttons[category.code] = widget
             self.category_grid.addWidget(widget, index // columns, index % columns)
+            widget.show()  # at once, not on the next event loop turn (a tap may come first)

@@ -44,7 +44,9 @@ NORMAL = Palette("#1f2933", "#f4f7fb", "#1565c0", "#52606d", "#b00020", "#1b5e20
 ELDER = Palette("#000000", "#ffffff", "#002f7a", "#000000", "#8b0000", "#0b4214", "#8a2b00", "#ffe0b2")
 
 
-def stylesheet(elder: bool) -> str:
+def stylesheet(elder: bool, *, compact: bool = False) -> str:
+    """`compact` (landscape): header and footer controls keep the ordinary touch target in elder mode, so
+    the page between them keeps the height its keys need."""
     scale = 1.35 if elder else 1.0
     p = ELDER if elder else NORMAL
     text, big, small, huge = (int(size * scale) for size in (30, 44, 24, 120))
@@ -81,6 +83,7 @@ def stylesheet(elder: bool) -> str:
         border: {border}px solid {p.help}; color: {"#ffffff" if elder else p.help}; font-weight: bold;
         min-height: {int(90 * scale) if elder else target}px; font-size: {big if elder else text}px; }}
     QPushButton[role="help"]:disabled {{ background: {p.help_paper}; color: {p.help}; }}
+    {COMPACT_FRAME.replace("TEXT", str(text)) if compact and elder else ""}
     QFrame#simulatorPanel {{ background: #fff8c5; border: 2px dashed #9a6700; }}
     QFrame#simulatorPanel QWidget {{ background: #fff8c5; font-size: 20px; }}
     QLabel[role="sim"] {{ color: #6b4700; font-weight: bold; font-size: 20px; }}
@@ -99,5 +102,15 @@ def stylesheet(elder: bool) -> str:
     QPushButton[role="choice"][selected="true"] {{ background: {p.accent}; color: #ffffff; }}
     QPushButton[role="confirm"] {{ font-size: {big}px; font-weight: bold;
         min-height: {int(70 * scale)}px; padding: 4px; }}
+    QWidget#letterKeyboard QPushButton[role="key"] {{ min-width: 40px; }}
     QPushButton[role="confirm"] {{ background: {p.accent}; color: #ffffff; }}
     """
+
+
+# landscape elder: four home entries side by side must fit 1920 px in English too
+COMPACT_FRAME = """
+    QPushButton#elderButton, QPushButton#languageButton, QPushButton#homeButton {
+        min-height: 72px; padding: 6px 20px; }
+    QPushButton[role="help"] { min-height: 72px; padding: 6px 20px; font-size: TEXTpx; }
+    QWidget#homePage QPushButton[role="primary"] { font-size: TEXTpx; }
+"""

@@ -1,6 +1,11 @@
 """Every kiosk screen, portrait and landscape, normal and elder mode, walked through the real flows against
 the demo hall: each must fit its screen (the window does not grow, no wrapped label is clipped, every
-visible control lies inside the window). With YIMEN_SCREENSHOTS=DIR each screen is also saved as
+visible control lies inside the window). Refinement: a control inside a touch-scrolling list legitimately
+extends below the list's viewport (the visitor drags to it), so for it the viewport, not the row, must lie
+inside the window; a row whose own text is cut is still caught by the clipped-label and squeezed checks.
+Besides the take-a-ticket flow the walk visits the English home screen, the check-in screen (waiting, and
+refused for an unknown code), the keypad for a company's USCC and an issue refused (the queue closed, last:
+it ends the hall's day). With YIMEN_SCREENSHOTS=DIR each screen is also saved as
 DIR/kiosk/<screen>-<orientation>-<mode>.png (docs/screenshots when making the docs)."""
 
 from __future__ import annotations
@@ -9,11 +14,14 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QPushButton, QWidget
 
-from kiosk.config import Orientation
+from hall_server.contract.identity import IdKind
+from kiosk.config import Language, Orientation
+from kiosk.controller.checkin import Step
 from kiosk.controller.handout import Handout
 from kiosk.controller.kiosk import Screen
+from kiosk.controller.ticket import Issue
 from kiosk.views.app import SIZES
 
 SHOTS = Path(os.environ["YIMEN_SCREENSHOTS"]) / "kiosk" if os.environ.get("YIMEN_SCREENSHOTS") else None
@@ -34,7 +42,9 @@ def check_and_shoot(window: QWidget, name: str, suffix: str) -> None:
         button.objectName()
         for button in window.findChildren(QPushButton)
         if button.isVisible() and button.visibleRegion().isEmpty() is False
-        if not window.rect().contains(button.mapTo(window, button.rect().bottomRight()))
+        if not window.rect().contains(
+            _shown_part(button).mapTo(window, _shown_part(button).rect().bottomRight())
+        )
     ]
     assert not outside, f"{name}: controls outside the window {outside}"
     squeezed = [
@@ -56,6 +66,23 @@ def check_and_shoot(window: QWidget, name: str, suffix: str) -> None:
         window.grab().save(str(SHOTS / f"{name}-{suffix}.png"))
 
 
+def type_number(c, number: str) -> None:
+    c.identify.use_keypad()
+    for key in number:
+        c.identify.press(key)
+    c.identify.submit()
+
+
+def _shown_part(control: QWidget) -> QWidget:
+    """The control itself, or the viewport of the scrolling list it is a row of."""
+    parent = control.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea):
+            return parent.viewport()
+        parent = parent.parentWidget()
+    return control
+
+
 def _visible_pairs(window: QWidget) -> list[tuple[QWidget, QWidget]]:
     """Pairs of visible controls with the same parent (siblings share one coordinate system)."""
     controls = [w for w in window.findChildren(QPushButton) if w.isVisible()]
@@ -70,7 +97,7 @@ def _visible_pairs(window: QWidget) -> list[tuple[QWidget, QWidget]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("orientation", [Orientation.PORTRAIT, Orientation.LANDSCAPE])
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
-def test_every_screen_fits(qtbot, kiosk_window, simulators, orientation, elder):
+def test_every_screen_fits(qtbot, kiosk_window, simulators, demo_hall, orientation, elder):
     window, c = kiosk_window(orientation=orientation, elder=elder)
     suffix = f"{orientation.value}-{'elder' if elder else 'normal'}"
     qtbot.waitUntil(lambda: c.online and bool(c.waiting) and c.devices.works("printer"), timeout=15000)
@@ -79,6 +106,9 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, orientation, elder):
         check_and_shoot(window, name, suffix)
 
     shot("home")
+    c.set_language(Language.EN)
+    shot("home-en")
+    c.set_language(Language.ZH)
     c.ticket.start()
     assert c.screen is Screen.IDENTIFY
     shot("identify-card")
@@ -103,9 +133,9 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, orientation, elder):
 
     simulators.printer.simulator.set_paper("out")
     c.ticket.start()
-    simulators.place("resident_male")
+    # typed, not the card again: a card lifted and laid back at once may never be seen as lifted
+    type_number(c, "340104199001011239")
     qtbot.waitUntil(lambda: c.screen is Screen.MATTERS and bool(c.matters.high_frequency), timeout=15000)
-    simulators.remove()
     c.matters.pick(matter.id)
     qtbot.waitUntil(lambda: c.matters.guide is not None, timeout=10000)
     c.matters.confirm()
@@ -125,9 +155,38 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, orientation, elder):
     c.matters.browse()
     qtbot.waitUntil(lambda: bool(c.matters.high_frequency), timeout=10000)
     shot("guides")
+    for letter in "BDC":  # 不动产…
+        c.matters.type_letter(letter)
+    qtbot.waitUntil(lambda: bool(c.matters.results), timeout=10000)
+    shot("guides-search")
     c.lookup.start()
+    shot("lookup-card")
     simulators.place("resident_male")
     qtbot.waitUntil(lambda: bool(c.lookup.tickets), timeout=15000)
     simulators.remove()
     shot("lookup")
+    c.go_home()
+
+    c.checkin.start()
+    shot("checkin")
+    c.checkin.on_scanned("99999999")  # a typed or scanned code no appointment has
+    qtbot.waitUntil(lambda: c.checkin.step is Step.REFUSED, timeout=10000)
+    shot("checkin-refused")
+    c.go_home()
+
+    c.identify.start("ticket.purpose", lambda identity: None, allow_company=True)
+    c.identify.use_keypad()
+    c.identify.choose_kind(IdKind.USCC)
+    for key in c.identify.offered_keys()[:10]:
+        c.identify.press(key)
+    shot("identify-company")
+    c.go_home()
+
+    with demo_hall.staff("admin") as admin:  # last: the hall's day is over
+        admin.end_day()
+    c.ticket.start()
+    type_number(c, "340104199001011239")
+    c.ticket.matter_confirmed(c.client.matter(matter.id))
+    qtbot.waitUntil(lambda: c.ticket.state is Issue.REFUSED, timeout=10000)
+    shot("issue-refused")
     c.go_home()
