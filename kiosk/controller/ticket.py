@@ -55,7 +55,7 @@ class TicketFlow:
     def start(self) -> None:
         """The home screen's 取号."""
         self.reset()
-        self.controller.identify.start("ticket.purpose", self.identified)
+        self.controller.identify.start("ticket.purpose", self.identified, allow_company=True)
 
     def identified(self, identity: IdentityIn) -> None:
         self.identity = identity

@@ -31,6 +31,12 @@ def check_and_shoot(window: QWidget, name: str, suffix: str) -> None:
     QApplication.processEvents()
     width, height = SIZES[window.controller.config.orientation]
     assert (window.width(), window.height()) == (width, height), f"{name}: the window grew"
+    unnamed = [
+        button.text()
+        for button in window.findChildren(QPushButton)
+        if button.isVisible() and not (button.objectName() and button.accessibleName())
+    ]
+    assert not unnamed, f"{name}: controls without objectName or accessibleName {unnamed}"
     clipped = [
         label.objectName()
         for label in window.findChildren(QLabel)

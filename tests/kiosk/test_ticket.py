@@ -162,3 +162,24 @@ def test_a_refusal_is_shown_on_screen_in_landscape_elder(qtbot, kiosk_window, de
     assert "今日取号已结束" in window.findChild(QLabel, "issueReason").text()
     assert window.findChild(QLabel, "issueWho").text().startswith("3401**********1239")
     window.grab().save("/tmp/ticket-refused-landscape-elder.png")
+
+
+def test_a_company_takes_a_ticket_with_its_credit_code(headless_kiosk, demo_hall):
+    from hall_server.contract.identity import IdKind
+    from tests.kiosk.test_identify import USCC
+
+    controller, runner = headless_kiosk()
+    ready(controller, runner)
+    matter = a_matter(controller)
+    controller.ticket.start()
+    assert IdKind.USCC in controller.identify.kinds()
+    controller.identify.use_keypad()
+    controller.identify.choose_kind(IdKind.USCC)
+    for key in USCC:
+        controller.identify.press(key)
+    controller.identify.submit()
+    controller.ticket.matter_confirmed(matter)
+    runner.run_until(lambda: controller.handout.delivered, timeout=15)
+    [ticket] = controller.handout.delivered.values()
+    assert ticket.visitor.kind is IdKind.USCC
+    assert USCC not in ticket.visitor.number_masked
