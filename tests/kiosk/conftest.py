@@ -45,8 +45,9 @@ def demo_hall(tmp_path: Path, sqlite_template: Path, clock: Any) -> Iterator[Dem
     server = start_server(make_settings(f"sqlite:///{path}", tmp_path), clock)
     loaded = server.state.uow.run(lambda ctx: load_demo(ctx))
     assert loaded is not None
-    yield DemoHall(server, dict(loaded["devices"]))
-    server.stop()
+    hall = DemoHall(server, dict(loaded["devices"]))
+    yield hall
+    hall.server.stop()  # the one running now: a test may have restarted it (same database, same port)
 
 
 @dataclass
