@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 from enum import StrEnum
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from devices.errors import DeviceError
@@ -20,6 +19,7 @@ from hall_server.client import ApiError, HallClient
 from hall_server.contract.devicehealth import HealthReport
 from hall_server.contract.queue import DeliveryMethod, TicketOut
 from kiosk.controller.devices import CardEvent
+from kiosk.controller.health import kiosk_version
 from kiosk.controller.kiosk import KioskController, Screen
 from kiosk.texts import tr
 
@@ -36,13 +36,6 @@ class Handout(StrEnum):
     PRINTING = "printing"
     PRINTED = "printed"  # 请取走票据
     ON_SCREEN = "on_screen"  # printing failed: the ticket stays on screen until 我已记下
-
-
-def app_version() -> str:
-    try:
-        return version("yimen")
-    except PackageNotFoundError:
-        return "dev"
 
 
 def queue_ticket(ticket: TicketOut, hall_name: str) -> QueueTicket:
@@ -178,7 +171,7 @@ class HandoutFlow:
             again()
 
     def _report_health(self) -> None:
-        report = HealthReport(app_version=app_version(), devices=self.controller.devices.parts())
+        report = HealthReport(app_version=kiosk_version(), devices=self.controller.devices.parts())
 
         def send(client: HallClient) -> Any:
             return client.report_health(report)
