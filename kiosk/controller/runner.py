@@ -7,6 +7,7 @@ touched by one thread and the screen never freezes on a slow server or device.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -17,11 +18,13 @@ from functools import partial
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Runner(ABC):
     def __init__(self, workers: int = 4) -> None:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="kiosk-io")
+        self._closed = False
 
     def submit(
         self,
@@ -39,6 +42,12 @@ class Runner(ABC):
                 return
             self.post(partial(done, result))
 
+        if self._closed:
+            # The kiosk is closing: a callback still queued on the owner's thread asked for more work.
+            # Nothing can report its result any more; what it would have told the server (a ticket's
+            # delivery) is settled by the server's own sweep of untaken tickets.
+            log.info("kiosk closing: work dropped")
+            return
         self._pool.submit(run)
 
     def start_thread(self, target: Callable[[], Any], name: str) -> threading.Thread:
@@ -54,6 +63,7 @@ class Runner(ABC):
     def close(self, wait: bool = True) -> None:
         """Drop the work not yet started; with `wait`, let the running work end (a print job, a call)
         so no worker outlives the kiosk."""
+        self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
