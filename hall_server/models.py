@@ -1,10 +1,12 @@
 """Every table, imported in one place so that Alembic and tests see the whole schema."""
 
+from hall_server.alerts.models import Alert, Threshold
 from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress
 from hall_server.catalogue.models import Category, Matter, MatterMaterial
 from hall_server.core.db import Base
 from hall_server.devicehealth.models import DeviceHealth
+from hall_server.displays.models import DisplayProfile
 from hall_server.events.models import Event, EventChainHead, EventCheckpoint
 from hall_server.halls.models import Hall
 from hall_server.help.models import HelpRequest
@@ -14,6 +16,7 @@ from hall_server.queueing.models import Ticket, TicketCounter, Window, window_ca
 from hall_server.sync.models import Delivery
 
 __all__ = [
+    "Alert",
     "Appointment",
     "AppointmentSlot",
     "AuthToken",
@@ -22,6 +25,7 @@ __all__ = [
     "Delivery",
     "Device",
     "DeviceHealth",
+    "DisplayProfile",
     "Event",
     "EventChainHead",
     "EventCheckpoint",
@@ -33,6 +37,7 @@ __all__ = [
     "MatterMaterial",
     "Staff",
     "StaffAddress",
+    "Threshold",
     "Ticket",
     "TicketCounter",
     "Visitor",

@@ -24,6 +24,8 @@ class AggregateType(StrEnum):
     STAFF = "staff"
     DEVICE = "device"
     HELP_REQUEST = "help_request"
+    ALERT = "alert"
+    DISPLAY_PROFILE = "display_profile"
 
 
 class EventType(StrEnum):
@@ -61,6 +63,12 @@ class EventType(StrEnum):
     DEVICE_RECOVERED = "hall.device.recovered"
     HELP_REQUESTED = "hall.help.requested"
     HELP_RESOLVED = "hall.help.resolved"
+    NOTICE_POSTED = "hall.notice.posted"  # the notice line of the hall screens
+    DISPLAY_PROFILE_SAVED = "hall.display_profile.saved"
+    THRESHOLD_SAVED = "hall.threshold.saved"
+    ALERT_RAISED = "hall.alert.raised"
+    ALERT_CLEARED = "hall.alert.cleared"  # the condition went away
+    ALERT_ACKNOWLEDGED = "hall.alert.acknowledged"
 
 
 class Source(OutModel):

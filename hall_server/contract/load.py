@@ -64,6 +64,7 @@ class Snapshot(OutModel):
     service_date: date
     queue_closed_today: bool
     hall_name: str
+    notice: str = Field(default="", description="the notice line of the hall screens (通知栏)")
     waiting: list[CategoryWaiting]
     windows: list[WindowOut]
     recent_calls: list[CallRecord] = Field(description="newest first, at most 10")

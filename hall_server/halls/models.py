@@ -22,6 +22,7 @@ class Hall(Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
     hours: Mapped[str] = mapped_column(String(150), default="")
+    notice: Mapped[str] = mapped_column(String(120), default="", server_default="")  # 通知栏 of hall screens
     # The local date on which end-of-day was run: no more tickets that day.
     queue_closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -6,7 +6,7 @@ from sqlalchemy import Column, Date, Float, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hall_server.catalogue.models import Category, Matter
-from hall_server.core.db import Base, UTCDateTime
+from hall_server.core.db import Base, JSONType, UTCDateTime
 
 window_category = Table(
     "window_category",
@@ -26,6 +26,8 @@ class Window(Base):
     pause_reason: Mapped[str | None] = mapped_column(String(8), nullable=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     state_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Category codes the window may be given (its staff's competence); empty: any (综合窗口).
+    may_serve: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     categories: Mapped[list[Category]] = relationship(

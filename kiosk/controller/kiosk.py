@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 import httpx
 import websockets
 
+from devices.voice.player import AudioOut
 from hall_server.client import ApiError, HallClient
 from hall_server.client.live import LiveFeed
 from hall_server.contract.live import EventMessage, SnapshotMessage
@@ -29,7 +30,7 @@ from kiosk.config import KioskConfig, Language
 from kiosk.controller.devices import CardEvent, DeviceHub
 from kiosk.controller.health import HealthReporter
 from kiosk.controller.runner import Runner
-from kiosk.controller.speech import AudioOut, speaker_for
+from kiosk.controller.speech import speaker_for
 from kiosk.texts import tr
 
 log = logging.getLogger(__name__)

@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from devices.voice.player import AudioOut
 from hall_server.client import HallClient
 from kiosk.config import KioskConfig, Language, Orientation
 from kiosk.controller.devices import DeviceHub
 from kiosk.controller.kiosk import HelpState, KioskController, Screen
 from kiosk.controller.runner import Runner
 from kiosk.controller.simpanel import SimulatorPanel
-from kiosk.controller.speech import AudioOut
 from kiosk.texts import tr
 from kiosk.views.checkin import CheckInPage
 from kiosk.views.guide import GuidePage

@@ -7,6 +7,7 @@ import asyncio
 import threading
 
 from devices.voice import pcm
+from devices.voice.player import RecordingAudioOut
 from hall_server.client import HallClient, LiveFeed
 from hall_server.contract.devicehealth import PartState
 from hall_server.contract.live import EventMessage
@@ -16,7 +17,7 @@ from kiosk.controller.health import kiosk_version
 from kiosk.controller.kiosk import HelpState, KioskController, Screen
 from kiosk.controller.lookup import LookupStage
 from kiosk.controller.runner import LoopRunner
-from kiosk.controller.speech import RecordingAudioOut, spoken_pinyin
+from kiosk.controller.speech import spoken_pinyin
 from tests.kiosk.conftest import kiosk_config
 
 SPEECH_RMS = 300.0
@@ -214,7 +215,7 @@ def tone(seconds: float):
 def test_aplay_plays_the_voice_on_a_named_alsa_device(caplog):
     """alsa-utils is installed by scripts/test and scripts/hall; ALSA's null device takes the sound on any
     machine, sound card or not (a player that failed would leave silent_reason set and log)."""
-    from kiosk.controller.speech import SystemAudioOut
+    from devices.voice.player import SystemAudioOut
 
     out = SystemAudioOut("null")
     assert out.command is not None and out.command[0].endswith("aplay") and "null" in out.command
