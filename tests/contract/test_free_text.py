@@ -87,6 +87,7 @@ NOT_FREE_TEXT = {
     "sync.ReplayRequest.event_ids": "event ids looked up",
     "sync.ReplayRequest.target": "a configured target's name",
     "live.Subscribe.topics": "topic names, each matching TOPIC_PATTERN",
+    "displays.DisplayProfileIn.category_codes": "codes looked up; an unknown one is refused",
 }
 
 
