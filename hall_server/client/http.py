@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from hall_server.contract.alerts import AlertAcknowledgeIn, AlertOut, ThresholdIn, ThresholdOut
 from hall_server.contract.appointments import (
     AppointmentCancelRequest,
     AppointmentOut,
@@ -33,6 +34,7 @@ from hall_server.contract.base import ErrorBody
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
 from hall_server.contract.chain import ChainVerifyOut
 from hall_server.contract.devicehealth import DeviceHealthOut, HealthReport
+from hall_server.contract.displays import DisplayProfileIn, DisplayProfileOut, NoticeIn
 from hall_server.contract.halls import HallIn, HallOut
 from hall_server.contract.help import HelpRequestIn, HelpRequestOut, HelpResolveIn
 from hall_server.contract.identity import IdentityIn
@@ -269,6 +271,38 @@ class HallClient:
     def help_requests(self, *, open_only: bool = False) -> list[HelpRequestOut]:
         params = {"open": "true"} if open_only else None
         return self._call("GET", "/help-requests", list[HelpRequestOut], params=params)
+
+    # the hall screens: notice line and display profiles
+    def post_notice(self, text: str) -> HallOut:
+        """The notice line of every hall screen (empty takes it down); managers."""
+        return self._call("PUT", "/hall/notice", HallOut, NoticeIn(text=text))
+
+    def display_profiles(self) -> list[DisplayProfileOut]:
+        return self._call("GET", "/display-profiles", list[DisplayProfileOut])
+
+    def display_profile(self, name: str) -> DisplayProfileOut:
+        """'hall' (the whole hall) always exists; displays read their own profile."""
+        return self._call("GET", f"/display-profiles/{name}", DisplayProfileOut)
+
+    def save_display_profile(self, name: str, profile: DisplayProfileIn) -> DisplayProfileOut:
+        return self._call("PUT", f"/display-profiles/{name}", DisplayProfileOut, profile)
+
+    # load thresholds and alerts (managers)
+    def thresholds(self) -> list[ThresholdOut]:
+        return self._call("GET", "/thresholds", list[ThresholdOut])
+
+    def save_threshold(self, scope: str, threshold: ThresholdIn) -> ThresholdOut:
+        """scope: 'hall' or a category code."""
+        return self._call("PUT", f"/thresholds/{scope}", ThresholdOut, threshold)
+
+    def alerts(self, *, open_only: bool = False) -> list[AlertOut]:
+        """Newest first; `open_only`: those whose condition still holds."""
+        params = {"open": "true"} if open_only else None
+        return self._call("GET", "/alerts", list[AlertOut], params=params)
+
+    def acknowledge_alert(self, alert_id: int, note: str = "") -> AlertOut:
+        body = AlertAcknowledgeIn(note=note)
+        return self._call("POST", f"/alerts/{alert_id}/acknowledge", AlertOut, body, once=True)
 
     # windows
     def windows(self) -> list[WindowOut]:
