@@ -1,4 +1,4 @@
-"""scripts/kiosk-token, the part of ./scripts/hall that keeps the demo kiosk's device token: real `yimen`
+"""scripts/device-tokens, the part of ./scripts/hall that keeps the demo kiosk's and display's device tokens: real `yimen`
 commands on a temporary SQLite database, the tokens checked against a real server."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from hall_server.client import HallClient
 from tests.conftest import TEST_KEYS, make_settings, start_server
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "kiosk-token"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "device-tokens"
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -25,7 +25,7 @@ def device_name(base_url: str, token: str) -> str:
     return who.device.name
 
 
-def test_the_kiosk_token_is_kept_and_made_again_when_lost(tmp_path: Path, clock):
+def test_the_device_tokens_are_kept_and_made_again_when_lost(tmp_path: Path, clock):
     database_url = f"sqlite:///{tmp_path / 'hall.db'}"
     env = {
         **os.environ,
@@ -43,19 +43,23 @@ def test_the_kiosk_token_is_kept_and_made_again_when_lost(tmp_path: Path, clock)
     token_file = var / "kiosk-token"
     assert token_file.stat().st_mode & 0o777 == 0o600
     first = token_file.read_text().strip()
+    display_file = var / "display-token"
+    display_token = display_file.read_text().strip()
+    assert display_file.stat().st_mode & 0o777 == 0o600
 
     again = run(env, str(SCRIPT), str(var))  # the hall exists, the token too: nothing changes
     assert "已为本机登记" not in again.stdout and token_file.read_text().strip() == first
 
     token_file.unlink()
     lost = run(env, str(SCRIPT), str(var))
-    assert "已为本机登记自助终端" in lost.stdout
+    assert "已为本机登记设备 kiosk-" in lost.stdout and "display" not in lost.stdout
     second = token_file.read_text().strip()
     assert second != first and token_file.stat().st_mode & 0o777 == 0o600
 
     server = start_server(make_settings(database_url, tmp_path), clock)
     try:
         assert device_name(server.base_url, first) == "kiosk-1"
+        assert device_name(server.base_url, display_token) == "display-1"
         assert device_name(server.base_url, second).startswith("kiosk-")
     finally:
         server.stop()
