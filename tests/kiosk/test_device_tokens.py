@@ -1,5 +1,5 @@
-"""scripts/device-tokens, the part of ./scripts/hall that keeps the demo kiosk's and display's device tokens: real `yimen`
-commands on a temporary SQLite database, the tokens checked against a real server."""
+"""scripts/device-tokens, the part of ./scripts/hall that keeps the demo kiosk's and display's device
+tokens: real `yimen` commands on a temporary SQLite database, the tokens checked against a real server."""
 
 from __future__ import annotations
 
