@@ -53,6 +53,7 @@ from hall_server.metrics import Metrics, metrics_refusal
 from hall_server.openapi import allowed_methods, install_openapi
 from hall_server.queueing import day, load
 from hall_server.queueing.router import router as queue_router
+from hall_server.stats.router import router as stats_router
 from hall_server.sync import service as sync_service
 from hall_server.sync.router import router as sync_router
 from hall_server.sync.worker import DeliveryWorker
@@ -264,6 +265,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         sync_router,
         help_router,
         device_health_router,
+        stats_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

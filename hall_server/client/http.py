@@ -54,6 +54,7 @@ from hall_server.contract.queue import (
     WindowOperationResult,
     WindowOut,
 )
+from hall_server.contract.stats import ExportFormat, HourlyOut, StatsGroup, StatsOut
 from hall_server.contract.trace import TraceOut
 
 T = TypeVar("T")
@@ -134,17 +135,27 @@ class HallClient:
             headers["Content-Type"] = "application/json"
             content = body.model_dump_json()
         request = self.http.build_request(method, API + path, headers=headers, params=params, content=content)
-        response = self._send(request, repeatable=once or method in REPEATABLE_METHODS)
+        response = self._checked(self._send(request, repeatable=once or method in REPEATABLE_METHODS))
+        if result is None:
+            return None  # type: ignore[return-value]
+        parsed: T = TypeAdapter(result).validate_json(response.content)
+        return parsed
+
+    @staticmethod
+    def _checked(response: httpx.Response) -> httpx.Response:
         if response.status_code >= 400:
             try:
                 error = ErrorBody.model_validate_json(response.content)
             except ValueError:
                 raise ApiError(response.status_code, "HTTP_ERROR", response.text[:200]) from None
             raise ApiError(response.status_code, error.code, error.message, error.detail)
-        if result is None:
-            return None  # type: ignore[return-value]
-        parsed: T = TypeAdapter(result).validate_json(response.content)
-        return parsed
+        return response
+
+    def _download(self, path: str, params: dict[str, Any]) -> httpx.Response:
+        """A GET whose answer is a file, not JSON."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        request = self.http.build_request("GET", API + path, headers=headers, params=params)
+        return self._checked(self._send(request, repeatable=True))
 
     def _send(self, request: httpx.Request, *, repeatable: bool) -> httpx.Response:
         attempt = 0
@@ -303,6 +314,45 @@ class HallClient:
     def acknowledge_alert(self, alert_id: int, note: str = "") -> AlertOut:
         body = AlertAcknowledgeIn(note=note)
         return self._call("POST", f"/alerts/{alert_id}/acknowledge", AlertOut, body, once=True)
+
+    # statistics
+    @staticmethod
+    def _stats_params(date_from: date | None, date_to: date | None, group: StatsGroup) -> dict[str, Any]:
+        params: dict[str, Any] = {"group": group.value}
+        if date_from is not None:
+            params["date_from"] = date_from.isoformat()
+        if date_to is not None:
+            params["date_to"] = date_to.isoformat()
+        return params
+
+    def stats(
+        self,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        group: StatsGroup = StatsGroup.DAY,
+    ) -> StatsOut:
+        """Figures of the service days date_from..date_to (default: this month so far) by `group`."""
+        return self._call("GET", "/stats", StatsOut, params=self._stats_params(date_from, date_to, group))
+
+    def export_stats(
+        self,
+        fmt: ExportFormat = ExportFormat.CSV,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        group: StatsGroup = StatsGroup.DAY,
+    ) -> bytes:
+        """The same figures as a CSV (UTF-8 with BOM) or XLSX file."""
+        params = {**self._stats_params(date_from, date_to, group), "format": fmt.value}
+        return self._download("/stats/export", params).content
+
+    def hourly(self, day: date | None = None) -> HourlyOut:
+        """One service day (default: today) by local hour."""
+        params = {"day": day.isoformat()} if day else None
+        return self._call("GET", "/stats/hourly", HourlyOut, params=params)
+
+    def hourly_svg(self, day: date | None = None) -> str:
+        """The same day as an SVG chart to inline in a page."""
+        return self._download("/stats/hourly.svg", {"day": day.isoformat()} if day else {}).text
 
     # windows
     def windows(self) -> list[WindowOut]:
