@@ -193,7 +193,7 @@ function showOffline(message) {
 function showOnline() {
   $("offline").hidden = true;
   document.body.classList.remove("stale");
-  $("updated").textContent = `数据更新于 ${clock(lastGood)}`;
+  $("updated").textContent = `数据更新于 ${clock(new Date(lastGood.getTime() + hallState.offsetMs))}`;
 }
 
 async function refresh() {
@@ -209,7 +209,7 @@ async function refresh() {
       signOut("登录已过期，请重新登录");
       return;
     }
-    const since = lastGood ? `，显示的是 ${clock(lastGood)} 的数据` : "";
+    const since = lastGood ? `，显示的是 ${clock(new Date(lastGood.getTime() + hallState.offsetMs))} 的数据` : "";
     showOffline(error instanceof HttpError
       ? `${error.message}${since}`
       : `与大厅服务器的连接中断，正在重试${since}`);
@@ -326,8 +326,16 @@ function percent(value) {
   return value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)}%`;
 }
 
+function short(secondsValue) { // for tables and cards: 48分51秒, 2小时36分
+  const s = Math.max(0, Math.round(secondsValue));
+  if (s < 60) return `${s}秒`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}分${String(s % 60).padStart(2, "0")}秒`;
+  return `${Math.floor(m / 60)}小时${String(m % 60).padStart(2, "0")}分`;
+}
+
 function seconds(value) {
-  return value === null || value === undefined ? "—" : duration(value);
+  return value === null || value === undefined ? "—" : short(value);
 }
 
 function number(value) {
@@ -405,11 +413,11 @@ function tickCategories() {
     const row = categoryRow(category.code);
     const wait = currentLongest(category);
     longest = Math.max(longest, wait);
-    setIf(row.querySelector(".c-longest"), category.waiting ? duration(wait) : "—");
+    setIf(row.querySelector(".c-longest"), category.waiting ? short(wait) : "—");
   }
   const waiting = [...hallState.categories.values()].reduce((sum, c) => sum + (c.waiting || 0), 0);
   setIf($("kpi-waiting"), number(waiting));
-  setIf($("kpi-longest"), waiting ? duration(longest) : "—");
+  setIf($("kpi-longest"), waiting ? short(longest) : "—");
 }
 
 // windows
@@ -453,7 +461,7 @@ function renderWindow(window) {
 
 function tickWindow(card, window) {
   const since = window.state_since ? (serverNow() - Date.parse(window.state_since)) / 1000 : null;
-  setIf(card.querySelector(".w-since"), since === null ? "—" : duration(since));
+  setIf(card.querySelector(".w-since"), since === null ? "—" : short(since));
 }
 
 function renderWindows() {
@@ -506,6 +514,7 @@ function applySnapshot(snapshot) {
   renderCategories();
   renderWindows();
   renderDay();
+  tick();
   initStatsRange();
   if (!statsAsked) {
     statsAsked = true;
