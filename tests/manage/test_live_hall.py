@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from hall_server.client import HallClient
 from hall_server.contract.queue import IssueTicketRequest, PauseReason, PauseRequest
-from tests.conftest import start_server
+from tests.conftest import RunningServer, start_server
 from tests.factories import seed_hall
 from tests.manage.busy import busy_morning
 from tests.manage.conftest import sign_in
@@ -110,9 +110,9 @@ def test_end_of_day_after_a_confirmation(server, hall, client_for, page):
 
 
 @pytest.fixture
-def own_server(settings, clock) -> Iterator[list]:
+def own_server(settings, clock) -> Iterator[list[RunningServer]]:
     """Servers this test starts and restarts; all stopped at the end."""
-    running: list = []
+    running: list[RunningServer] = []
     yield running
     for one in running:
         one.stop()
@@ -152,6 +152,6 @@ def test_a_busy_hall_fits_both_screen_sizes(server, hall, client_for, clock, pag
     screenshot(page, "manage-live.png", tmp_path)
     for width, height in ((1920, 1080), (1366, 768)):
         page.set_viewport_size({"width": width, "height": height})
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate("document.body.scrollWidth - document.documentElement.clientWidth")
         assert overflow == 0, f"{width}×{height}: the page scrolls sideways by {overflow}px"
     screenshot(page, "manage-live-1366.png", tmp_path)

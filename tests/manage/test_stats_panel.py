@@ -10,7 +10,6 @@ import re
 from playwright.sync_api import expect
 
 from hall_server.contract.stats import StatsGroup
-
 from tests.manage.busy import busy_morning
 from tests.manage.test_live_hall import open_live, still_loaded
 from tests.manage.test_sync_panel import screenshot
@@ -37,7 +36,8 @@ def test_statistics_by_category_with_definitions_targets_and_export(
     expect(page.locator("#stats-definitions")).to_contain_text("过号 ÷ 到访（取号）")
     expect(page.locator('#stats-targets [data-key="one_window"] .tf-name')).to_have_text("一窗办结率")
 
-    stats = client_for("manager").stats(date_from=clock.today(), date_to=clock.today(), group=StatsGroup.CATEGORY)
+    today = clock.today()
+    stats = client_for("manager").stats(date_from=today, date_to=today, group=StatsGroup.CATEGORY)
     served = next(r for r in stats.rows if r.key == "SOCIAL").served
     expect(social.locator('td[data-field="served"]')).to_have_text(str(served))
 
