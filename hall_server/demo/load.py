@@ -16,9 +16,11 @@ from hall_server.catalogue.service import save_category, save_matter
 from hall_server.contract.appointments import SlotGenerateIn
 from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
 from hall_server.contract.catalogue import CategoryIn, MatterIn
+from hall_server.contract.displays import DisplayProfileIn
 from hall_server.contract.halls import HallIn
 from hall_server.contract.queue import WindowIn
 from hall_server.core.context import Ctx
+from hall_server.displays.service import save_profile
 from hall_server.halls.models import Hall
 from hall_server.halls.service import configure_hall
 from hall_server.queueing.windows import save_window
@@ -51,6 +53,8 @@ STAFF: list[tuple[str, str, Role]] = [
     ],
 ]
 DEVICES = [(DeviceKind.KIOSK, "kiosk-1"), (DeviceKind.KIOSK, "kiosk-2"), (DeviceKind.DISPLAY, "display-1")]
+# The 企业服务区 (zone A, first floor) screen: the enterprise windows and their queue.
+DISPLAY_PROFILES = [("enterprise", "企业服务区", [1, 2, 3], ["ENTERPRISE"])]
 BOOKABLE = ["ENTERPRISE", "SOCIAL_AFFAIRS", "INVESTMENT", "INTERMEDIARY", "PUBLIC_RESOURCES"]
 
 
@@ -78,6 +82,10 @@ def load_demo(ctx: Ctx, *, if_empty: bool = False) -> dict[str, Any] | None:
     ]
     for person in staff:
         create_staff(ctx, StaffIn.model_validate(person))
+    for name, title, window_numbers, codes in DISPLAY_PROFILES:
+        save_profile(
+            ctx, name, DisplayProfileIn(title=title, window_numbers=window_numbers, category_codes=codes)
+        )
     devices = {name: register_device(ctx, DeviceIn(kind=kind, name=name))[1] for kind, name in DEVICES}
     today = ctx.clock.today()
     for code in BOOKABLE:
