@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from hall_server.client import HallClient
-from hall_server.contract.queue import IssueTicketRequest, PauseReason, PauseRequest
+from hall_server.contract.queue import IssueTicketRequest, PauseReason, PauseRequest, WindowIn
 from tests.conftest import RunningServer, start_server
 from tests.factories import seed_hall
 from tests.manage.busy import busy_morning
@@ -80,6 +80,22 @@ def test_the_manager_opens_closes_and_regroups_windows(server, hall, client_for,
     expect(page.locator("#categories-dialog")).to_be_hidden()
     expect(page.locator("#window-4 .w-categories")).to_have_text("社会事务、综合出件")
     assert sorted(client_for("manager").window(4).category_codes) == ["PICKUP", "SOCIAL"]
+
+    # A window with a competence list (may_serve) offers only those categories.
+    admin = client_for("admin")
+    admin.save_window(
+        WindowIn(
+            number=4,
+            name="4号窗口",
+            category_codes=["PICKUP", "SOCIAL"],
+            may_serve_codes=["PICKUP", "SOCIAL"],
+        )
+    )
+    page.click("#window-4-categories")
+    expect(page.locator("#categories-hint")).to_contain_text("本窗口可办：综合出件、社会事务")
+    expect(page.locator("#category-option-ENTERPRISE")).to_be_disabled()
+    expect(page.locator("#category-option-SOCIAL")).to_be_enabled()
+    page.click("#categories-cancel")
 
     page.click("#window-4-categories")  # no category at all is refused on the page
     page.uncheck("#category-option-SOCIAL")
@@ -155,3 +171,17 @@ def test_a_busy_hall_fits_both_screen_sizes(server, hall, client_for, clock, pag
         overflow = page.evaluate("document.body.scrollWidth - document.documentElement.clientWidth")
         assert overflow == 0, f"{width}×{height}: the page scrolls sideways by {overflow}px"
     screenshot(page, "manage-live-1366.png", tmp_path)
+
+
+def test_the_notice_line_is_posted_and_followed_live(server, hall, client_for, page):
+    open_live(page, server.base_url)
+    expect(page.locator("#notice-current")).to_have_text("（无）")
+    page.fill("#notice-text", "今日下午 3 点起暂停办理社保业务")
+    page.click("#notice-post")
+    expect(page.locator("#toast")).to_have_text("通知已发布到大屏")
+    expect(page.locator("#notice-current")).to_have_text("今日下午 3 点起暂停办理社保业务")
+    assert client_for("manager").hall().notice == "今日下午 3 点起暂停办理社保业务"
+
+    client_for("admin").post_notice("系统维护中")  # another manager's notice arrives as an event
+    expect(page.locator("#notice-current")).to_have_text("系统维护中")
+    assert still_loaded(page)
