@@ -13,9 +13,7 @@ from hall_server.client import HallClient
 from hall_server.contract.queue import IssueTicketRequest, PauseReason, PauseRequest, WindowIn
 from tests.conftest import RunningServer, start_server
 from tests.factories import seed_hall
-from tests.manage.busy import busy_morning
 from tests.manage.conftest import sign_in
-from tests.manage.test_sync_panel import screenshot
 
 
 def open_live(page: Page, base_url: str) -> None:
@@ -158,19 +156,6 @@ def test_after_a_server_restart_the_page_reconnects_and_resyncs(settings, clock,
         kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL"))  # and live again after it
     expect(social.locator(".c-waiting")).to_have_text("2")
     assert still_loaded(page)
-
-
-def test_a_busy_hall_fits_both_screen_sizes(server, hall, client_for, clock, page, tmp_path):
-    busy_morning(client_for, clock)
-    open_live(page, server.base_url)
-    expect(page.locator("#kpi-issued")).to_have_text("15")
-    expect(page.locator("#window-3 .w-state")).to_have_text("暂停·休息")
-    screenshot(page, "manage-live.png", tmp_path)
-    for width, height in ((1920, 1080), (1366, 768)):
-        page.set_viewport_size({"width": width, "height": height})
-        overflow = page.evaluate("document.body.scrollWidth - document.documentElement.clientWidth")
-        assert overflow == 0, f"{width}×{height}: the page scrolls sideways by {overflow}px"
-    screenshot(page, "manage-live-1366.png", tmp_path)
 
 
 def test_the_notice_line_is_posted_and_followed_live(server, hall, client_for, page):

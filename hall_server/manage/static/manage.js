@@ -792,7 +792,8 @@ function renderAlerts() {
     const item = alertItem(alert);
     item.dataset.kind = alert.kind;
     item.classList.toggle("acknowledged", Boolean(alert.acknowledged_at));
-    setIf(item.querySelector(".a-title"), `【${ALERT_KINDS[alert.kind] || alert.kind}】${alert.title}`);
+    setIf(item.querySelector(".a-title"), alert.title);
+    item.title = ALERT_KINDS[alert.kind] || alert.kind;
     setIf(item.querySelector(".a-time"), when(alert.raised_at));
     setIf(item.querySelector(".a-detail"), alert.detail);
     const suggestion = item.querySelector(".a-suggestion");
