@@ -106,3 +106,22 @@ def test_a_busy_hall_with_alerts(server, hall, client_for, clock, page, tmp_path
         assert overflow == 0, f"{width}×{height}: the page scrolls sideways by {overflow}px"
     screenshot(page, "manage-live-1366.png", tmp_path)
     assert still_loaded(page)
+
+
+def test_thresholds_are_edited_on_the_page(server, hall, client_for, page):
+    open_live(page, server.base_url)
+    page.click("#thresholds-section summary")
+    page.fill("#threshold-hall-max_wait_seconds", "20")
+    page.fill("#threshold-hall-max_waiting", "30")
+    page.click("#threshold-hall-save")
+    expect(page.locator("#toast")).to_have_text("告警标准已保存")
+    [hall_limits] = [t for t in client_for("manager").thresholds() if t.scope == HALL_SCOPE]
+    assert (hall_limits.max_wait_seconds, hall_limits.max_waiting, hall_limits.max_service_seconds) == (
+        1200,
+        30,
+        None,
+    )
+    page.fill("#threshold-SOCIAL-max_wait_seconds", "0")  # under the contract's minute: refused, said
+    page.click("#threshold-SOCIAL-save")
+    expect(page.locator("#toast")).not_to_have_text("告警标准已保存")
+    assert still_loaded(page)

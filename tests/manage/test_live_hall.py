@@ -89,6 +89,7 @@ def test_the_manager_opens_closes_and_regroups_windows(server, hall, client_for,
             may_serve_codes=["PICKUP", "SOCIAL"],
         )
     )
+    expect(page.locator("#window-4")).to_have_attribute("data-may-serve", "PICKUP,SOCIAL")
     page.click("#window-4-categories")
     expect(page.locator("#categories-hint")).to_contain_text("本窗口可办：综合出件、社会事务")
     expect(page.locator("#category-option-ENTERPRISE")).to_be_disabled()

@@ -443,6 +443,7 @@ function renderWindow(window) {
   const card = windowCard(window.number);
   const [label, level] = WINDOW_STATES[window.state] || [window.state, "off"];
   card.dataset.state = window.state;
+  card.dataset.mayServe = (window.may_serve_codes || []).join(",");
   card.className = `window ${level}`;
   setIf(card.querySelector(".w-number"), `${window.number}号`);
   setIf(card.querySelector(".w-name"), window.name === `${window.number}号窗口` ? "" : window.name);
