@@ -34,6 +34,7 @@ def test_statistics_by_category_with_definitions_targets_and_export(
     expect(page.locator('#stats-foot td[data-field="issued"]')).to_have_text("15")
     expect(page.locator("#stats-head")).to_contain_text("过号率")
     expect(page.locator("#stats-definitions")).to_contain_text("过号 ÷ 到访（取号）")
+    expect(page.locator("#stats-definitions")).to_contain_text("本次统计按 30 分钟计")
     expect(page.locator('#stats-targets [data-key="one_window"] .tf-name')).to_have_text("一窗办结率")
 
     today = clock.today()
@@ -55,6 +56,6 @@ def test_statistics_by_category_with_definitions_targets_and_export(
     assert download_info.value.suggested_filename.endswith(".xlsx")
 
     expect(page.locator("#hourly-chart-image")).to_have_attribute("src", re.compile(r"^data:image/svg\+xml"))
-    page.locator("#stats-panel").scroll_into_view_if_needed()
+    page.evaluate("document.getElementById('stats-panel').scrollIntoView()")
     screenshot(page, "manage-stats.png", tmp_path)
     assert still_loaded(page)

@@ -529,7 +529,8 @@ function applySnapshot(snapshot) {
 function applyTicket(ticket) {
   for (const window of hallState.windows.values()) {
     const current = window.current_ticket;
-    if (current && current.id === ticket.id && (!ACTIVE_TICKET.has(ticket.status) || ticket.window_no !== window.number)) {
+    const moved = !ACTIVE_TICKET.has(ticket.status) || ticket.window_no !== window.number;
+    if (current && current.id === ticket.id && moved) {
       window.current_ticket = null;
     }
   }
@@ -672,7 +673,8 @@ function dropSocket() {
 function scheduleReconnect() {
   clearTimeout(live.reconnectTimer);
   if (!live.wanted) return;
-  const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** live.attempt) * (0.8 + Math.random() * 0.4);
+  const backoff = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** live.attempt);
+  const delay = backoff * (0.8 + Math.random() * 0.4); // jittered: pages do not all come back at once
   live.attempt += 1;
   live.reconnectTimer = setTimeout(connectLive, delay);
 }
@@ -1092,8 +1094,10 @@ function renderStats(stats) {
     return box;
   });
   $("stats-targets").replaceChildren(...targets);
-  const definitions = [...stats.definitions, ...stats.targets.map((t) => ({ name: t.name, text: t.definition }))];
-  const threshold = { name: "等候超时阈值", text: `本次统计按 ${duration(stats.wait_threshold_seconds)} 计。` };
+  const targetTexts = stats.targets.map((t) => ({ name: t.name, text: t.definition }));
+  const definitions = [...stats.definitions, ...targetTexts];
+  const minutes = Math.round(stats.wait_threshold_seconds / 60);
+  const threshold = { name: "等候超时阈值", text: `本次统计按 ${minutes} 分钟计。` };
   $("stats-definitions").replaceChildren(...[...definitions, threshold].flatMap((d) => {
     const dt = document.createElement("dt");
     dt.textContent = d.name;
