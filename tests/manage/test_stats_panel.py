@@ -56,6 +56,8 @@ def test_statistics_by_category_with_definitions_targets_and_export(
     assert download_info.value.suggested_filename.endswith(".xlsx")
 
     expect(page.locator("#hourly-chart-image")).to_have_attribute("src", re.compile(r"^data:image/svg\+xml"))
+    nine = page.locator('#hourly-rows tr[data-hour="9"] td')
+    expect(nine.nth(0)).to_have_text("8")  # tickets issued 09:00-09:59 (the chart's bar beside it)
     page.evaluate("document.getElementById('stats-panel').scrollIntoView()")
     screenshot(page, "manage-stats.png", tmp_path)
     assert still_loaded(page)

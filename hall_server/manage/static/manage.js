@@ -603,12 +603,31 @@ async function fetchChart() {
     }
     image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
     $("chart-unavailable").hidden = true;
+    renderHourly(await call("GET", `/stats/hourly?day=${hallState.serviceDate}`));
   } catch (error) {
     if (unavailable(error)) {
       $("chart-unavailable").hidden = false;
       $("hourly-chart").replaceChildren();
     }
   }
+}
+
+function renderHourly(hourly) {
+  // The hours with anything in them, as figures beside the chart.
+  const busy = hourly.hours.filter((h) => h.arrivals || h.called || h.served || h.no_show);
+  $("hourly-rows").replaceChildren(...busy.map((h) => {
+    const row = document.createElement("tr");
+    row.dataset.hour = String(h.hour);
+    const cells = [`${h.hour}时`, number(h.arrivals), number(h.called), number(h.served), number(h.no_show),
+      seconds(h.avg_wait_seconds)];
+    cells.forEach((text, index) => {
+      const cell = document.createElement(index ? "td" : "th");
+      if (index) cell.className = "num";
+      cell.textContent = text;
+      row.append(cell);
+    });
+    return row;
+  }));
 }
 
 function scheduleChart() {
@@ -750,6 +769,7 @@ function stopLive() {
   clearTimeout(chartTimer);
   loadTimer = alertsTimer = chartTimer = null;
   dropSocket();
+  statsAsked = false;
 }
 
 // --- alerts ----------------------------------------------------------------------------------------------
