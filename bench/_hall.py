@@ -51,9 +51,10 @@ def _fresh_pg_url(name: str) -> str:
 
 
 @contextmanager
-def demo_hall(backend: str) -> Iterator[Hall]:
+def demo_hall(backend: str, database: str = "yimen_bench") -> Iterator[Hall]:
+    """`database`: the PostgreSQL database's name (dropped and made again)."""
     with tempfile.TemporaryDirectory(prefix="yimen-bench-") as folder:
-        url = f"sqlite:///{folder}/hall.db" if backend == "sqlite" else _fresh_pg_url("yimen_bench")
+        url = f"sqlite:///{folder}/hall.db" if backend == "sqlite" else _fresh_pg_url(database)
         env = {
             **os.environ,
             "YIMEN_DATABASE_URL": url,

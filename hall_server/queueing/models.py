@@ -76,6 +76,10 @@ class Ticket(Base):
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
     transfer_note: Mapped[str] = mapped_column(String(500), default="")
     requeue_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Seconds from issue (an appointment ticket: its check-in) to the first call, and from the start of
+    # service to completion; kept so statistics are plain sums over a range (hall_server/stats).
+    wait_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    service_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     follow_code: Mapped[str] = mapped_column(String(24), unique=True)
     people_ahead_at_issue: Mapped[int] = mapped_column(Integer, default=0)
     est_wait_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -215,7 +215,9 @@ def call_next(ctx: Ctx, number: int) -> Ticket | None:
     ticket.window = window
     ticket.staff_id = window.staff_id
     ticket.call_count = 1
-    ticket.first_called_at = ticket.first_called_at or now
+    if ticket.first_called_at is None:
+        ticket.first_called_at = now
+        ticket.wait_seconds = (now - ticket.issued_at).total_seconds()
     ticket.last_called_at = now
     _ticket_event(
         ctx,
@@ -272,6 +274,7 @@ def complete(ctx: Ctx, number: int) -> Ticket:
     ticket.service_started_at = ticket.service_started_at or ticket.last_called_at or now
     ticket.status = TicketStatus.DONE.value
     ticket.completed_at = now
+    ticket.service_seconds = (now - ticket.service_started_at).total_seconds()
     _ticket_event(
         ctx,
         ticket,
