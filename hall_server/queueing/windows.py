@@ -160,15 +160,17 @@ def set_categories(ctx: Ctx, number: int, category_codes: list[str]) -> Window:
 
 
 def open_window(ctx: Ctx, number: int) -> Window:
-    """A clerk signs in at a window; a manager may open one for the clerk already assigned."""
+    """A clerk signs in at a window. A manager opens one from the dashboard without becoming its clerk:
+    the window keeps the clerk assigned to it, if any, and a clerk who signs in later takes it over."""
     window = window_by_number(ctx, number, lock=True)
     principal = ctx.principal
-    staff_id = principal.staff_id if principal else None
     if principal is not None and principal.role is not Role.CLERK and principal.role not in SUPERVISORS:
         raise Forbidden("FORBIDDEN", "只有窗口工作人员可以登录窗口")
+    supervisor = principal is not None and principal.role in SUPERVISORS
+    staff_id = window.staff_id if supervisor else principal.staff_id if principal else None
     if window.state != WindowState.CLOSED.value and window.staff_id not in (None, staff_id):
         raise Conflict("WINDOW_TAKEN", f"{number} 号窗口已由其他工作人员登录")
-    if staff_id is not None:
+    if staff_id is not None and not supervisor:
         elsewhere = ctx.session.scalars(
             select(Window).where(
                 Window.staff_id == staff_id, Window.id != window.id, Window.state != WindowState.CLOSED.value

@@ -196,6 +196,20 @@ def test_one_clerk_one_window_and_one_window_one_clerk(client_for):
     assert caught.value.code == "STAFF_AT_OTHER_WINDOW"
 
 
+def test_a_manager_opens_windows_from_the_dashboard_without_becoming_their_clerk(client_for):
+    manager, clerk1, clerk2 = client_for("manager"), client_for("clerk1"), client_for("clerk2")
+    clerk1.window_op(1, "open")
+    clerk1.window_op(1, "close")
+    first = manager.window_op(1, "open").window
+    second = manager.window_op(2, "open").window  # a second window: not STAFF_AT_OTHER_WINDOW
+    assert (first.state, first.staff_name, second.state, second.staff_name) == ("OPEN", None, "OPEN", None)
+    taken = clerk2.window_op(2, "open").window  # the clerk who sits down takes the window over
+    assert taken.staff_name == clerk2.whoami().staff.name
+    with pytest.raises(ApiError) as caught:
+        clerk1.window_op(2, "open")
+    assert caught.value.code == "WINDOW_TAKEN"
+
+
 def test_complete_without_start_counts_from_the_call(client_for, clock):
     kiosk, clerk = client_for("kiosk"), client_for("clerk1")
     issue(kiosk)
