@@ -17,9 +17,9 @@ from hall_server.contract.displays import WHOLE_HALL, DisplayProfileOut
 from hall_server.contract.events import EventType
 from hall_server.contract.live import EventMessage, SnapshotMessage
 from hall_server.contract.load import CategoryWaiting
-from hall_server.contract.queue import TicketOut, WindowOut, WindowState
+from hall_server.contract.queue import TicketOut, TicketStatus, WindowOut, WindowState
 
-RECENT_CALLS = 8  # shown under the latest call
+RECENT_CALLS = 6  # shown under the latest call
 CALL_EVENTS = (EventType.TICKET_CALLED, EventType.TICKET_RECALLED)
 # After these the ticket is no longer at its window: the window shows no number.
 LEAVING_EVENTS = frozenset(
@@ -33,6 +33,7 @@ LEAVING_EVENTS = frozenset(
 )
 STATE_LABELS = {WindowState.OPEN: "办理中", WindowState.PAUSED: "暂停服务", WindowState.CLOSED: "未开放"}
 IDLE_LABEL = "等待叫号"
+CALLED_LABEL = "正在叫号"  # called, the visitor is on the way
 
 
 def is_fresh(occurred_at: datetime, recorded_at: datetime, server_time: datetime | None, max_age_s: float) -> bool:
@@ -224,6 +225,8 @@ class DisplayState:
         label = STATE_LABELS[window.state]
         if window.state is WindowState.OPEN and not number:
             label = IDLE_LABEL
+        elif window.state is WindowState.OPEN and ticket is not None and ticket.status is TicketStatus.CALLED:
+            label = CALLED_LABEL
         return {
             "number": window.number,
             "name": window.name,
