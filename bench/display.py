@@ -39,8 +39,18 @@ def display_process(hall: Hall, base: str) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [
-            YIMEN, "display", "--server", base, "--token", hall.device_token("display-1"), "--port", str(port),
-            "--sound-device", "null", "--voice-repeat", "1",
+            YIMEN,
+            "display",
+            "--server",
+            base,
+            "--token",
+            hall.device_token("display-1"),
+            "--port",
+            str(port),
+            "--sound-device",
+            "null",
+            "--voice-repeat",
+            "1",
         ],
         env=hall.env,
         stdout=subprocess.DEVNULL,

@@ -27,16 +27,24 @@ def register(subcommands: Any) -> None:
     )
     parser.add_argument("--server", default=env("SERVER", "http://127.0.0.1:8000"), help="大厅服务器地址")
     parser.add_argument("--token", default=env("TOKEN"), help="本大屏的设备令牌（设备类型 display）")
-    parser.add_argument("--token-file", type=Path, default=env("TOKEN_FILE") or None, help="从文件读取设备令牌")
+    parser.add_argument(
+        "--token-file", type=Path, default=env("TOKEN_FILE") or None, help="从文件读取设备令牌"
+    )
     parser.add_argument("--profile", default=env("PROFILE", "hall"), help="显示配置名（hall 为全厅）")
     parser.add_argument("--host", default=env("HOST", "127.0.0.1"), help="页面监听地址（默认仅本机）")
     parser.add_argument("--port", type=int, default=int(env("PORT", "8300")), help="页面端口")
-    parser.add_argument("--voice", default=env("VOICE", "sim://voice?engine=clips"), help="语音（空为不朗读）")
-    parser.add_argument("--voice-repeat", type=int, default=int(env("VOICE_REPEAT", "2")), help="每次叫号朗读遍数")
+    parser.add_argument(
+        "--voice", default=env("VOICE", "sim://voice?engine=clips"), help="语音（空为不朗读）"
+    )
+    parser.add_argument(
+        "--voice-repeat", type=int, default=int(env("VOICE_REPEAT", "2")), help="每次叫号朗读遍数"
+    )
     parser.add_argument("--volume", type=int, default=int(env("VOLUME", "100")), help="音量 0–100")
     parser.add_argument("--quiet-hours", default=env("QUIET_HOURS"), help="静音时段，如 22:00-07:00")
     parser.add_argument(
-        "--sound-device", default=env("SOUND_DEVICE"), help="声音输出设备（aplay -D，如 null；record 为仅记录）"
+        "--sound-device",
+        default=env("SOUND_DEVICE"),
+        help="声音输出设备（aplay -D，如 null；record 为仅记录）",
     )
     parser.set_defaults(run=run_display)
 

@@ -36,7 +36,9 @@ IDLE_LABEL = "等待叫号"
 CALLED_LABEL = "正在叫号"  # called, the visitor is on the way
 
 
-def is_fresh(occurred_at: datetime, recorded_at: datetime, server_time: datetime | None, max_age_s: float) -> bool:
+def is_fresh(
+    occurred_at: datetime, recorded_at: datetime, server_time: datetime | None, max_age_s: float
+) -> bool:
     """A call is announced only if it is news: recorded soon after it happened (a counter that was offline
     sends its calls late) and not older than the latest server time this screen has seen (events that
     reach us after a gap). Both compare server times only, so a display PC with a wrong clock is fine."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -78,9 +79,12 @@ def waiting(**counts: int) -> list[CategoryWaiting]:
     ]
 
 
-def snapshot(seq: int = 1, calls: list[tuple[str, int, str]] = (), notice: str = "", **counts: int) -> SnapshotMessage:  # type: ignore[assignment]
+def snapshot(
+    seq: int = 1, calls: Sequence[tuple[str, int, str]] = (), notice: str = "", **counts: int
+) -> SnapshotMessage:
     records = [
-        CallRecord(ticket_number=n, window_no=w, category_code=c, called_at=T0, call_count=1) for n, w, c in calls
+        CallRecord(ticket_number=n, window_no=w, category_code=c, called_at=T0, call_count=1)
+        for n, w, c in calls
     ]
     return SnapshotMessage(
         topic="display",
@@ -117,7 +121,9 @@ def event(
             event_type=event_type,
             occurred_at=occurred,
             recorded_at=occurred + timedelta(seconds=late_s),
-            source=Source(hall_code="H", hall_name="示范县政务服务中心", region_code="341122000000", org_uscc="X"),
+            source=Source(
+                hall_code="H", hall_name="示范县政务服务中心", region_code="341122000000", org_uscc="X"
+            ),
             aggregate=AggregateRef(type=AggregateType.TICKET, id=str(seq), seq=1),
             actor=Actor(kind="staff"),
             data=data or {},

@@ -155,7 +155,9 @@ def test_the_page_reloads_itself_when_the_display_service_restarts(display_confi
     expect(page.locator("#stale")).to_be_visible()
     restarted = start_display(display_config, display.port)
     try:
-        page.wait_for_function(f"window.yimenDisplay && window.yimenDisplay.bootId === '{restarted.service.boot_id}'")
+        page.wait_for_function(
+            f"window.yimenDisplay && window.yimenDisplay.bootId === '{restarted.service.boot_id}'"
+        )
         expect(page.locator("#hall-name")).to_have_text("示范县政务服务中心")
         expect(page.locator("#stale")).to_be_hidden()
     finally:
@@ -163,16 +165,29 @@ def test_the_page_reloads_itself_when_the_display_service_restarts(display_confi
 
 
 def test_screenshots_of_a_busy_hall(server, hall, client_for, display, screen):
-    numbers = [issue(client_for, category) for category in ["SOCIAL"] * 6 + ["ENTERPRISE"] * 5 + ["PICKUP"] * 2]
+    numbers = [
+        issue(client_for, category) for category in ["SOCIAL"] * 6 + ["ENTERPRISE"] * 5 + ["PICKUP"] * 2
+    ]
     for login, window in (("clerk1", 1), ("clerk2", 2), ("clerk3", 3), ("clerk4", 4)):
         client_for(login).window_op(window, "open")
-    for login, window in (("clerk1", 1), ("clerk3", 3), ("clerk2", 2), ("clerk1", 1), ("clerk3", 3), ("clerk4", 4)):
+    for login, window in (
+        ("clerk1", 1),
+        ("clerk3", 3),
+        ("clerk2", 2),
+        ("clerk1", 1),
+        ("clerk3", 3),
+        ("clerk4", 4),
+    ):
         call_next(client_for(login), window)
     client_for("clerk2").window_op(2, "no-show")
     client_for("clerk2").pause(2, PauseRequest())
     latest = call_next(client_for("clerk1"), 1)
     assert latest in numbers
-    for width, height, name in ((1920, 1080, "display-1080p"), (3840, 2160, "display-4k"), (1080, 1920, "display-portrait")):
+    for width, height, name in (
+        (1920, 1080, "display-1080p"),
+        (3840, 2160, "display-4k"),
+        (1080, 1920, "display-portrait"),
+    ):
         page = screen(width, height)
         page.goto(display.base_url)
         expect(page.locator("#latest-ticket")).to_have_text(latest)

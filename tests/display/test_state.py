@@ -17,7 +17,9 @@ ENTERPRISE_ZONE = DisplayProfileOut(
 
 def test_a_snapshot_gives_the_whole_picture_and_replaces_the_previous_one():
     state = DisplayState()
-    state.apply_snapshot(snapshot(calls=[("B002", 1, "SOCIAL"), ("B001", 2, "SOCIAL")], notice="今日下午维护"))
+    state.apply_snapshot(
+        snapshot(calls=[("B002", 1, "SOCIAL"), ("B001", 2, "SOCIAL")], notice="今日下午维护")
+    )
     view = state.view()
     assert view["hall_name"] == "示范县政务服务中心" and view["notice"] == "今日下午维护"
     assert view["latest"]["ticket"] == "B002" and view["latest"]["window_name"] == "1号窗口"
@@ -60,7 +62,9 @@ def test_a_zone_profile_shows_only_its_windows_categories_and_calls():
     state.apply_snapshot(snapshot())
     state.set_profile(ENTERPRISE_ZONE)
     assert state.apply_event(event(EventType.TICKET_CALLED, 2, the_ticket=ticket("B004", 1))) is None
-    shown = state.apply_event(event(EventType.TICKET_CALLED, 3, the_ticket=ticket("A001", 3, "ENTERPRISE", 2)))
+    shown = state.apply_event(
+        event(EventType.TICKET_CALLED, 3, the_ticket=ticket("A001", 3, "ENTERPRISE", 2))
+    )
     assert shown is not None
     view = state.view()
     assert view["profile_title"] == "企业服务区"
@@ -92,7 +96,9 @@ def test_the_call_list_stays_bounded_over_a_long_day():
     state = DisplayState()
     state.apply_snapshot(snapshot())
     for n in range(5000):
-        state.apply_event(event(EventType.TICKET_CALLED, n + 2, the_ticket=ticket(f"B{n % 1000:03d}", 1, ticket_id=n)))
+        state.apply_event(
+            event(EventType.TICKET_CALLED, n + 2, the_ticket=ticket(f"B{n % 1000:03d}", 1, ticket_id=n))
+        )
     assert len(state.calls) == RECENT_CALLS + 1
     assert len(state.view()["calls"]) == RECENT_CALLS
 

@@ -29,7 +29,9 @@ def run_queue(queue: VoiceQueue, *calls: Call) -> list[dict]:
 
 def test_two_calls_at_once_are_spoken_in_turn():
     out = RecordingAudioOut()
-    log = run_queue(VoiceQueue(Announcer(make_engine("clips"), repeat=1), out), Call("A012", 5), Call("B003", 2))
+    log = run_queue(
+        VoiceQueue(Announcer(make_engine("clips"), repeat=1), out), Call("A012", 5), Call("B003", 2)
+    )
     assert [(e["ticket"], e["outcome"]) for e in log] == [("A012", "spoken"), ("B003", "spoken")]
     first, second = log
     assert first["started_at"] <= first["ended_at"] <= second["started_at"] <= second["ended_at"]
@@ -39,7 +41,9 @@ def test_two_calls_at_once_are_spoken_in_turn():
 
 def test_the_system_player_plays_them_in_turn_too():
     out = SystemAudioOut("null")
-    log = run_queue(VoiceQueue(Announcer(make_engine("clips"), repeat=1), out), Call("A001", 1), Call("A002", 2))
+    log = run_queue(
+        VoiceQueue(Announcer(make_engine("clips"), repeat=1), out), Call("A001", 1), Call("A002", 2)
+    )
     assert [e["outcome"] for e in log] == ["spoken", "spoken"]
     assert log[0]["ended_at"] <= log[1]["started_at"]
 
