@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hall_server.alerts import service as alerts
+from hall_server.alerts.router import router as alerts_router
 from hall_server.appointments.router import router as appointments_router
 from hall_server.auth.router import router as auth_router
 from hall_server.catalogue.router import router as catalogue_router
@@ -33,6 +35,7 @@ from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError, TooMany, Unavailable
 from hall_server.devicehealth.router import router as device_health_router
+from hall_server.displays.router import router as displays_router
 from hall_server.events import chain
 from hall_server.events.router import router as events_router
 from hall_server.follow import router as follow
@@ -59,6 +62,8 @@ from hall_server.sync.worker import DeliveryWorker
 
 log = logging.getLogger("yimen.app")
 API_PREFIX = "/api/v1"
+# Events after which alerts are evaluated at once rather than at the next periodic check.
+ALERT_WAKE_PREFIXES = ("hall.help.", "hall.device.", "hall.window.", "hall.threshold.")
 HEALTH_TIMEOUT_S = 2.0
 
 
@@ -76,6 +81,13 @@ class AppState:
     worker: DeliveryWorker | None = None
     read_engine: Engine | None = None
     notifier: Notifier = field(default_factory=NoNotifier)
+    alerts_due: asyncio.Event = field(default_factory=asyncio.Event)  # evaluate alerts now, not later
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def wake_alerts(self) -> None:
+        """From any thread: have the alert loop evaluate at once (a help request shows within a second)."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.alerts_due.set)
 
     @contextmanager
     def read_ctx(self) -> Iterator[Ctx]:
@@ -102,6 +114,8 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         for envelope in events:
             metrics.events.labels(envelope.event_type.value).inc()
         state.publisher.submit(events)
+        if any(e.event_type.value.startswith(ALERT_WAKE_PREFIXES) for e in events):
+            state.wake_alerts()
         if state.worker is not None:
             state.worker.wake()
 
@@ -160,6 +174,28 @@ async def _sweep_forever(state: AppState) -> None:
         except Exception:
             log.exception("sweep failed; will try again")
         await asyncio.sleep(state.settings.sweep_seconds)
+
+
+def check_alerts(state: AppState) -> alerts.Evaluation:
+    """One evaluation; read only when it would change nothing (no write lock taken every few seconds)."""
+    if not state.uow.read(alerts.plan).changed:
+        return alerts.Evaluation()
+    return state.uow.run(alerts.evaluate_alerts)
+
+
+async def _alerts_forever(state: AppState) -> None:
+    """Evaluate alerts every YIMEN_ALERT_CHECK_SECONDS, and at once after a help request, a device fault, a
+    window change or a threshold change (ALERT_WAKE_PREFIXES). One loop: evaluations never overlap."""
+    while True:
+        state.alerts_due.clear()
+        try:
+            result = await run_in_threadpool(check_alerts, state)
+            if result.raised or result.cleared:
+                log.info("alerts", extra={"raised": result.raised, "cleared": result.cleared})
+        except Exception:
+            log.exception("alert evaluation failed; will try again")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.alerts_due.wait(), state.settings.alert_check_seconds)
 
 
 def error_response(status: int, code: str, message: str, detail: object | None = None) -> JSONResponse:
@@ -226,13 +262,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         state.publisher.start()
         if state.worker is not None:
             state.worker.start()
+        state.loop = asyncio.get_running_loop()
         sweeper = asyncio.create_task(_sweep_forever(state))
+        alerter = asyncio.create_task(_alerts_forever(state))
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            state.loop = None
+            for task in (sweeper, alerter):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             state.publisher.stop()
             if state.worker is not None:
                 await run_in_threadpool(state.worker.stop)
@@ -264,6 +304,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         sync_router,
         help_router,
         device_health_router,
+        displays_router,
+        alerts_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

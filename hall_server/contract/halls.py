@@ -25,3 +25,4 @@ class HallOut(HallIn):
     id: int
     service_date: date = Field(description="今日（本地时区）")
     queue_closed_today: bool = Field(description="今日已日终，停止取号")
+    notice: str = Field(default="", description="the notice line of the hall screens (通知栏)")

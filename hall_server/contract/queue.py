@@ -189,6 +189,12 @@ class WindowIn(Model):
     number: int = Field(ge=1, le=999)
     name: FreeText = Field(min_length=1, max_length=50)
     category_codes: list[str] = Field(min_length=1)
+    may_serve_codes: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="categories the window may be given (its staff's competence); empty: any (综合窗口); "
+        "omitted: unchanged",
+    )
 
 
 class WindowCategoriesIn(Model):
@@ -202,6 +208,7 @@ class WindowOut(OutModel):
     state: WindowState
     pause_reason: PauseReason | None
     category_codes: list[str]
+    may_serve_codes: list[str] = Field(default_factory=list, description="empty: any category (综合窗口)")
     staff_id: int | None
     staff_name: str | None
     state_since: datetime | None

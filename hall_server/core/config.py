@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     ticket_confirm_seconds: int = Field(
         default=120, ge=1, description="a kiosk ticket not confirmed (printed/noted) by then is cancelled"
     )
+    alert_check_seconds: float = Field(
+        default=10.0, gt=0, description="how often load thresholds and 冷热不均 are checked for alerts"
+    )
     device_health_stale_seconds: int = Field(
         default=180, ge=1, description="a device whose last health report is older is shown as stale"
     )

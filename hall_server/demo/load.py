@@ -10,15 +10,19 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hall_server.alerts.thresholds import save_threshold
 from hall_server.appointments.service import generate_slots
 from hall_server.auth.service import create_staff, register_device
 from hall_server.catalogue.service import save_category, save_matter
+from hall_server.contract.alerts import HALL_SCOPE, ThresholdIn
 from hall_server.contract.appointments import SlotGenerateIn
 from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
 from hall_server.contract.catalogue import CategoryIn, MatterIn
+from hall_server.contract.displays import DisplayProfileIn
 from hall_server.contract.halls import HallIn
 from hall_server.contract.queue import WindowIn
 from hall_server.core.context import Ctx
+from hall_server.displays.service import save_profile
 from hall_server.halls.models import Hall
 from hall_server.halls.service import configure_hall
 from hall_server.queueing.windows import save_window
@@ -51,6 +55,15 @@ STAFF: list[tuple[str, str, Role]] = [
     ],
 ]
 DEVICES = [(DeviceKind.KIOSK, "kiosk-1"), (DeviceKind.KIOSK, "kiosk-2"), (DeviceKind.DISPLAY, "display-1")]
+# The 企业服务区 (zone A, first floor) screen: the enterprise windows and their queue.
+DISPLAY_PROFILES = [("enterprise", "企业服务区", [1, 2, 3], ["ENTERPRISE"])]
+# Load thresholds (标准): the hall's, and categories whose services are much shorter or longer.
+THRESHOLDS: dict[str, ThresholdIn] = {
+    HALL_SCOPE: ThresholdIn(max_wait_seconds=30 * 60, max_waiting=20, max_service_seconds=20 * 60),
+    "INVESTMENT": ThresholdIn(max_service_seconds=60 * 60),  # 30 minutes on average
+    "RESULT_PICKUP": ThresholdIn(max_wait_seconds=15 * 60, max_service_seconds=10 * 60),
+    "CONSULTATION": ThresholdIn(max_wait_seconds=15 * 60),
+}
 BOOKABLE = ["ENTERPRISE", "SOCIAL_AFFAIRS", "INVESTMENT", "INTERMEDIARY", "PUBLIC_RESOURCES"]
 
 
@@ -78,6 +91,12 @@ def load_demo(ctx: Ctx, *, if_empty: bool = False) -> dict[str, Any] | None:
     ]
     for person in staff:
         create_staff(ctx, StaffIn.model_validate(person))
+    for scope, threshold in THRESHOLDS.items():
+        save_threshold(ctx, scope, threshold)
+    for name, title, window_numbers, codes in DISPLAY_PROFILES:
+        save_profile(
+            ctx, name, DisplayProfileIn(title=title, window_numbers=window_numbers, category_codes=codes)
+        )
     devices = {name: register_device(ctx, DeviceIn(kind=kind, name=name))[1] for kind, name in DEVICES}
     today = ctx.clock.today()
     for code in BOOKABLE:

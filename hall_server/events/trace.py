@@ -1,9 +1,10 @@
-"""全过程留痕: the whole trace of one ticket, appointment or case, with the aggregates linked to it."""
+"""全过程留痕: the whole trace of one ticket, appointment, case or alert, with the aggregates linked to it."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from hall_server.alerts import service as alerts
 from hall_server.appointments import service as appointments
 from hall_server.contract.base import DB_ID_MAX
 from hall_server.contract.events import AggregateType
@@ -14,7 +15,7 @@ from hall_server.events.service import events_of
 from hall_server.queueing import tickets
 from hall_server.sync.service import deliveries_of
 
-TraceKind = Literal["ticket", "appointment", "case"]
+TraceKind = Literal["ticket", "appointment", "case", "alert"]
 
 
 def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
@@ -30,6 +31,9 @@ def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
         appointment = appointments.get_appointment(ctx, int(key))
         linked = [(AggregateType.TICKET.value, str(appointment.ticket_id))] if appointment.ticket_id else []
         summary = appointments.appointment_out(ctx, appointment).model_dump(mode="json")
+    elif kind == "alert":  # raised, acknowledged, cleared
+        key = str(_int(key))
+        linked, summary = [], alerts.alert_out(ctx, alerts.get_alert(ctx, int(key))).model_dump(mode="json")
     else:
         linked, summary = [], {}
     events = events_of(ctx, [(kind, key), *linked])

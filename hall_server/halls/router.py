@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from hall_server.contract.displays import NoticeIn
 from hall_server.contract.halls import HallIn, HallOut
 from hall_server.contract.load import LoadOut
 from hall_server.core.context import Ctx
@@ -22,6 +23,12 @@ def get_hall(api: ApiDep) -> HallOut:
 @router.put("/hall", response_model=HallOut)
 def configure_hall(body: HallIn, api: ApiDep) -> HallOut:
     return api.run(lambda ctx: service.hall_out(ctx, service.configure_hall(ctx, body)), roles=ADMINS)
+
+
+@router.put("/hall/notice", response_model=HallOut)
+def post_notice(body: NoticeIn, api: ApiDep) -> HallOut:
+    """The notice line of every hall screen (empty takes it down); displays see it live."""
+    return api.run(lambda ctx: service.hall_out(ctx, service.post_notice(ctx, body.text)), roles=MANAGERS)
 
 
 @router.post("/hall/end-day", response_model=dict[str, int])

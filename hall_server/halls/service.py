@@ -39,6 +39,15 @@ def configure_hall(ctx: Ctx, hall_in: HallIn) -> Hall:
     return hall
 
 
+def post_notice(ctx: Ctx, text: str) -> Hall:
+    """The notice line (通知栏) of every hall screen; empty takes it down. Reaches the `display` topic."""
+    hall = current_hall(ctx)
+    hall.notice = text.strip()
+    ctx.session.flush()
+    record(ctx, EventType.NOTICE_POSTED, AggregateType.HALL, hall.code, {"notice": hall.notice})
+    return hall
+
+
 def queue_closed_today(ctx: Ctx, hall: Hall) -> bool:
     return hall.queue_closed_on == ctx.clock.today()
 
@@ -56,4 +65,5 @@ def hall_out(ctx: Ctx, hall: Hall) -> HallOut:
         hours=hall.hours,
         service_date=ctx.clock.today(),
         queue_closed_today=queue_closed_today(ctx, hall),
+        notice=hall.notice or "",
     )

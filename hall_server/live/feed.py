@@ -23,13 +23,15 @@ from hall_server.queueing.windows import list_windows, window_by_number, window_
 
 log = logging.getLogger("yimen.live")
 
-DISPLAY_PREFIXES = ("queue.", "hall.window.", "hall.day.")
+# The notice line and profile changes concern every hall screen too (a display refetches its profile).
+DISPLAY_PREFIXES = ("queue.", "hall.window.", "hall.day.", "hall.notice.", "hall.display_profile.")
 STAFF_WIDE_PREFIXES = ("hall.day.", "hall.help.")
 _STOP = object()
 
 
 def topics_for(envelope: Envelope, ticket: Ticket | None, serving: dict[int, set[int]]) -> set[str]:
-    """hall: everything; display: queue, window and day events; window:N: what concerns window N."""
+    """hall: everything; display: queue, window, day, notice and display-profile events;
+    window:N: what concerns window N."""
     topics = {"hall"}
     event_type = envelope.event_type.value
     if event_type.startswith(DISPLAY_PREFIXES):

@@ -4,7 +4,7 @@ Topics by principal kind — each gets what it needs, no more:
 
 | who | topics | why |
 |---|---|---|
-| display (叫号大屏) | display | calls, windows, waiting counts for the hall screen |
+| display (叫号大屏) | display | calls, windows, waiting counts, the notice line, profile changes |
 | kiosk (自助取号机) | display | waiting counts and open windows per category, the day's state |
 | evalpad (评价器) | display | service started/completed at its window (ticket id, window number) |
 | counter (窗口终端) | display, window:N | its window's queue, with the masked identity the clerk serves by |
@@ -15,6 +15,10 @@ Topics by principal kind — each gets what it needs, no more:
 A `ticket:` topic needs no sign-in (the follow page has none) but the code must be a ticket of today, and a
 connection may follow a few tickets at most; it carries PublicTicketOut only (number, category, people
 ahead, estimate, window). Without sign-in nothing else can be subscribed.
+
+The notice line (`hall.notice.posted`, data `notice`) and display-profile changes
+(`hall.display_profile.saved`, data `profile`: the name to refetch) go to `display` as well. Alerts
+(`hall.alert.*`) and thresholds go to `hall` only.
 
 Help requests (`hall.help.*`) go to `hall` and every `window:N`, so window staff and a hall guide signed in
 on any window see them; never to `display`.
@@ -64,7 +68,17 @@ KIND_NAMES: dict[str, str] = {
 }
 # Event data a public screen may show; everything else in `data` stays on the hall topic.
 DISPLAY_DATA = frozenset(
-    {"ticket_no", "queue_code", "window_no", "call_count", "from_window", "to_window", "to_queue_code"}
+    {
+        "ticket_no",
+        "queue_code",
+        "window_no",
+        "call_count",
+        "from_window",
+        "to_window",
+        "to_queue_code",
+        "notice",  # hall.notice.posted: the text every hall screen shows
+        "profile",  # hall.display_profile.saved: the name of the profile to refetch
+    }
 )
 DISPLAY_REFS = frozenset({"ticket_id", "ticket_no"})
 

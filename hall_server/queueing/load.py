@@ -180,6 +180,7 @@ def snapshot(ctx: Ctx, window_no: int | None = None) -> Snapshot:
         service_date=ctx.clock.today(),
         queue_closed_today=queue_closed_today(ctx, hall),
         hall_name=hall.name,
+        notice=hall.notice or "",
         waiting=waiting_counts(ctx),
         windows=[window_out(ctx, w) for w in list_windows(ctx)],
         recent_calls=recent_calls(ctx),

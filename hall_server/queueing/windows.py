@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 
 from hall_server.auth.models import Staff
+from hall_server.catalogue.models import Category
 from hall_server.catalogue.service import category_by_code
 from hall_server.contract.auth import Role
 from hall_server.contract.events import AggregateType, EventType
@@ -121,18 +122,36 @@ def save_window(ctx: Ctx, window_in: WindowIn) -> Window:
     if window is None:
         window = Window(number=window_in.number, state=WindowState.CLOSED.value, state_since=ctx.clock.now())
         ctx.session.add(window)
+    if window_in.may_serve_codes is not None:
+        codes = (category_by_code(ctx, code).code for code in window_in.may_serve_codes)
+        window.may_serve = list(dict.fromkeys(codes))
+    _require_competent(window_in.number, list(window.may_serve or []), categories)
     window.name = window_in.name
     window.categories = categories
     ctx.session.flush()
-    record(
-        ctx,
-        EventType.WINDOW_CONFIGURED,
-        AggregateType.WINDOW,
-        window.number,
-        {"window_no": window.number, "name": window.name, "categories": window_in.category_codes},
-        window_no=window.number,
-    )
+    data: dict[str, object] = {
+        "window_no": window.number,
+        "name": window.name,
+        "categories": window_in.category_codes,
+    }
+    if window_in.may_serve_codes is not None:
+        data["may_serve"] = list(window.may_serve)
+    number = window.number
+    record(ctx, EventType.WINDOW_CONFIGURED, AggregateType.WINDOW, number, data, window_no=number)
     return window
+
+
+def _require_competent(number: int, may_serve: list[str], categories: list[Category]) -> None:
+    """A window with a competence list (may_serve) is given only categories on it; empty: any (综合窗口)."""
+    if not may_serve:
+        return
+    outside = [c.name for c in categories if c.code not in may_serve]
+    if outside:
+        raise Invalid(
+            "CATEGORY_NOT_ALLOWED",
+            f"{number} 号窗口不能办理：{'、'.join(outside)}（该窗口可办类别不含这些类别）",
+            {"may_serve_codes": may_serve},
+        )
 
 
 def set_categories(ctx: Ctx, number: int, category_codes: list[str]) -> Window:
@@ -349,6 +368,7 @@ def window_out(ctx: Ctx, window: Window) -> WindowOut:
         state=WindowState(window.state),
         pause_reason=window.pause_reason,
         category_codes=[c.code for c in window.categories],
+        may_serve_codes=list(window.may_serve or []),
         staff_id=window.staff_id,
         staff_name=staff.name if staff else None,
         state_since=window.state_since,

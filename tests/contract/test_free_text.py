@@ -82,6 +82,7 @@ NOT_FREE_TEXT = {
     "queue.TransferRequest.to_category_code": "a code looked up; an unknown one is refused",
     "queue.WindowIn.category_codes": "codes looked up; an unknown one is refused",
     "queue.WindowCategoriesIn.category_codes": "codes looked up; an unknown one is refused",
+    "queue.WindowIn.may_serve_codes": "codes looked up; an unknown one is refused",
     "appointments.SlotIn.category_code": "a code looked up; an unknown one is refused",
     "appointments.SlotGenerateIn.category_code": "a code looked up; an unknown one is refused",
     "sync.ReplayRequest.event_ids": "event ids looked up",
