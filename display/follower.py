@@ -109,7 +109,10 @@ class Follower:
                 self.on_call(shown)
             else:
                 log.info("call %s → %s is old news: shown, not announced", shown.ticket, shown.window)
-        if event.event_type is EventType.DISPLAY_PROFILE_SAVED:
+        if event.event_type is EventType.DISPLAY_PROFILE_SAVED and event.data.get("profile") in (
+            None,
+            self.config.profile,
+        ):
             profile = await self._fetch_profile()
             if profile is not None:
                 self.state.set_profile(profile)

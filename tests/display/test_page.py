@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from devices.voice import pcm
@@ -27,6 +28,15 @@ def call_next(client, window: int) -> str:
     ticket = client.call_next(window).ticket
     assert ticket is not None
     return str(ticket.number)
+
+
+def boot_of(page: Page) -> str | None:
+    """The boot id of the service the page loaded from (None while it reloads)."""
+    try:
+        boot: str | None = page.evaluate("window.yimenDisplay ? window.yimenDisplay.bootId : null")
+    except PlaywrightError:  # the page is between two documents
+        return None
+    return boot
 
 
 def spoken(display) -> list[dict]:
@@ -109,6 +119,12 @@ def test_a_zone_screen_shows_only_its_windows(server, hall, client_for, display_
         wait_for(lambda: spoken(zone), what="the zone's announcement")
         assert [e["ticket"] for e in zone.announcements()] == [enterprise]
         assert social not in page.locator("body").inner_text()
+
+        client_for("manager").save_display_profile(  # the zone grows: the screen follows at once
+            "enterprise",
+            DisplayProfileIn(title="企业服务区", window_numbers=[2, 3], category_codes=["ENTERPRISE"]),
+        )
+        expect(page.locator("#windows li")).to_have_count(2)
     finally:
         zone.stop()
 
@@ -149,15 +165,12 @@ def test_the_page_reloads_itself_when_the_display_service_restarts(display_confi
     page: Page = screen()
     page.goto(display.base_url)
     expect(page.locator("#hall-name")).to_have_text("示范县政务服务中心")
-    old_boot = page.evaluate("window.yimenDisplay.bootId")
-    assert old_boot == display.service.boot_id
+    assert boot_of(page) == display.service.boot_id
     display.stop()
     expect(page.locator("#stale")).to_be_visible()
     restarted = start_display(display_config, display.port)
     try:
-        page.wait_for_function(
-            f"window.yimenDisplay && window.yimenDisplay.bootId === '{restarted.service.boot_id}'"
-        )
+        wait_for(lambda: boot_of(page) == restarted.service.boot_id, timeout=15, what="the page to reload")
         expect(page.locator("#hall-name")).to_have_text("示范县政务服务中心")
         expect(page.locator("#stale")).to_be_hidden()
     finally:
