@@ -196,6 +196,7 @@ def test_screenshots_of_a_busy_hall(server, hall, client_for, display, screen):
     client_for("clerk2").pause(2, PauseRequest())
     latest = call_next(client_for("clerk1"), 1)
     assert latest in numbers
+    client_for("manager").post_notice("请携带本人身份证原件；办理企业业务请到企业服务区 3 号窗口")
     for width, height, name in (
         (1920, 1080, "display-1080p"),
         (3840, 2160, "display-4k"),
@@ -205,6 +206,7 @@ def test_screenshots_of_a_busy_hall(server, hall, client_for, display, screen):
         page.goto(display.base_url)
         expect(page.locator("#latest-ticket")).to_have_text(latest)
         expect(page.locator("#windows li[data-key='2'] .label")).to_have_text("暂停服务")
+        expect(page.locator("#notice")).to_contain_text("请携带本人身份证原件")
         # nothing spills out of the screen
         overflow = page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
