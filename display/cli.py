@@ -75,6 +75,10 @@ def config_from(args: argparse.Namespace) -> DisplayConfig:
 
 def run_display(args: argparse.Namespace) -> int:
     config = config_from(args)
+    refused = token_refused(config)
+    if refused:
+        print(f"yimen display: {refused}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from display.service import serve
 
@@ -85,3 +89,24 @@ def run_display(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"yimen display: {exc}", file=sys.stderr)
         return 2
+
+
+def token_refused(config: DisplayConfig) -> str:
+    """A refused token is a setup error to say at once (exit 2). An unreachable server is not: the service
+    starts, the page says it is reconnecting, and it catches up when the server answers."""
+    import httpx
+
+    from hall_server.client import ApiError, HallClient
+
+    try:
+        with HallClient(config.server, config.token, timeout=5.0) as client:
+            client.whoami()
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            return (
+                f"大厅服务器 {config.server} 不接受这个设备令牌（{exc.code}），请核对 --token / --token-file"
+            )
+        return ""
+    except (httpx.HTTPError, OSError):
+        return ""
+    return ""

@@ -9,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from display.cli import config_from, register
 from hall_server.client import HallClient
-from tests.conftest import TEST_KEYS, make_settings, start_server
+from tests.conftest import TEST_KEYS, free_port, make_settings, start_server
+from tests.display.conftest import wait_for
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "display-token"
 
@@ -88,3 +90,42 @@ def test_options_come_from_the_command_line_a_file_or_the_environment(tmp_path: 
     monkeypatch.delenv("YIMEN_DISPLAY_TOKEN")
     with pytest.raises(SystemExit, match="需要设备令牌"):
         config_from(parse())
+
+
+def yimen_display(*args: str) -> subprocess.Popen[str]:
+    yimen = str(Path(sys.executable).with_name("yimen"))
+    return subprocess.Popen(
+        [yimen, "display", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_the_command_refuses_a_wrong_token_at_once(server, hall):
+    process = yimen_display("--server", server.base_url, "--token", "not-a-display-token", "--port", "0")
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 2 and "不接受这个设备令牌" in errors
+
+
+def test_the_command_serves_the_page_and_follows_the_hall(server, hall):
+    port = free_port()
+    process = yimen_display(
+        "--server", server.base_url, "--token", hall.tokens["display"], "--port", str(port),
+        "--sound-device", "null",
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def synced() -> bool:
+            try:
+                return bool(httpx.get(f"{url}/state").json()["synced"])
+            except httpx.TransportError:
+                return False
+
+        wait_for(synced, timeout=30, what="the display process to follow the hall")
+        health = httpx.get(f"{url}/healthz").json()
+        assert health["ok"] and health["connected"] and len(health["boot_id"]) == 32
+        page = httpx.get(url)
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        assert '<script src="/static/display.js"' in page.text and "http" not in page.text.split("<body>")[0]
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
