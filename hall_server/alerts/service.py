@@ -24,7 +24,9 @@ from hall_server.devicehealth.models import DeviceHealth
 from hall_server.events.service import record
 from hall_server.help.models import HelpRequest
 from hall_server.queueing.load import waiting_counts
-from hall_server.queueing.windows import active_ticket, list_windows
+from hall_server.queueing.models import Ticket
+from hall_server.queueing.tickets import ACTIVE
+from hall_server.queueing.windows import list_windows
 
 LIST_LIMIT = 200
 KIND_NAMES = {"kiosk": "自助取号机", "counter": "窗口终端", "display": "叫号大屏", "evalpad": "评价器"}
@@ -50,10 +52,16 @@ def _categories_now(ctx: Ctx) -> list[CategoryNow]:
 
 
 def _windows_now(ctx: Ctx) -> list[WindowNow]:
+    active = {
+        t.window_id: t
+        for t in ctx.session.scalars(
+            select(Ticket).where(Ticket.window_id.is_not(None), Ticket.status.in_(ACTIVE))
+        )
+    }
     result = []
     for window in list_windows(ctx):
-        ticket = active_ticket(ctx, window)
-        serving = ticket is not None and ticket.status == TicketStatus.SERVING.value
+        ticket = active.get(window.id)
+        serving = ticket if ticket is not None and ticket.status == TicketStatus.SERVING.value else None
         result.append(
             WindowNow(
                 number=window.number,
@@ -61,9 +69,9 @@ def _windows_now(ctx: Ctx) -> list[WindowNow]:
                 category_codes=[c.code for c in window.categories],
                 may_serve=list(window.may_serve or []),
                 busy=ticket is not None,
-                serving_ticket=ticket.number if ticket is not None and serving else None,
-                serving_category=ticket.category.code if ticket is not None and serving else None,
-                service_started_at=ticket.service_started_at if ticket is not None and serving else None,
+                serving_ticket=serving.number if serving else None,
+                serving_category=serving.category.code if serving else None,
+                service_started_at=serving.service_started_at if serving else None,
             )
         )
     return result

@@ -27,7 +27,17 @@ RANDOM_EXAMPLES = 5
 COVERAGE_CASES = 40  # per operation, at most
 ANONYMOUS_CASES = 5
 # Path values that exist in the seeded hall, so that valid random bodies also reach the deeper rules.
-KNOWN_PATH = {"ticket_id": 1, "appointment_id": 1, "matter_id": 1, "number": 1, "code": "SOCIAL", "key": "1"}
+KNOWN_PATH = {
+    "ticket_id": 1,
+    "appointment_id": 1,
+    "matter_id": 1,
+    "number": 1,
+    "code": "SOCIAL",
+    "key": "1",
+    "scope": "SOCIAL",
+    "name": "hall",
+    "alert_id": 1,
+}
 # The admin's own token must survive the run.
 NOT_AS_ADMIN = {"POST /api/v1/auth/logout"}
 
