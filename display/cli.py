@@ -86,7 +86,7 @@ def run_display(args: argparse.Namespace) -> int:
         return serve(config)
     except KeyboardInterrupt:
         return 0
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # the port is taken; a voice URL that is not one
         print(f"yimen display: {exc}", file=sys.stderr)
         return 2
 

@@ -105,6 +105,14 @@ def test_the_command_refuses_a_wrong_token_at_once(server, hall):
     assert process.returncode == 2 and "不接受这个设备令牌" in errors
 
 
+def test_the_command_refuses_a_voice_that_is_not_one(server, hall):
+    process = yimen_display(
+        "--server", server.base_url, "--token", hall.tokens["display"], "--port", "0", "--voice", "sim://voice?engine=x"
+    )  # fmt: skip
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 2 and "unknown voice engine" in errors
+
+
 def test_the_command_serves_the_page_and_follows_the_hall(server, hall):
     port = free_port()
     process = yimen_display(
