@@ -213,3 +213,18 @@ def test_screenshots_of_a_busy_hall(server, hall, client_for, display, screen):
         )
         assert overflow == [width, height], (name, overflow)
         screenshot(page, name)
+
+
+def test_the_page_does_not_grow_as_calls_go_by(server, hall, client_for, display, screen):
+    page = screen()
+    page.goto(display.base_url)
+    clerk = client_for("clerk1")
+    clerk.window_op(1, "open")
+    numbers = [issue(client_for, "SOCIAL") for _ in range(16)]
+    sizes = []
+    for round_ in range(2):
+        for number in numbers[round_ * 8 : round_ * 8 + 8]:
+            assert call_next(clerk, 1) == number
+            expect(page.locator("#latest-ticket")).to_have_text(number)
+        sizes.append(page.evaluate("document.getElementsByTagName('*').length"))
+    assert sizes[0] == sizes[1]  # the same nodes, updated in place: a page open for days stays the same size
