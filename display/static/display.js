@@ -1,0 +1,207 @@
+// The hall screen: renders the view model the display service pushes on /live. Text nodes are updated in
+// place (keyed list items reused), never a re-render of the page, so nothing flickers. The page plays no
+// sound: the service speaks the calls. When its own WebSocket drops it retries; when it comes back and the
+// service's boot id changed (the service restarted, maybe upgraded) the page reloads itself.
+"use strict";
+
+const RETRY_MS = [500, 1000, 2000, 4000, 8000];
+const FLASH_MS = 3600;
+const SHOWN_LIMIT = 200; // call → time shown, kept for the benchmark; bounded
+
+const $ = (id) => document.getElementById(id);
+let bootId = null;
+let retries = 0;
+let lastLatestKey = "";
+let lastStale = null;
+window.yimenDisplay = { shown: new Map(), views: 0, bootId: null };
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setHidden(node, hidden) {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}
+
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+function hms(date) {
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+function tick() {
+  const now = new Date();
+  setText($("time"), hms(now));
+  const week = "日一二三四五六"[now.getDay()];
+  setText($("date"), `${now.getFullYear()}年${now.getMonth() + 1}月${now.getDate()}日 星期${week}`);
+}
+
+// Keep `list`'s children in the order of `items`, reusing the child with the same key.
+function syncList(list, items, keyOf, make, update) {
+  const existing = new Map();
+  for (const child of Array.from(list.children)) existing.set(child.dataset.key, child);
+  items.forEach((item, index) => {
+    const key = keyOf(item);
+    let node = existing.get(key);
+    if (node) existing.delete(key);
+    else {
+      node = make(item);
+      node.dataset.key = key;
+    }
+    update(node, item);
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
+  });
+  for (const node of existing.values()) node.remove();
+}
+
+function span(className) {
+  const node = document.createElement("span");
+  node.className = className;
+  return node;
+}
+
+function windowLabel(call) {
+  return call.window_name || `${call.window}号窗口`;
+}
+
+function render(view) {
+  window.yimenDisplay.views += 1;
+  setText($("hall-name"), view.hall_name || "");
+  setText($("profile-title"), view.profile_title || "");
+  const latest = view.latest;
+  const box = $("latest");
+  if (latest) {
+    setText($("latest-ticket"), latest.ticket);
+    setText($("latest-window"), windowLabel(latest));
+    box.classList.remove("empty");
+    const key = `${latest.ticket}|${latest.window}|${latest.at}`;
+    if (key !== lastLatestKey) {
+      if (lastLatestKey) flash(box);
+      lastLatestKey = key;
+      markShown(latest.ticket);
+    }
+  } else {
+    setText($("latest-ticket"), "—");
+    setText($("latest-window"), "");
+    box.classList.add("empty");
+  }
+  setHidden($("latest-recall"), !(latest && latest.recall));
+
+  syncList(
+    $("calls"),
+    view.calls,
+    (c) => `${c.ticket}|${c.window}|${c.at}`,
+    () => {
+      const li = document.createElement("li");
+      li.append(span("t"), span("w"));
+      return li;
+    },
+    (li, c) => {
+      setText(li.querySelector(".t"), c.ticket);
+      setText(li.querySelector(".w"), windowLabel(c));
+    },
+  );
+  for (const c of view.calls) markShown(c.ticket);
+
+  syncList(
+    $("windows"),
+    view.windows,
+    (w) => String(w.number),
+    () => {
+      const li = document.createElement("li");
+      li.append(span("name"), span("ticket"), span("label"));
+      return li;
+    },
+    (li, w) => {
+      if (li.className !== w.state) li.className = w.state;
+      setText(li.querySelector(".name"), w.name);
+      setText(li.querySelector(".ticket"), w.ticket || "");
+      setText(li.querySelector(".label"), w.label);
+    },
+  );
+
+  syncList(
+    $("waiting"),
+    view.waiting,
+    (c) => c.code,
+    () => {
+      const li = document.createElement("li");
+      li.append(span("c"), span("n"));
+      return li;
+    },
+    (li, c) => {
+      setText(li.querySelector(".c"), c.name);
+      setText(li.querySelector(".n"), `${c.waiting}人`);
+    },
+  );
+
+  setText($("notice"), view.notice || "");
+  setHidden($("notice"), !view.notice);
+  showStale(view.stale_since, view.synced);
+}
+
+function showStale(since, synced) {
+  const stale = $("stale");
+  if (since) {
+    if (since !== lastStale) {
+      lastStale = since;
+      const text = synced
+        ? `数据更新于 ${hms(new Date(since))}，正在重新连接…`
+        : "正在连接大厅服务器…";
+      setText(stale, text);
+    }
+    setHidden(stale, false);
+  } else {
+    lastStale = null;
+    setHidden(stale, true);
+  }
+}
+
+function markShown(ticket) {
+  const shown = window.yimenDisplay.shown;
+  if (shown.has(ticket)) return;
+  shown.set(ticket, Date.now());
+  if (shown.size > SHOWN_LIMIT) shown.delete(shown.keys().next().value);
+}
+
+function flash(box) {
+  box.classList.remove("flash");
+  void box.offsetWidth; // restart the animation
+  box.classList.add("flash");
+  clearTimeout(flash.timer);
+  flash.timer = setTimeout(() => box.classList.remove("flash"), FLASH_MS);
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/live`);
+  socket.onmessage = (message) => {
+    const view = JSON.parse(message.data);
+    if (bootId === null) {
+      bootId = view.boot_id;
+      window.yimenDisplay.bootId = bootId;
+    } else if (view.boot_id !== bootId) {
+      location.reload(); // the service restarted: take its page as it is now
+      return;
+    }
+    retries = 0;
+    render(view);
+  };
+  socket.onclose = () => {
+    const stale = $("stale");
+    if (stale.hidden) {
+      setText(stale, `数据更新于 ${hms(new Date())}，正在重新连接…`);
+      lastStale = "page";
+      setHidden(stale, false);
+    }
+    const wait = RETRY_MS[Math.min(retries, RETRY_MS.length - 1)];
+    retries += 1;
+    setTimeout(connect, wait);
+  };
+}
+
+tick();
+setInterval(tick, 1000);
+connect();
