@@ -46,6 +46,7 @@ def test_the_device_tokens_are_kept_and_made_again_when_lost(tmp_path: Path, clo
     display_file = var / "display-token"
     display_token = display_file.read_text().strip()
     assert display_file.stat().st_mode & 0o777 == 0o600
+    assert not list(var.glob("*.json"))  # the demo accounts (passwords) are not left behind
 
     again = run(env, str(SCRIPT), str(var))  # the hall exists, the token too: nothing changes
     assert "已为本机登记" not in again.stdout and token_file.read_text().strip() == first

@@ -1,10 +1,9 @@
-"""scripts/display-token (for ./scripts/hall) and the `yimen display` options: real `yimen` commands on a
-temporary SQLite database, the token checked against a real server."""
+"""The `yimen display` options and the command as a real process (its token: scripts/device-tokens, tested
+in tests/kiosk/test_device_tokens.py)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,53 +12,8 @@ import httpx
 import pytest
 
 from display.cli import config_from, register
-from hall_server.client import HallClient
-from tests.conftest import TEST_KEYS, free_port, make_settings, start_server
+from tests.conftest import free_port
 from tests.display.conftest import wait_for
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "display-token"
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=True)
-
-
-def test_the_display_token_is_kept_and_made_again_when_lost(tmp_path: Path, clock):
-    database_url = f"sqlite:///{tmp_path / 'hall.db'}"
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "YIMEN_DATABASE_URL": database_url,
-        "YIMEN_KEY_FILE": str(tmp_path / "keys.json"),
-        "YIMEN_DATA_KEY": TEST_KEYS["data_key"],
-        "YIMEN_LOOKUP_KEY": TEST_KEYS["lookup_key"],
-        "YIMEN_PASSWORD_TIME_COST": "1",
-        "YIMEN_PASSWORD_MEMORY_KIB": "1024",
-    }
-    run(env, "yimen", "db", "upgrade")
-    var = tmp_path / "var"
-    run(env, str(SCRIPT), str(var))
-    token_file = var / "display-token"
-    assert token_file.stat().st_mode & 0o777 == 0o600
-    first = token_file.read_text().strip()
-    assert not list(var.glob("*.json"))  # the demo accounts (passwords) are not left behind
-
-    again = run(env, str(SCRIPT), str(var))
-    assert "已为本机登记" not in again.stdout and token_file.read_text().strip() == first
-
-    token_file.unlink()
-    assert "已为本机登记叫号大屏" in run(env, str(SCRIPT), str(var)).stdout
-    second = token_file.read_text().strip()
-
-    server = start_server(make_settings(database_url, tmp_path), clock)
-    try:
-        for token, name in ((first, "display-1"), (second, "display-")):
-            with HallClient(server.base_url, token) as client:
-                who = client.whoami()
-            assert who.device is not None and who.device.name.startswith(name)
-            assert who.device.kind == "display"
-    finally:
-        server.stop()
 
 
 def parse(*argv: str) -> argparse.Namespace:
