@@ -34,6 +34,8 @@ class Event(Base):
         UniqueConstraint("aggregate_type", "aggregate_id", "aggregate_seq"),
         Index("ix_event_aggregate", "aggregate_type", "aggregate_id"),
         Index("ix_event_chain_pos", "chain_pos", unique=True),
+        # Events of one type in a time range (statistics: the transfers of a month).
+        Index("ix_event_type_occurred", "event_type", "occurred_at"),
     )
 
 

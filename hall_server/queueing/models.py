@@ -105,4 +105,17 @@ class Ticket(Base):
         Index("ix_ticket_status_date", "status", "service_date"),
         # The sweep's look for kiosk tickets nobody confirmed: sized by the pending ones.
         Index("ix_ticket_delivery_issued", "delivery", "issued_at"),
+        # Statistics over a range of days read only this index (covering): no visit to the wide rows.
+        Index(
+            "ix_ticket_stats",
+            "service_date",
+            "status",
+            "category_id",
+            "window_id",
+            "staff_id",
+            "matter_id",
+            "visitor_id",
+            "wait_seconds",
+            "service_seconds",
+        ),
     )

@@ -11,7 +11,7 @@ from hall_server.catalogue.models import Category
 from hall_server.migrate import alembic_config, upgrade
 from hall_server.queueing.models import Ticket
 
-BEFORE = "f6741a4772ef"
+BEFORE = "f6741a4772ef"  # before the wait and service seconds
 
 
 def test_upgrade_fills_wait_and_service_seconds_of_old_tickets(database_url):
