@@ -63,8 +63,30 @@ function span(className) {
 }
 
 function windowLabel(call) {
-  return call.window_name || `${call.window}号窗口`;
+  return `${call.window}号窗口`; // as the voice says it and the window's sign shows it
 }
+
+// Cards at full size are about 13 × 10.5 units; pick the column count that lets all of them fit largest.
+const CARD_UNITS = { w: 13, h: 10.5 };
+
+function fitWindows() {
+  const box = $("windows");
+  const count = box.children.length;
+  if (!count || !box.clientWidth || !box.clientHeight) return;
+  const vw = window.innerWidth / 100;
+  const vh = window.innerHeight / 100;
+  const u = vh > vw ? Math.min(vw * 1.78, vh) : Math.min(vw, vh * 1.78); // --u in display.css
+  let best = { cols: 1, fit: 0 };
+  for (let cols = 1; cols <= count; cols += 1) {
+    const rows = Math.ceil(count / cols);
+    const fit = Math.min(box.clientWidth / cols / (CARD_UNITS.w * u), box.clientHeight / rows / (CARD_UNITS.h * u));
+    if (fit > best.fit) best = { cols, fit };
+  }
+  const fit = Math.min(1, best.fit).toFixed(3);
+  if (box.style.getPropertyValue("--cols") !== String(best.cols)) box.style.setProperty("--cols", best.cols);
+  if (box.style.getPropertyValue("--fit") !== fit) box.style.setProperty("--fit", fit);
+}
+window.addEventListener("resize", fitWindows);
 
 function render(view) {
   window.yimenDisplay.views += 1;
@@ -116,7 +138,7 @@ function render(view) {
     },
     (li, w) => {
       if (li.className !== w.state) li.className = w.state;
-      setText(li.querySelector(".name"), w.name);
+      setText(li.querySelector(".name"), `${w.number}号窗口`);
       setText(li.querySelector(".ticket"), w.ticket || "");
       setText(li.querySelector(".label"), w.label);
     },
@@ -137,6 +159,7 @@ function render(view) {
     },
   );
 
+  fitWindows();
   setText($("notice"), view.notice || "");
   setHidden($("notice"), !view.notice);
   showStale(view.stale_since, view.synced);

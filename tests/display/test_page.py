@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from devices.voice import pcm
 from hall_server.contract.displays import DisplayProfileIn
-from hall_server.contract.queue import IssueTicketRequest, PauseRequest
+from hall_server.contract.queue import IssueTicketRequest, PauseRequest, WindowIn
 from tests.conftest import start_server
 from tests.display.conftest import screenshot, start_display, wait_for
 
@@ -228,3 +228,27 @@ def test_the_page_does_not_grow_as_calls_go_by(server, hall, client_for, display
             expect(page.locator("#latest-ticket")).to_have_text(number)
         sizes.append(page.evaluate("document.getElementsByTagName('*').length"))
     assert sizes[0] == sizes[1]  # the same nodes, updated in place: a page open for days stays the same size
+
+
+def test_every_window_of_a_big_hall_is_on_the_screen(server, hall, client_for, display, screen):
+    """A city hall has 30 windows or more: the cards shrink together; none is cut off by the panel."""
+    admin = client_for("admin")
+    for number in range(5, 33):
+        admin.save_window(WindowIn(number=number, name=f"{number}号综合窗口", category_codes=["SOCIAL"]))
+    for width, height in ((1920, 1080), (1080, 1920), (1366, 768)):
+        page = screen(width, height)
+        page.goto(display.base_url)
+        expect(page.locator("#windows li")).to_have_count(32)
+        expect(page.locator("#windows li[data-key='32'] .name")).to_have_text("32号窗口")
+        cut = page.evaluate(
+            """() => {
+              const panel = document.getElementById('windows-panel').getBoundingClientRect();
+              return [...document.querySelectorAll('#windows li')]
+                .filter((li) => {
+                  const box = li.getBoundingClientRect();
+                  return box.bottom > panel.bottom + 0.5 || box.right > panel.right + 0.5;
+                })
+                .map((li) => li.dataset.key);
+            }"""
+        )
+        assert cut == [], (width, height, cut)
