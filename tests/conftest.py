@@ -7,6 +7,7 @@ and YIMEN_TEST_REQUIRE_PG=1, so there a missing PostgreSQL fails the run instead
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import shutil
@@ -254,6 +255,25 @@ def client_for(server: RunningServer, hall: SeededHall) -> Iterator[Callable[[st
 # --- a real browser ----------------------------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("YIMEN_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _playwright_loop_set_aside(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Playwright's sync API runs its event loop in a greenlet that stays suspended inside
+    `run_until_complete`, so once the session's browser exists this thread reports that loop as running
+    and every later `asyncio.run` (the live-feed tests) fails with "cannot be called from a running event
+    loop". Tests that do not drive the browser get the thread without it, and it is put back after."""
+    if "browser" in request.fixturenames:
+        yield
+        return
+    playwright_loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(playwright_loop)
+
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 

@@ -175,6 +175,7 @@ POSTS_WITH_KEYS = {
             "transfer",
         )
     ),
+    "/api/v1/alerts/{alert_id}/acknowledge",
     "/api/v1/appointments",
     "/api/v1/appointments/slots",
     "/api/v1/appointments/slots/generate",
