@@ -94,19 +94,6 @@ def run_display(args: argparse.Namespace) -> int:
 def token_refused(config: DisplayConfig) -> str:
     """A refused token is a setup error to say at once (exit 2). An unreachable server is not: the service
     starts, the page says it is reconnecting, and it catches up when the server answers."""
-    import httpx
+    from hall_server.client import token_refusal
 
-    from hall_server.client import ApiError, HallClient
-
-    try:
-        with HallClient(config.server, config.token, timeout=5.0) as client:
-            client.whoami()
-    except ApiError as exc:
-        if exc.status in (401, 403):
-            return (
-                f"大厅服务器 {config.server} 不接受这个设备令牌（{exc.code}），请核对 --token / --token-file"
-            )
-        return ""
-    except (httpx.HTTPError, OSError):
-        return ""
-    return ""
+    return token_refusal(config.server, config.token)

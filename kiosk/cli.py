@@ -108,19 +108,6 @@ SCREENSHOT_WAIT_SECONDS = 20.0
 def token_refused(config: KioskConfig) -> str:
     """Ask the hall server who this token is, before any window: a refused token is a setup error to say
     at once (exit 2). An unreachable server is not: the kiosk starts with its offline banner."""
-    import httpx
+    from hall_server.client import token_refusal
 
-    from hall_server.client import ApiError, HallClient
-
-    try:
-        with HallClient(config.server, config.token, timeout=5.0) as client:
-            client.whoami()
-    except ApiError as exc:
-        if exc.status in (401, 403):
-            return (
-                f"大厅服务器 {config.server} 不接受这个设备令牌（{exc.code}），请核对 --token / --token-file"
-            )
-        return ""
-    except (httpx.HTTPError, OSError):
-        return ""
-    return ""
+    return token_refusal(config.server, config.token)

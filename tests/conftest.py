@@ -199,6 +199,18 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
+def serve_in_thread(server: uvicorn.Server, what: str) -> tuple[uvicorn.Server, threading.Thread]:
+    """Run a uvicorn server in a daemon thread and wait (15 s at most) until it accepts connections."""
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.01)
+    return server, thread
+
+
 def start_server(settings: Settings, clock: SettableClock, port: int | None = None) -> RunningServer:
     """A real uvicorn server in a thread; `port` to come back where a stopped one was."""
     app = create_app(settings, clock)
@@ -212,14 +224,7 @@ def start_server(settings: Settings, clock: SettableClock, port: int | None = No
         lifespan="on",
         proxy_headers=False,  # as `yimen server`: only YIMEN_TRUSTED_PROXIES are believed
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
+    server, thread = serve_in_thread(uvicorn.Server(config), "uvicorn")
     return RunningServer(
         f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", app.state.yimen, server, thread
     )

@@ -12,7 +12,7 @@ State-changing calls carry a fresh Idempotency-Key and are sent again with the s
 cut connection, so a retry never issues a second ticket, calls twice or books twice.
 """
 
-from hall_server.client.http import ApiError, HallClient
+from hall_server.client.http import ApiError, HallClient, token_refusal
 from hall_server.client.live import LiveFeed
 
-__all__ = ["ApiError", "HallClient", "LiveFeed"]
+__all__ = ["ApiError", "HallClient", "LiveFeed", "token_refusal"]

@@ -431,3 +431,18 @@ class HallClient:
 
     def check_in(self, request: CheckInRequest) -> CheckInResult:
         return self._call("POST", "/appointments/check-in", CheckInResult, request, once=True)
+
+
+def token_refusal(server: str, token: str) -> str:
+    """Ask the hall server who `token` is, before an app starts: the Chinese reason if the server refuses it
+    (a setup error to say at once), else "". An unreachable server is not a refusal: the app starts and
+    shows that it is offline."""
+    try:
+        with HallClient(server, token, timeout=5.0) as client:
+            client.whoami()
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            return f"大厅服务器 {server} 不接受这个设备令牌（{exc.code}），请核对 --token / --token-file"
+    except (httpx.HTTPError, OSError):
+        pass
+    return ""

@@ -18,7 +18,7 @@ from playwright.sync_api import Page
 from devices.voice.player import RecordingAudioOut
 from display.config import DisplayConfig
 from display.service import DisplayService
-from tests.conftest import RunningServer, free_port
+from tests.conftest import RunningServer, free_port, serve_in_thread
 from tests.factories import SeededHall
 
 SHOTS_DIR = "YIMEN_SCREENSHOTS"
@@ -51,16 +51,10 @@ def start_display(config: DisplayConfig, port: int | None = None) -> RunningDisp
     config = config.model_copy(update={"port": port})
     audio = RecordingAudioOut()
     service = DisplayService(config, audio_out=audio)
-    server = uvicorn.Server(
-        uvicorn.Config(service.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    app_config = uvicorn.Config(
+        service.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the display service did not start")
-        time.sleep(0.01)
+    server, thread = serve_in_thread(uvicorn.Server(app_config), "the display service")
     return RunningDisplay(f"http://127.0.0.1:{port}", service, audio, server, thread, port)
 
 

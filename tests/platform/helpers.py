@@ -4,7 +4,6 @@ bodies from wire.encode_body, headers from wire.sign."""
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,7 @@ from hall_server.core.ids import uuid7
 from hall_server.platform.app import build_server
 from hall_server.platform.config import PlatformSettings
 from hall_server.sync import wire
-from tests.conftest import free_port
+from tests.conftest import free_port, serve_in_thread
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 APPS = {"HALL-A": b"secret-a-for-tests", "HALL-B": b"secret-b-for-tests"}
@@ -157,12 +156,7 @@ class RunningPlatform:
 def start_platform(settings: PlatformSettings, port: int | None = None) -> RunningPlatform:
     """A receiver in this process; `port` to come back where a stopped one was."""
     port = port or free_port()
-    server = build_server(settings, "127.0.0.1", port, log_level="warning")
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("platform server did not start")
-        time.sleep(0.01)
+    server, thread = serve_in_thread(
+        build_server(settings, "127.0.0.1", port, log_level="warning"), "platform server"
+    )
     return RunningPlatform(f"http://127.0.0.1:{port}", server, thread)
