@@ -37,6 +37,7 @@ class Outcome:
     QUIET = "quiet"
     DROPPED = "dropped"
     FAILED = "failed"  # not even the chime could be played
+    NO_SOUND = "no_sound"  # rendered, but the PC has no working sound output: nobody heard it
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,10 @@ class VoiceQueue:
             entry.seconds = pcm.duration(samples)
             entry.rms = pcm.rms(samples)
         self.out.play(samples)
+        silent = getattr(self.out, "silent_reason", "")  # SystemAudioOut: aplay could not open the output
+        if silent:
+            entry.error = f"no sound output: {silent}"
+            outcome = Outcome.NO_SOUND
         self._finish(entry, outcome, started=True)
 
     def _finish(self, entry: Announcement, outcome: str, *, started: bool) -> None:

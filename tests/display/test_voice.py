@@ -48,6 +48,13 @@ def test_the_system_player_plays_them_in_turn_too():
     assert log[0]["ended_at"] <= log[1]["started_at"]
 
 
+def test_a_pc_without_a_sound_output_is_not_logged_as_spoken():
+    out = SystemAudioOut("no-such-sound-device")
+    log = run_queue(VoiceQueue(Announcer(make_engine("clips"), repeat=1), out), Call("A001", 1))
+    assert [e["outcome"] for e in log] == ["no_sound"]
+    assert log[0]["error"].startswith("no sound output")
+
+
 def test_speech_that_fails_plays_a_chime(tmp_path: Path):
     out = RecordingAudioOut()
     broken = Announcer(ClipEngine(tmp_path))  # a hall's own recordings, missing
