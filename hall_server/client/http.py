@@ -35,14 +35,23 @@ from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, Ma
 from hall_server.contract.chain import ChainVerifyOut
 from hall_server.contract.devicehealth import DeviceHealthOut, HealthReport
 from hall_server.contract.displays import DisplayProfileIn, DisplayProfileOut, NoticeIn
+from hall_server.contract.evaluation import (
+    EvaluationIn,
+    EvaluationOut,
+    NotEvaluatedIn,
+    NotEvaluatedReason,
+    OpportunityOut,
+)
 from hall_server.contract.halls import HallIn, HallOut
 from hall_server.contract.help import HelpRequestIn, HelpRequestOut, HelpResolveIn
 from hall_server.contract.identity import IdentityIn
 from hall_server.contract.load import LoadOut
 from hall_server.contract.queue import (
+    ClerkDayOut,
     DeliveryMethod,
     DeliveryReport,
     IssueTicketRequest,
+    ParkRequest,
     PauseRequest,
     PublicTicketOut,
     TicketCancelRequest,
@@ -384,6 +393,50 @@ class HallClient:
 
     def pause(self, number: int, request: PauseRequest | None = None) -> WindowOperationResult:
         return self.window_op(number, "pause", request or PauseRequest())
+
+    def park(self, number: int, request: ParkRequest | None = None) -> WindowOperationResult:
+        """挂起 the window's current visitor; the window is free to call the next."""
+        return self.window_op(number, "park", request or ParkRequest())
+
+    def unpark(self, number: int, ticket_id: int) -> WindowOperationResult:
+        """Resume a ticket this window parked: it becomes the window's current (called) ticket."""
+        return self._call(
+            "POST", f"/windows/{number}/parked/{ticket_id}/resume", WindowOperationResult, once=True
+        )
+
+    def parked(self, number: int) -> list[TicketOut]:
+        return self._call("GET", f"/windows/{number}/parked", list[TicketOut])
+
+    def my_day(self) -> ClerkDayOut:
+        """The signed-in clerk's figures today."""
+        return self._call("GET", "/staff/me/today", ClerkDayOut)
+
+    # 好差评 (evaluation)
+    def window_opportunity(self, number: int) -> OpportunityOut | None:
+        """The evaluation opportunity of the window's last completed service, if still open."""
+        return self._call("GET", f"/windows/{number}/opportunity", OpportunityOut | None)
+
+    def evaluate(self, opportunity_id: int, evaluation: EvaluationIn) -> EvaluationOut:
+        """A first evaluation, or the one 追评 if the first exists."""
+        return self._call(
+            "POST", f"/opportunities/{opportunity_id}/evaluations", EvaluationOut, evaluation, once=True
+        )
+
+    def not_evaluated(self, opportunity_id: int, reason: NotEvaluatedReason) -> OpportunityOut:
+        """The visitor did not rate, or the pad did not answer: recorded as such, never as a rating."""
+        return self._call(
+            "POST",
+            f"/opportunities/{opportunity_id}/not-evaluated",
+            OpportunityOut,
+            NotEvaluatedIn(reason=reason),
+            once=True,
+        )
+
+    def opportunities_of_visitor(self, identity: IdentityIn) -> list[OpportunityOut]:
+        """Services the visitor received today that can still be rated (kiosk, by ID card)."""
+        return self._call(
+            "POST", "/opportunities/lookup", list[OpportunityOut], TicketQuery(identity=identity)
+        )
 
     # appointments
     def create_slot(self, slot: SlotIn) -> SlotOut:

@@ -17,7 +17,9 @@ class AggregateType(StrEnum):
     TICKET = "ticket"
     APPOINTMENT = "appointment"
     CASE = "case"
-    EVALUATION = "evaluation"
+    EVALUATION = "evaluation"  # one aggregate per opportunity: its record, evaluations and 追评
+    EVALUATION_FOLLOWUP = "evaluation_followup"  # 差评整改
+    COMPLAINT = "complaint"  # 投诉
     WINDOW = "window"
     HALL = "hall"
     CATALOGUE = "catalogue"
@@ -39,6 +41,13 @@ class EventType(StrEnum):
     TICKET_SERVICE_COMPLETED = "queue.ticket.service_completed"
     TICKET_CANCELLED = "queue.ticket.cancelled"
     TICKET_DELIVERED = "queue.ticket.delivered"
+    TICKET_PARKED = "queue.ticket.parked"  # 挂起
+    TICKET_UNPARKED = "queue.ticket.unparked"
+    # 好差评: the service record (opportunity) always precedes its evaluations (national interface order)
+    OPPORTUNITY_CREATED = "evaluation.opportunity.created"
+    EVALUATION_SUBMITTED = "evaluation.submitted"
+    EVALUATION_NOT_GIVEN = "evaluation.not_evaluated"
+    EVALUATION_DEFAULTED = "evaluation.defaulted"  # the hall's default rule; never counted as 主动评价
     APPOINTMENT_BOOKED = "appointment.booked"
     APPOINTMENT_RESCHEDULED = "appointment.rescheduled"
     APPOINTMENT_CANCELLED = "appointment.cancelled"

@@ -16,6 +16,7 @@ class TicketStatus(StrEnum):
     WAITING = "WAITING"  # 等候
     CALLED = "CALLED"  # 已叫号
     SERVING = "SERVING"  # 办理中
+    PARKED = "PARKED"  # 挂起: stepped away, resumed by its window
     DONE = "DONE"  # 办结
     NO_SHOW = "NO_SHOW"  # 过号
     CANCELLED = "CANCELLED"  # 已取消
@@ -142,6 +143,9 @@ class TicketOut(OutModel):
     service_started_at: datetime | None
     completed_at: datetime | None
     transfer_note: FreeText
+    return_window_no: int | None = Field(default=None, description="转办回流: the window expecting it back")
+    parked_at: datetime | None = Field(default=None, description="挂起 since")
+    park_note: str = ""
     cancel_reason: FreeText
     appointment_id: int | None
     follow_code: str = Field(description="the bearer secret of the ticket's follow page /f/{code}")
@@ -172,12 +176,21 @@ class TransferRequest(Model):
     to_category_code: str | None = None
     to_window_no: WindowNo | None = None
     note: FreeText = Field(default="", max_length=500)
+    expect_return: bool = Field(
+        default=False,
+        description="转办回流: when the other window completes its part, the ticket comes back to this "
+        "window ahead of new arrivals (return priority)",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> TransferRequest:
         if (self.to_category_code is None) == (self.to_window_no is None):
             raise ValueError("give exactly one of to_category_code and to_window_no")
         return self
+
+
+class ParkRequest(Model):
+    note: FreeText = Field(default="", max_length=200, description="why the visitor stepped away")
 
 
 class PauseRequest(Model):
@@ -229,3 +242,16 @@ class TicketQuery(Model):
     """Tickets of one visitor today, looked up by identity in a request body (never in the URL)."""
 
     identity: IdentityIn
+
+
+class ClerkDayOut(OutModel):
+    """The signed-in clerk's own figures today (their window work and the ratings they received)."""
+
+    service_date: date
+    served: int
+    avg_service_seconds: float | None
+    no_shows: int
+    transferred: int = 0
+    parked_now: int = 0
+    ratings: dict[str, int] = Field(default_factory=dict, description="evaluations by level name (Level)")
+    not_evaluated: int = 0

@@ -75,6 +75,11 @@ class Ticket(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
     transfer_note: Mapped[str] = mapped_column(String(500), default="")
+    # 转办回流: the window that sent the visitor away for one part and expects them back.
+    return_window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"), nullable=True)
+    # 挂起: the visitor stepped away; the parking window resumes the ticket (status PARKED).
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    park_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     requeue_count: Mapped[int] = mapped_column(Integer, default=0)
     # Seconds from issue (an appointment ticket: its check-in) to the first call, and from the start of
     # service to completion; kept so statistics are plain sums over a range (hall_server/stats).
@@ -93,6 +98,7 @@ class Ticket(Base):
     matter: Mapped[Matter | None] = relationship(lazy="joined")
     window: Mapped[Window | None] = relationship(foreign_keys=[window_id], lazy="joined")
     target_window: Mapped[Window | None] = relationship(foreign_keys=[target_window_id], lazy="joined")
+    return_window: Mapped[Window | None] = relationship(foreign_keys=[return_window_id], lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (

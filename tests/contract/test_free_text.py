@@ -89,6 +89,7 @@ NOT_FREE_TEXT = {
     "sync.ReplayRequest.target": "a configured target's name",
     "live.Subscribe.topics": "topic names, each matching TOPIC_PATTERN",
     "displays.DisplayProfileIn.category_codes": "codes looked up; an unknown one is refused",
+    "evaluation.EvaluationIn.indicator_codes": "codes, each matching IndicatorCode's pattern",
 }
 
 
