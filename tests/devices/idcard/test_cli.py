@@ -121,7 +121,7 @@ def test_sim_serves_the_real_driver_until_ctrl_c(
     assert result.returncode == 0, result.stderr
     assert "英文姓名: GONZALEZ RODRIGUEZ, MARIA DE LA FUENTE" in result.stdout
     process.send_signal(signal.SIGINT)
-    assert process.wait(5) == 0
+    assert process.wait(15) == 0
     assert process.stderr is not None
     assert "模拟器已停止" in process.stderr.read()
 
