@@ -36,6 +36,7 @@ from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError, TooMany, Unavailable
 from hall_server.devicehealth.router import router as device_health_router
 from hall_server.displays.router import router as displays_router
+from hall_server.evaluation.router import router as evaluation_router
 from hall_server.events import chain
 from hall_server.events.router import router as events_router
 from hall_server.follow import router as follow
@@ -308,6 +309,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         displays_router,
         alerts_router,
         stats_router,
+        evaluation_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

@@ -24,6 +24,7 @@ from hall_server.contract.queue import (
 )
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
+from hall_server.evaluation import service as evaluation
 from hall_server.events.service import record
 from hall_server.queueing.models import Ticket, Window
 from hall_server.queueing.tickets import ACTIVE, queued, ticket_out, ticket_refs
@@ -288,6 +289,7 @@ def complete(ctx: Ctx, number: int) -> Ticket:
             "staff_id": ticket.staff_id,
         },
     )
+    evaluation.open_for_window_service(ctx, ticket, window)
     return ticket
 
 

@@ -82,7 +82,7 @@ def test_every_platform_event_is_delivered_once_in_order(synced, exchange_url):
     wait_until(lambda: len(exchange_rows(exchange_url)) == len(expected))
     rows = exchange_rows(exchange_url)
     assert {r["event_id"] for r in rows} == expected
-    assert all(r["event_type"].startswith(("queue.", "appointment.")) for r in rows)
+    assert all(r["event_type"].startswith(("queue.", "appointment.", "evaluation.")) for r in rows)
     by_aggregate = defaultdict(list)
     for row in rows:  # in the order they were written
         by_aggregate[(row["aggregate_type"], row["aggregate_id"])].append(row["aggregate_seq"])

@@ -1,0 +1,302 @@
+"""好差评 rules: one opportunity per service contact (一次一评), at most one first evaluation and one 追评."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from hall_server.auth.models import Staff
+from hall_server.contract.auth import DeviceKind, Role
+from hall_server.contract.evaluation import (
+    BAD_LEVELS,
+    LEVEL_NAMES,
+    PF_CODES,
+    EvalChannel,
+    EvaluationIn,
+    EvaluationOut,
+    Level,
+    NotEvaluatedIn,
+    OpportunityOut,
+    OpportunityStatus,
+    gbt39046_code,
+    national_code,
+)
+from hall_server.contract.events import AggregateType, EventType
+from hall_server.core.context import Ctx
+from hall_server.core.errors import Conflict, Forbidden, NotFound
+from hall_server.evaluation.models import Evaluation, EvaluationOpportunity
+from hall_server.events.service import record
+from hall_server.identity.models import Visitor
+from hall_server.queueing.models import Ticket, Window
+from hall_server.queueing.tickets import ticket_refs
+
+WINDOW_SERVICE = "窗口服务"
+FOLLOW_UP_DAYS = 15  # 追评 allowed within this many days after the first evaluation
+RATABLE = (OpportunityStatus.OPEN.value, OpportunityStatus.EVALUATED.value)
+
+
+def open_for_window_service(ctx: Ctx, ticket: Ticket, window: Window) -> EvaluationOpportunity:
+    """Called by windows.complete in its transaction: the contact just finished may be rated."""
+    done = ctx.session.scalar(
+        select(func.count(EvaluationOpportunity.id)).where(EvaluationOpportunity.ticket_id == ticket.id)
+    )
+    opportunity = EvaluationOpportunity(
+        ticket_id=ticket.id,
+        service_number=(done or 0) + 1,
+        service_name=WINDOW_SERVICE,
+        service_date=ctx.clock.today(),
+        served_at=ctx.clock.now(),
+        matter_id=ticket.matter_id,
+        category_id=ticket.category_id,
+        window_no=window.number,
+        staff_id=ticket.staff_id,
+        visitor_id=ticket.visitor_id,
+        status=OpportunityStatus.OPEN.value,
+    )
+    ctx.session.add(opportunity)
+    ctx.session.flush()
+    record(
+        ctx,
+        EventType.OPPORTUNITY_CREATED,
+        AggregateType.EVALUATION,
+        opportunity.id,
+        _service_record(ctx, opportunity, ticket),
+        refs=ticket_refs(ticket),
+        window_no=window.number,
+    )
+    return opportunity
+
+
+def _service_record(ctx: Ctx, opportunity: EvaluationOpportunity, ticket: Ticket) -> dict[str, object]:
+    """What the national interface's 办件服务 record needs (standards §2.6 a), masked: no visitor identity."""
+    matter = ticket.matter
+    return {
+        "ticket_no": ticket.number,
+        "service_number": opportunity.service_number,
+        "service_name": opportunity.service_name,
+        "service_time": ctx.clock.local().isoformat(timespec="seconds"),
+        "window_no": opportunity.window_no,
+        "staff_id": opportunity.staff_id,
+        "pro_channel": 2,  # 线下
+        "pro_status": 3,  # the window service is finished
+        "task_code": matter.task_code if matter else None,
+        "task_handle_item": matter.handle_item_code if matter else None,
+        "task_name": matter.name if matter else None,
+        "queue_code": ticket.category.code,
+    }
+
+
+def get_opportunity(ctx: Ctx, opportunity_id: int, *, lock: bool = False) -> EvaluationOpportunity:
+    query = select(EvaluationOpportunity).where(EvaluationOpportunity.id == opportunity_id)
+    if lock:
+        query = query.with_for_update()
+    opportunity = ctx.session.scalars(query).first()
+    if opportunity is None:
+        raise NotFound("OPPORTUNITY_NOT_FOUND", "没有该评价记录")
+    return opportunity
+
+
+def _evaluations(ctx: Ctx, opportunity: EvaluationOpportunity) -> list[Evaluation]:
+    return list(
+        ctx.session.scalars(
+            select(Evaluation)
+            .where(Evaluation.opportunity_id == opportunity.id)
+            .order_by(Evaluation.assess_number)
+        )
+    )
+
+
+def authorise_channel(ctx: Ctx, opportunity: EvaluationOpportunity, channel: EvalChannel) -> None:
+    """Each channel has its own caller: the serving clerk's pad, a kiosk, managers for 回访 by phone/SMS.
+    QR goes through the public follow endpoints only."""
+    principal = ctx.principal
+    assert principal is not None
+    if channel is EvalChannel.WINDOW_PAD:
+        if principal.is_staff and principal.staff_id == opportunity.staff_id:
+            return
+        raise Forbidden("EVALUATION_CHANNEL_REFUSED", "只有办理该业务的窗口可以在评价器上提交评价")
+    if channel is EvalChannel.KIOSK and principal.device_kind is DeviceKind.KIOSK:
+        return
+    if channel in (EvalChannel.PHONE, EvalChannel.SMS) and principal.role in (Role.MANAGER, Role.ADMIN):
+        return
+    raise Forbidden("EVALUATION_CHANNEL_REFUSED", "该渠道的评价不能由当前用户或设备提交")
+
+
+def submit(ctx: Ctx, opportunity_id: int, body: EvaluationIn, *, is_default: bool = False) -> Evaluation:
+    """The first evaluation (assess 1) or the one 追评 (assess 2, within FOLLOW_UP_DAYS of the first).
+    Concurrent submissions: the unique (opportunity, assess_number) lets exactly one win."""
+    opportunity = get_opportunity(ctx, opportunity_id)
+    if opportunity.status not in RATABLE and not is_default:
+        raise Conflict("OPPORTUNITY_CLOSED", "该服务已记录为未评价或默认评价，不能再评价")
+    earlier = _evaluations(ctx, opportunity)
+    if len(earlier) >= 2:
+        raise Conflict("EVALUATION_LIMIT", "每次服务只能评价一次并追评一次")
+    now = ctx.clock.now()
+    if earlier and now - earlier[0].evaluated_at > timedelta(days=FOLLOW_UP_DAYS):
+        raise Conflict("FOLLOW_UP_EXPIRED", f"追评须在首次评价后 {FOLLOW_UP_DAYS} 天内提交")
+    principal = ctx.principal
+    evaluation = Evaluation(
+        opportunity_id=opportunity.id,
+        assess_number=len(earlier) + 1,
+        level=body.level.value,
+        channel=body.channel.value,
+        indicator_codes=list(body.indicator_codes),
+        text=body.text,
+        anonymous=body.anonymous,
+        is_default=is_default,
+        evaluated_at=now,
+        device_id=principal.device_id if principal else None,
+    )
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.add(evaluation)
+            ctx.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("EVALUATION_EXISTS", "该服务已被评价，请勿重复提交") from exc
+    opportunity.status = (OpportunityStatus.DEFAULTED if is_default else OpportunityStatus.EVALUATED).value
+    event = EventType.EVALUATION_DEFAULTED if is_default else EventType.EVALUATION_SUBMITTED
+    record(
+        ctx,
+        event,
+        AggregateType.EVALUATION,
+        opportunity.id,
+        _evaluation_data(ctx, opportunity, evaluation),
+        refs=_refs(ctx, opportunity),
+        window_no=opportunity.window_no,
+    )
+    return evaluation
+
+
+def _evaluation_data(
+    ctx: Ctx, opportunity: EvaluationOpportunity, evaluation: Evaluation
+) -> dict[str, object]:
+    level = Level(evaluation.level)
+    channel = EvalChannel(evaluation.channel)
+    return {
+        "service_number": opportunity.service_number,
+        "assess_number": evaluation.assess_number,
+        "level": level.value,
+        "gbt39046_code": gbt39046_code(level),
+        "national_code": national_code(level),
+        "bad": level in BAD_LEVELS,
+        "channel": {"name": channel.value, "pf": str(PF_CODES[channel])},
+        "indicator_codes": list(evaluation.indicator_codes),
+        "text": evaluation.text,
+        "anonymous": evaluation.anonymous,
+        "is_default": evaluation.is_default,
+        "evaluator": _evaluator(ctx, opportunity, evaluation),
+    }
+
+
+def _refs(ctx: Ctx, opportunity: EvaluationOpportunity) -> dict[str, object]:
+    ticket = ctx.session.get(Ticket, opportunity.ticket_id) if opportunity.ticket_id else None
+    return ticket_refs(ticket) if ticket is not None else {}
+
+
+def _evaluator(ctx: Ctx, opportunity: EvaluationOpportunity, evaluation: Evaluation) -> str | None:
+    if evaluation.anonymous or opportunity.visitor_id is None:
+        return None
+    visitor = ctx.session.get(Visitor, opportunity.visitor_id)
+    return visitor.name_masked if visitor is not None else None
+
+
+def not_evaluated(ctx: Ctx, opportunity_id: int, body: NotEvaluatedIn) -> EvaluationOpportunity:
+    opportunity = get_opportunity(ctx, opportunity_id)
+    if opportunity.status != OpportunityStatus.OPEN.value:
+        raise Conflict("OPPORTUNITY_NOT_OPEN", "该服务已评价或已记录为未评价")
+    opportunity.status = OpportunityStatus.NOT_EVALUATED.value
+    opportunity.not_evaluated_reason = body.reason.value
+    record(
+        ctx,
+        EventType.EVALUATION_NOT_GIVEN,
+        AggregateType.EVALUATION,
+        opportunity.id,
+        {"service_number": opportunity.service_number, "reason": body.reason.value},
+        refs=_refs(ctx, opportunity),
+        window_no=opportunity.window_no,
+    )
+    return opportunity
+
+
+def window_opportunity(ctx: Ctx, number: int) -> EvaluationOpportunity | None:
+    """The window's latest service still waiting for a rating (today), for the counter's pad."""
+    return ctx.session.scalars(
+        select(EvaluationOpportunity)
+        .where(
+            EvaluationOpportunity.window_no == number,
+            EvaluationOpportunity.status == OpportunityStatus.OPEN.value,
+            EvaluationOpportunity.service_date == ctx.clock.today(),
+        )
+        .order_by(EvaluationOpportunity.served_at.desc(), EvaluationOpportunity.id.desc())
+    ).first()
+
+
+def of_ticket(ctx: Ctx, ticket_id: int) -> list[EvaluationOpportunity]:
+    return list(
+        ctx.session.scalars(
+            select(EvaluationOpportunity)
+            .where(EvaluationOpportunity.ticket_id == ticket_id)
+            .order_by(EvaluationOpportunity.service_number)
+        )
+    )
+
+
+def ratable_of_visitor_today(ctx: Ctx, visitor: Visitor | None) -> list[EvaluationOpportunity]:
+    """A visitor's services today that can still be rated or given their 追评."""
+    if visitor is None:
+        return []
+    found = ctx.session.scalars(
+        select(EvaluationOpportunity)
+        .where(
+            EvaluationOpportunity.visitor_id == visitor.id,
+            EvaluationOpportunity.service_date == ctx.clock.today(),
+            EvaluationOpportunity.status.in_(RATABLE),
+        )
+        .order_by(EvaluationOpportunity.served_at)
+    )
+    return [o for o in found if len(_evaluations(ctx, o)) < 2]
+
+
+def evaluation_out(ctx: Ctx, opportunity: EvaluationOpportunity, evaluation: Evaluation) -> EvaluationOut:
+    level = Level(evaluation.level)
+    return EvaluationOut(
+        id=evaluation.id,
+        opportunity_id=evaluation.opportunity_id,
+        assess_number=evaluation.assess_number,
+        level=level,
+        level_name=LEVEL_NAMES[level],
+        channel=EvalChannel(evaluation.channel),
+        indicator_codes=list(evaluation.indicator_codes),
+        text=evaluation.text,
+        anonymous=evaluation.anonymous,
+        is_default=evaluation.is_default,
+        evaluated_at=evaluation.evaluated_at,
+        evaluator=_evaluator(ctx, opportunity, evaluation),
+    )
+
+
+def opportunity_out(ctx: Ctx, opportunity: EvaluationOpportunity) -> OpportunityOut:
+    ticket = ctx.session.get(Ticket, opportunity.ticket_id) if opportunity.ticket_id else None
+    staff = ctx.session.get(Staff, opportunity.staff_id) if opportunity.staff_id else None
+    matter = ticket.matter if ticket is not None else None
+    return OpportunityOut(
+        id=opportunity.id,
+        ticket_id=opportunity.ticket_id,
+        ticket_number=ticket.number if ticket is not None else None,
+        case_id=opportunity.case_id,
+        service_number=opportunity.service_number,
+        service_name=opportunity.service_name,
+        service_date=opportunity.service_date,
+        served_at=opportunity.served_at,
+        matter_id=opportunity.matter_id,
+        matter_name=matter.name if matter is not None else None,
+        category_code=ticket.category.code if ticket is not None else None,
+        window_no=opportunity.window_no,
+        staff_id=opportunity.staff_id,
+        staff_name=staff.name if staff is not None else None,
+        status=OpportunityStatus(opportunity.status),
+        not_evaluated_reason=opportunity.not_evaluated_reason,
+        evaluations=[evaluation_out(ctx, opportunity, e) for e in _evaluations(ctx, opportunity)],
+    )
