@@ -7,7 +7,7 @@ at the same instant take different tickets, and the ticket's version column refu
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from hall_server.auth.models import Staff
 from hall_server.catalogue.models import Category
@@ -15,6 +15,7 @@ from hall_server.catalogue.service import category_by_code
 from hall_server.contract.auth import Role
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.queue import (
+    ParkRequest,
     PauseRequest,
     TicketStatus,
     TransferRequest,
@@ -326,6 +327,49 @@ def transfer(ctx: Ctx, number: int, request: TransferRequest) -> Ticket:
     return ticket
 
 
+def park(ctx: Ctx, number: int, request: ParkRequest) -> Ticket:
+    """挂起: the visitor stepped away; the ticket stays with this window (window_id), which is free."""
+    window = _operable(ctx, number)
+    ticket = _current(ctx, window, TicketStatus.CALLED, TicketStatus.SERVING)
+    ticket.status = TicketStatus.PARKED.value
+    ticket.parked_at = ctx.clock.now()
+    ticket.park_note = request.note
+    _ticket_event(ctx, ticket, window, EventType.TICKET_PARKED, {"note": request.note})
+    return ticket
+
+
+def parked(ctx: Ctx, number: int) -> list[Ticket]:
+    window = window_by_number(ctx, number)
+    return list(
+        ctx.session.scalars(
+            select(Ticket)
+            .where(Ticket.window_id == window.id, Ticket.status == TicketStatus.PARKED.value)
+            .order_by(Ticket.parked_at, Ticket.id)
+        )
+    )
+
+
+def unpark(ctx: Ctx, number: int, ticket_id: int) -> Ticket:
+    """Resume a parked ticket: it becomes the window's current (called) ticket again."""
+    window = _operable(ctx, number)
+    _require_state(window, WindowState.OPEN)
+    ticket = ctx.session.get(Ticket, ticket_id)
+    if ticket is None or ticket.window_id != window.id or ticket.status != TicketStatus.PARKED.value:
+        raise NotFound("PARKED_TICKET_NOT_FOUND", f"{number} 号窗口没有该挂起的号票")
+    current = active_ticket(ctx, window)
+    if current is not None:
+        raise Conflict(
+            "WINDOW_BUSY", f"请先办结、转移、挂起或标记过号当前的 {current.number} 号，再恢复挂起的号"
+        )
+    parked_s = round((ctx.clock.now() - ticket.parked_at).total_seconds()) if ticket.parked_at else 0
+    ticket.status = TicketStatus.CALLED.value
+    ticket.staff_id = window.staff_id
+    ticket.last_called_at = ctx.clock.now()
+    ticket.parked_at = None
+    _ticket_event(ctx, ticket, window, EventType.TICKET_UNPARKED, {"parked_s": parked_s})
+    return ticket
+
+
 def pause(ctx: Ctx, number: int, request: PauseRequest) -> Window:
     window = _operable(ctx, number)
     _require_state(window, WindowState.OPEN)
@@ -378,4 +422,10 @@ def window_out(ctx: Ctx, window: Window) -> WindowOut:
         staff_name=staff.name if staff else None,
         state_since=window.state_since,
         current_ticket=ticket_out(ctx, current) if current else None,
+        parked_count=ctx.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.window_id == window.id, Ticket.status == TicketStatus.PARKED.value)
+        )
+        or 0,
     )
