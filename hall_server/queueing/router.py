@@ -6,6 +6,7 @@ from hall_server.appointments import service as appointments
 from hall_server.contract.auth import DeviceKind
 from hall_server.contract.queue import (
     Channel,
+    ClerkDayOut,
     DeliveryReport,
     IssueTicketRequest,
     ParkRequest,
@@ -35,7 +36,7 @@ from hall_server.deps import (
     principal_of,
 )
 from hall_server.identity import service as identity
-from hall_server.queueing import tickets, windows
+from hall_server.queueing import clerk_day, tickets, windows
 from hall_server.queueing.models import Ticket, Window
 
 router = APIRouter(tags=["queue"])
@@ -244,3 +245,8 @@ def parked(number: WindowParam, api: ApiDep) -> list[TicketOut]:
 @router.post("/windows/{number}/parked/{ticket_id}/resume", response_model=WindowOperationResult)
 def unpark(number: WindowParam, ticket_id: IdParam, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.unpark(ctx, number, ticket_id)), roles=DESK)
+
+
+@router.get("/staff/me/today", response_model=ClerkDayOut)
+def my_day(api: ApiDep) -> ClerkDayOut:
+    return api.read(clerk_day.my_day, roles=STAFF)

@@ -73,3 +73,25 @@ def test_parked_tickets_expire_at_end_of_day_with_a_reason(client_for):
     assert trace.events[-1].event_type == "queue.ticket.cancelled"
     assert trace.events[-1].data["reason"] == "挂起后当日未恢复办理，日终自动失效"
     assert manager.parked(1) == []
+
+
+def test_my_day_counts_the_clerks_own_work_today(client_for, clock):
+    kiosk, clerk, other = client_for("kiosk"), client_for("clerk1"), client_for("clerk2")
+    for _ in range(4):
+        issue(kiosk)
+    clerk.window_op(1, "open")
+    other.window_op(2, "open")
+    clerk.call_next(1)
+    clerk.window_op(1, "start")
+    clock.advance(minutes=4)
+    clerk.window_op(1, "complete")
+    clerk.call_next(1)
+    clerk.window_op(1, "no-show")
+    clerk.call_next(1)
+    clerk.park(1)
+    other.call_next(2)
+    other.window_op(2, "complete")
+    day = clerk.my_day()
+    assert (day.served, day.avg_service_seconds, day.no_shows, day.parked_now) == (1, 240.0, 1, 1)
+    assert (day.ratings, day.not_evaluated) == ({}, 0)
+    assert other.my_day().served == 1
