@@ -26,6 +26,7 @@ from hall_server.contract.queue import (
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hall_server.events.service import record
+from hall_server.queueing import rules
 from hall_server.queueing.models import Ticket, Window
 from hall_server.queueing.tickets import ACTIVE, queued, ticket_out, ticket_refs
 
@@ -273,6 +274,8 @@ def complete(ctx: Ctx, number: int) -> Ticket:
     """Finish the current visitor; a called ticket completed without "start" counts from its last call."""
     window = _operable(ctx, number)
     ticket = _current(ctx, window, TicketStatus.CALLED, TicketStatus.SERVING)
+    if ticket.return_window_id not in (None, window.id):
+        return _send_back(ctx, ticket, window)
     now = ctx.clock.now()
     ticket.service_started_at = ticket.service_started_at or ticket.last_called_at or now
     ticket.status = TicketStatus.DONE.value
@@ -292,11 +295,35 @@ def complete(ctx: Ctx, number: int) -> Ticket:
     return ticket
 
 
+def _send_back(ctx: Ctx, ticket: Ticket, window: Window) -> Ticket:
+    """This window's part is done: the ticket waits again for the window that expects it back."""
+    back = ticket.return_window
+    assert back is not None
+    ticket.status = TicketStatus.WAITING.value
+    ticket.target_window_id, ticket.target_window = back.id, back
+    ticket.return_window_id, ticket.return_window = None, None
+    ticket.window_id, ticket.window, ticket.staff_id = None, None, None
+    ticket.call_count = 0
+    ticket.service_started_at = None
+    ticket.sort_key = rules.return_sort_key(ctx.clock.now(), ctx.settings.head_start_minutes)
+    _ticket_event(
+        ctx,
+        ticket,
+        window,
+        EventType.TICKET_TRANSFERRED,
+        {"from_window": window.number, "to_window": back.number, "returned": True},
+    )
+    return ticket
+
+
 def transfer(ctx: Ctx, number: int, request: TransferRequest) -> Ticket:
     """Send the current visitor to another category or window, keeping the original queue position."""
     window = _operable(ctx, number)
     ticket = _current(ctx, window, TicketStatus.CALLED, TicketStatus.SERVING)
     data: dict[str, object] = {"from_window": window.number, "note": request.note}
+    if request.expect_return:
+        ticket.return_window_id, ticket.return_window = window.id, window
+        data["return_window"] = window.number
     if request.to_window_no is not None:
         if request.to_window_no == window.number:
             raise Invalid("TRANSFER_SAME", "不能转移到本窗口")

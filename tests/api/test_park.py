@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hall_server.client import ApiError
-from hall_server.contract.queue import IssueTicketRequest, ParkRequest
+from hall_server.contract.queue import IssueTicketRequest, ParkRequest, TransferRequest
 
 
 def issue(kiosk, category="SOCIAL"):
@@ -95,3 +95,22 @@ def test_my_day_counts_the_clerks_own_work_today(client_for, clock):
     assert (day.served, day.avg_service_seconds, day.no_shows, day.parked_now) == (1, 240.0, 1, 1)
     assert (day.ratings, day.not_evaluated) == ({}, 0)
     assert other.my_day().served == 1
+
+
+def test_transfer_back_returns_ahead_of_new_arrivals(client_for, clock):
+    kiosk, clerk1, clerk2 = client_for("kiosk"), client_for("clerk1"), client_for("clerk2")
+    first = issue(kiosk)
+    clerk1.window_op(1, "open")
+    clerk2.window_op(2, "open")
+    clerk1.call_next(1)
+    sent = clerk1.window_op(1, "transfer", TransferRequest(to_window_no=2, expect_return=True)).ticket
+    assert sent.return_window_no == 1
+    clock.advance(minutes=2)
+    newcomer = issue(kiosk)
+    assert clerk2.call_next(2).ticket.number == first.number
+    clock.advance(minutes=3)
+    back = clerk2.window_op(2, "complete").ticket
+    assert (back.status, back.return_window_no) == ("WAITING", None)
+    assert clerk1.call_next(1).ticket.number == first.number  # ahead of the newcomer who came earlier
+    clerk1.window_op(1, "complete")
+    assert clerk1.call_next(1).ticket.number == newcomer.number
