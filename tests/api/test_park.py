@@ -114,3 +114,15 @@ def test_transfer_back_returns_ahead_of_new_arrivals(client_for, clock):
     assert clerk1.call_next(1).ticket.number == first.number  # ahead of the newcomer who came earlier
     clerk1.window_op(1, "complete")
     assert clerk1.call_next(1).ticket.number == newcomer.number
+
+
+def test_a_clerk_and_a_manager_acting_on_the_same_ticket_get_a_409_not_a_500(client_for):
+    kiosk, clerk, manager = client_for("kiosk"), client_for("clerk1"), client_for("manager")
+    issue(kiosk)
+    clerk.window_op(1, "open")
+    clerk.call_next(1)
+    manager.window_op(1, "complete")
+    for operation in ("complete", "park", "no-show"):
+        with pytest.raises(ApiError) as caught:
+            clerk.window_op(1, operation)
+        assert (caught.value.status, caught.value.code) == (409, "NO_CURRENT_TICKET")
