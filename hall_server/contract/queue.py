@@ -226,6 +226,7 @@ class WindowOut(OutModel):
     staff_name: str | None
     state_since: datetime | None
     current_ticket: TicketOut | None
+    parked_count: int = Field(default=0, description="tickets this window parked (挂起) and may resume")
 
 
 class WindowOperationResult(OutModel):

@@ -17,8 +17,14 @@ from hall_server.queueing.models import Ticket, Window
 from hall_server.queueing.tickets import expire_unconfirmed, mark_cancelled, unconfirmed
 
 END_OF_DAY_REASON = "当日业务已结束，号票作废"
+PARKED_EXPIRED_REASON = "挂起后当日未恢复办理，日终自动失效"
 LEFTOVER_REASON = "未在当日办理，系统日终清理"
-OPEN_STATUSES = (TicketStatus.WAITING.value, TicketStatus.CALLED.value, TicketStatus.SERVING.value)
+OPEN_STATUSES = (
+    TicketStatus.WAITING.value,
+    TicketStatus.CALLED.value,
+    TicketStatus.SERVING.value,
+    TicketStatus.PARKED.value,
+)
 SWEEP_BATCH = 200  # tickets cancelled per write transaction, so kiosks never wait long behind the sweep
 
 
@@ -40,6 +46,14 @@ def end_day(ctx: Ctx, reason: str = END_OF_DAY_REASON) -> dict[str, int]:
     ).all()
     for ticket in leftovers:
         mark_cancelled(ctx, ticket, reason, "SYSTEM_EOD")
+    parked = ctx.session.scalars(
+        select(Ticket)
+        .where(Ticket.service_date == today, Ticket.status == TicketStatus.PARKED.value)
+        .order_by(Ticket.id)
+    ).all()
+    for ticket in parked:
+        # a parked visitor never came back: expired with its own reason, so reports tell it apart
+        mark_cancelled(ctx, ticket, PARKED_EXPIRED_REASON, "SYSTEM_EOD")
     no_shows = appointments.expire_before(ctx, ctx.clock.day_bounds(today)[1])
     closed = 0
     for window in ctx.session.scalars(select(Window).where(Window.state != WindowState.CLOSED.value)).all():
@@ -50,7 +64,12 @@ def end_day(ctx: Ctx, reason: str = END_OF_DAY_REASON) -> dict[str, int]:
                 ctx, window, WindowState.CLOSED, EventType.WINDOW_CLOSED, {"reason": "END_OF_DAY"}
             )
             closed += 1
-    summary = {"cancelled": len(leftovers), "appointments_no_show": no_shows, "windows_closed": closed}
+    summary = {
+        "cancelled": len(leftovers),
+        "parked_expired": len(parked),
+        "appointments_no_show": no_shows,
+        "windows_closed": closed,
+    }
     record(
         ctx,
         EventType.DAY_ENDED,

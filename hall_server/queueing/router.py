@@ -6,8 +6,10 @@ from hall_server.appointments import service as appointments
 from hall_server.contract.auth import DeviceKind
 from hall_server.contract.queue import (
     Channel,
+    ClerkDayOut,
     DeliveryReport,
     IssueTicketRequest,
+    ParkRequest,
     PauseRequest,
     PublicTicketOut,
     TicketCancelRequest,
@@ -34,7 +36,7 @@ from hall_server.deps import (
     principal_of,
 )
 from hall_server.identity import service as identity
-from hall_server.queueing import tickets, windows
+from hall_server.queueing import clerk_day, tickets, windows
 from hall_server.queueing.models import Ticket, Window
 
 router = APIRouter(tags=["queue"])
@@ -223,3 +225,28 @@ def complete(number: WindowParam, api: IdempotentApiDep) -> WindowOperationResul
 @router.post("/windows/{number}/transfer", response_model=WindowOperationResult)
 def transfer(number: WindowParam, body: TransferRequest, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.transfer(ctx, number, body)), roles=DESK)
+
+
+@router.post("/windows/{number}/park", response_model=WindowOperationResult)
+def park(
+    number: WindowParam, api: IdempotentApiDep, body: ParkRequest | None = None
+) -> WindowOperationResult:
+    request = body or ParkRequest()
+    return api.run(lambda ctx: _result(ctx, number, windows.park(ctx, number, request)), roles=DESK)
+
+
+@router.get("/windows/{number}/parked", response_model=list[TicketOut])
+def parked(number: WindowParam, api: ApiDep) -> list[TicketOut]:
+    return api.read(
+        lambda ctx: [tickets.ticket_out(ctx, t) for t in windows.parked(ctx, number)], roles=STAFF
+    )
+
+
+@router.post("/windows/{number}/parked/{ticket_id}/resume", response_model=WindowOperationResult)
+def unpark(number: WindowParam, ticket_id: IdParam, api: IdempotentApiDep) -> WindowOperationResult:
+    return api.run(lambda ctx: _result(ctx, number, windows.unpark(ctx, number, ticket_id)), roles=DESK)
+
+
+@router.get("/staff/me/today", response_model=ClerkDayOut)
+def my_day(api: ApiDep) -> ClerkDayOut:
+    return api.read(clerk_day.my_day, roles=STAFF)

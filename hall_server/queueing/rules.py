@@ -43,6 +43,13 @@ def derive_priority(
     return max(applicable, key=lambda p: (head_starts.get(p.value, 0), p is not Priority.NORMAL))
 
 
+def return_sort_key(returned_at: datetime, head_starts: Mapping[str, int]) -> float:
+    """转办回流: a ticket coming back to its first window queues as if it arrived at its return time with
+    the largest head start: ahead of every later arrival, priority or not, yet behind normal tickets that
+    already waited longer than that head start, so returns cannot starve anyone."""
+    return returned_at.timestamp() - 60 * max(head_starts.values(), default=0)
+
+
 def sort_key(arrived_at: datetime, priority: Priority, head_starts: Mapping[str, int]) -> float:
     return arrived_at.timestamp() - 60 * head_starts.get(priority.value, 0)
 

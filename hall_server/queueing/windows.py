@@ -7,7 +7,7 @@ at the same instant take different tickets, and the ticket's version column refu
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from hall_server.auth.models import Staff
 from hall_server.catalogue.models import Category
@@ -15,6 +15,7 @@ from hall_server.catalogue.service import category_by_code
 from hall_server.contract.auth import Role
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.queue import (
+    ParkRequest,
     PauseRequest,
     TicketStatus,
     TransferRequest,
@@ -26,6 +27,7 @@ from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hall_server.evaluation import service as evaluation
 from hall_server.events.service import record
+from hall_server.queueing import rules
 from hall_server.queueing.models import Ticket, Window
 from hall_server.queueing.tickets import ACTIVE, queued, ticket_out, ticket_refs
 
@@ -273,6 +275,8 @@ def complete(ctx: Ctx, number: int) -> Ticket:
     """Finish the current visitor; a called ticket completed without "start" counts from its last call."""
     window = _operable(ctx, number)
     ticket = _current(ctx, window, TicketStatus.CALLED, TicketStatus.SERVING)
+    if ticket.return_window_id not in (None, window.id):
+        return _send_back(ctx, ticket, window)
     now = ctx.clock.now()
     ticket.service_started_at = ticket.service_started_at or ticket.last_called_at or now
     ticket.status = TicketStatus.DONE.value
@@ -293,11 +297,35 @@ def complete(ctx: Ctx, number: int) -> Ticket:
     return ticket
 
 
+def _send_back(ctx: Ctx, ticket: Ticket, window: Window) -> Ticket:
+    """This window's part is done: the ticket waits again for the window that expects it back."""
+    back = ticket.return_window
+    assert back is not None
+    ticket.status = TicketStatus.WAITING.value
+    ticket.target_window_id, ticket.target_window = back.id, back
+    ticket.return_window_id, ticket.return_window = None, None
+    ticket.window_id, ticket.window, ticket.staff_id = None, None, None
+    ticket.call_count = 0
+    ticket.service_started_at = None
+    ticket.sort_key = rules.return_sort_key(ctx.clock.now(), ctx.settings.head_start_minutes)
+    _ticket_event(
+        ctx,
+        ticket,
+        window,
+        EventType.TICKET_TRANSFERRED,
+        {"from_window": window.number, "to_window": back.number, "returned": True},
+    )
+    return ticket
+
+
 def transfer(ctx: Ctx, number: int, request: TransferRequest) -> Ticket:
     """Send the current visitor to another category or window, keeping the original queue position."""
     window = _operable(ctx, number)
     ticket = _current(ctx, window, TicketStatus.CALLED, TicketStatus.SERVING)
     data: dict[str, object] = {"from_window": window.number, "note": request.note}
+    if request.expect_return:
+        ticket.return_window_id, ticket.return_window = window.id, window
+        data["return_window"] = window.number
     if request.to_window_no is not None:
         if request.to_window_no == window.number:
             raise Invalid("TRANSFER_SAME", "不能转移到本窗口")
@@ -325,6 +353,49 @@ def transfer(ctx: Ctx, number: int, request: TransferRequest) -> Ticket:
     ticket.service_started_at = None
     ticket.transfer_note = request.note
     _ticket_event(ctx, ticket, window, EventType.TICKET_TRANSFERRED, data)
+    return ticket
+
+
+def park(ctx: Ctx, number: int, request: ParkRequest) -> Ticket:
+    """挂起: the visitor stepped away; the ticket stays with this window (window_id), which is free."""
+    window = _operable(ctx, number)
+    ticket = _current(ctx, window, TicketStatus.CALLED, TicketStatus.SERVING)
+    ticket.status = TicketStatus.PARKED.value
+    ticket.parked_at = ctx.clock.now()
+    ticket.park_note = request.note
+    _ticket_event(ctx, ticket, window, EventType.TICKET_PARKED, {"note": request.note})
+    return ticket
+
+
+def parked(ctx: Ctx, number: int) -> list[Ticket]:
+    window = window_by_number(ctx, number)
+    return list(
+        ctx.session.scalars(
+            select(Ticket)
+            .where(Ticket.window_id == window.id, Ticket.status == TicketStatus.PARKED.value)
+            .order_by(Ticket.parked_at, Ticket.id)
+        )
+    )
+
+
+def unpark(ctx: Ctx, number: int, ticket_id: int) -> Ticket:
+    """Resume a parked ticket: it becomes the window's current (called) ticket again."""
+    window = _operable(ctx, number)
+    _require_state(window, WindowState.OPEN)
+    ticket = ctx.session.get(Ticket, ticket_id)
+    if ticket is None or ticket.window_id != window.id or ticket.status != TicketStatus.PARKED.value:
+        raise NotFound("PARKED_TICKET_NOT_FOUND", f"{number} 号窗口没有该挂起的号票")
+    current = active_ticket(ctx, window)
+    if current is not None:
+        raise Conflict(
+            "WINDOW_BUSY", f"请先办结、转移、挂起或标记过号当前的 {current.number} 号，再恢复挂起的号"
+        )
+    parked_s = round((ctx.clock.now() - ticket.parked_at).total_seconds()) if ticket.parked_at else 0
+    ticket.status = TicketStatus.CALLED.value
+    ticket.staff_id = window.staff_id
+    ticket.last_called_at = ctx.clock.now()
+    ticket.parked_at = None
+    _ticket_event(ctx, ticket, window, EventType.TICKET_UNPARKED, {"parked_s": parked_s})
     return ticket
 
 
@@ -380,4 +451,10 @@ def window_out(ctx: Ctx, window: Window) -> WindowOut:
         staff_name=staff.name if staff else None,
         state_since=window.state_since,
         current_ticket=ticket_out(ctx, current) if current else None,
+        parked_count=ctx.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.window_id == window.id, Ticket.status == TicketStatus.PARKED.value)
+        )
+        or 0,
     )

@@ -264,7 +264,7 @@ def test_end_of_day_cancels_what_is_left_and_stops_issuing(client_for, clock):
     clerk1.window_op(1, "start")  # being served: left to finish
     clerk2.call_next(2)  # called, not yet served: cancelled
     summary = manager.end_day()
-    assert summary == {"cancelled": 3, "appointments_no_show": 0, "windows_closed": 1}
+    assert summary == {"cancelled": 3, "parked_expired": 0, "appointments_no_show": 0, "windows_closed": 1}
     assert manager.window(2).state == "CLOSED"  # its called ticket was cancelled, so it was idle
     assert manager.window(1).state == "OPEN"  # still serving
     with pytest.raises(ApiError) as caught:

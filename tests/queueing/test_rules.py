@@ -82,3 +82,14 @@ def test_age_counts_the_birthday():
     assert rules.age_on(date(1966, 11, 26), date(2026, 11, 25)) == 59
     assert rules.age_on(date(1966, 11, 25), date(2026, 11, 25)) == 60
     assert rules.age_on(None, date(2026, 11, 25)) is None
+
+
+def test_a_returning_ticket_cannot_starve_a_normal_ticket():
+    head_starts = {"ELDERLY": 10, "DISABLED": 15}
+    start = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    waited_long = rules.sort_key(start, Priority.NORMAL, head_starts)
+    returned_soon = rules.return_sort_key(start + timedelta(minutes=14), head_starts)
+    returned_late = rules.return_sort_key(start + timedelta(minutes=16), head_starts)
+    later_priority = rules.sort_key(start + timedelta(minutes=14, seconds=1), Priority.DISABLED, head_starts)
+    assert returned_soon < waited_long and returned_soon < later_priority
+    assert returned_late > waited_long
