@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from alembic import command
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import MetaData, Table, create_engine, insert, select
 
 from hall_server.catalogue.models import Category
 from hall_server.migrate import alembic_config, upgrade
@@ -18,6 +18,8 @@ def test_upgrade_fills_wait_and_service_seconds_of_old_tickets(database_url):
     command.downgrade(alembic_config(database_url), BEFORE)
     issued = datetime(2026, 11, 2, 1, 0, 0, 250000, tzinfo=UTC)
     engine = create_engine(database_url)
+    # The ticket table as it was then: today's model has columns (and defaults) that did not exist yet.
+    old_ticket = Table("ticket", MetaData(), autoload_with=engine)
     old_columns = {
         "service_date": date(2026, 11, 2),
         "priority": "NORMAL",
@@ -50,7 +52,7 @@ def test_upgrade_fills_wait_and_service_seconds_of_old_tickets(database_url):
         ]
         for number, status, first_called, started, completed in rows:
             connection.execute(
-                insert(Ticket.__table__).values(
+                insert(old_ticket).values(
                     **old_columns,
                     number=number,
                     status=status,
