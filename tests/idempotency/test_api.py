@@ -172,9 +172,12 @@ POSTS_WITH_KEYS = {
         f"/api/v1/windows/{{number}}/{op}"
         for op in (
             "open", "close", "pause", "resume", "call-next", "recall", "no-show", "start", "complete",
-            "transfer",
+            "transfer", "park",
         )
     ),
+    "/api/v1/windows/{number}/parked/{ticket_id}/resume",
+    "/api/v1/opportunities/{opportunity_id}/evaluations",
+    "/api/v1/opportunities/{opportunity_id}/not-evaluated",
     "/api/v1/alerts/{alert_id}/acknowledge",
     "/api/v1/appointments",
     "/api/v1/appointments/slots",
