@@ -215,6 +215,7 @@ def test_the_openapi_names_the_header_on_every_state_changing_post(server):
         "/api/v1/auth/logout",
         "/api/v1/auth/devices",
         "/api/v1/tickets/lookup",
+        "/api/v1/opportunities/lookup",
         "/api/v1/appointments/search",
     }
 
