@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -157,11 +159,14 @@ def run_sim(args: argparse.Namespace) -> int:
     endpoint = running.endpoint if "://" in running.endpoint else f"serial://{running.endpoint}"
     print(endpoint, flush=True)
     print(f"{kind.title} 模拟器运行中：用上面的地址连接，按 Ctrl-C 停止", file=sys.stderr, flush=True)
+    stopping = threading.Event()
+    # Handlers of our own, not KeyboardInterrupt: a shell that starts us in the background sets SIGINT to
+    # "ignored", Python then installs no KeyboardInterrupt, and Ctrl-C or `kill` would never stop us.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
     try:
-        while running.thread.is_alive():
-            running.thread.join(0.5)
-    except KeyboardInterrupt:
-        pass
+        while running.thread.is_alive() and not stopping.wait(0.5):
+            pass
     finally:
         running.stop()
     print("模拟器已停止", file=sys.stderr)

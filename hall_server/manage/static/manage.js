@@ -206,7 +206,7 @@ async function refresh() {
     showOnline();
   } catch (error) {
     if (error instanceof HttpError && error.status === 401) {
-      signOut("登录已过期，请重新登录");
+      sessionExpired();
       return;
     }
     const since = lastGood ? `，显示的是 ${clock(new Date(lastGood.getTime() + hallState.offsetMs))} 的数据` : "";
@@ -575,7 +575,7 @@ async function fetchLoad() {
     renderTotals();
     renderDay();
   } catch (error) {
-    if (error instanceof HttpError && error.status === 401) signOut("登录已过期，请重新登录");
+    if (error instanceof HttpError && error.status === 401) sessionExpired();
     // Otherwise the live connection's state says what is wrong; the next event asks again.
   }
 }
@@ -705,7 +705,7 @@ async function lostConnection(code) {
       await call("GET", "/auth/me");
     } catch (error) {
       if (error instanceof HttpError && error.status === 401) {
-        signOut("登录已过期，请重新登录");
+        sessionExpired();
         return;
       }
     }
@@ -1199,6 +1199,12 @@ function signOut(message) {
   showLogin(message);
 }
 
+// A 401 from a request still in flight when the manager signed out is not news: only a session that is
+// still ours can expire, so the "已退出登录" message stays.
+function sessionExpired() {
+  if (sessionStorage.getItem(TOKEN_KEY)) signOut("登录已过期，请重新登录");
+}
+
 async function logIn(event) {
   event.preventDefault();
   const submit = $("login-submit");
@@ -1253,7 +1259,7 @@ async function start() {
     }
     signOut("此页面仅限大厅管理员使用");
   } catch (error) {
-    if (error instanceof HttpError) signOut("登录已过期，请重新登录");
+    if (error instanceof HttpError) sessionExpired();
     else showLogin("无法连接大厅服务器，请稍后再试");
   }
 }
