@@ -241,11 +241,11 @@ def card_to_ticket(base: str, token: str) -> list[CardRun]:
     from devices.printer.plugin import simulator_for
     from devices.transport import start_pty_simulator
     from hall_server.client import HallClient
+    from hall_server.client.runner import LoopRunner
     from kiosk.config import KioskConfig
     from kiosk.controller.checkin import Step
     from kiosk.controller.devices import DeviceHub
     from kiosk.controller.kiosk import KioskController
-    from kiosk.controller.runner import LoopRunner
 
     card = IdCardSimulator(None, baud=BAUD, pace=True)
     paper = simulator_for({"baud": str(BAUD)})

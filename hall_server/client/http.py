@@ -134,11 +134,13 @@ class HallClient:
         params: dict[str, Any] | None = None,
         *,
         once: bool = False,
+        key: str | None = None,
     ) -> T:
-        """`once`: a POST the server must do only once: sent with a key, and repeated with the same key."""
+        """`once`: a POST the server must do only once: sent with a key, and repeated with the same key.
+        `key`: the caller's own key, to repeat an operation whose answer it never got (done at most once)."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         if once:
-            headers[IDEMPOTENCY_KEY] = str(uuid.uuid4())
+            headers[IDEMPOTENCY_KEY] = key or str(uuid.uuid4())
         content = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -381,9 +383,14 @@ class HallClient:
             WindowCategoriesIn(category_codes=category_codes),
         )
 
-    def window_op(self, number: int, operation: str, body: BaseModel | None = None) -> WindowOperationResult:
-        """operation: open, close, call-next, recall, no-show, start, complete, pause, resume, transfer."""
-        return self._call("POST", f"/windows/{number}/{operation}", WindowOperationResult, body, once=True)
+    def window_op(
+        self, number: int, operation: str, body: BaseModel | None = None, *, key: str | None = None
+    ) -> WindowOperationResult:
+        """operation: open, close, call-next, recall, no-show, start, complete, pause, resume, transfer, park.
+        `key`: the Idempotency-Key of an earlier try whose answer was lost, so the server does it once."""
+        return self._call(
+            "POST", f"/windows/{number}/{operation}", WindowOperationResult, body, once=True, key=key
+        )
 
     def call_next(self, number: int) -> WindowOperationResult:
         return self.window_op(number, "call-next")
@@ -398,11 +405,15 @@ class HallClient:
         """挂起 the window's current visitor; the window is free to call the next."""
         return self.window_op(number, "park", request or ParkRequest())
 
-    def unpark(self, number: int, ticket_id: int) -> WindowOperationResult:
+    def unpark(self, number: int, ticket_id: int, *, key: str | None = None) -> WindowOperationResult:
         """Resume a ticket this window parked: it becomes the window's current (called) ticket."""
         return self._call(
-            "POST", f"/windows/{number}/parked/{ticket_id}/resume", WindowOperationResult, once=True
+            "POST", f"/windows/{number}/parked/{ticket_id}/resume", WindowOperationResult, once=True, key=key
         )
+
+    def upcoming(self, number: int, limit: int = 5) -> list[TicketOut]:
+        """The next tickets this window would call, in calling order."""
+        return self._call("GET", f"/windows/{number}/queue", list[TicketOut], params={"limit": limit})
 
     def parked(self, number: int) -> list[TicketOut]:
         return self._call("GET", f"/windows/{number}/parked", list[TicketOut])
@@ -431,6 +442,10 @@ class HallClient:
             NotEvaluatedIn(reason=reason),
             once=True,
         )
+
+    def ticket_opportunities(self, ticket_id: int) -> list[OpportunityOut]:
+        """Every service contact of a ticket that may be evaluated (一次一评), with its evaluations."""
+        return self._call("GET", f"/tickets/{ticket_id}/opportunities", list[OpportunityOut])
 
     def opportunities_of_visitor(self, identity: IdentityIn) -> list[OpportunityOut]:
         """Services the visitor received today that can still be rated (kiosk, by ID card)."""

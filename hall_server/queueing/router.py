@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from hall_server.appointments import service as appointments
 from hall_server.contract.auth import DeviceKind
@@ -233,6 +235,16 @@ def park(
 ) -> WindowOperationResult:
     request = body or ParkRequest()
     return api.run(lambda ctx: _result(ctx, number, windows.park(ctx, number, request)), roles=DESK)
+
+
+@router.get("/windows/{number}/queue", response_model=list[TicketOut])
+def upcoming(
+    number: WindowParam, api: ApiDep, limit: Annotated[int, Query(ge=1, le=50)] = 5
+) -> list[TicketOut]:
+    """The next tickets this window would call, in calling order."""
+    return api.read(
+        lambda ctx: [tickets.ticket_out(ctx, t) for t in windows.upcoming(ctx, number, limit)], roles=STAFF
+    )
 
 
 @router.get("/windows/{number}/parked", response_model=list[TicketOut])

@@ -367,6 +367,12 @@ def park(ctx: Ctx, number: int, request: ParkRequest) -> Ticket:
     return ticket
 
 
+def upcoming(ctx: Ctx, number: int, limit: int) -> list[Ticket]:
+    """The next tickets this window would call, in calling order (the clerk's "next few numbers")."""
+    window = window_by_number(ctx, number)
+    return list(ctx.session.scalars(window_queue(ctx, window).limit(limit)))
+
+
 def parked(ctx: Ctx, number: int) -> list[Ticket]:
     window = window_by_number(ctx, number)
     return list(

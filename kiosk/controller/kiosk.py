@@ -24,12 +24,12 @@ import websockets
 from devices.voice.player import AudioOut
 from hall_server.client import ApiError, HallClient
 from hall_server.client.live import LiveFeed
+from hall_server.client.runner import Runner
 from hall_server.contract.live import EventMessage, SnapshotMessage
 from hall_server.contract.load import CategoryWaiting, Snapshot
 from kiosk.config import KioskConfig, Language
 from kiosk.controller.devices import CardEvent, DeviceHub
 from kiosk.controller.health import HealthReporter
-from kiosk.controller.runner import Runner
 from kiosk.controller.speech import speaker_for
 from kiosk.texts import tr
 

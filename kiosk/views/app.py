@@ -4,11 +4,10 @@ and the footer (home, help). `build_kiosk` wires the window to a controller, the
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,10 +21,10 @@ from PySide6.QtWidgets import (
 
 from devices.voice.player import AudioOut
 from hall_server.client import HallClient
+from hall_server.client.runner import Runner
 from kiosk.config import KioskConfig, Language, Orientation
 from kiosk.controller.devices import DeviceHub
 from kiosk.controller.kiosk import HelpState, KioskController, Screen
-from kiosk.controller.runner import Runner
 from kiosk.controller.simpanel import SimulatorPanel
 from kiosk.texts import tr
 from kiosk.views.checkin import CheckInPage
@@ -34,6 +33,7 @@ from kiosk.views.home import HomePage
 from kiosk.views.identify import IdentifyPage
 from kiosk.views.lookup import LookupPage
 from kiosk.views.matters import MattersPage
+from kiosk.views.qtrunner import QtRunner
 from kiosk.views.simpanel import SimulatorStrip
 from kiosk.views.style import FONT_FAMILY, stylesheet
 from kiosk.views.ticket import IssuePage, TicketPage
@@ -43,28 +43,6 @@ TOUCHES = frozenset(
     {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress, QEvent.Type.Wheel}
 )
 SIZES = {Orientation.PORTRAIT: (1080, 1920), Orientation.LANDSCAPE: (1920, 1080)}
-
-
-class _Bridge(QObject):
-    call = Signal(object)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.call.connect(self._run, Qt.ConnectionType.QueuedConnection)
-
-    def _run(self, fn: Callable[[], None]) -> None:
-        fn()
-
-
-class QtRunner(Runner):
-    """Posted calls run on the Qt UI thread (the thread that made the runner)."""
-
-    def __init__(self, workers: int = 4) -> None:
-        super().__init__(workers)
-        self._bridge = _Bridge()
-
-    def post(self, fn: Callable[[], None]) -> None:
-        self._bridge.call.emit(fn)
 
 
 class KioskWindow(QMainWindow):

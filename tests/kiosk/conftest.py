@@ -16,11 +16,11 @@ from devices.idcard.simulator import IdCardSimulator
 from devices.printer.plugin import simulator_for
 from devices.transport import RunningSimulator, start_pty_simulator
 from hall_server.client import HallClient
+from hall_server.client.runner import LoopRunner
 from hall_server.demo.load import load_demo
 from kiosk.config import KioskConfig
 from kiosk.controller.devices import DeviceHub
 from kiosk.controller.kiosk import KioskController
-from kiosk.controller.runner import LoopRunner
 from tests.conftest import RunningServer, make_settings, start_server
 
 

@@ -9,6 +9,7 @@ import threading
 from devices.voice import pcm
 from devices.voice.player import RecordingAudioOut
 from hall_server.client import HallClient, LiveFeed
+from hall_server.client.runner import LoopRunner
 from hall_server.contract.devicehealth import PartState
 from hall_server.contract.live import EventMessage
 from kiosk.config import Language
@@ -16,7 +17,6 @@ from kiosk.controller.devices import DeviceHub
 from kiosk.controller.health import kiosk_version
 from kiosk.controller.kiosk import HelpState, KioskController, Screen
 from kiosk.controller.lookup import LookupStage
-from kiosk.controller.runner import LoopRunner
 from kiosk.controller.speech import spoken_pinyin
 from tests.kiosk.conftest import kiosk_config
 

@@ -3,7 +3,7 @@ work is dropped instead of raising in the event loop (seen in CI: 'cannot schedu
 
 from __future__ import annotations
 
-from kiosk.controller.runner import LoopRunner
+from hall_server.client.runner import LoopRunner
 
 
 def test_work_submitted_after_close_is_dropped_not_raised() -> None:

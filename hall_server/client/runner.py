@@ -1,4 +1,5 @@
-"""Where the kiosk's work runs: I/O (HTTP, devices) in worker threads, every state change on one thread.
+"""Where an app's work runs (kiosk, counter): I/O (HTTP, devices) in worker threads, every state change
+on one thread.
 
 Controllers hand blocking work to `submit`; its result comes back through `post` on the owner's thread
 (the Qt UI thread in the app, the test's thread in controller tests), so controller state is only ever
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 class Runner(ABC):
     def __init__(self, workers: int = 4) -> None:
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="kiosk-io")
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="app-io")
         self._closed = False
 
     def submit(
@@ -43,10 +44,10 @@ class Runner(ABC):
             self.post(partial(done, result))
 
         if self._closed:
-            # The kiosk is closing: a callback still queued on the owner's thread asked for more work.
+            # The app is closing: a callback still queued on the owner's thread asked for more work.
             # Nothing can report its result any more; what it would have told the server (a ticket's
             # delivery) is settled by the server's own sweep of untaken tickets.
-            log.info("kiosk closing: work dropped")
+            log.info("app closing: work dropped")
             return
         self._pool.submit(run)
 
@@ -62,7 +63,7 @@ class Runner(ABC):
 
     def close(self, wait: bool = True) -> None:
         """Drop the work not yet started; with `wait`, let the running work end (a print job, a call)
-        so no worker outlives the kiosk."""
+        so no worker outlives the app."""
         self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=True)
 
@@ -96,5 +97,5 @@ class LoopRunner(Runner):
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
-                raise TimeoutError("the kiosk did not reach the expected state in time")
+                raise TimeoutError("the app did not reach the expected state in time")
             self.run_pending(wait=0.05)

@@ -1,0 +1,168 @@
+"""The window's own devices, opened by URL through devices.registry, each allowed to be missing or failing.
+
+Calling must never wait for a device: the LED screen is written and the pad asked in workers (see
+hall_server.client.runner), a device that does not answer becomes a warning for the clerk (`warnings`),
+and the server hears of it through the window's device health report. Three parts:
+
+    ledscreen  the window's LED screen (HallBus/1): "请 A012 号到 5 号窗口" while calling, idle text otherwise
+    evalpad    the evaluation pad (EvalPad/1 tablet or HallBus/1 keypad): one rating request per service
+    reader     the counter's ID card reader (GA 467): identifies the visitor in front of the clerk
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from devices import registry
+from devices.errors import DeviceError
+from devices.evalpad.rating import Rating, Staff
+from hall_server.contract.devicehealth import PartReport, PartState
+from kiosk.controller.devices import CardEvent, card_event
+
+log = logging.getLogger(__name__)
+
+PART_NAMES = {"ledscreen": "窗口屏", "evalpad": "评价器", "reader": "身份证阅读器"}
+
+
+class WindowDevices:
+    """Thread-safe: workers write the screen and ask the pad; `parts` keeps each part's latest state and
+    `on_change(kind)` listeners hear (from the worker's thread) when one changes."""
+
+    def __init__(self, ledscreen: str, evalpad: str, idcard: str) -> None:
+        self.urls = {"ledscreen": ledscreen, "evalpad": evalpad, "reader": idcard}
+        self.led: Any = None
+        self.pad: Any = None
+        self.reader: Any = None
+        self._parts: dict[str, PartReport] = {}
+        self._lock = threading.Lock()
+        self._led_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._listeners: list[Callable[[str], None]] = []
+
+    def on_change(self, listener: Callable[[str], None]) -> None:
+        self._listeners.append(listener)
+
+    # -- parts --------------------------------------------------------------------------------------------
+
+    def set_part(self, kind: str, state: PartState, code: str | None = None, message: str = "") -> None:
+        url = self.urls[kind].split("?", 1)[0][:200] or "-"
+        report = PartReport(kind=kind, url_or_name=url, state=state, code=code, message=message[:200])
+        with self._lock:
+            before = self._parts.get(kind)
+            self._parts[kind] = report
+        if before is None or (before.state, before.code) != (state, code):
+            for listener in list(self._listeners):
+                listener(kind)
+
+    def parts(self) -> list[PartReport]:
+        with self._lock:
+            return list(self._parts.values())
+
+    def warnings(self) -> list[str]:
+        """What the clerk should know: each part that is configured but not working, in words."""
+        return [
+            f"{PART_NAMES[p.kind]}不可用：{p.message or p.code}"
+            for p in self.parts()
+            if p.state is not PartState.OK
+        ]
+
+    # -- opening (in a worker) ----------------------------------------------------------------------------
+
+    def open_all(self) -> None:
+        self.led = self._open("ledscreen", "ledscreen")
+        self.pad = self._open("evalpad", "evalpad")
+        self.reader = self._open("idcard", "reader")
+
+    def _open(self, kind: str, part: str) -> Any:
+        url = self.urls[part]
+        if not url or self._stop.is_set():
+            return None
+        try:
+            device = registry.open_device(kind, url)
+        except (DeviceError, OSError, ValueError) as exc:
+            self._fault(part, exc)
+            return None
+        self.set_part(part, PartState.OK)
+        return device
+
+    def _fault(self, part: str, exc: Exception) -> None:
+        code = exc.code if isinstance(exc, DeviceError) else "UNAVAILABLE"
+        message = exc.message if isinstance(exc, DeviceError) else str(exc)
+        log.warning("counter: %s failed: %s", part, code)
+        self.set_part(part, PartState.FAULT, code, message)
+
+    # -- the LED screen -----------------------------------------------------------------------------------
+
+    def show(self, text: str) -> bool:
+        """Put `text` on the window screen (in a worker). False, and a warning, when the screen fails."""
+        if self.led is None:
+            return False
+        try:
+            with self._led_lock:
+                self.led.show(text, line=0, mode="static")
+        except (DeviceError, OSError) as exc:
+            self._fault("ledscreen", exc)
+            return False
+        self.set_part("ledscreen", PartState.OK)
+        return True
+
+    # -- the evaluation pad -------------------------------------------------------------------------------
+
+    def request_rating(
+        self, ticket_no: str, staff: Staff, timeout_s: float, window_no: int, matter: str
+    ) -> Rating | None:
+        """Blocking (a worker): the visitor's Rating, None when they did not rate. Raises DeviceError when
+        the pad does not answer at all (recorded as such, never as a rating)."""
+        if self.pad is None:
+            raise DeviceError("本窗口没有评价器", code="EVALPAD_ABSENT")
+        try:
+            rating: Rating | None = self.pad.request_rating(
+                ticket_no, staff, timeout_s, window_no=str(window_no), matter=matter
+            )
+        except DeviceError as exc:
+            self._fault("evalpad", exc)
+            raise
+        self.set_part("evalpad", PartState.OK)
+        return rating
+
+    def cancel_rating(self) -> None:
+        if self.pad is not None:
+            try:
+                self.pad.cancel()
+            except DeviceError as exc:
+                self._fault("evalpad", exc)
+
+    # -- the card reader ----------------------------------------------------------------------------------
+
+    def watch_cards(self, report: Callable[[CardEvent], None]) -> None:
+        """Blocking loop (a thread): every reader event goes to `report`, until stop()."""
+        if self.reader is None:
+            return
+        try:
+            for event in self.reader.watch(self._stop, interval=0.2):
+                converted = card_event(event)
+                if converted.kind == "unavailable":
+                    self.set_part("reader", PartState.FAULT, "IDCARD_UNAVAILABLE", converted.message)
+                elif converted.kind == "available":
+                    self.set_part("reader", PartState.OK)
+                report(converted)
+        except (DeviceError, OSError, TypeError, ValueError):
+            if not self._stop.is_set():
+                raise
+
+    # -- closing ------------------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        for device in (self.led, self.pad, self.reader):
+            if device is not None:
+                try:
+                    device.close()
+                except (DeviceError, OSError):
+                    log.debug("counter: closing a device failed", exc_info=True)

@@ -1,0 +1,1 @@
+"""Qt widgets of the counter app: they render the controller's state and forward clicks, nothing more."""
