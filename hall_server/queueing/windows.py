@@ -7,6 +7,8 @@ at the same instant take different tickets, and the ticket's version column refu
 
 from __future__ import annotations
 
+import hmac
+
 from sqlalchemy import Select, func, or_, select
 
 from hall_server.auth.models import Staff
@@ -14,7 +16,9 @@ from hall_server.catalogue.models import Category
 from hall_server.catalogue.service import category_by_code
 from hall_server.contract.auth import Role
 from hall_server.contract.events import AggregateType, EventType
+from hall_server.contract.identity import IdentityIn
 from hall_server.contract.queue import (
+    IdentityCheckOut,
     ParkRequest,
     PauseRequest,
     TicketStatus,
@@ -27,9 +31,11 @@ from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hall_server.evaluation import service as evaluation
 from hall_server.events.service import record
+from hall_server.identity import service as identity
+from hall_server.identity.models import Visitor
 from hall_server.queueing import rules
 from hall_server.queueing.models import Ticket, Window
-from hall_server.queueing.tickets import ACTIVE, queued, ticket_out, ticket_refs
+from hall_server.queueing.tickets import ACTIVE, queued, ticket_out, ticket_refs, tickets_of_visitor_today
 
 SUPERVISORS = (Role.MANAGER, Role.ADMIN)
 
@@ -50,9 +56,9 @@ def active_ticket(ctx: Ctx, window: Window) -> Ticket | None:
     ).first()
 
 
-def _operable(ctx: Ctx, number: int) -> Window:
+def _operable(ctx: Ctx, number: int, *, lock: bool = True) -> Window:
     """The window, locked, if the caller is its clerk (or a manager)."""
-    window = window_by_number(ctx, number, lock=True)
+    window = window_by_number(ctx, number, lock=lock)
     principal = ctx.principal
     if principal is None or principal.role in SUPERVISORS:
         return window
@@ -86,6 +92,37 @@ def _current(ctx: Ctx, window: Window, *statuses: TicketStatus) -> Ticket:
     if ticket.status not in {s.value for s in statuses}:
         raise Conflict("TICKET_STATE", f"{ticket.number} 号当前状态不允许此操作")
     return ticket
+
+
+def check_identity(ctx: Ctx, number: int, card: IdentityIn) -> IdentityCheckOut:
+    """The card a visitor hands over at the counter, against the window's current ticket: compared by the
+    identity's keyed hash on the server, never by masked strings. Only the window's clerk (or a manager)."""
+    window = _operable(ctx, number, lock=False)
+    checked = identity.check(card, ctx.clock.today())
+    card_hash = identity.hash_of(ctx, checked.number)
+    visitor = ctx.session.scalars(select(Visitor).where(Visitor.id_hash == card_hash)).first()
+    today = tickets_of_visitor_today(ctx, visitor)
+    current = active_ticket(ctx, window)
+    holder = ctx.session.get(Visitor, current.visitor_id) if current and current.visitor_id else None
+    matches: bool | None = None
+    if current is None:
+        message = f"本窗口当前没有叫号中的号票；该身份证今日有 {len(today)} 张号票"
+    elif holder is None:
+        message = f"当前号票 {current.number} 未登记身份，无法核对"
+    else:
+        matches = hmac.compare_digest(holder.id_hash, card_hash)
+        message = (
+            f"身份证与当前号票 {current.number} 的身份一致"
+            if matches
+            else f"注意：身份证与当前号票 {current.number} 登记的身份不一致"
+        )
+    return IdentityCheckOut(
+        visitor=identity.masked_card(checked, visitor),
+        tickets_today=[ticket_out(ctx, t) for t in today],
+        current_ticket_no=current.number if current else None,
+        matches_current=matches,
+        message=message,
+    )
 
 
 def set_state(
