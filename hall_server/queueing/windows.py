@@ -15,7 +15,7 @@ from hall_server.auth.models import Staff
 from hall_server.catalogue.models import Category
 from hall_server.catalogue.service import category_by_code
 from hall_server.contract.auth import Role
-from hall_server.contract.events import AggregateType, EventType
+from hall_server.contract.events import AggregateType, Envelope, EventType
 from hall_server.contract.identity import IdentityIn
 from hall_server.contract.queue import (
     IdentityCheckOut,
@@ -30,6 +30,7 @@ from hall_server.contract.queue import (
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hall_server.evaluation import service as evaluation
+from hall_server.events.models import Event
 from hall_server.events.service import record
 from hall_server.identity import service as identity
 from hall_server.identity.models import Visitor
@@ -88,7 +89,14 @@ def _require_idle(ctx: Ctx, window: Window) -> None:
 def _current(ctx: Ctx, window: Window, *statuses: TicketStatus) -> Ticket:
     ticket = active_ticket(ctx, window)
     if ticket is None:
-        raise Conflict("NO_CURRENT_TICKET", "本窗口当前没有叫号中的号票")
+        last = last_called_here(ctx, window)
+        if last is None:
+            raise Conflict("NO_CURRENT_TICKET", "本窗口当前没有叫号中的号票")
+        raise Conflict(
+            "NO_CURRENT_TICKET",
+            f"{last.number} 号{_what_became_of(ctx, last, window)}，本窗口当前没有叫号中的号票",
+            {"ticket_no": last.number, "status": last.status},
+        )
     if ticket.status not in {s.value for s in statuses}:
         raise Conflict("TICKET_STATE", f"{ticket.number} 号当前状态不允许此操作")
     return ticket
@@ -123,6 +131,62 @@ def check_identity(ctx: Ctx, number: int, card: IdentityIn) -> IdentityCheckOut:
         matches_current=matches,
         message=message,
     )
+
+
+# The events that make a ticket a window's current one.
+_MADE_CURRENT = (EventType.TICKET_CALLED.value, EventType.TICKET_UNPARKED.value)
+
+
+def last_called_here(ctx: Ctx, window: Window) -> Ticket | None:
+    """The ticket this window called (or resumed) last today, found in the event log: it may have left the
+    window since (completed, transferred, called at another window) by someone else's hand."""
+    window_no = Event.payload[("data", "window_no")].as_integer()
+    row = ctx.session.execute(
+        select(Event.aggregate_id)
+        .where(
+            Event.event_type.in_(_MADE_CURRENT),
+            Event.aggregate_type == AggregateType.TICKET.value,
+            window_no == window.number,
+        )
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+        .limit(1)
+    ).first()
+    ticket = ctx.session.get(Ticket, int(row[0])) if row is not None else None
+    return ticket if ticket is not None and ticket.service_date == ctx.clock.today() else None
+
+
+def _what_became_of(ctx: Ctx, ticket: Ticket, window: Window) -> str:
+    """What happened to the ticket, in Chinese, naming the window or the person who did it."""
+    last = ctx.session.scalars(
+        select(Event)
+        .where(Event.aggregate_type == AggregateType.TICKET.value, Event.aggregate_id == str(ticket.id))
+        .order_by(Event.aggregate_seq.desc())
+        .limit(1)
+    ).first()
+    actor = Envelope.model_validate(last.payload).actor if last is not None else None
+    caller = ctx.principal.staff_id if ctx.principal else None
+    by = (
+        f"（操作人：{actor.staff_name}）"
+        if actor is not None and actor.staff_name and actor.staff_id != str(caller)
+        else ""
+    )
+    elsewhere = ticket.window is not None and ticket.window_id != window.id
+    status = ticket.status
+    if status == TicketStatus.CANCELLED.value:
+        return f"已被取消（原因：{ticket.cancel_reason or '未说明'}）"
+    if status in ACTIVE and ticket.window is not None:
+        return f"已由 {ticket.window.number} 号窗口接办"
+    if status == TicketStatus.DONE.value:
+        return f"已由 {ticket.window.number} 号窗口办结" if elsewhere and ticket.window else f"已办结{by}"
+    if status == TicketStatus.NO_SHOW.value:
+        return f"已标记过号{by}"
+    if status == TicketStatus.PARKED.value:
+        return f"已挂起{by}，可在挂起列表中恢复"
+    if ticket.target_window is not None:
+        return f"已转至 {ticket.target_window.number} 号窗口排队{by}"
+    if last is not None and last.event_type == EventType.TICKET_TRANSFERRED.value:
+        return f"已转至“{ticket.category.name}”排队{by}"
+    return f"已回到队列等候{by}"
 
 
 def set_state(
@@ -209,7 +273,13 @@ def open_window(ctx: Ctx, number: int) -> Window:
     supervisor = principal is not None and principal.role in SUPERVISORS
     staff_id = window.staff_id if supervisor else principal.staff_id if principal else None
     if window.state != WindowState.CLOSED.value and window.staff_id not in (None, staff_id):
-        raise Conflict("WINDOW_TAKEN", f"{number} 号窗口已由其他工作人员登录")
+        holder = ctx.session.get(Staff, window.staff_id)
+        name = holder.name if holder is not None else "其他工作人员"
+        raise Conflict(
+            "WINDOW_TAKEN",
+            f"{number} 号窗口已由 {name} 登录，请选择其他窗口或请其先退出",
+            {"window_no": number, "staff_name": name},
+        )
     if staff_id is not None and not supervisor:
         elsewhere = ctx.session.scalars(
             select(Window).where(
