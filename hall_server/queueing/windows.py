@@ -400,7 +400,7 @@ def complete(ctx: Ctx, number: int) -> Ticket:
             "staff_id": ticket.staff_id,
         },
     )
-    evaluation.open_for_window_service(ctx, ticket, window)
+    evaluation.open_for_window_service(ctx, ticket, window, ticket.staff_id)
     return ticket
 
 
@@ -408,6 +408,7 @@ def _send_back(ctx: Ctx, ticket: Ticket, window: Window) -> Ticket:
     """This window's part is done: the ticket waits again for the window that expects it back."""
     back = ticket.return_window
     assert back is not None
+    served_by = ticket.staff_id
     ticket.status = TicketStatus.WAITING.value
     ticket.target_window_id, ticket.target_window = back.id, back
     ticket.return_window_id, ticket.return_window = None, None
@@ -422,6 +423,7 @@ def _send_back(ctx: Ctx, ticket: Ticket, window: Window) -> Ticket:
         EventType.TICKET_TRANSFERRED,
         {"from_window": window.number, "to_window": back.number, "returned": True},
     )
+    evaluation.open_for_window_service(ctx, ticket, window, served_by)  # this window's contact is done
     return ticket
 
 
