@@ -50,6 +50,7 @@ from hall_server.contract.queue import (
     ClerkDayOut,
     DeliveryMethod,
     DeliveryReport,
+    IdentityCheckOut,
     IssueTicketRequest,
     ParkRequest,
     PauseRequest,
@@ -417,6 +418,10 @@ class HallClient:
 
     def parked(self, number: int) -> list[TicketOut]:
         return self._call("GET", f"/windows/{number}/parked", list[TicketOut])
+
+    def identity_check(self, number: int, identity: IdentityIn) -> IdentityCheckOut:
+        """The visitor's ID card against the window's current ticket (the number travels in the body)."""
+        return self._call("POST", f"/windows/{number}/identity-check", IdentityCheckOut, identity)
 
     def my_day(self) -> ClerkDayOut:
         """The signed-in clerk's figures today."""

@@ -245,6 +245,19 @@ class TicketQuery(Model):
     identity: IdentityIn
 
 
+class IdentityCheckOut(OutModel):
+    """An identity card read at a counter, checked against the window's current ticket. The server compares
+    the identity's keyed hash, never masked strings; only masked data comes back."""
+
+    visitor: IdentityOut = Field(description="the card, masked")
+    tickets_today: list[TicketOut] = Field(description="this visitor's tickets today, in issue order")
+    current_ticket_no: str | None = Field(description="the window's current (called or served) ticket")
+    matches_current: bool | None = Field(
+        description="None when the window serves no one or its current ticket carries no identity"
+    )
+    message: str = Field(description="Chinese, for the clerk")
+
+
 class ClerkDayOut(OutModel):
     """The signed-in clerk's own figures today (their window work and the ratings they received)."""
 

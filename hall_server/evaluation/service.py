@@ -37,8 +37,12 @@ FOLLOW_UP_DAYS = 15  # 追评 allowed within this many days after the first eval
 RATABLE = (OpportunityStatus.OPEN.value, OpportunityStatus.EVALUATED.value)
 
 
-def open_for_window_service(ctx: Ctx, ticket: Ticket, window: Window) -> EvaluationOpportunity:
-    """Called by windows.complete in its transaction: the contact just finished may be rated."""
+def open_for_window_service(
+    ctx: Ctx, ticket: Ticket, window: Window, staff_id: int | None
+) -> EvaluationOpportunity:
+    """Called by windows.complete in its transaction: the contact just finished at `window`, served by
+    `staff_id`, may be rated. Each contact has its own: a ticket transferred with expect_return gets one
+    for the other window's part and one for the final completion (service_number 1, 2, …)."""
     done = ctx.session.scalar(
         select(func.count(EvaluationOpportunity.id)).where(EvaluationOpportunity.ticket_id == ticket.id)
     )
@@ -51,7 +55,7 @@ def open_for_window_service(ctx: Ctx, ticket: Ticket, window: Window) -> Evaluat
         matter_id=ticket.matter_id,
         category_id=ticket.category_id,
         window_no=window.number,
-        staff_id=ticket.staff_id,
+        staff_id=staff_id,
         visitor_id=ticket.visitor_id,
         status=OpportunityStatus.OPEN.value,
     )

@@ -76,6 +76,14 @@ def masked(visitor: Visitor | None) -> IdentityOut | None:
     )
 
 
+def masked_card(checked: CheckedIdentity, known: Visitor | None = None) -> IdentityOut:
+    """The identity as read from a card, masked; the name the hall knows if the card reader gave none."""
+    name_masked = numbers.mask_name(checked.name) if checked.name else known.name_masked if known else None
+    return IdentityOut(
+        kind=checked.kind, number_masked=numbers.mask_number(checked.number), name_masked=name_masked
+    )
+
+
 def reveal_number(ctx: Ctx, visitor: Visitor) -> str:
     """The clear number, for the roles and steps that need it (intake); never for logs or lists."""
     return decrypt(ctx.keys, visitor.id_cipher, ID_AAD)

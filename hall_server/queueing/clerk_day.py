@@ -5,11 +5,28 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hall_server.contract.evaluation import OpportunityStatus
+from hall_server.contract.events import EventType
 from hall_server.contract.queue import ClerkDayOut, TicketStatus
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Forbidden
 from hall_server.evaluation.models import Evaluation, EvaluationOpportunity
+from hall_server.events.models import Event
 from hall_server.queueing.models import Ticket
+
+
+def transfers_by(ctx: Ctx, staff_id: int) -> int:
+    """Today's transfers this clerk made (queue.ticket.transferred events they are the actor of); a ticket
+    going back by itself to the window expecting it (转办回流, "returned") is that window's part done."""
+    since, until = ctx.clock.day_bounds(ctx.clock.today())
+    rows = ctx.session.scalars(
+        select(Event.payload).where(
+            Event.event_type == EventType.TICKET_TRANSFERRED.value,
+            Event.occurred_at >= since,
+            Event.occurred_at < until,
+            Event.payload[("actor", "staff_id")].as_string() == str(staff_id),
+        )
+    )
+    return sum(1 for payload in rows if not payload.get("data", {}).get("returned"))
 
 
 def my_day(ctx: Ctx) -> ClerkDayOut:
@@ -41,6 +58,7 @@ def my_day(ctx: Ctx) -> ClerkDayOut:
         served=counts.get(TicketStatus.DONE.value, 0),
         avg_service_seconds=round(float(average), 1) if average is not None else None,
         no_shows=counts.get(TicketStatus.NO_SHOW.value, 0),
+        transferred=transfers_by(ctx, staff_id),
         parked_now=counts.get(TicketStatus.PARKED.value, 0),
         ratings={str(level): count for level, count in ratings},
         not_evaluated=not_evaluated or 0,

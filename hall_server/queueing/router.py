@@ -6,10 +6,12 @@ from fastapi import APIRouter, Query
 
 from hall_server.appointments import service as appointments
 from hall_server.contract.auth import DeviceKind
+from hall_server.contract.identity import IdentityIn
 from hall_server.contract.queue import (
     Channel,
     ClerkDayOut,
     DeliveryReport,
+    IdentityCheckOut,
     IssueTicketRequest,
     ParkRequest,
     PauseRequest,
@@ -257,6 +259,13 @@ def parked(number: WindowParam, api: ApiDep) -> list[TicketOut]:
 @router.post("/windows/{number}/parked/{ticket_id}/resume", response_model=WindowOperationResult)
 def unpark(number: WindowParam, ticket_id: IdParam, api: IdempotentApiDep) -> WindowOperationResult:
     return api.run(lambda ctx: _result(ctx, number, windows.unpark(ctx, number, ticket_id)), roles=DESK)
+
+
+@router.post("/windows/{number}/identity-check", response_model=IdentityCheckOut)
+def identity_check(number: WindowParam, body: IdentityIn, api: ApiDep) -> IdentityCheckOut:
+    """The visitor's ID card (in the body, never the URL) against the window's current ticket. A read:
+    it changes nothing, so it takes no Idempotency-Key."""
+    return api.run(lambda ctx: windows.check_identity(ctx, number, body), roles=DESK)
 
 
 @router.get("/staff/me/today", response_model=ClerkDayOut)

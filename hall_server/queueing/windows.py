@@ -7,14 +7,18 @@ at the same instant take different tickets, and the ticket's version column refu
 
 from __future__ import annotations
 
+import hmac
+
 from sqlalchemy import Select, func, or_, select
 
 from hall_server.auth.models import Staff
 from hall_server.catalogue.models import Category
 from hall_server.catalogue.service import category_by_code
 from hall_server.contract.auth import Role
-from hall_server.contract.events import AggregateType, EventType
+from hall_server.contract.events import AggregateType, Envelope, EventType
+from hall_server.contract.identity import IdentityIn
 from hall_server.contract.queue import (
+    IdentityCheckOut,
     ParkRequest,
     PauseRequest,
     TicketStatus,
@@ -26,10 +30,13 @@ from hall_server.contract.queue import (
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hall_server.evaluation import service as evaluation
+from hall_server.events.models import Event
 from hall_server.events.service import record
+from hall_server.identity import service as identity
+from hall_server.identity.models import Visitor
 from hall_server.queueing import rules
 from hall_server.queueing.models import Ticket, Window
-from hall_server.queueing.tickets import ACTIVE, queued, ticket_out, ticket_refs
+from hall_server.queueing.tickets import ACTIVE, queued, ticket_out, ticket_refs, tickets_of_visitor_today
 
 SUPERVISORS = (Role.MANAGER, Role.ADMIN)
 
@@ -50,9 +57,9 @@ def active_ticket(ctx: Ctx, window: Window) -> Ticket | None:
     ).first()
 
 
-def _operable(ctx: Ctx, number: int) -> Window:
+def _operable(ctx: Ctx, number: int, *, lock: bool = True) -> Window:
     """The window, locked, if the caller is its clerk (or a manager)."""
-    window = window_by_number(ctx, number, lock=True)
+    window = window_by_number(ctx, number, lock=lock)
     principal = ctx.principal
     if principal is None or principal.role in SUPERVISORS:
         return window
@@ -82,10 +89,104 @@ def _require_idle(ctx: Ctx, window: Window) -> None:
 def _current(ctx: Ctx, window: Window, *statuses: TicketStatus) -> Ticket:
     ticket = active_ticket(ctx, window)
     if ticket is None:
-        raise Conflict("NO_CURRENT_TICKET", "本窗口当前没有叫号中的号票")
+        last = last_called_here(ctx, window)
+        if last is None:
+            raise Conflict("NO_CURRENT_TICKET", "本窗口当前没有叫号中的号票")
+        raise Conflict(
+            "NO_CURRENT_TICKET",
+            f"{last.number} 号{_what_became_of(ctx, last, window)}，本窗口当前没有叫号中的号票",
+            {"ticket_no": last.number, "status": last.status},
+        )
     if ticket.status not in {s.value for s in statuses}:
         raise Conflict("TICKET_STATE", f"{ticket.number} 号当前状态不允许此操作")
     return ticket
+
+
+def check_identity(ctx: Ctx, number: int, card: IdentityIn) -> IdentityCheckOut:
+    """The card a visitor hands over at the counter, against the window's current ticket: compared by the
+    identity's keyed hash on the server, never by masked strings. Only the window's clerk (or a manager)."""
+    window = _operable(ctx, number, lock=False)
+    checked = identity.check(card, ctx.clock.today())
+    card_hash = identity.hash_of(ctx, checked.number)
+    visitor = ctx.session.scalars(select(Visitor).where(Visitor.id_hash == card_hash)).first()
+    today = tickets_of_visitor_today(ctx, visitor)
+    current = active_ticket(ctx, window)
+    holder = ctx.session.get(Visitor, current.visitor_id) if current and current.visitor_id else None
+    matches: bool | None = None
+    if current is None:
+        message = f"本窗口当前没有叫号中的号票；该身份证今日有 {len(today)} 张号票"
+    elif holder is None:
+        message = f"当前号票 {current.number} 未登记身份，无法核对"
+    else:
+        matches = hmac.compare_digest(holder.id_hash, card_hash)
+        message = (
+            f"身份证与当前号票 {current.number} 的身份一致"
+            if matches
+            else f"注意：身份证与当前号票 {current.number} 登记的身份不一致"
+        )
+    return IdentityCheckOut(
+        visitor=identity.masked_card(checked, visitor),
+        tickets_today=[ticket_out(ctx, t) for t in today],
+        current_ticket_no=current.number if current else None,
+        matches_current=matches,
+        message=message,
+    )
+
+
+# The events that make a ticket a window's current one.
+_MADE_CURRENT = (EventType.TICKET_CALLED.value, EventType.TICKET_UNPARKED.value)
+
+
+def last_called_here(ctx: Ctx, window: Window) -> Ticket | None:
+    """The ticket this window called (or resumed) last today, found in the event log: it may have left the
+    window since (completed, transferred, called at another window) by someone else's hand."""
+    window_no = Event.payload[("data", "window_no")].as_integer()
+    row = ctx.session.execute(
+        select(Event.aggregate_id)
+        .where(
+            Event.event_type.in_(_MADE_CURRENT),
+            Event.aggregate_type == AggregateType.TICKET.value,
+            window_no == window.number,
+        )
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+        .limit(1)
+    ).first()
+    ticket = ctx.session.get(Ticket, int(row[0])) if row is not None else None
+    return ticket if ticket is not None and ticket.service_date == ctx.clock.today() else None
+
+
+def _what_became_of(ctx: Ctx, ticket: Ticket, window: Window) -> str:
+    """What happened to the ticket, in Chinese, naming the window or the person who did it."""
+    last = ctx.session.scalars(
+        select(Event)
+        .where(Event.aggregate_type == AggregateType.TICKET.value, Event.aggregate_id == str(ticket.id))
+        .order_by(Event.aggregate_seq.desc())
+        .limit(1)
+    ).first()
+    actor = Envelope.model_validate(last.payload).actor if last is not None else None
+    caller = ctx.principal.staff_id if ctx.principal else None
+    by = (
+        f"（操作人：{actor.staff_name}）"
+        if actor is not None and actor.staff_name and actor.staff_id != str(caller)
+        else ""
+    )
+    elsewhere = ticket.window is not None and ticket.window_id != window.id
+    status = ticket.status
+    if status == TicketStatus.CANCELLED.value:
+        return f"已被取消（原因：{ticket.cancel_reason or '未说明'}）"
+    if status in ACTIVE and ticket.window is not None:
+        return f"已由 {ticket.window.number} 号窗口接办"
+    if status == TicketStatus.DONE.value:
+        return f"已由 {ticket.window.number} 号窗口办结" if elsewhere and ticket.window else f"已办结{by}"
+    if status == TicketStatus.NO_SHOW.value:
+        return f"已标记过号{by}"
+    if status == TicketStatus.PARKED.value:
+        return f"已挂起{by}，可在挂起列表中恢复"
+    if ticket.target_window is not None:
+        return f"已转至 {ticket.target_window.number} 号窗口排队{by}"
+    if last is not None and last.event_type == EventType.TICKET_TRANSFERRED.value:
+        return f"已转至“{ticket.category.name}”排队{by}"
+    return f"已回到队列等候{by}"
 
 
 def set_state(
@@ -172,7 +273,13 @@ def open_window(ctx: Ctx, number: int) -> Window:
     supervisor = principal is not None and principal.role in SUPERVISORS
     staff_id = window.staff_id if supervisor else principal.staff_id if principal else None
     if window.state != WindowState.CLOSED.value and window.staff_id not in (None, staff_id):
-        raise Conflict("WINDOW_TAKEN", f"{number} 号窗口已由其他工作人员登录")
+        holder = ctx.session.get(Staff, window.staff_id)
+        name = holder.name if holder is not None else "其他工作人员"
+        raise Conflict(
+            "WINDOW_TAKEN",
+            f"{number} 号窗口已由 {name} 登录，请选择其他窗口或请其先退出",
+            {"window_no": number, "staff_name": name},
+        )
     if staff_id is not None and not supervisor:
         elsewhere = ctx.session.scalars(
             select(Window).where(
@@ -293,7 +400,7 @@ def complete(ctx: Ctx, number: int) -> Ticket:
             "staff_id": ticket.staff_id,
         },
     )
-    evaluation.open_for_window_service(ctx, ticket, window)
+    evaluation.open_for_window_service(ctx, ticket, window, ticket.staff_id)
     return ticket
 
 
@@ -301,6 +408,7 @@ def _send_back(ctx: Ctx, ticket: Ticket, window: Window) -> Ticket:
     """This window's part is done: the ticket waits again for the window that expects it back."""
     back = ticket.return_window
     assert back is not None
+    served_by = ticket.staff_id
     ticket.status = TicketStatus.WAITING.value
     ticket.target_window_id, ticket.target_window = back.id, back
     ticket.return_window_id, ticket.return_window = None, None
@@ -315,6 +423,7 @@ def _send_back(ctx: Ctx, ticket: Ticket, window: Window) -> Ticket:
         EventType.TICKET_TRANSFERRED,
         {"from_window": window.number, "to_window": back.number, "returned": True},
     )
+    evaluation.open_for_window_service(ctx, ticket, window, served_by)  # this window's contact is done
     return ticket
 
 

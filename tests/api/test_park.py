@@ -126,3 +126,21 @@ def test_a_clerk_and_a_manager_acting_on_the_same_ticket_get_a_409_not_a_500(cli
         with pytest.raises(ApiError) as caught:
             clerk.window_op(1, operation)
         assert (caught.value.status, caught.value.code) == (409, "NO_CURRENT_TICKET")
+
+
+def test_my_day_counts_the_transfers_the_clerk_made_today(client_for):
+    kiosk, clerk1, clerk2 = client_for("kiosk"), client_for("clerk1"), client_for("clerk2")
+    manager = client_for("manager")
+    for _ in range(4):
+        issue(kiosk)
+    clerk1.window_op(1, "open")
+    clerk2.window_op(2, "open")
+    clerk1.call_next(1)
+    clerk1.transfer(1, TransferRequest(to_category_code="ENTERPRISE"))
+    clerk1.call_next(1)
+    clerk1.transfer(1, TransferRequest(to_window_no=2, expect_return=True))
+    clerk2.call_next(2)
+    clerk2.window_op(2, "complete")  # window 2's part done: back to window 1, not a transfer by clerk2
+    clerk1.call_next(1)
+    manager.transfer(1, TransferRequest(to_window_no=2))  # the manager's, not clerk1's
+    assert (clerk1.my_day().transferred, clerk2.my_day().transferred) == (2, 0)

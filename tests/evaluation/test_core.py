@@ -17,7 +17,7 @@ from hall_server.contract.evaluation import (
     OpportunityOut,
 )
 from hall_server.contract.events import EventType
-from hall_server.contract.queue import IssueTicketRequest
+from hall_server.contract.queue import IssueTicketRequest, TransferRequest
 from hall_server.events.models import Event
 
 
@@ -107,3 +107,37 @@ class _Raw:
         import json
 
         return json.dumps(self.data)
+
+
+def test_transfer_back_opens_one_opportunity_per_window_contact(client_for):
+    """转办回流: window 2's part and window 1's final completion are two service contacts, each rated by
+    its own window's pad, bound to that window and its clerk."""
+    kiosk, clerk1, clerk2 = client_for("kiosk"), client_for("clerk1"), client_for("clerk2")
+    ticket = kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL"))
+    clerk1.window_op(1, "open")
+    clerk2.window_op(2, "open")
+    clerk1.call_next(1)
+    clerk1.transfer(1, TransferRequest(to_window_no=2, expect_return=True))
+    assert clerk1.window_opportunity(1) is None  # a transfer is not a completed contact
+    clerk2.call_next(2)
+    clerk2.window_op(2, "complete")
+    part = clerk2.window_opportunity(2)
+    assert part is not None
+    assert (part.ticket_id, part.service_number, part.window_no) == (ticket.id, 1, 2)
+    assert part.staff_name == "员工clerk2"
+    assert clerk1.window_opportunity(1) is None  # window 1 has not finished yet
+    clerk1.call_next(1)
+    clerk1.window_op(1, "complete")
+    final = clerk1.window_opportunity(1)
+    assert final is not None
+    assert (final.ticket_id, final.service_number, final.window_no) == (ticket.id, 2, 1)
+    assert final.staff_name == "员工clerk1"
+    with pytest.raises(ApiError) as caught:  # window 2's part is rated on window 2's pad only
+        clerk1.evaluate(part.id, EvaluationIn(level=Level.SATISFIED, channel=EvalChannel.WINDOW_PAD))
+    assert caught.value.code == "EVALUATION_CHANNEL_REFUSED"
+    clerk2.evaluate(part.id, EvaluationIn(level=Level.SATISFIED, channel=EvalChannel.WINDOW_PAD))
+    clerk1.evaluate(final.id, EvaluationIn(level=Level.VERY_SATISFIED, channel=EvalChannel.WINDOW_PAD))
+    assert (clerk1.my_day().ratings, clerk2.my_day().ratings) == (
+        {Level.VERY_SATISFIED.value: 1},
+        {Level.SATISFIED.value: 1},
+    )

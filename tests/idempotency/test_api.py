@@ -217,6 +217,7 @@ def test_the_openapi_names_the_header_on_every_state_changing_post(server):
         "/api/v1/tickets/lookup",
         "/api/v1/opportunities/lookup",
         "/api/v1/appointments/search",
+        "/api/v1/windows/{number}/identity-check",
     }
 
 
