@@ -262,7 +262,7 @@ class ClerkDayOut(OutModel):
     """The signed-in clerk's own figures today (their window work and the ratings they received)."""
 
     service_date: date
-    served: int
+    served: int = Field(description="window services the clerk completed today, parts for other windows too")
     avg_service_seconds: float | None
     no_shows: int
     transferred: int = 0

@@ -48,6 +48,9 @@ def my_day(ctx: Ctx) -> ClerkDayOut:
         .where(of_me, Evaluation.is_default.is_(False))
         .group_by(Evaluation.level)
     ).all()
+    # Each window service the clerk completed opened one evaluation opportunity (一次一评), also a part done
+    # for another window (转办回流), whose ticket ends DONE under the other clerk.
+    served = ctx.session.scalar(select(func.count()).select_from(EvaluationOpportunity).where(of_me))
     not_evaluated = ctx.session.scalar(
         select(func.count())
         .select_from(EvaluationOpportunity)
@@ -55,7 +58,7 @@ def my_day(ctx: Ctx) -> ClerkDayOut:
     )
     return ClerkDayOut(
         service_date=today,
-        served=counts.get(TicketStatus.DONE.value, 0),
+        served=served or 0,
         avg_service_seconds=round(float(average), 1) if average is not None else None,
         no_shows=counts.get(TicketStatus.NO_SHOW.value, 0),
         transferred=transfers_by(ctx, staff_id),
