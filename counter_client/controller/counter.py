@@ -36,6 +36,7 @@ from hall_server.client.live import LiveFeed
 from hall_server.client.runner import Runner
 from hall_server.contract.auth import StaffOut
 from hall_server.contract.catalogue import CategoryOut
+from hall_server.contract.devicehealth import HealthReport
 from hall_server.contract.evaluation import (
     LEVEL_NAMES,
     EvalChannel,
@@ -47,9 +48,11 @@ from hall_server.contract.live import EventMessage, SnapshotMessage
 from hall_server.contract.load import CategoryWaiting, Snapshot
 from hall_server.contract.queue import (
     ClerkDayOut,
+    IdentityCheckOut,
     ParkRequest,
     PauseReason,
     PauseRequest,
+    TicketCancelRequest,
     TicketOut,
     TicketStatus,
     TransferRequest,
@@ -59,6 +62,7 @@ from hall_server.contract.queue import (
 )
 from kiosk.controller.devices import CardEvent
 from kiosk.controller.guide import Guide, guide_of
+from kiosk.controller.health import kiosk_version  # the installed yimen version
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,6 +92,7 @@ OPERATION_NAMES = {
     "pause": "暂停",
     "resume": "恢复服务",
     "unpark": "恢复挂起",
+    "cancel": "取消",
 }
 
 
@@ -126,6 +131,14 @@ class CardCheck:
     matches: bool | None
     message: str
     tickets_today: tuple[str, ...]  # "A012 办理中 · 社保卡补办"
+
+
+@dataclass(frozen=True)
+class Lists:
+    window: WindowOut
+    upcoming: list[TicketOut]
+    parked: list[TicketOut]
+    day: ClerkDayOut
 
 
 class CounterController:
@@ -171,6 +184,7 @@ class CounterController:
         self._live_task: tuple[asyncio.AbstractEventLoop, asyncio.Task[None]] | None = None
         self._lists_loading = False
         self._lists_dirty = False
+        self._generation = 0  # counts window states received from operations; older reads are dropped
         devices.on_change(lambda _kind: runner.post(self._devices_changed))
 
     # -- observers ----------------------------------------------------------------------------------------
@@ -338,6 +352,7 @@ class CounterController:
         self._start_live()
         self._refresh_lists()
         self._show_on_screen()
+        self._report_devices()
 
     def _open_failed(self, error: Exception) -> None:
         self.busy = ""
@@ -426,25 +441,10 @@ class CounterController:
         self._operate("unpark", ticket_id=ticket_id)
 
     def cancel(self, reason: str) -> None:
-        ticket = self.current
-        if ticket is None or not self.can_act:
-            return
         if not reason.strip():
             self.say("请填写取消原因", error=True)
             return
-        self.busy = "cancel"
-        self.changed()
-        self.call_server(
-            lambda client: client.cancel_ticket(ticket.id, reason.strip()),
-            lambda t: self._cancelled(t),
-            self._operation_refused,
-            self._operation_lost_plain,
-        )
-
-    def _cancelled(self, ticket: TicketOut) -> None:
-        self.busy = ""
-        self.say(f"{ticket.number} 号已取消")
-        self._reload_window()
+        self._operate("cancel", TicketCancelRequest(reason=reason.strip()))
 
     def _operate(
         self, operation: str, body: BaseModel | None = None, *, ticket_id: int | None = None
@@ -482,8 +482,22 @@ class CounterController:
 
         self.call_server(work, done, self._operation_refused, lost)
 
+    def _set_window(self, window: WindowOut) -> None:
+        """The window as the server has it now, read or pushed (not an answer to this clerk's action)."""
+        before, shown = self.current, self.screen_text()
+        self.window = window
+        if self.current is None:
+            self.guide = None
+            if before is not None:
+                self.card = None
+        elif before is None or before.id != self.current.id:
+            self._load_guide(self.current)
+        if self.screen_text() != shown:
+            self._show_on_screen()
+
     def _operated(self, operation: str, result: WindowOperationResult) -> None:
         self.busy = ""
+        self._generation += 1
         before = self.current
         self.window = result.window
         ticket = result.ticket
@@ -513,10 +527,6 @@ class CounterController:
         self.say(error.message, error=True)
         self._reload_window()
 
-    def _operation_lost_plain(self, error: Exception) -> None:
-        self.busy = ""
-        self.say(f"网络中断，操作未确认：{_reason(error)}", error=True)
-
     def _reload_window(self) -> None:
         if self.window_no is None:
             return
@@ -524,9 +534,8 @@ class CounterController:
         self.call_server(lambda client: client.window(number), self._window_read)
 
     def _window_read(self, window: WindowOut) -> None:
-        self.window = window
-        if self.current is None:
-            self.guide = None
+        self._generation += 1
+        self._set_window(window)
         self.changed()
         self._refresh_lists()
 
@@ -550,8 +559,9 @@ class CounterController:
     # -- lists: queue, parked, figures --------------------------------------------------------------------
 
     def _refresh_lists(self) -> None:
-        """Read the window's next numbers, parked tickets and the clerk's day; coalesced (a burst of live
-        events makes one read in flight and at most one more after it)."""
+        """Read the window (its visitor may have changed by another hand), its next numbers, parked tickets
+        and the clerk's day; coalesced (a burst of live events makes one read in flight and at most one more
+        after it)."""
         if self.window_no is None or self.phase is not Phase.WORK:
             return
         if self._lists_loading:
@@ -561,11 +571,20 @@ class CounterController:
         self._lists_dirty = False
         number = self.window_no
 
-        def work(client: HallClient) -> tuple[list[TicketOut], list[TicketOut], ClerkDayOut]:
-            return client.upcoming(number, UPCOMING_SHOWN), client.parked(number), client.my_day()
+        generation = self._generation
 
-        def done(answer: tuple[list[TicketOut], list[TicketOut], ClerkDayOut]) -> None:
-            self.upcoming, self.parked, self.my_day = answer
+        def work(client: HallClient) -> Lists:
+            return Lists(
+                client.window(number),
+                client.upcoming(number, UPCOMING_SHOWN),
+                client.parked(number),
+                client.my_day(),
+            )
+
+        def done(lists: Lists) -> None:
+            if generation == self._generation:  # no operation answered meanwhile with a newer window
+                self._set_window(lists.window)
+            self.upcoming, self.parked, self.my_day = lists.upcoming, lists.parked, lists.day
             self._lists_read()
 
         self.call_server(work, done, lambda _error: self._lists_read(), lambda _error: self._lists_read())
@@ -663,7 +682,7 @@ class CounterController:
             lambda error: self.say(error.message, error=True),
         )
 
-    def _card_checked(self, check: Any) -> None:
+    def _card_checked(self, check: IdentityCheckOut) -> None:
         visitor = check.visitor
         who = " ".join(part for part in (visitor.name_masked, visitor.number_masked) if part)
         lines = tuple(
@@ -678,6 +697,17 @@ class CounterController:
     def _devices_changed(self) -> None:
         self.device_warnings = self.devices.warnings()
         self.changed()
+        self._report_devices()
+
+    def _report_devices(self) -> None:
+        """Tell the server how the window's devices are (each change, and on opening the window), so the
+        managers' device list shows a dead LED screen or pad; calling goes on regardless."""
+        parts = self.devices.parts()
+        if self.phase is not Phase.WORK or self.window_no is None or not parts:
+            return
+        report = HealthReport(app_version=kiosk_version(), devices=parts)
+        number = self.window_no
+        self.call_server(lambda client: client.report_window_health(number, report), lambda _: None)
 
     # -- start and stop -----------------------------------------------------------------------------------
 
@@ -771,27 +801,30 @@ class CounterController:
                 if stop.is_set():
                     return
                 if isinstance(message, SnapshotMessage):
-                    self.runner.post(partial(self._apply_snapshot, message.snapshot))
+                    self.runner.post(partial(self._apply_snapshot, message.topic, message.snapshot))
                 elif isinstance(message, EventMessage):
                     self.runner.post(partial(self._apply_event, message))
         raise ConnectionError("实时推送连接已关闭")
 
-    def _apply_snapshot(self, snapshot: Snapshot) -> None:
-        """Connected (again): the window and the waiting counts as they are now, then the lists re-read."""
+    def _apply_snapshot(self, topic: str, snapshot: Snapshot) -> None:
+        """Connected (again): the window and the waiting counts as they are now, then the lists re-read.
+        Only the window's own topic carries its visitor (the display topic shows numbers, no identity)."""
         self.hall_name = snapshot.hall_name
         self.clock_offset = snapshot.as_of - self.clock()
         mine = next((w for w in snapshot.windows if w.number == self.window_no), None)
-        if mine is not None:
-            self.window = mine
+        if mine is not None and topic == self._window_topic:
+            self._set_window(mine)
         self._set_waiting(snapshot.waiting)
         self._set_online(True)
         self._refresh_lists()
 
+    @property
+    def _window_topic(self) -> str:
+        return f"window:{self.window_no}"
+
     def _apply_event(self, message: EventMessage) -> None:
-        if message.window is not None and message.window.number == self.window_no:
-            self.window = message.window
-            if self.current is None:
-                self.guide = None
+        """Waiting counts from every event; the window itself is read again (a manager or another window
+        may have changed its visitor), once for a burst of events."""
         self._set_waiting(message.waiting)
         self._refresh_lists()
 

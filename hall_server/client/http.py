@@ -278,6 +278,10 @@ class HallClient:
         """Devices, periodically: app version and the state of each part; answers what was stored."""
         return self._call("POST", "/devices/health", DeviceHealthOut, report, once=True)
 
+    def report_window_health(self, number: int, report: HealthReport) -> DeviceHealthOut:
+        """The counter app, with the clerk's sign-in: the state of its window's devices."""
+        return self._call("POST", f"/windows/{number}/devices/health", DeviceHealthOut, report, once=True)
+
     def device_health(self) -> list[DeviceHealthOut]:
         return self._call("GET", "/devices/health", list[DeviceHealthOut])
 

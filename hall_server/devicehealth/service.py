@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from hall_server.auth.models import Device
-from hall_server.contract.auth import DeviceKind
+from hall_server.auth.service import register_device
+from hall_server.contract.auth import DeviceIn, DeviceKind
 from hall_server.contract.devicehealth import DeviceHealthOut, HealthReport, PartOut, PartState
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
@@ -17,12 +19,38 @@ from hall_server.core.db import upsert_statement
 from hall_server.core.errors import Forbidden
 from hall_server.devicehealth.models import DeviceHealth
 from hall_server.events.service import record
+from hall_server.queueing.windows import operable_window
 
 
 def report(ctx: Ctx, health: HealthReport) -> DeviceHealthOut:
     device_id = ctx.principal.device_id if ctx.principal else None
     if device_id is None:
         raise Forbidden("DEVICE_ONLY", "只有设备可以报告设备状态")
+    return _store(ctx, device_id, health)
+
+
+def report_for_window(ctx: Ctx, number: int, health: HealthReport) -> DeviceHealthOut:
+    """The counter app reports its window's devices (LED screen, pad, reader) with the clerk's sign-in: they
+    are kept under the window's terminal, device `counter-N`, registered on its first report (its token is
+    thrown away: a counter PC that should call with a token of its own is registered by an admin)."""
+    window = operable_window(ctx, number)
+    return _store(ctx, _window_terminal(ctx, window.number).id, health)
+
+
+def _window_terminal(ctx: Ctx, number: int) -> Device:
+    name = f"counter-{number}"
+    device = ctx.session.scalars(select(Device).where(Device.name == name)).first()
+    if device is not None:
+        return device
+    try:
+        with ctx.session.begin_nested():
+            device, _token = register_device(ctx, DeviceIn(kind=DeviceKind.COUNTER, name=name))
+    except IntegrityError:  # the window's other report of the same moment registered it
+        device = ctx.session.scalars(select(Device).where(Device.name == name)).one()
+    return device
+
+
+def _store(ctx: Ctx, device_id: int, health: HealthReport) -> DeviceHealthOut:
     row = _locked_row(ctx, device_id)
     before = {(p["kind"], p["url_or_name"]): p for p in row.parts}
     parts = [part.model_dump(mode="json") for part in health.devices]

@@ -231,6 +231,16 @@ def transfer(number: WindowParam, body: TransferRequest, api: IdempotentApiDep) 
     return api.run(lambda ctx: _result(ctx, number, windows.transfer(ctx, number, body)), roles=DESK)
 
 
+@router.post("/windows/{number}/cancel", response_model=WindowOperationResult)
+def cancel_current(
+    number: WindowParam, body: TicketCancelRequest, api: IdempotentApiDep
+) -> WindowOperationResult:
+    """取消 the window's current visitor (called or being served) with a reason."""
+    return api.run(
+        lambda ctx: _result(ctx, number, windows.cancel_current(ctx, number, body.reason.strip())), roles=DESK
+    )
+
+
 @router.post("/windows/{number}/park", response_model=WindowOperationResult)
 def park(
     number: WindowParam, api: IdempotentApiDep, body: ParkRequest | None = None

@@ -68,6 +68,11 @@ def _operable(ctx: Ctx, number: int, *, lock: bool = True) -> Window:
     return window
 
 
+def operable_window(ctx: Ctx, number: int) -> Window:
+    """The window, if the caller is its clerk (or a manager): for other domains acting for a window."""
+    return _operable(ctx, number, lock=False)
+
+
 def _require_state(window: Window, *states: WindowState) -> None:
     if window.state in {s.value for s in states}:
         return
@@ -366,6 +371,17 @@ def no_show(ctx: Ctx, number: int) -> Ticket:
     _ticket_event(
         ctx, ticket, window, EventType.TICKET_NO_SHOW, {"reason": "PASSED", "call_count": ticket.call_count}
     )
+    return ticket
+
+
+def cancel_current(ctx: Ctx, number: int, reason: str) -> Ticket:
+    """取消 the visitor at the window (called or being served), with the reason the clerk gives."""
+    window = _operable(ctx, number)
+    ticket = _current(ctx, window, TicketStatus.CALLED, TicketStatus.SERVING)
+    ticket.status = TicketStatus.CANCELLED.value
+    ticket.cancelled_at = ctx.clock.now()
+    ticket.cancel_reason = reason
+    _ticket_event(ctx, ticket, window, EventType.TICKET_CANCELLED, {"by": "STAFF", "reason": reason})
     return ticket
 
 

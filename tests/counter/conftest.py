@@ -4,6 +4,7 @@ pad and ID card reader as wire-level simulators (pty pairs, loopback TCP), and t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,8 +45,11 @@ class WindowSims:
         return self.screen.shown_text(0)
 
     def place(self, fixture: str) -> None:
+        """A visitor's card put on the reader (the card before it taken away first)."""
         simulator = self.reader.simulator
         assert isinstance(simulator, IdCardSimulator)
+        simulator.remove()
+        time.sleep(0.6)  # the reader polls every 0.2 s: it must see the card gone to read the next one
         simulator.place(load_card(fixture))
 
     def stop(self) -> None:
