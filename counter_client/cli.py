@@ -29,6 +29,9 @@ def register(subcommands: Any) -> None:
     parser.add_argument(
         "--screenshot", type=Path, help="安装检查：服务器应答后把登录页截图保存为 PNG 并退出（连不上为 2）"
     )
+    parser.add_argument(
+        "--exit-after", type=float, metavar="SECONDS", help="与 --screenshot 同用：最长等待服务器应答的秒数"
+    )
     parser.set_defaults(run=run_counter)
 
 
@@ -66,7 +69,7 @@ def run_counter(args: argparse.Namespace) -> int:
     controller.start()
     check = None
     if args.screenshot is not None:
-        check = ScreenshotCheck(window, args.screenshot, SCREENSHOT_WAIT_SECONDS)
+        check = ScreenshotCheck(window, args.screenshot, args.exit_after or SCREENSHOT_WAIT_SECONDS)
     try:
         status = app.exec()
     finally:

@@ -96,6 +96,16 @@ OPERATION_NAMES = {
 }
 
 
+DONE_WORDS = {  # "A012 号" + what became of it
+    "no-show": "已标记过号",
+    "start": "开始办理",
+    "transfer": "已转移",
+    "park": "已挂起",
+    "cancel": "已取消",
+}
+WINDOW_WORDS = {"pause": "已暂停服务", "resume": "已恢复服务", "close": "窗口已关闭"}
+
+
 class Phase(StrEnum):
     SIGN_IN = "sign_in"
     PICK_WINDOW = "pick_window"
@@ -510,9 +520,10 @@ class CounterController:
         elif operation == "complete" and ticket is not None:
             self.say(f"{ticket.number} 号已办结")
             self._ask_rating(ticket)
+        elif ticket is not None:
+            self.say(f"{ticket.number} 号{DONE_WORDS.get(operation, OPERATION_NAMES[operation])}")
         else:
-            name = OPERATION_NAMES[operation]
-            self.say(f"{ticket.number} 号：{name}" if ticket else f"{name}：完成")
+            self.say(WINDOW_WORDS.get(operation, f"{OPERATION_NAMES[operation]}：完成"))
         if self.current is None:
             self.guide = None
         if before is not None and self.current is None:

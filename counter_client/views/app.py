@@ -44,6 +44,7 @@ class CounterWindow(QMainWindow):
         c = controller
         self.hall_name = label("hallName", wrap=False)
         self.window_title = label("windowTitle", wrap=False)
+        self.screen_text = label("screenText", role="hint", wrap=False)  # what the window's LED screen says
         self.pause_button = button("pauseButton", "暂停", self._pause_or_resume)
         self.close_button = button("closeWindowButton", "关闭窗口", c.close_window)
         self.sign_out_button = button("signOutButton", "退出登录", c.sign_out)
@@ -62,6 +63,7 @@ class CounterWindow(QMainWindow):
         header = QHBoxLayout()
         header.addWidget(self.hall_name)
         header.addWidget(self.window_title, 1)
+        header.addWidget(self.screen_text)
         for widget in (self.pause_button, self.close_button, self.sign_out_button):
             header.addWidget(widget)
         body = QWidget()
@@ -109,6 +111,8 @@ class CounterWindow(QMainWindow):
         else:
             self.window_title.setText(f"员工：{c.staff.name}" if c.staff else "")
         working = c.phase is Phase.WORK
+        self.screen_text.setText(f"窗口屏：{c.screen_text()}")
+        self.screen_text.setVisible(working and bool(c.config.ledscreen))
         for widget in (self.pause_button, self.close_button):
             widget.setVisible(working)
         self.sign_out_button.setVisible(c.phase is not Phase.SIGN_IN)

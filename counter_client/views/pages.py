@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from counter_client.controller.counter import CounterController
 from hall_server.contract.queue import WindowState
@@ -28,11 +28,17 @@ class SignInPage(QWidget):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.submit = button("signInButton", "登录", self._submit, role="primary")
         self.password.returnPressed.connect(self._submit)
+        form = QVBoxLayout()
+        for widget in (self.title, self.login, self.password, self.submit):
+            widget.setFixedWidth(420)
+            form.addWidget(widget)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addLayout(form)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for widget in (self.title, self.login, self.password, self.submit):
-            widget.setMaximumWidth(420)
-            layout.addWidget(widget)
+        layout.addLayout(row)
         layout.addStretch(2)
 
     def _submit(self) -> None:

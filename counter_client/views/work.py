@@ -354,9 +354,13 @@ class WorkPage(QWidget):
             self.forms.close_form()
 
     def _render_guide(self) -> None:
-        guide = self.controller.guide
+        guide, ticket = self.controller.guide, self.controller.current
         if guide is None:
-            self.guide_text.setText("<span>叫号后显示该事项的材料清单与办事指南</span>")
+            if ticket is not None and ticket.matter_id is None:
+                words = f"取号时未选择具体事项（{ticket.category_name}），请询问办事人要办的事项"
+            else:
+                words = "叫号后显示该事项的材料清单与办事指南"
+            self.guide_text.setText(f"<span>{escape(words)}</span>")
             return
         parts = [f"<h3>{escape(guide.name)}</h3>"]
         if guide.badges:

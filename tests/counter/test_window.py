@@ -100,6 +100,7 @@ def test_a_clerk_works_the_window_with_keys_and_clicks(qtbot, demo_hall, window_
         qtbot.waitUntil(lambda: find(window, QLabel, "currentNumber").text() == second.number, timeout=WAIT)
         qtbot.keyClick(window, Qt.Key.Key_F3)  # start
         qtbot.waitUntil(lambda: "办理中" in find(window, QLabel, "currentStatus").text(), timeout=WAIT)
+        qtbot.waitUntil(lambda: find(window, QLabel, "nextNumbers").text() == "下一位：无", timeout=WAIT)
 
         qtbot.mouseClick(find(window, QPushButton, "transferButton"), Qt.MouseButton.LeftButton)
         target = find(window, QComboBox, "transferTarget")

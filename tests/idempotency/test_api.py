@@ -172,9 +172,10 @@ POSTS_WITH_KEYS = {
         f"/api/v1/windows/{{number}}/{op}"
         for op in (
             "open", "close", "pause", "resume", "call-next", "recall", "no-show", "start", "complete",
-            "transfer", "park",
+            "transfer", "park", "cancel",
         )
     ),
+    "/api/v1/windows/{number}/devices/health",
     "/api/v1/windows/{number}/parked/{ticket_id}/resume",
     "/api/v1/opportunities/{opportunity_id}/evaluations",
     "/api/v1/opportunities/{opportunity_id}/not-evaluated",

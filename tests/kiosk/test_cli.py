@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 
-def run_kiosk(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+def run_kiosk(*args: str, timeout: float = 90, command: str = "kiosk") -> subprocess.CompletedProcess[str]:
+    """`yimen kiosk ARGS` (or another app's command) in a fresh process, offscreen."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    command = [sys.executable, "-m", "hall_server.cli", "kiosk", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    command_line = [sys.executable, "-m", "hall_server.cli", command, *args]
+    return subprocess.run(command_line, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def png_size(path: Path) -> tuple[int, int]:
