@@ -97,7 +97,7 @@ class Forms(QStackedWidget):
         self.transfer_target = combo("transferTarget", "转到")
         self.transfer_note = line_edit("transferNote", "给下一位工作人员的说明")
         self.transfer_back = QCheckBox("办完后回到本窗口（转办回流）")
-        self.transfer_back.setObjectName("transferBack")
+        self.transfer_back.setObjectName("transferExpectReturn")
         self.transfer_back.setAccessibleName("办完后回到本窗口")
         layout = QGridLayout(form)
         layout.addWidget(label("transferLabel", "转到"), 0, 0)
@@ -137,7 +137,7 @@ class Forms(QStackedWidget):
     def _buttons(self, name: str, confirm: str, then: Callable[[], None]) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(button(f"{name}Confirm", confirm, then, role="action"))
-        row.addWidget(button(f"{name}Back", "返回", self.close_form))
+        row.addWidget(button(f"{name}Close", "返回", self.close_form))
         return row
 
     def open_form(self, form: QWidget) -> None:

@@ -62,10 +62,11 @@ def window_sims() -> Iterator[Callable[..., WindowSims]]:
     """make(press="satisfied", delay="0.2") -> simulators of one window's devices."""
     made: list[WindowSims] = []
 
-    def make(press: str = "satisfied", delay: str = "0.2") -> WindowSims:
+    def make(press: str = "satisfied", delay: str = "0.2", proto: str = "json") -> WindowSims:
+        """proto: json (a tablet pad on EvalPad/1, TCP) or hallbus (a 5-key keypad on HallBus/1, a pty)."""
         sims = WindowSims(
             start_pty_simulator(LedScreenSim.from_options({}), "ledscreen"),
-            registry.start_simulator("evalpad", {"proto": "json", "press": press, "delay": delay}),
+            registry.start_simulator("evalpad", {"proto": proto, "press": press, "delay": delay}),
             start_pty_simulator(IdCardSimulator(None, pace=False), "idcard"),
         )
         made.append(sims)
@@ -76,12 +77,18 @@ def window_sims() -> Iterator[Callable[..., WindowSims]]:
         sims.stop()
 
 
+def pad_url(pad: RunningSimulator) -> str:
+    if pad.endpoint.startswith("tcp://"):
+        return f"{pad.endpoint}?dead_after=5"
+    return f"serial://{pad.endpoint}?timeout=0.5"  # a keypad on its own HallBus line, address 1
+
+
 def counter_config(hall: DemoHall, sims: WindowSims | None, **overrides: Any) -> CounterConfig:
     values: dict[str, Any] = {"server": hall.base_url, "rating_seconds": 5.0}
     if sims is not None:
         values.update(
             ledscreen=f"serial://{sims.led.endpoint}?timeout=0.5",
-            evalpad=f"{sims.pad.endpoint}?dead_after=5",
+            evalpad=pad_url(sims.pad),
             idcard=f"serial://{sims.reader.endpoint}?baud=115200",
         )
     else:
