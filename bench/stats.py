@@ -30,7 +30,7 @@ from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import create_engine, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -169,6 +169,10 @@ def fill(state: Any, url: str, tz: Any) -> tuple[list[date], int]:
         if len(tickets) >= CHUNK:
             flush()
     flush()
+    # A bulk load leaves the planner's statistics stale until autovacuum's next pass; a hall whose data
+    # grew day by day has them current. Without this PostgreSQL plans the transfer join for one row.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE"))
     engine.dispose()
     return days, total
 

@@ -56,8 +56,8 @@ def run_counter(args: argparse.Namespace) -> int:
     config = config_from(args)
     from PySide6.QtWidgets import QApplication
 
-    from counter_client.views.app import ScreenshotCheck, build_counter
-    from kiosk.views.app import application_font
+    from counter_client.views.app import build_counter
+    from kiosk.views.app import InstallCheck, application_font
 
     app = QApplication(sys.argv[:1])
     app.setFont(application_font())
@@ -69,7 +69,10 @@ def run_counter(args: argparse.Namespace) -> int:
     controller.start()
     check = None
     if args.screenshot is not None:
-        check = ScreenshotCheck(window, args.screenshot, args.exit_after or SCREENSHOT_WAIT_SECONDS)
+        wait = args.exit_after or SCREENSHOT_WAIT_SECONDS
+        check = InstallCheck(
+            window, args.screenshot, wait, ready=lambda: controller.online, server=config.server
+        )
     try:
         status = app.exec()
     finally:

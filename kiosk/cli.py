@@ -92,7 +92,13 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if args.screenshot is not None or args.exit_after is not None:
         from kiosk.views.app import InstallCheck
 
-        check = InstallCheck(window, args.screenshot, args.exit_after or SCREENSHOT_WAIT_SECONDS)
+        check = InstallCheck(
+            window,
+            args.screenshot,
+            args.exit_after or SCREENSHOT_WAIT_SECONDS,
+            ready=lambda: controller.online and bool(controller.hall_name),
+            server=config.server,
+        )
     try:
         status = app.exec()
     finally:

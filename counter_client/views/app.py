@@ -4,12 +4,8 @@ window to a controller, the client and the devices."""
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QMainWindow,
     QSizePolicy,
@@ -142,33 +138,3 @@ def build_counter(
     devices = WindowDevices(config.ledscreen, config.evalpad, config.idcard)
     controller = CounterController(config, client, devices, runner or QtRunner())
     return CounterWindow(controller), controller
-
-
-class ScreenshotCheck(QObject):
-    """`yimen counter --screenshot PATH`: once the server answered, save the window as PNG and quit 0;
-    2 if the server has not answered within the wait."""
-
-    def __init__(self, window: CounterWindow, path: Path, wait_seconds: float) -> None:
-        super().__init__(window)
-        self.window = window
-        self.path = path
-        self.failure = ""
-        self.deadline = time.monotonic() + wait_seconds
-        self.timer = QTimer(self)
-        self.timer.setInterval(100)
-        self.timer.timeout.connect(self._check)
-        self.timer.start()
-
-    def _check(self) -> None:
-        c = self.window.controller
-        if c.online:
-            self.window.refresh()
-            self.window.grab().save(str(self.path))
-            self._quit(0)
-        elif time.monotonic() >= self.deadline:
-            self.failure = f"大厅服务器 {c.config.server} 在规定时间内没有应答，请检查地址和网络"
-            self._quit(2)
-
-    def _quit(self, status: int) -> None:
-        self.timer.stop()
-        QApplication.instance().exit(status)  # type: ignore[union-attr]

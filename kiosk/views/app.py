@@ -4,6 +4,7 @@ and the footer (home, help). `build_kiosk` wires the window to a controller, the
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -193,13 +194,23 @@ def application_font() -> QFont:
 
 
 class InstallCheck(QObject):
-    """`yimen kiosk --screenshot PATH / --exit-after S`: once the home screen shows the hall server's data,
-    save it as PNG and quit 0; if the server has not answered within the wait, quit 2 (`failure` says why)."""
+    """`yimen kiosk|counter --screenshot PATH / --exit-after S`: once the window shows the hall server's data
+    (`ready`), save it as PNG and quit 0; if the server has not answered within the wait, quit 2 (`failure`
+    says why)."""
 
-    def __init__(self, window: KioskWindow, screenshot: Path | None, wait_seconds: float) -> None:
+    def __init__(
+        self,
+        window: QWidget,
+        screenshot: Path | None,
+        wait_seconds: float,
+        ready: Callable[[], bool],
+        server: str,
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.screenshot = screenshot
+        self.ready = ready
+        self.server = server
         self.failure = ""
         self.deadline = time.monotonic() + wait_seconds
         self.timer = QTimer(self)
@@ -208,15 +219,16 @@ class InstallCheck(QObject):
         self.timer.start()
 
     def _check(self) -> None:
-        c = self.window.controller
-        answered = c.online and bool(c.hall_name)
+        answered = self.ready()
         if self.screenshot is not None and answered:
-            self.window.refresh()
+            refresh = getattr(self.window, "refresh", None)
+            if refresh is not None:
+                refresh()
             self.window.grab().save(str(self.screenshot))
             self._quit(0)
         elif time.monotonic() >= self.deadline:
             if not answered:
-                self.failure = f"大厅服务器 {c.config.server} 在规定时间内没有应答，请检查地址和网络"
+                self.failure = f"大厅服务器 {self.server} 在规定时间内没有应答，请检查地址和网络"
             self._quit(0 if answered else 2)
 
     def _quit(self, status: int) -> None:
