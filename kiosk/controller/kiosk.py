@@ -55,6 +55,7 @@ class Screen(StrEnum):
     CHECKIN = "checkin"  # 预约签到
     GUIDES = "guides"  # 办事指南 browsing
     LOOKUP = "lookup"  # 我的排队/办件
+    EVALUATE = "evaluate"  # 评价 a service received today
 
 
 class Flow(Protocol):
@@ -116,6 +117,7 @@ class KioskController:
     def _add_flows(self) -> None:
         # Imported here: each flow's module imports Screen and this class from this module.
         from kiosk.controller.checkin import CheckInFlow
+        from kiosk.controller.evaluate import EvaluateFlow
         from kiosk.controller.handout import HandoutFlow
         from kiosk.controller.identify import IdentifyFlow
         from kiosk.controller.lookup import LookupFlow
@@ -128,6 +130,7 @@ class KioskController:
         self.handout = HandoutFlow(self)
         self.checkin = CheckInFlow(self)
         self.ticket = TicketFlow(self)
+        self.evaluate = EvaluateFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The home screen: the five things a visitor comes for, and how many wait per category."""
+"""The home screen: the things a visitor comes for, and how many wait per category."""
 
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ class HomePage(QWidget):
             "check_in": button("checkInButton", "", c.checkin.start, role="primary"),
             "guides": button("guidesButton", "", c.matters.browse, role="primary"),
             "my_tickets": button("myTicketsButton", "", c.lookup.start, role="primary"),
+            "evaluate": button("evaluateButton", "", c.evaluate.start, role="primary"),
         }
         grid = QGridLayout()
         grid.setSpacing(24)
-        columns = 2 if controller.config.orientation is Orientation.PORTRAIT else 4
+        columns = 2 if controller.config.orientation is Orientation.PORTRAIT else len(self.entries)
         for index, widget in enumerate(self.entries.values()):
             grid.addWidget(widget, index // columns, index % columns)
         self.waiting_title = label("waitingTitle", role="title")
@@ -44,7 +45,7 @@ class HomePage(QWidget):
         c = self.controller
         for key, widget in self.entries.items():
             set_text(widget, tr(f"home.{key}", c.language))
-        needs_server = ("take_ticket", "check_in", "guides", "my_tickets")
+        needs_server = ("take_ticket", "check_in", "guides", "my_tickets", "evaluate")
         for key in needs_server:
             self.entries[key].setEnabled(c.online and not (key == "take_ticket" and c.queue_closed))
         self.closed.setVisible(c.queue_closed)

@@ -6,24 +6,31 @@ inside the window; a row whose own text is cut is still caught by the clipped-la
 Besides the take-a-ticket flow the walk visits the English home screen, the check-in screen (waiting, and
 refused for an unknown code), the keypad for a company's USCC and an issue refused (the queue closed, last:
 it ends the hall's day). With YIMEN_SCREENSHOTS=DIR each screen is also saved as
-DIR/kiosk/<screen>-<orientation>-<mode>.png (docs/screenshots when making the docs)."""
+DIR/kiosk/<screen>-<orientation>-<mode>.png (docs/screenshots when making the docs). 评价 is walked too: the
+card, the five levels, a 差评's reasons, the thanks."""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QPushButton, QWidget
 
+from devices.idcard.cards import CARDS
+from hall_server.contract.evaluation import Level
 from hall_server.contract.identity import IdKind
 from kiosk.config import Language, Orientation
 from kiosk.controller.checkin import Step
+from kiosk.controller.devices import identity_of
+from kiosk.controller.evaluate import RateStage
 from kiosk.controller.handout import Handout
 from kiosk.controller.kiosk import Screen
 from kiosk.controller.ticket import Issue
 from kiosk.views.app import SIZES
 
+WAITING_FOR_CARD = (RateStage.WAIT_CARD, RateStage.READING, RateStage.SEARCHING)
 SHOTS = Path(os.environ["YIMEN_SCREENSHOTS"]) / "kiosk" if os.environ.get("YIMEN_SCREENSHOTS") else None
 
 
@@ -70,6 +77,17 @@ def check_and_shoot(window: QWidget, name: str, suffix: str) -> None:
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(SHOTS / f"{name}-{suffix}.png"))
+
+
+def serve_first_ticket_of(demo_hall, identity) -> None:
+    """The visitor's first ticket served to the end at a window of its category (so it can be rated)."""
+    with demo_hall.staff("admin") as admin:
+        ticket = admin.tickets_of(identity)[0]
+        window = next(w.number for w in admin.windows() if ticket.category_code in w.category_codes)
+        admin.window_op(window, "open")
+        called = admin.call_next(window).ticket
+        assert called is not None and called.id == ticket.id
+        admin.window_op(window, "complete")
 
 
 def type_number(c, number: str) -> None:
@@ -171,6 +189,22 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, demo_hall, orientati
     qtbot.waitUntil(lambda: bool(c.lookup.tickets), timeout=15000)
     simulators.remove()
     shot("lookup")
+    c.go_home()
+
+    serve_first_ticket_of(demo_hall, identity_of(CARDS["resident_male"]))
+    c.evaluate.start()
+    shot("rate-card")
+    time.sleep(0.6)  # the reader must have seen the lookup's card leave
+    simulators.place("resident_male")
+    qtbot.waitUntil(lambda: c.evaluate.stage not in WAITING_FOR_CARD, timeout=15000)
+    assert c.evaluate.stage is RateStage.RATE, (c.evaluate.stage, c.evaluate.services, c.evaluate.error)
+    simulators.remove()
+    shot("rate-levels")
+    c.evaluate.rate(Level.DISSATISFIED)
+    shot("rate-reason")
+    c.evaluate.give_reason("unclear")
+    qtbot.waitUntil(lambda: c.evaluate.stage is RateStage.DONE, timeout=10000)
+    shot("rate-thanks")
     c.go_home()
 
     c.checkin.start()
