@@ -42,6 +42,7 @@ from hall_server.events.router import router as events_router
 from hall_server.follow import router as follow
 from hall_server.follow.feed import FollowFeed
 from hall_server.follow.notify import NoNotifier, Notifier, make_notifier
+from hall_server.followups.router import router as followups_router
 from hall_server.halls.router import router as halls_router
 from hall_server.help.router import router as help_router
 from hall_server.idempotency import http as idempotency_http
@@ -310,6 +311,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         alerts_router,
         stats_router,
         evaluation_router,
+        followups_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

@@ -9,6 +9,7 @@ from hall_server.devicehealth.models import DeviceHealth
 from hall_server.displays.models import DisplayProfile
 from hall_server.evaluation.models import Evaluation, EvaluationOpportunity
 from hall_server.events.models import Event, EventChainHead, EventCheckpoint
+from hall_server.followups.models import Followup, FollowupSettings
 from hall_server.halls.models import Hall
 from hall_server.help.models import HelpRequest
 from hall_server.idempotency.models import IdempotencyRecord
@@ -32,6 +33,8 @@ __all__ = [
     "Event",
     "EventChainHead",
     "EventCheckpoint",
+    "Followup",
+    "FollowupSettings",
     "Hall",
     "HelpRequest",
     "IdempotencyRecord",

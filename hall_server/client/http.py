@@ -42,6 +42,19 @@ from hall_server.contract.evaluation import (
     NotEvaluatedReason,
     OpportunityOut,
 )
+from hall_server.contract.followups import (
+    AppealIn,
+    AssignIn,
+    CloseIn,
+    FollowupOut,
+    FollowupSettingsIn,
+    FollowupSettingsOut,
+    RectifyIn,
+    ReplyIn,
+    ReviewIn,
+    RevisitIn,
+    VerifyIn,
+)
 from hall_server.contract.halls import HallIn, HallOut
 from hall_server.contract.help import HelpRequestIn, HelpRequestOut, HelpResolveIn
 from hall_server.contract.identity import IdentityIn
@@ -462,6 +475,33 @@ class HallClient:
             "POST", "/opportunities/lookup", list[OpportunityOut], TicketQuery(identity=identity)
         )
 
+    # 差评整改 (bad-review follow-ups)
+    def followup_settings(self) -> FollowupSettingsOut:
+        return self._call("GET", "/followups/settings", FollowupSettingsOut)
+
+    def save_followup_settings(self, body: FollowupSettingsIn) -> FollowupSettingsOut:
+        return self._call("PUT", "/followups/settings", FollowupSettingsOut, body)
+
+    def followups(self, **filters: Any) -> list[FollowupOut]:
+        """Filters: status, overdue, warning, window_no, staff_id, date_from, date_to."""
+        return self._call("GET", "/followups", list[FollowupOut], params=_query(filters))
+
+    def followup(self, followup_id: int) -> FollowupOut:
+        return self._call("GET", f"/followups/{followup_id}", FollowupOut)
+
+    def export_followups(self, **filters: Any) -> bytes:
+        """The list as a CSV (UTF-8 with BOM, Chinese headers)."""
+        return self._download("/followups/export", _query(filters)).content
+
+    def followup_step(
+        self,
+        followup_id: int,
+        step: str,
+        body: AssignIn | VerifyIn | RectifyIn | ReplyIn | RevisitIn | AppealIn | ReviewIn | CloseIn,
+    ) -> FollowupOut:
+        """step: assign, verify, rectify, reply, revisit, appeal, review or close."""
+        return self._call("POST", f"/followups/{followup_id}/{step}", FollowupOut, body, once=True)
+
     # appointments
     def create_slot(self, slot: SlotIn) -> SlotOut:
         return self._call("POST", "/appointments/slots", SlotOut, slot, once=True)
@@ -508,6 +548,17 @@ class HallClient:
 
     def check_in(self, request: CheckInRequest) -> CheckInResult:
         return self._call("POST", "/appointments/check-in", CheckInResult, request, once=True)
+
+
+def _query(filters: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters without the unset ones; dates and enums as their text."""
+    return {name: _text(value) for name, value in filters.items() if value is not None}
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def token_refusal(server: str, token: str) -> str:

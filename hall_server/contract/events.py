@@ -78,6 +78,17 @@ class EventType(StrEnum):
     ALERT_RAISED = "hall.alert.raised"
     ALERT_CLEARED = "hall.alert.cleared"  # the condition went away
     ALERT_ACKNOWLEDGED = "hall.alert.acknowledged"
+    # 差评整改: one aggregate per follow-up (evaluation_followup), every step an event
+    FOLLOWUP_OPENED = "evaluation_followup.opened"
+    FOLLOWUP_ASSIGNED = "evaluation_followup.assigned"
+    FOLLOWUP_VERIFIED = "evaluation_followup.verified"
+    FOLLOWUP_RECTIFIED = "evaluation_followup.rectified"
+    FOLLOWUP_REPLIED = "evaluation_followup.replied"
+    FOLLOWUP_REVISITED = "evaluation_followup.revisited"
+    FOLLOWUP_APPEALED = "evaluation_followup.appealed"
+    FOLLOWUP_REVIEWED = "evaluation_followup.reviewed"
+    FOLLOWUP_CLOSED = "evaluation_followup.closed"
+    FOLLOWUP_SETTINGS_SAVED = "hall.followup_settings.saved"  # the hall's deadlines: stays in the hall
 
 
 class Source(OutModel):

@@ -28,6 +28,7 @@ from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, NotFound
 from hall_server.evaluation.models import Evaluation, EvaluationOpportunity
 from hall_server.events.service import record
+from hall_server.followups import service as followups
 from hall_server.identity.models import Visitor
 from hall_server.queueing.models import Ticket, Window
 from hall_server.queueing.tickets import ticket_refs
@@ -170,6 +171,8 @@ def submit(ctx: Ctx, opportunity_id: int, body: EvaluationIn, *, is_default: boo
         refs=_refs(ctx, opportunity),
         window_no=opportunity.window_no,
     )
+    if body.level in BAD_LEVELS:  # 差评: its 整改 opens with it (one per bad evaluation)
+        followups.open_for(ctx, opportunity, evaluation)
     return evaluation
 
 

@@ -18,7 +18,7 @@ class Event(Base):
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
     event_type: Mapped[str] = mapped_column(String(64), index=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    aggregate_type: Mapped[str] = mapped_column(String(16))
+    aggregate_type: Mapped[str] = mapped_column(String(32))  # "evaluation_followup" did not fit in 16
     aggregate_id: Mapped[str] = mapped_column(String(64))
     aggregate_seq: Mapped[int] = mapped_column(Integer)
     correlation_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

@@ -523,6 +523,7 @@ function applySnapshot(snapshot) {
   }
   scheduleLoad(0);
   scheduleAlerts(0);
+  scheduleFollowups(0);
   scheduleChart();
 }
 
@@ -552,6 +553,7 @@ function applyEvent(message) {
     scheduleAlerts(0);
   }
   if (type === "hall.threshold.saved") loadThresholds();
+  if (type.startsWith("evaluation_followup.")) scheduleFollowups(LOAD_DEBOUNCE_MS);
   renderCategories();
   renderWindows();
   renderDay();
@@ -767,9 +769,56 @@ function stopLive() {
   clearTimeout(loadTimer);
   clearTimeout(alertsTimer);
   clearTimeout(chartTimer);
-  loadTimer = alertsTimer = chartTimer = null;
+  clearTimeout(followupsTimer);
+  loadTimer = alertsTimer = chartTimer = followupsTimer = null;
   dropSocket();
   statsAsked = false;
+}
+
+// --- 差评整改 warnings: follow-ups near (yellow) or past (red) a deadline in working days ------------------
+
+const FOLLOWUP_STEPS = { verify: "核实", rectify: "整改反馈", revisit: "回访" };
+let followupsTimer = null;
+
+async function fetchFollowups() {
+  followupsTimer = null;
+  try {
+    const [red, yellow] = await Promise.all([
+      call("GET", "/followups?warning=red"), call("GET", "/followups?warning=yellow"),
+    ]);
+    renderFollowups(red, yellow);
+  } catch (error) {
+    if (!unavailable(error)) return;
+    renderFollowups([], []);
+  }
+}
+
+function scheduleFollowups(delay) {
+  if (followupsTimer !== null) return;
+  followupsTimer = setTimeout(fetchFollowups, delay);
+}
+
+function followupItem(followup) {
+  const item = document.createElement("li");
+  item.className = `alert followup ${followup.warning}`;
+  item.id = `followup-${followup.id}`;
+  item.dataset.warning = followup.warning;
+  const due = followup.deadlines.find((d) => d.warning === followup.warning);
+  const who = [followup.window_no ? `${followup.window_no}号窗口` : "", followup.staff_name || ""].join(" ");
+  const head = document.createElement("div");
+  head.className = "a-head";
+  head.textContent = `${followup.warning === "red" ? "已超期" : "临期"} · ${who.trim()} · ${followup.status_name}`;
+  const detail = document.createElement("p");
+  detail.className = "a-detail";
+  detail.textContent = due ? `${FOLLOWUP_STEPS[due.step]}期限 ${due.due}（评价日 ${followup.opened_on}）` : "";
+  item.replaceChildren(head, detail);
+  return item;
+}
+
+function renderFollowups(red, yellow) {
+  setIf($("followups-count"), red.length + yellow.length ? `红色 ${red.length} / 黄色 ${yellow.length}` : "");
+  $("followups-none").hidden = red.length + yellow.length > 0;
+  $("followups").replaceChildren(...red.map(followupItem), ...yellow.map(followupItem));
 }
 
 // --- alerts ----------------------------------------------------------------------------------------------
