@@ -2,14 +2,15 @@
 
 One grouped SQL query over the range's service contacts (evaluation_opportunity, by service_date through
 ix_opportunity_day) left-joined to their first evaluation and their 追评 (through the unique
-(opportunity_id, assess_number) index): the counts are summed by the database, the rates divided here. The
-definitions are in the contract (FIGURE_DEFINITIONS).
+(opportunity_id, assess_number) index, or on PostgreSQL a hash join over the evaluations given since the
+range began, through ix_evaluation_time): the counts are summed by the database, the rates divided here.
+The definitions are in the contract (FIGURE_DEFINITIONS).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
@@ -75,8 +76,18 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _of(evaluation: type[Evaluation], assess_number: int, since: datetime) -> ColumnElement[bool]:
+    return and_(
+        evaluation.opportunity_id == Opportunity.id,
+        evaluation.assess_number == assess_number,
+        evaluation.evaluated_at >= since,
+    )
+
+
 def _counts(ctx: Ctx, key: InstrumentedAttribute[Any], start: date, end: date) -> dict[Any, _Counts]:
     first, again = aliased(Evaluation), aliased(Evaluation)
+    # no evaluation precedes its service: bounds the evaluations read by the range, not by the history
+    since = ctx.clock.day_bounds(start)[0]
     active = and_(first.id.is_not(None), first.is_default.is_(False))
     query = (
         select(
@@ -89,8 +100,8 @@ def _counts(ctx: Ctx, key: InstrumentedAttribute[Any], start: date, end: date) -
             _count(again.id.is_not(None)),
         )
         .select_from(Opportunity)
-        .outerjoin(first, and_(first.opportunity_id == Opportunity.id, first.assess_number == 1))
-        .outerjoin(again, and_(again.opportunity_id == Opportunity.id, again.assess_number == 2))
+        .outerjoin(first, _of(first, 1, since))
+        .outerjoin(again, _of(again, 2, since))
         .where(Opportunity.service_date >= start, Opportunity.service_date <= end)
         .group_by(key)
     )
