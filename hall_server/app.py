@@ -36,6 +36,8 @@ from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError, TooMany, Unavailable
 from hall_server.devicehealth.router import router as device_health_router
 from hall_server.displays.router import router as displays_router
+from hall_server.evaluation import rules as evaluation_rules
+from hall_server.evaluation.manager_router import router as evaluation_manager_router
 from hall_server.evaluation.router import router as evaluation_router
 from hall_server.events import chain
 from hall_server.events.router import router as events_router
@@ -174,6 +176,8 @@ async def _sweep_forever(state: AppState) -> None:
             if purged := await run_in_threadpool(state.uow.run, purge_expired):
                 log.info("idempotency keys purged", extra={"purged": purged})
             await run_in_threadpool(state.uow.run, chain.checkpoint)
+            if defaulted := await run_in_threadpool(evaluation_rules.sweep_once, state.uow):
+                log.info("default evaluations", extra={"defaulted": defaulted})
         except Exception:
             log.exception("sweep failed; will try again")
         await asyncio.sleep(state.settings.sweep_seconds)
@@ -312,6 +316,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         stats_router,
         evaluation_router,
         followups_router,
+        evaluation_manager_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

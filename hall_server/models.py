@@ -7,7 +7,7 @@ from hall_server.catalogue.models import Category, Matter, MatterMaterial
 from hall_server.core.db import Base
 from hall_server.devicehealth.models import DeviceHealth
 from hall_server.displays.models import DisplayProfile
-from hall_server.evaluation.models import Evaluation, EvaluationOpportunity
+from hall_server.evaluation.models import Evaluation, EvaluationOpportunity, EvaluationRule
 from hall_server.events.models import Event, EventChainHead, EventCheckpoint
 from hall_server.followups.models import Followup, FollowupSettings
 from hall_server.halls.models import Hall
@@ -30,6 +30,7 @@ __all__ = [
     "DisplayProfile",
     "Evaluation",
     "EvaluationOpportunity",
+    "EvaluationRule",
     "Event",
     "EventChainHead",
     "EventCheckpoint",

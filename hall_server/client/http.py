@@ -42,6 +42,8 @@ from hall_server.contract.evaluation import (
     NotEvaluatedReason,
     OpportunityOut,
 )
+from hall_server.contract.evaluation_figures import FiguresGroup, FiguresOut
+from hall_server.contract.evaluation_rules import DefaultRuleIn, DefaultRuleOut, DefaultRunOut, IndicatorOut
 from hall_server.contract.followups import (
     AppealIn,
     AssignIn,
@@ -501,6 +503,33 @@ class HallClient:
     ) -> FollowupOut:
         """step: assign, verify, rectify, reply, revisit, appeal, review or close."""
         return self._call("POST", f"/followups/{followup_id}/{step}", FollowupOut, body, once=True)
+
+    def evaluation_figures(
+        self,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        group: FiguresGroup = FiguresGroup.DAY,
+    ) -> FiguresOut:
+        """评价指标 of the service days date_from..date_to (default: this month so far) by `group`."""
+        params: dict[str, Any] = {"group": group.value}
+        if date_from is not None:
+            params["date_from"] = date_from.isoformat()
+        if date_to is not None:
+            params["date_to"] = date_to.isoformat()
+        return self._call("GET", "/evaluation/figures", FiguresOut, params=params)
+
+    def evaluation_indicators(self) -> list[IndicatorOut]:
+        return self._call("GET", "/evaluation/indicators", list[IndicatorOut])
+
+    def default_rule(self) -> DefaultRuleOut:
+        return self._call("GET", "/evaluation/default-rule", DefaultRuleOut)
+
+    def save_default_rule(self, rule: DefaultRuleIn) -> DefaultRuleOut:
+        return self._call("PUT", "/evaluation/default-rule", DefaultRuleOut, rule)
+
+    def run_default_rule(self) -> DefaultRunOut:
+        """Apply the default-evaluation rule now to one batch of due contacts."""
+        return self._call("POST", "/evaluation/default-rule/run", DefaultRunOut, once=True)
 
     # appointments
     def create_slot(self, slot: SlotIn) -> SlotOut:

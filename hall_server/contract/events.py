@@ -48,6 +48,7 @@ class EventType(StrEnum):
     EVALUATION_SUBMITTED = "evaluation.submitted"
     EVALUATION_NOT_GIVEN = "evaluation.not_evaluated"
     EVALUATION_DEFAULTED = "evaluation.defaulted"  # the hall's default rule; never counted as 主动评价
+    EVALUATION_RULE_SAVED = "hall.evaluation_rule.saved"  # the default-evaluation rule set by a manager
     APPOINTMENT_BOOKED = "appointment.booked"
     APPOINTMENT_RESCHEDULED = "appointment.rescheduled"
     APPOINTMENT_CANCELLED = "appointment.cancelled"

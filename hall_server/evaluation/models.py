@@ -35,6 +35,8 @@ class EvaluationOpportunity(Base):
         UniqueConstraint("ticket_id", "service_number", name="uq_opportunity_ticket_service"),
         Index("ix_opportunity_day", "service_date", "status"),
         Index("ix_opportunity_window", "window_no", "served_at"),
+        # the default rule's look for contacts still unrated: sized by those, not by the history
+        Index("ix_opportunity_status_day", "status", "service_date"),
     )
 
 
@@ -60,3 +62,19 @@ class Evaluation(Base):
         UniqueConstraint("opportunity_id", "assess_number", name="uq_evaluation_assess"),
         Index("ix_evaluation_time", "evaluated_at"),
     )
+
+
+class EvaluationRule(Base):
+    """The hall's 好差评 rule (one row, id 1; none: the rule is off): default evaluations after N days."""
+
+    __tablename__ = "evaluation_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    default_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_after_days: Mapped[int] = mapped_column(Integer)
+    # contacts served from this day on are covered: turning the rule on does not rewrite the history
+    default_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

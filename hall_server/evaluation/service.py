@@ -23,9 +23,10 @@ from hall_server.contract.evaluation import (
     gbt39046_code,
     national_code,
 )
+from hall_server.contract.evaluation_rules import INDICATOR_CODES
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
-from hall_server.core.errors import Conflict, Forbidden, NotFound
+from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hall_server.evaluation.models import Evaluation, EvaluationOpportunity
 from hall_server.events.service import record
 from hall_server.followups import service as followups
@@ -129,9 +130,19 @@ def authorise_channel(ctx: Ctx, opportunity: EvaluationOpportunity, channel: Eva
     raise Forbidden("EVALUATION_CHANNEL_REFUSED", "该渠道的评价不能由当前用户或设备提交")
 
 
+def check_indicators(codes: list[str]) -> None:
+    """Every code must be in the hall's indicator dictionary (GET /evaluation/indicators)."""
+    unknown = sorted(set(codes) - INDICATOR_CODES)
+    if unknown:
+        raise Invalid(
+            "EVALUATION_INDICATOR_UNKNOWN", f"评价指标代码不存在：{'，'.join(unknown)}", {"unknown": unknown}
+        )
+
+
 def submit(ctx: Ctx, opportunity_id: int, body: EvaluationIn, *, is_default: bool = False) -> Evaluation:
     """The first evaluation (assess 1) or the one 追评 (assess 2, within FOLLOW_UP_DAYS of the first).
     Concurrent submissions: the unique (opportunity, assess_number) lets exactly one win."""
+    check_indicators(body.indicator_codes)
     opportunity = get_opportunity(ctx, opportunity_id)
     if opportunity.status not in RATABLE and not is_default:
         raise Conflict("OPPORTUNITY_CLOSED", "该服务已记录为未评价或默认评价，不能再评价")

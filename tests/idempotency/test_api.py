@@ -179,6 +179,7 @@ POSTS_WITH_KEYS = {
     "/api/v1/windows/{number}/parked/{ticket_id}/resume",
     "/api/v1/opportunities/{opportunity_id}/evaluations",
     "/api/v1/opportunities/{opportunity_id}/not-evaluated",
+    "/api/v1/evaluation/default-rule/run",
     "/api/v1/alerts/{alert_id}/acknowledge",
     "/api/v1/followups/{followup_id}/assign",
     "/api/v1/followups/{followup_id}/verify",
