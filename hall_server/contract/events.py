@@ -78,6 +78,13 @@ class EventType(StrEnum):
     ALERT_RAISED = "hall.alert.raised"
     ALERT_CLEARED = "hall.alert.cleared"  # the condition went away
     ALERT_ACKNOWLEDGED = "hall.alert.acknowledged"
+    # 投诉 (R11): one aggregate per complaint, every step an event
+    COMPLAINT_RECORDED = "complaint.recorded"
+    COMPLAINT_ROUTED = "complaint.routed"
+    COMPLAINT_ANSWERED = "complaint.answered"
+    COMPLAINT_CLOSED = "complaint.closed"
+    COMPLAINT_REOPENED = "complaint.reopened"
+    COMPLAINT_SETTINGS_SAVED = "hall.complaint_settings.saved"  # hall set-up: the answer deadline
 
 
 class Source(OutModel):
