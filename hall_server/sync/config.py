@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-PLATFORM_PREFIXES = ("queue.", "appointment.", "case.", "result.", "evaluation.")
+PLATFORM_PREFIXES = ("queue.", "appointment.", "case.", "result.", "evaluation.", "complaint.")
 
 
 class TargetConfig(BaseModel):

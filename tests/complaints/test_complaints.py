@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -304,3 +305,17 @@ def test_list_filters_and_csv_export(server, client_for, clock):
         clerk.complaints()
     assert clerk_list.value.status == 403
     assert first.recorded_on + timedelta(days=1) == second.recorded_on
+
+
+def test_concurrent_imports_of_one_reference_make_one_complaint(client_for):
+    batch = HotlineBatchIn(complaints=[HotlineComplaintIn(external_ref="GD-RACE-1", text="同时推送")])
+
+    def push(_: int) -> str:
+        with_key = client_for("manager")
+        return with_key.import_12345(batch).results[0].outcome.value
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = sorted(pool.map(push, range(4)))
+    assert outcomes == ["ALREADY_THERE"] * 3 + ["CREATED"]
+    listed = client_for("manager").complaints(ComplaintQuery(channel=ComplaintChannel.HOTLINE_12345))
+    assert [c.external_ref for c in listed] == ["GD-RACE-1"]

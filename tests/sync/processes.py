@@ -25,7 +25,7 @@ from tests.conftest import free_port
 
 YIMEN = str(Path(sys.executable).with_name("yimen"))
 APP_ID, SECRET, ADMIN = "HALL-TEST-01", "fault-test-secret", "admin-token-fault-tests"
-PLATFORM_PREFIXES = ("queue.", "appointment.", "case.", "result.", "evaluation.")
+PLATFORM_PREFIXES = ("queue.", "appointment.", "case.", "result.", "evaluation.", "complaint.")
 
 
 def wait_for(condition: Any, timeout: float, what: str) -> None:
