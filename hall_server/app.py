@@ -24,6 +24,7 @@ from hall_server.alerts.router import router as alerts_router
 from hall_server.appointments.router import router as appointments_router
 from hall_server.auth.router import router as auth_router
 from hall_server.catalogue.router import router as catalogue_router
+from hall_server.complaints.router import router as complaints_router
 from hall_server.contract.base import ErrorBody
 from hall_server.contract.events import Envelope
 from hall_server.contract.load import LoadOut
@@ -317,6 +318,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         evaluation_router,
         followups_router,
         evaluation_manager_router,
+        complaints_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

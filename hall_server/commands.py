@@ -59,6 +59,10 @@ def register(subcommands: Any) -> None:
 
     register_events(subcommands)
 
+    from hall_server.complaints.commands import register as register_complaints
+
+    register_complaints(subcommands)
+
 
 def _uow() -> Any:
     from hall_server.app import build_state

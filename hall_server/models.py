@@ -4,6 +4,7 @@ from hall_server.alerts.models import Alert, Threshold
 from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress
 from hall_server.catalogue.models import Category, Matter, MatterMaterial
+from hall_server.complaints.models import Complaint, ComplaintSettings
 from hall_server.core.db import Base
 from hall_server.devicehealth.models import DeviceHealth
 from hall_server.displays.models import DisplayProfile
@@ -24,6 +25,8 @@ __all__ = [
     "AuthToken",
     "Base",
     "Category",
+    "Complaint",
+    "ComplaintSettings",
     "Delivery",
     "Device",
     "DeviceHealth",

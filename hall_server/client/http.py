@@ -33,6 +33,20 @@ from hall_server.contract.auth import (
 from hall_server.contract.base import ErrorBody
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
 from hall_server.contract.chain import ChainVerifyOut
+from hall_server.contract.complaints import (
+    AnswerIn,
+    ComplaintCloseIn,
+    ComplaintIn,
+    ComplaintOut,
+    ComplaintQuery,
+    ComplaintSettingsIn,
+    ComplaintSettingsOut,
+    FollowComplaintIn,
+    HotlineBatchIn,
+    HotlineImportOut,
+    ReopenIn,
+    RouteIn,
+)
 from hall_server.contract.devicehealth import DeviceHealthOut, HealthReport
 from hall_server.contract.displays import DisplayProfileIn, DisplayProfileOut, NoticeIn
 from hall_server.contract.evaluation import (
@@ -530,6 +544,52 @@ class HallClient:
     def run_default_rule(self) -> DefaultRunOut:
         """Apply the default-evaluation rule now to one batch of due contacts."""
         return self._call("POST", "/evaluation/default-rule/run", DefaultRunOut, once=True)
+
+    # 投诉 (complaints)
+    def record_complaint(self, complaint: ComplaintIn) -> ComplaintOut:
+        """Channel WINDOW for a clerk or manager, KIOSK for a kiosk."""
+        return self._call("POST", "/complaints", ComplaintOut, complaint, once=True)
+
+    def complain_by_follow_code(self, code: str, complaint: FollowComplaintIn) -> ComplaintOut:
+        """The follow page's complaint (no sign-in): bound to the ticket of `code`."""
+        return self._call("POST", f"/public/tickets/{code}/complaints", ComplaintOut, complaint)
+
+    def import_12345(self, batch: HotlineBatchIn) -> HotlineImportOut:
+        """12345 工单; one already imported (same 工单号) is reported ALREADY_THERE."""
+        return self._call("POST", "/complaints/import-12345", HotlineImportOut, batch, once=True)
+
+    def complaints(self, query: ComplaintQuery | None = None) -> list[ComplaintOut]:
+        params = query.model_dump(mode="json", exclude_none=True) if query else None
+        return self._call("GET", "/complaints", list[ComplaintOut], params=params)
+
+    def export_complaints(self, query: ComplaintQuery | None = None) -> bytes:
+        """The same list as a CSV (UTF-8 with BOM, Chinese headers)."""
+        params = query.model_dump(mode="json", exclude_none=True) if query else {}
+        return self._download("/complaints/export", params).content
+
+    def complaint(self, complaint_id: int) -> ComplaintOut:
+        return self._call("GET", f"/complaints/{complaint_id}", ComplaintOut)
+
+    def route_complaint(self, complaint_id: int, route: RouteIn) -> ComplaintOut:
+        return self._call("POST", f"/complaints/{complaint_id}/route", ComplaintOut, route, once=True)
+
+    def answer_complaint(self, complaint_id: int, reply: str) -> ComplaintOut:
+        body = AnswerIn(reply=reply)
+        return self._call("POST", f"/complaints/{complaint_id}/answer", ComplaintOut, body, once=True)
+
+    def close_complaint(self, complaint_id: int, note: str = "") -> ComplaintOut:
+        body = ComplaintCloseIn(note=note)
+        return self._call("POST", f"/complaints/{complaint_id}/close", ComplaintOut, body, once=True)
+
+    def reopen_complaint(self, complaint_id: int, reason: str) -> ComplaintOut:
+        body = ReopenIn(reason=reason)
+        return self._call("POST", f"/complaints/{complaint_id}/reopen", ComplaintOut, body, once=True)
+
+    def complaint_settings(self) -> ComplaintSettingsOut:
+        return self._call("GET", "/complaints/settings", ComplaintSettingsOut)
+
+    def save_complaint_settings(self, settings: ComplaintSettingsIn) -> ComplaintSettingsOut:
+        return self._call("PUT", "/complaints/settings", ComplaintSettingsOut, settings)
 
     # appointments
     def create_slot(self, slot: SlotIn) -> SlotOut:

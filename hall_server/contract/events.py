@@ -90,6 +90,13 @@ class EventType(StrEnum):
     FOLLOWUP_REVIEWED = "evaluation_followup.reviewed"
     FOLLOWUP_CLOSED = "evaluation_followup.closed"
     FOLLOWUP_SETTINGS_SAVED = "hall.followup_settings.saved"  # the hall's deadlines: stays in the hall
+    # 投诉 (R11): one aggregate per complaint, every step an event
+    COMPLAINT_RECORDED = "complaint.recorded"
+    COMPLAINT_ROUTED = "complaint.routed"
+    COMPLAINT_ANSWERED = "complaint.answered"
+    COMPLAINT_CLOSED = "complaint.closed"
+    COMPLAINT_REOPENED = "complaint.reopened"
+    COMPLAINT_SETTINGS_SAVED = "hall.complaint_settings.saved"  # hall set-up: the answer deadline
 
 
 class Source(OutModel):

@@ -14,7 +14,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-PLATFORM_PREFIXES = ("queue.", "appointment.", "case.", "result.", "evaluation.")
+PLATFORM_PREFIXES = (
+    "queue.",
+    "appointment.",
+    "case.",
+    "result.",
+    "evaluation.",
+    "evaluation_followup.",
+    "complaint.",
+)
 
 
 class TargetConfig(BaseModel):

@@ -16,6 +16,7 @@ from tests.factories import PASSWORD, YOUNG_ID, RawBody, matter_in, person
 PUBLIC = {
     "/api/v1/auth/login",
     "/api/v1/public/tickets/{code}",
+    "/api/v1/public/tickets/{code}/complaints",
     "/healthz",
     "/metrics",
     "/docs",

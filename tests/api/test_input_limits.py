@@ -201,6 +201,7 @@ def test_openapi_declares_bearer_security_and_the_real_error_bodies(server):
     anonymous = {
         ("post", "/api/v1/auth/login"),
         ("get", "/api/v1/public/tickets/{code}"),
+        ("post", "/api/v1/public/tickets/{code}/complaints"),
         ("get", "/healthz"),
     }
     for path, item in spec["paths"].items():

@@ -21,11 +21,11 @@ from sqlalchemy import create_engine, text
 from hall_server.client import HallClient
 from hall_server.contract.queue import IssueTicketRequest, TransferRequest
 from hall_server.sync import wire
+from hall_server.sync.config import PLATFORM_PREFIXES
 from tests.conftest import free_port
 
 YIMEN = str(Path(sys.executable).with_name("yimen"))
 APP_ID, SECRET, ADMIN = "HALL-TEST-01", "fault-test-secret", "admin-token-fault-tests"
-PLATFORM_PREFIXES = ("queue.", "appointment.", "case.", "result.", "evaluation.")
 
 
 def wait_for(condition: Any, timeout: float, what: str) -> None:
