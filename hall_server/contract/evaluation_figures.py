@@ -36,7 +36,6 @@ GOOD_RATE = "good_rate"
 BAD_RATE = "bad_rate"
 RECTIFIED_RATE = "rectified_rate"
 REVISIT_RATE = "revisit_rate"
-FOLLOWUP_PENDING = "差评整改与回访记录随差评整改模块提供，在此之前本项为空。"
 
 
 def _d(key: str, name: str, text: str) -> Definition:
@@ -63,12 +62,12 @@ FIGURE_DEFINITIONS: tuple[Definition, ...] = (
     _d(
         RECTIFIED_RATE,
         "差评整改率",
-        "整改已办结的差评数 ÷ 差评数（目标 100%）。" + FOLLOWUP_PENDING,
+        "差评整改已办结的差评数 ÷ 差评数（首次评价中的主动差评；目标 100%）。",
     ),
     _d(
         REVISIT_RATE,
         "回访率",
-        "已完成回访的差评数 ÷ 差评数（实名差评回访率目标 100%）。" + FOLLOWUP_PENDING,
+        "已完成回访的差评数 ÷ 差评数（实名差评回访率目标 100%）。",
     ),
 )
 

@@ -32,8 +32,10 @@ from hall_server.contract.evaluation_figures import (
     FiguresOut,
     FiguresRow,
 )
+from hall_server.contract.followups import FollowupStatus
 from hall_server.core.context import Ctx
 from hall_server.evaluation.models import Evaluation, EvaluationOpportunity
+from hall_server.followups.models import Followup
 from hall_server.stats.service import date_range
 
 Opportunity = EvaluationOpportunity
@@ -108,12 +110,28 @@ def _counts(ctx: Ctx, key: InstrumentedAttribute[Any], start: date, end: date) -
     return {row[0]: _Counts(*(int(n) for n in row[1:])) for row in ctx.session.execute(query)}
 
 
-def _follow_ups(ctx: Ctx, key: InstrumentedAttribute[Any], start: date, end: date) -> FollowUps | None:
-    """差评整改 and 回访 per group key: None until the follow-up module (hall_server/followups) has its table.
-    Then this is one grouped query: its records of the range's bad first evaluations joined to
-    evaluation_opportunity on `key` over the same service days, counting those closed and those revisited;
-    a group without bad reviews is absent (0, 0)."""
-    return None
+def _follow_ups(ctx: Ctx, key: InstrumentedAttribute[Any], start: date, end: date) -> FollowUps:
+    """差评整改 and 回访 per group key, for the range's bad first evaluations (those of the 差评率): their
+    follow-ups closed, and those whose visitor was revisited; a group without bad reviews is absent."""
+    since = ctx.clock.day_bounds(start)[0]
+    query = (
+        select(
+            key,
+            _count(Followup.status == FollowupStatus.CLOSED.value),
+            _count(Followup.revisited_at.is_not(None)),
+        )
+        .select_from(Followup)
+        .join(Evaluation, Evaluation.id == Followup.evaluation_id)
+        .join(Opportunity, Opportunity.id == Followup.opportunity_id)
+        .where(
+            Opportunity.service_date.between(start, end),
+            Evaluation.assess_number == 1,
+            Evaluation.is_default.is_(False),
+            Evaluation.evaluated_at >= since,
+        )
+        .group_by(key)
+    )
+    return {row[0]: (int(row[1]), int(row[2])) for row in ctx.session.execute(query)}
 
 
 def _figure(key: str, numerator: int | None, denominator: int | None) -> Figure:
@@ -121,9 +139,9 @@ def _figure(key: str, numerator: int | None, denominator: int | None) -> Figure:
     return Figure(key=key, value=value, numerator=numerator, denominator=denominator)
 
 
-def _row(key: str, label: str, counts: _Counts, follow: tuple[int, int] | None) -> FiguresRow:
-    rectified, revisited = follow if follow is not None else (None, None)
-    bad = counts.bad if follow is not None else None
+def _row(key: str, label: str, counts: _Counts, follow: tuple[int, int]) -> FiguresRow:
+    rectified, revisited = follow
+    bad = counts.bad
     return FiguresRow(
         key=key,
         label=label,
@@ -165,18 +183,17 @@ def figures(ctx: Ctx, group: FiguresGroup, date_from: date | None, date_to: date
     totals, follow_totals = _Counts(), (0, 0)
     for group_key in ordered:
         text_key, label, _ = labels.get(group_key, ("", NONE_LABELS[group], ()))
-        own = follow.get(group_key, (0, 0)) if follow is not None else None
+        own = follow.get(group_key, (0, 0))
         rows.append(_row(text_key, label, counts[group_key], own))
         totals.add(counts[group_key])
-        if own is not None:
-            follow_totals = (follow_totals[0] + own[0], follow_totals[1] + own[1])
+        follow_totals = (follow_totals[0] + own[0], follow_totals[1] + own[1])
     return FiguresOut(
         date_from=start,
         date_to=end,
         group=group,
         group_name=FIGURES_GROUP_NAMES[group],
         rows=rows,
-        totals=_row(TOTAL_KEY, TOTAL_LABEL, totals, follow_totals if follow is not None else None),
+        totals=_row(TOTAL_KEY, TOTAL_LABEL, totals, follow_totals),
         definitions=list(FIGURE_DEFINITIONS),
         generated_at=ctx.clock.now(),
     )

@@ -21,6 +21,15 @@ from hall_server.client import ApiError
 from hall_server.contract.evaluation import Level, NotEvaluatedReason, OpportunityOut
 from hall_server.contract.evaluation_figures import FIGURE_DEFINITIONS, FiguresGroup, FiguresOut, FiguresRow
 from hall_server.contract.evaluation_rules import DefaultRuleIn
+from hall_server.contract.followups import (
+    AssignIn,
+    CloseIn,
+    ReplyIn,
+    RevisitIn,
+    RevisitResult,
+    VerifyIn,
+    VerifyResult,
+)
 from tests.conftest import START
 from tests.evaluation_figures.helpers import open_desk
 
@@ -109,13 +118,11 @@ def test_figures_by_every_grouping_on_a_known_data_set(server, client_for, clock
     totals = manager.evaluation_figures(DAY1, DAY2).totals
     active = next(f for f in totals.figures if f.key == "active_rate")
     assert (active.numerator, active.denominator) == (6, 8)  # the 2 default evaluations: not in the numerator
-    for key in ("rectified_rate", "revisit_rate"):  # come with the follow-up module
-        follow = next(f for f in totals.figures if f.key == key)
-        assert (follow.value, follow.numerator, follow.denominator) == (None, None, None)
+    assert _follow_up_rates(totals) == {"rectified_rate": (0, 2), "revisit_rate": (0, 2)}
     definitions = {d.key: d for d in manager.evaluation_figures(DAY1, DAY2).definitions}
     assert definitions["active_rate"].name == "主动评价率"
     assert "默认评价不计入分子" in definitions["active_rate"].text
-    assert "差评整改模块" in definitions["rectified_rate"].text
+    assert definitions["rectified_rate"].name == "差评整改率"
     only_day2 = manager.evaluation_figures(DAY2, DAY2, FiguresGroup.DAY)
     assert [_summary(r) for r in only_day2.rows] == EXPECTED[FiguresGroup.DAY][1:]
     defaulted = manager._call("GET", f"/opportunities/{ids[6]}", OpportunityOut)
@@ -139,3 +146,31 @@ def test_figures_are_for_managers_and_refuse_a_reversed_range(client_for):
     with pytest.raises(ApiError) as unknown_group:
         client_for("manager")._call("GET", "/evaluation/figures", FiguresOut, params={"group": "hour"})
     assert unknown_group.value.status == 422
+
+
+def _follow_up_rates(row: FiguresRow) -> dict[str, tuple[int | None, int | None]]:
+    return {
+        f.key: (f.numerator, f.denominator)
+        for f in row.figures
+        if f.key in ("rectified_rate", "revisit_rate")
+    }
+
+
+def test_rectified_and_revisited_bad_reviews_count_by_their_window(server, client_for, clock, hall):
+    desk, _ = _known_days(server, client_for, clock, hall)
+    manager = desk.manager  # type: ignore[attr-defined]
+    [bad_at_1] = manager.followups(window_no=1)  # #3 不满意 at window 1 (#7 is window 2's)
+    steps = [
+        ("assign", AssignIn(department="综合窗口")),
+        ("verify", VerifyIn(result=VerifyResult.NOT_TRUE, note="经核实，等候时间在承诺时限内")),
+        ("reply", ReplyIn(text="已向办事人说明情况")),
+        ("revisit", RevisitIn(result=RevisitResult.SATISFIED)),
+        ("close", CloseIn()),
+    ]
+    for step, body in steps:
+        manager.followup_step(bad_at_1.id, step, body)
+    by_window = {row.key: row for row in manager.evaluation_figures(DAY1, DAY2, FiguresGroup.WINDOW).rows}
+    assert _follow_up_rates(by_window["1"]) == {"rectified_rate": (1, 1), "revisit_rate": (1, 1)}
+    assert _follow_up_rates(by_window["2"]) == {"rectified_rate": (0, 1), "revisit_rate": (0, 1)}
+    totals = manager.evaluation_figures(DAY1, DAY2).totals
+    assert {f.key: f.value for f in totals.figures}["rectified_rate"] == 0.5
