@@ -26,9 +26,13 @@ ENVELOPE_KEYS = frozenset(
         "supersedes_event_id", "data", "protected", "prev_hash",
     }
 )  # fmt: skip
-AGGREGATE_TYPES = frozenset({"ticket", "appointment", "case", "evaluation"})
+AGGREGATE_TYPES = frozenset(
+    {"ticket", "appointment", "case", "evaluation", "evaluation_followup", "complaint"}
+)
 EVENT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-EVENT_TYPE_RE = re.compile(r"^(queue|appointment|case|result|evaluation)\.[a-z_]+(\.[a-z_]+)?$")
+EVENT_TYPE_RE = re.compile(
+    r"^(queue|appointment|case|result|evaluation|evaluation_followup|complaint)\.[a-z_]+(\.[a-z_]+)?$"
+)
 REGION_RE = re.compile(r"^\d{12}$")
 PREV_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 PROTECTED_AAD = "event_id|event_type|aggregate.id"
