@@ -52,9 +52,11 @@ from hall_server.contract.displays import DisplayProfileIn, DisplayProfileOut, N
 from hall_server.contract.evaluation import (
     EvaluationIn,
     EvaluationOut,
+    FollowEvaluationIn,
     NotEvaluatedIn,
     NotEvaluatedReason,
     OpportunityOut,
+    PublicOpportunityOut,
 )
 from hall_server.contract.evaluation_figures import FiguresGroup, FiguresOut
 from hall_server.contract.evaluation_rules import DefaultRuleIn, DefaultRuleOut, DefaultRunOut, IndicatorOut
@@ -484,6 +486,15 @@ class HallClient:
     def ticket_opportunities(self, ticket_id: int) -> list[OpportunityOut]:
         """Every service contact of a ticket that may be evaluated (一次一评), with its evaluations."""
         return self._call("GET", f"/tickets/{ticket_id}/opportunities", list[OpportunityOut])
+
+    def services_of_follow_code(self, code: str) -> list[PublicOpportunityOut]:
+        """The follow page's 评价: the ticket's services (no sign-in: the follow code is the credential)."""
+        return self._call("GET", f"/public/tickets/{code}/opportunities", list[PublicOpportunityOut])
+
+    def rate_by_follow_code(self, code: str, opportunity_id: int, body: FollowEvaluationIn) -> EvaluationOut:
+        return self._call(
+            "POST", f"/public/tickets/{code}/opportunities/{opportunity_id}/evaluations", EvaluationOut, body
+        )
 
     def opportunities_of_visitor(self, identity: IdentityIn) -> list[OpportunityOut]:
         """Services the visitor received today that can still be rated (kiosk, by ID card)."""

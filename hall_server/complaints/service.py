@@ -40,7 +40,7 @@ from hall_server.contract.privacy import mask_mobile
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from hall_server.events.service import record
-from hall_server.follow.service import CODE_PATTERN
+from hall_server.follow.service import recent_ticket
 from hall_server.queueing.models import Ticket, Window
 from hall_server.queueing.tickets import ticket_refs
 from hall_server.workdays.calendar import WorkCalendar, add_working_days, shipped
@@ -134,12 +134,7 @@ def ticket_for_complaint(ctx: Ctx, code: str) -> Ticket:
     """The ticket of a follow code, for FOLLOW_PAGE_DAYS after its service day (the page itself only that
     day): a visitor may complain after going home."""
     missing = NotFound("TICKET_NOT_FOUND", "没有找到该号票，或号票已超过投诉期限")
-    if not CODE_PATTERN.fullmatch(code):
-        raise missing
-    ticket = ctx.session.scalars(select(Ticket).where(Ticket.follow_code == code)).first()
-    if ticket is None or (ctx.clock.today() - ticket.service_date).days > FOLLOW_PAGE_DAYS:
-        raise missing
-    return ticket
+    return recent_ticket(ctx, code, FOLLOW_PAGE_DAYS, missing)
 
 
 def import_hotline(ctx: Ctx, items: list[HotlineComplaintIn]) -> HotlineImportOut:

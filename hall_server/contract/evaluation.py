@@ -98,6 +98,35 @@ class EvaluationIn(Model):
         return self
 
 
+class FollowEvaluationIn(Model):
+    """From the ticket's follow page (channel QR): the follow code is the credential."""
+
+    level: Level
+    indicator_codes: list[IndicatorCode] = Field(default_factory=list, max_length=20)
+    text: FreeText = Field(default="", max_length=500)
+    anonymous: bool = False
+
+    @model_validator(mode="after")
+    def _bad_review_has_reason(self) -> FollowEvaluationIn:
+        if self.level in BAD_LEVELS and not self.indicator_codes and not self.text.strip():
+            raise ValueError("a 差评 needs at least one indicator or a text")
+        return self
+
+
+class PublicOpportunityOut(OutModel):
+    """A service of the ticket as the follow page shows it: no clerk, no visitor."""
+
+    id: int
+    ticket_number: str | None
+    service_number: int
+    service_name: str
+    matter_name: str | None
+    window_no: int | None
+    served_at: datetime
+    evaluations: int = Field(description="0: not rated yet; 1: rated, one 追评 left; 2: done")
+    can_rate: bool
+
+
 class NotEvaluatedIn(Model):
     reason: NotEvaluatedReason
 

@@ -1,14 +1,21 @@
-"""好差评 API: the pad (through the counter client), the kiosk, managers recording 回访."""
+"""好差评 API: the pad (through the counter client), the kiosk, the follow page, managers recording 回访."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from hall_server.contract.auth import DeviceKind
-from hall_server.contract.evaluation import EvaluationIn, EvaluationOut, NotEvaluatedIn, OpportunityOut
+from hall_server.contract.evaluation import (
+    EvaluationIn,
+    EvaluationOut,
+    FollowEvaluationIn,
+    NotEvaluatedIn,
+    OpportunityOut,
+    PublicOpportunityOut,
+)
 from hall_server.contract.queue import TicketQuery
 from hall_server.core.context import Ctx
-from hall_server.deps import DESK, STAFF, ApiDep, IdempotentApiDep, IdParam, WindowParam
+from hall_server.deps import DESK, STAFF, ApiDep, IdempotentApiDep, IdParam, PublicApiDep, WindowParam
 from hall_server.evaluation import service
 from hall_server.identity import service as identity
 
@@ -78,3 +85,30 @@ def ticket_opportunities(ticket_id: IdParam, api: ApiDep) -> list[OpportunityOut
         roles=STAFF,
         devices=FRONT,
     )
+
+
+@router.get(
+    "/public/tickets/{code}/opportunities", response_model=list[PublicOpportunityOut], tags=["public"]
+)
+def services_of_follow_code(code: str, api: PublicApiDep) -> list[PublicOpportunityOut]:
+    """The follow page's 评价: the ticket's services and whether each can still be rated (the follow code
+    is the credential, for 15 days after the service day)."""
+    return api.read_public(lambda ctx: service.services_of_follow_code(ctx, code))
+
+
+@router.post(
+    "/public/tickets/{code}/opportunities/{opportunity_id}/evaluations",
+    response_model=EvaluationOut,
+    status_code=201,
+    tags=["public"],
+)
+def rate_by_follow_code(
+    code: str, opportunity_id: IdParam, body: FollowEvaluationIn, api: PublicApiDep
+) -> EvaluationOut:
+    """A rating from the follow page (channel QR): at most the first evaluation and one 追评 per service."""
+
+    def work(ctx: Ctx) -> EvaluationOut:
+        evaluation = service.rate_by_follow_code(ctx, code, opportunity_id, body)
+        return service.evaluation_out(ctx, service.get_opportunity(ctx, opportunity_id), evaluation)
+
+    return api.run_public(work)

@@ -16,10 +16,12 @@ from hall_server.contract.evaluation import (
     EvalChannel,
     EvaluationIn,
     EvaluationOut,
+    FollowEvaluationIn,
     Level,
     NotEvaluatedIn,
     OpportunityOut,
     OpportunityStatus,
+    PublicOpportunityOut,
     gbt39046_code,
     national_code,
 )
@@ -29,6 +31,7 @@ from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
 from hall_server.evaluation.models import Evaluation, EvaluationOpportunity
 from hall_server.events.service import record
+from hall_server.follow.service import RATING_DAYS, recent_ticket
 from hall_server.followups import service as followups
 from hall_server.identity.models import Visitor
 from hall_server.queueing.models import Ticket, Window
@@ -37,6 +40,15 @@ from hall_server.queueing.tickets import ticket_refs
 WINDOW_SERVICE = "窗口服务"
 FOLLOW_UP_DAYS = 15  # 追评 allowed within this many days after the first evaluation
 RATABLE = (OpportunityStatus.OPEN.value, OpportunityStatus.EVALUATED.value)
+# The visitor's own later channels: a service not rated at the window's pad may still be rated there
+LATER_CHANNELS = frozenset({EvalChannel.QR, EvalChannel.KIOSK, EvalChannel.MOBILE, EvalChannel.PC})
+
+
+def open_to(opportunity: EvaluationOpportunity, channel: EvalChannel) -> bool:
+    """Whether an evaluation through `channel` may be given now (the count of evaluations aside)."""
+    if opportunity.status in RATABLE:
+        return True
+    return opportunity.status == OpportunityStatus.NOT_EVALUATED.value and channel in LATER_CHANNELS
 
 
 def open_for_window_service(
@@ -144,7 +156,7 @@ def submit(ctx: Ctx, opportunity_id: int, body: EvaluationIn, *, is_default: boo
     Concurrent submissions: the unique (opportunity, assess_number) lets exactly one win."""
     check_indicators(body.indicator_codes)
     opportunity = get_opportunity(ctx, opportunity_id)
-    if opportunity.status not in RATABLE and not is_default:
+    if not is_default and not open_to(opportunity, body.channel):
         raise Conflict("OPPORTUNITY_CLOSED", "该服务已记录为未评价或默认评价，不能再评价")
     earlier = _evaluations(ctx, opportunity)
     if len(earlier) >= 2:
@@ -270,11 +282,52 @@ def ratable_of_visitor_today(ctx: Ctx, visitor: Visitor | None) -> list[Evaluati
         .where(
             EvaluationOpportunity.visitor_id == visitor.id,
             EvaluationOpportunity.service_date == ctx.clock.today(),
-            EvaluationOpportunity.status.in_(RATABLE),
+            EvaluationOpportunity.status.in_((*RATABLE, OpportunityStatus.NOT_EVALUATED.value)),
         )
         .order_by(EvaluationOpportunity.served_at)
     )
     return [o for o in found if len(_evaluations(ctx, o)) < 2]
+
+
+def services_of_follow_code(ctx: Ctx, code: str) -> list[PublicOpportunityOut]:
+    """The follow page's 评价: the ticket's services, for RATING_DAYS after its service day."""
+    ticket = _ticket_to_rate(ctx, code)
+    found = ctx.session.scalars(
+        select(EvaluationOpportunity)
+        .where(EvaluationOpportunity.ticket_id == ticket.id)
+        .order_by(EvaluationOpportunity.service_number)
+    )
+    return [_public_out(ctx, ticket, o) for o in found]
+
+
+def rate_by_follow_code(ctx: Ctx, code: str, opportunity_id: int, body: FollowEvaluationIn) -> Evaluation:
+    """A rating from the ticket's follow page (channel QR): only for a service of that ticket."""
+    ticket = _ticket_to_rate(ctx, code)
+    opportunity = ctx.session.get(EvaluationOpportunity, opportunity_id)
+    if opportunity is None or opportunity.ticket_id != ticket.id:
+        raise NotFound("OPPORTUNITY_NOT_FOUND", "没有找到这次服务")
+    fields = body.model_dump()
+    return submit(ctx, opportunity.id, EvaluationIn(channel=EvalChannel.QR, **fields))
+
+
+def _ticket_to_rate(ctx: Ctx, code: str) -> Ticket:
+    missing = NotFound("TICKET_NOT_FOUND", f"没有找到该号票，或已超过评价期限（办理后 {RATING_DAYS} 天）")
+    return recent_ticket(ctx, code, RATING_DAYS, missing)
+
+
+def _public_out(ctx: Ctx, ticket: Ticket, opportunity: EvaluationOpportunity) -> PublicOpportunityOut:
+    given = len(_evaluations(ctx, opportunity))
+    return PublicOpportunityOut(
+        id=opportunity.id,
+        ticket_number=ticket.number,
+        service_number=opportunity.service_number,
+        service_name=opportunity.service_name,
+        matter_name=ticket.matter.name if ticket.matter is not None else None,
+        window_no=opportunity.window_no,
+        served_at=opportunity.served_at,
+        evaluations=given,
+        can_rate=given < 2 and open_to(opportunity, EvalChannel.QR),
+    )
 
 
 def evaluation_out(ctx: Ctx, opportunity: EvaluationOpportunity, evaluation: Evaluation) -> EvaluationOut:

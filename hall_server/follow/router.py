@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hall_server.core.errors import DomainError
 from hall_server.core.pages import PAGE_HEADERS
-from hall_server.follow.service import followed_ticket, masked
+from hall_server.follow.service import masked, rateable_ticket
 
 STATIC = Path(__file__).with_name("static")
 CODE_IN_PATH = re.compile(r"(/f/|/public/tickets/|ticket:)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
@@ -38,7 +38,7 @@ def _page(name: str) -> str:
 async def follow_page(code: str, request: Request) -> HTMLResponse:
     uow = request.app.state.yimen.uow
     try:
-        await run_in_threadpool(uow.read, lambda ctx: followed_ticket(ctx, code))
+        await run_in_threadpool(uow.read, lambda ctx: rateable_ticket(ctx, code))
     except DomainError:
         log.info("follow page for unknown code %s", masked(code))
         return HTMLResponse(_page("missing.html"), status_code=404, headers=PAGE_HEADERS)

@@ -1,7 +1,9 @@
 """Following one ticket from a phone: the ticket's follow code is the credential (printed as its QR code).
 
 A code opens the ticket's public view (number, category, people ahead, estimate, window; never personal
-data) on the day the ticket was issued; any other code, or yesterday's, is simply "not found".
+data) on the day the ticket was issued; any other code, or yesterday's, is simply "not found". For
+RATING_DAYS after the service day the code still rates the ticket's services (评价, channel QR) and takes
+complaints.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from sqlalchemy import select
 from hall_server.contract.queue import PublicTicketOut, TicketStatus
 from hall_server.core.context import Ctx
 from hall_server.core.errors import NotFound
+from hall_server.evaluation.models import EvaluationOpportunity
 from hall_server.queueing.models import Ticket
 from hall_server.queueing.tickets import public_ticket_out
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,32}")
 THIRD_IN_LINE_AHEAD = 2  # "you are third": two people before you
+RATING_DAYS = 15  # the follow code rates the ticket's services this many days after its service day
 
 
 class Moment(StrEnum):
@@ -37,6 +41,30 @@ def followed_ticket(ctx: Ctx, code: str) -> Ticket:
     ticket = ctx.session.scalars(select(Ticket).where(Ticket.follow_code == code)).first()
     if ticket is None or ticket.service_date != ctx.clock.today():
         raise NotFound("TICKET_NOT_FOUND", "没有找到该号票，号票只在取号当天有效")
+    return ticket
+
+
+def recent_ticket(ctx: Ctx, code: str, days: int, missing: NotFound) -> Ticket:
+    """The ticket of a follow code for `days` after its service day (rating it, complaining of it after
+    going home), else `missing`."""
+    if not CODE_PATTERN.fullmatch(code):
+        raise missing
+    ticket = ctx.session.scalars(select(Ticket).where(Ticket.follow_code == code)).first()
+    if ticket is None or not 0 <= (ctx.clock.today() - ticket.service_date).days <= days:
+        raise missing
+    return ticket
+
+
+def rateable_ticket(ctx: Ctx, code: str) -> Ticket:
+    """What the page opens for: today's ticket (its queue followed live), or an earlier one with a service
+    that may still be rated."""
+    missing = NotFound("TICKET_NOT_FOUND", "没有找到该号票，号票只在取号当天有效")
+    ticket = recent_ticket(ctx, code, RATING_DAYS, missing)
+    if ticket.service_date == ctx.clock.today():
+        return ticket
+    served = select(EvaluationOpportunity.id).where(EvaluationOpportunity.ticket_id == ticket.id).limit(1)
+    if ctx.session.scalar(served) is None:
+        raise missing
     return ticket
 
 

@@ -39,6 +39,7 @@ from hall_server.deps import (
     WindowParam,
     principal_of,
 )
+from hall_server.follow.service import public_view
 from hall_server.identity import service as identity
 from hall_server.queueing import clerk_day, tickets, windows
 from hall_server.queueing.models import Ticket, Window
@@ -123,10 +124,9 @@ def confirm_delivery(ticket_id: IdParam, body: DeliveryReport, api: IdempotentAp
 
 @router.get("/public/tickets/{code}", response_model=PublicTicketOut, tags=["public"])
 def follow_ticket(code: str, api: PublicApiDep) -> PublicTicketOut:
-    """Opened from the QR code on the ticket; the unguessable code is the credential. No personal data."""
-    return api.read_public(
-        lambda ctx: tickets.public_ticket_out(ctx, tickets.ticket_by_follow_code(ctx, code))
-    )
+    """Opened from the QR code on the ticket; the unguessable code is the credential. No personal data.
+    On the ticket's day only, as the page and its live topic (later the code only rates and complains)."""
+    return api.read_public(lambda ctx: public_view(ctx, code))
 
 
 @router.get("/windows", response_model=list[WindowOut])

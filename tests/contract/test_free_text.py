@@ -90,6 +90,7 @@ NOT_FREE_TEXT = {
     "live.Subscribe.topics": "topic names, each matching TOPIC_PATTERN",
     "displays.DisplayProfileIn.category_codes": "codes looked up; an unknown one is refused",
     "evaluation.EvaluationIn.indicator_codes": "codes, each matching IndicatorCode's pattern",
+    "evaluation.FollowEvaluationIn.indicator_codes": "codes, each matching IndicatorCode's pattern",
 }
 
 

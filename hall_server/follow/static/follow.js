@@ -20,6 +20,9 @@ let lastSeq = -1;
 let retryMs = RETRY_MIN_MS;
 let pinger = null;
 let gone = false;
+let lastStatus = null;
+let rating = null;  // the service being rated: {id, evaluations}
+let chosenLevel = null;
 
 function told() {
   try { return JSON.parse(localStorage.getItem(TOLD_KEY) || "{}"); } catch { return {}; }
@@ -44,6 +47,10 @@ function stateText(view) {
 }
 
 function render(view) {
+  if (view.status !== lastStatus) {  // a service just ended (or the page opened): what can be rated now
+    lastStatus = view.status;
+    if (["DONE", "WAITING", "CALLED"].includes(view.status)) loadServices();
+  }
   $("number").textContent = view.number;
   $("matter").textContent = view.matter_name || view.category_name;
   const state = $("state");
@@ -52,6 +59,7 @@ function render(view) {
     + (["DONE", "NO_SHOW", "CANCELLED"].includes(view.status) ? " over" : "");
   const waiting = view.status === "WAITING";
   $("queue").hidden = !waiting;
+  if (["DONE", "CANCELLED"].includes(view.status)) $("remind").hidden = true;  // nothing left to remind of
   if (waiting) {
     $("ahead").textContent = String(view.people_ahead);
     $("wait").textContent = minutes(view.wait_seconds);
@@ -145,11 +153,91 @@ function setUpReminders() {
 async function load() {
   try {
     const response = await fetch("/api/v1/public/tickets/" + encodeURIComponent(code), { cache: "no-store" });
-    if (response.status === 404) { showGone(); return; }
+    if (response.status === 404) return loadPast();
     if (response.ok) render(await response.json());
   } catch { /* the live feed below brings it as soon as the server answers */ }
 }
 
+// --- 评价 (channel QR): the ticket's latest service that can still be rated, five levels, a 差评's reason --
+
+async function loadServices() {
+  let services;
+  try {
+    const response = await fetch(servicesUrl(), { cache: "no-store" });
+    if (!response.ok) return null;
+    services = await response.json();
+  } catch { return null; }
+  const open = services.filter((s) => s.can_rate);
+  rating = open.length ? open[open.length - 1] : null;
+  $("rate").hidden = rating === null;
+  if (rating !== null) showRating();
+  return services;
+}
+
+function servicesUrl() {
+  return "/api/v1/public/tickets/" + encodeURIComponent(code) + "/opportunities";
+}
+
+function showRating() {
+  const where = rating.window_no ? rating.window_no + " 号窗口 · " : "";
+  const again = rating.evaluations ? "（已评价，可追评一次）" : "";
+  $("rate-service").textContent = where + (rating.matter_name || rating.service_name) + again;
+  $("rate-levels").hidden = false;
+  $("rate-reasons").hidden = true;
+  $("rate-result").textContent = "";
+}
+
+async function sendRating(level, text) {
+  const url = servicesUrl() + "/" + rating.id + "/evaluations";
+  $("rate-levels").hidden = true;
+  $("rate-reasons").hidden = true;
+  const result = $("rate-result");
+  result.className = "rate-result";
+  result.textContent = "正在提交…";
+  try {
+    const response = await fetch(url, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ level, text }),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(answer.message || "评价未能提交，请稍后再试");
+    result.textContent = "感谢您的评价！";
+  } catch (error) {
+    result.className = "rate-result error";
+    result.textContent = error instanceof TypeError ? "网络中断，评价未能提交，请稍后再试" : error.message;
+    $("rate-levels").hidden = false;
+  }
+}
+
+function setUpRating() {
+  for (const button of $("rate-levels").querySelectorAll("button")) {
+    button.addEventListener("click", () => {
+      chosenLevel = button.dataset.level;
+      if (chosenLevel === "DISSATISFIED" || chosenLevel === "VERY_DISSATISFIED") {
+        $("rate-levels").hidden = true;  // a 差评 says what went wrong first
+        $("rate-reasons").hidden = false;
+      } else {
+        sendRating(chosenLevel, "");
+      }
+    });
+  }
+  for (const button of $("rate-reasons").querySelectorAll("button")) {
+    button.addEventListener("click", () => sendRating(chosenLevel, button.dataset.reason));
+  }
+}
+
+// A ticket of an earlier day: no queue to follow, only its services to rate (15 days after the service).
+async function loadPast() {
+  const services = await loadServices();
+  if (!services || !services.length) { showGone(); return false; }
+  gone = true;  // nothing live to follow
+  $("number").textContent = services[0].ticket_number || "—";
+  $("matter").textContent = services[0].matter_name || services[0].service_name;
+  $("state").textContent = "已完成";
+  $("state").className = "state over";
+  return false;
+}
+
 $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
 setUpReminders();
-load().then(connect);
+setUpRating();
+load().then((live) => { if (live !== false) connect(); });
