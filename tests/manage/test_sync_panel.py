@@ -88,7 +88,7 @@ def test_backlog_lag_and_the_reason_update_live_until_the_platform_is_back(
 
         with HallClient(server.base_url, hall.tokens["kiosk"]) as kiosk:
             kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL"))
-        # the first delivery attempt fails by itself (nothing listens); on a loaded machine it may take a while
+        # the first delivery attempt fails (nothing listens); on a loaded machine it may take a while
         expect(card(page).locator(".t-backlog")).to_have_text("1", timeout=20_000)
         expect(card(page).locator(".badge")).to_have_text("重试中")  # nothing listens on the target's port
         expect(card(page).locator(".t-why")).to_contain_text("已尝试")
