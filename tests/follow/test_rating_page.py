@@ -1,6 +1,6 @@
-"""评价 on the follow page in Debian's Chromium (a phone-sized page) against the real server: the rating
-appears when the service ends, a 差评 asks its reason, the server has it with channel QR; days later the
-page still opens for its service."""
+"""评价 and 投诉 on the follow page in Debian's Chromium (a phone-sized page) against the real server: the
+rating appears when the service ends, a 差评 asks its reason, the server has it with channel QR; days later
+the page still opens for its service; a complaint reaches the managers bound to the ticket."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from hall_server.client import HallClient
+from hall_server.contract.complaints import ComplaintChannel, ComplaintSubject
 from hall_server.contract.evaluation import EvalChannel, Level
 from tests.factories import PASSWORD
 from tests.follow.conftest import issue_social
@@ -78,3 +79,25 @@ def test_days_later_the_page_opens_for_the_service_and_takes_the_follow_up(serve
     manager = HallClient.login(server.base_url, "manager", PASSWORD)  # a new day: signed in again
     [contact] = manager.ticket_opportunities(ticket.id)
     assert [e.level for e in contact.evaluations] == [Level.VERY_SATISFIED]
+
+
+def test_a_complaint_from_the_page_reaches_the_managers_with_its_ticket(server, client_for, phone):
+    ticket = issue_social(client_for("kiosk"), 1)[0]
+    phone.goto(f"{server.base_url}/f/{ticket.follow_code}")
+    expect(phone.locator("#number")).to_have_text(ticket.number)
+    phone.click("#complain-open")
+    phone.select_option("#complain-subject", "EFFICIENCY")
+    phone.fill("#complain-text", "排队一个多小时还没叫到号")
+    phone.fill("#complain-contact", "138 1234 5678")
+    if SHOTS is not None:
+        phone.locator("#complain").screenshot(path=str(SHOTS / "follow-complaint.png"))
+    phone.click("#complain-send")
+    expect(phone.locator("#complain-result")).to_contain_text("已收到您的投诉，我们将在")
+    expect(phone.locator("#complain-form")).to_be_hidden()
+    [complaint] = client_for("manager").complaints()
+    assert (complaint.channel, complaint.subject, complaint.ticket_number) == (
+        ComplaintChannel.FOLLOW_PAGE,
+        ComplaintSubject.EFFICIENCY,
+        ticket.number,
+    )
+    assert complaint.contact == "138****5678" and complaint.text == "排队一个多小时还没叫到号"

@@ -93,6 +93,7 @@ function remind(text, called) {
 
 function showGone() {
   gone = true;
+  $("complain").hidden = true;
   $("state").textContent = "没有找到该号票";
   $("matter").textContent = "号票二维码只在取号当天有效，请咨询大厅工作人员。";
   $("queue").hidden = true;
@@ -225,6 +226,40 @@ function setUpRating() {
   }
 }
 
+// --- 投诉: the follow code is the credential; the hall answers within its deadline in working days --------
+
+function setUpComplaint() {
+  $("complain").hidden = false;
+  $("complain-open").addEventListener("click", () => {
+    $("complain-open").hidden = true;
+    $("complain-form").hidden = false;
+  });
+  $("complain-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = $("complain-result");
+    const body = { subject: $("complain-subject").value, text: $("complain-text").value.trim() };
+    const contact = $("complain-contact").value.replace(/\s/g, "");
+    if (contact) body.contact = contact;
+    $("complain-send").disabled = true;
+    result.className = "rate-result";
+    result.textContent = "正在提交…";
+    try {
+      const response = await fetch("/api/v1/public/tickets/" + encodeURIComponent(code) + "/complaints", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(answer.message || "投诉未能提交，请稍后再试或拨打 12345");
+      $("complain-form").hidden = true;
+      result.textContent = "已收到您的投诉，我们将在 " + answer.due_date + " 前答复。";
+    } catch (error) {
+      result.className = "rate-result error";
+      result.textContent = error instanceof TypeError ? "网络中断，投诉未能提交，请稍后再试" : error.message;
+    } finally {
+      $("complain-send").disabled = false;
+    }
+  });
+}
+
 // A ticket of an earlier day: no queue to follow, only its services to rate (15 days after the service).
 async function loadPast() {
   const services = await loadServices();
@@ -240,4 +275,5 @@ async function loadPast() {
 $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
 setUpReminders();
 setUpRating();
+setUpComplaint();
 load().then((live) => { if (live !== false) connect(); });
