@@ -36,6 +36,7 @@ from hall_server.client.live import LiveFeed
 from hall_server.client.runner import Runner
 from hall_server.contract.auth import StaffOut
 from hall_server.contract.catalogue import CategoryOut
+from hall_server.contract.complaints import ComplaintIn, ComplaintOut, ComplaintSubject
 from hall_server.contract.devicehealth import HealthReport
 from hall_server.contract.evaluation import (
     LEVEL_NAMES,
@@ -93,6 +94,7 @@ OPERATION_NAMES = {
     "resume": "恢复服务",
     "unpark": "恢复挂起",
     "cancel": "取消",
+    "complaint": "记录投诉",
 }
 
 
@@ -194,6 +196,7 @@ class CounterController:
         self._live_task: tuple[asyncio.AbstractEventLoop, asyncio.Task[None]] | None = None
         self._lists_loading = False
         self._lists_dirty = False
+        self._last_served: TicketOut | None = None  # a complaint just after 办结 is about this visitor
         self._generation = 0  # counts window states received from operations; older reads are dropped
         devices.on_change(lambda _kind: runner.post(self._devices_changed))
 
@@ -241,6 +244,7 @@ class CounterController:
             "resume": state is WindowState.PAUSED,
             "unpark": state is WindowState.OPEN and current is None,
             "close": state is not WindowState.CLOSED and current is None,
+            "complaint": True,
         }
         return rules.get(operation, False)
 
@@ -456,6 +460,36 @@ class CounterController:
             return
         self._operate("cancel", TicketCancelRequest(reason=reason.strip()))
 
+    def record_complaint(self, subject: ComplaintSubject, text: str) -> None:
+        """投诉 told at the window: bound to the visitor being served (or the one just served)."""
+        if not text.strip():
+            self.say("请填写投诉内容", error=True)
+            return
+        if not self.can_act:
+            return
+        ticket = self.current or self._last_served
+        body = ComplaintIn(subject=subject, text=text.strip(), ticket_id=ticket.id if ticket else None)
+        if ticket is None and self.window_no is not None:
+            body = body.model_copy(update={"window_no": self.window_no})
+        self.busy = "complaint"
+        self.changed()
+
+        def recorded(complaint: ComplaintOut) -> None:
+            self.busy = ""
+            about = f"（{complaint.ticket_number} 号）" if complaint.ticket_number else ""
+            self.say(f"投诉已记录{about}，答复期限 {complaint.due_date:%m-%d}")
+
+        self.call_server(
+            lambda client: client.record_complaint(body),
+            recorded,
+            self._operation_refused,
+            lambda error: self._refused_offline(error),
+        )
+
+    def _refused_offline(self, error: Exception) -> None:
+        self.busy = ""
+        self.say(f"{_reason(error)}，投诉未记录，请稍后再试", error=True)
+
     def _operate(
         self, operation: str, body: BaseModel | None = None, *, ticket_id: int | None = None
     ) -> None:
@@ -518,6 +552,7 @@ class CounterController:
         elif operation == "call-next":
             self.say(result.message or "当前没有等候的号")
         elif operation == "complete" and ticket is not None:
+            self._last_served = ticket
             self.say(f"{ticket.number} 号已办结")
             self._ask_rating(ticket)
         elif ticket is not None:

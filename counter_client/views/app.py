@@ -41,6 +41,7 @@ class CounterWindow(QMainWindow):
         self.hall_name = label("hallName", wrap=False)
         self.window_title = label("windowTitle", wrap=False)
         self.screen_text = label("screenText", role="hint", wrap=False)  # what the window's LED screen says
+        self.complaint_button = button("complaintButton", "记录投诉", self._open_complaint)
         self.pause_button = button("pauseButton", "暂停", self._pause_or_resume)
         self.close_button = button("closeWindowButton", "关闭窗口", c.close_window)
         self.sign_out_button = button("signOutButton", "退出登录", c.sign_out)
@@ -60,7 +61,7 @@ class CounterWindow(QMainWindow):
         header.addWidget(self.hall_name)
         header.addWidget(self.window_title, 1)
         header.addWidget(self.screen_text)
-        for widget in (self.pause_button, self.close_button, self.sign_out_button):
+        for widget in (self.complaint_button, self.pause_button, self.close_button, self.sign_out_button):
             header.addWidget(widget)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -78,6 +79,9 @@ class CounterWindow(QMainWindow):
         self.timer.timeout.connect(self.work_page.tick)
         self.timer.start()
         self.refresh()
+
+    def _open_complaint(self) -> None:
+        self.work_page.open_complaint()
 
     def _pause_or_resume(self) -> None:
         c = self.controller
@@ -109,8 +113,9 @@ class CounterWindow(QMainWindow):
         working = c.phase is Phase.WORK
         self.screen_text.setText(f"窗口屏：{c.screen_text()}")
         self.screen_text.setVisible(working and bool(c.config.ledscreen))
-        for widget in (self.pause_button, self.close_button):
+        for widget in (self.complaint_button, self.pause_button, self.close_button):
             widget.setVisible(working)
+        self.complaint_button.setEnabled(c.allowed("complaint"))
         self.sign_out_button.setVisible(c.phase is not Phase.SIGN_IN)
         self.sign_out_button.setEnabled(not c.busy and c.current is None)
         resume = c.allowed("resume")

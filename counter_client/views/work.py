@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_client.controller.counter import PAUSE_NAMES, CounterController, RatingState
+from hall_server.contract.complaints import SUBJECT_NAMES
 from hall_server.contract.evaluation import LEVEL_NAMES
 from hall_server.contract.queue import PRIORITY_NAMES, TicketOut, TicketStatus
 from kiosk.views.widgets import button, label, set_text
@@ -89,6 +90,7 @@ class Forms(QStackedWidget):
         self.park_form = self._single_form("park", "挂起原因（如：回去复印身份证）", "挂起", self._park)
         self.cancel_form = self._single_form("cancel", "取消原因（必填）", "确认取消", self._cancel)
         self.pause_form = self._pause_form()
+        self.complaint_form = self._complaint_form()
         self.setVisible(False)
 
     def _transfer_form(self) -> QWidget:
@@ -133,6 +135,29 @@ class Forms(QStackedWidget):
         layout.addLayout(self._buttons("pause", "确认暂停", self._pause))
         self.addWidget(form)
         return form
+
+    def _complaint_form(self) -> QWidget:
+        form = QWidget()
+        form.setObjectName("complaintForm")
+        self.complaint_subject = combo("complaintSubject", "投诉类别")
+        for subject, words in SUBJECT_NAMES.items():
+            self.complaint_subject.addItem(words, subject)
+        self.complaint_text = line_edit("complaintText", "投诉内容（办事人所述）")
+        self.complaint_text.returnPressed.connect(self._complaint)
+        layout = QVBoxLayout(form)
+        layout.addWidget(self.complaint_subject)
+        layout.addWidget(self.complaint_text)
+        layout.addLayout(self._buttons("complaint", "记录投诉", self._complaint))
+        self.addWidget(form)
+        return form
+
+    def _complaint(self) -> None:
+        text = self.complaint_text.text()
+        if not text.strip():
+            self.controller.say("请填写投诉内容", error=True)
+            return
+        self.controller.record_complaint(self.complaint_subject.currentData(), text)
+        self.close_form()
 
     def _buttons(self, name: str, confirm: str, then: Callable[[], None]) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -298,6 +323,10 @@ class WorkPage(QWidget):
     def open_pause(self) -> None:
         self.forms.open_form(self.forms.pause_form)
 
+    def open_complaint(self) -> None:
+        if self.controller.allowed("complaint"):
+            self.forms.open_form(self.forms.complaint_form)
+
     # -- rendering ----------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -350,7 +379,8 @@ class WorkPage(QWidget):
             self.card.setProperty("role", "warning" if card.matches is False else "notice")
             self.card.style().polish(self.card)
             self.card.setVisible(True)
-        if ticket is None and self.forms.currentIndex() != 0:
+        about_the_visitor = (self.forms.transfer_form, self.forms.park_form, self.forms.cancel_form)
+        if ticket is None and self.forms.currentWidget() in about_the_visitor:  # the visitor has gone
             self.forms.close_form()
 
     def _render_guide(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from counter_client.controller.counter import IDLE_TEXT, PAUSED_TEXT, Phase, RatingState
 from hall_server.client import HallClient
+from hall_server.contract.complaints import ComplaintChannel, ComplaintSubject
 from hall_server.contract.evaluation import Level, NotEvaluatedReason, OpportunityStatus
 from hall_server.contract.queue import PauseReason, TicketStatus, WindowState
 
@@ -129,3 +130,23 @@ def test_a_window_without_a_pad_records_that_no_pad_asked(counters, issue, demo_
     manager = HallClient.login(demo_hall.base_url, "manager", PASSWORD)
     [contact] = manager.ticket_opportunities(ticket.id)
     assert contact.not_evaluated_reason is NotEvaluatedReason.PAD_ABSENT
+
+
+def test_a_complaint_told_at_the_window_is_bound_to_the_visitor_just_served(counters, issue, demo_hall):
+    a = counters(devices=False)
+    ca = a.controller
+    a.sign_in("clerk01", 4)
+    ticket = issue()
+    a.until(lambda: bool(ca.upcoming))
+    a.act(ca.call_next)
+    a.act(ca.complete)
+    a.act(lambda: ca.record_complaint(ComplaintSubject.ATTITUDE, "办事人反映窗口人员态度生硬"))
+    assert ca.notice.text.startswith(f"投诉已记录（{ticket.number} 号）") and not ca.notice.error
+    manager = HallClient.login(demo_hall.base_url, "manager", PASSWORD)
+    [complaint] = manager.complaints()
+    assert (complaint.channel, complaint.ticket_number, complaint.window_no, complaint.staff_name) == (
+        ComplaintChannel.WINDOW,
+        ticket.number,
+        4,
+        "张敏",
+    )

@@ -122,7 +122,20 @@ def test_a_clerk_works_the_window_with_keys_and_clicks(qtbot, demo_hall, window_
         qtbot.waitUntil(lambda: "满意 1" in find(window, QLabel, "dayText").text(), timeout=WAIT)
         check_and_shoot(window, "after-rating", size)
 
+        # the visitor just served complains: recorded at the window, bound to that ticket
+        qtbot.mouseClick(find(window, QPushButton, "complaintButton"), Qt.MouseButton.LeftButton)
+        subjects = find(window, QComboBox, "complaintSubject")
+        subjects.setCurrentIndex(subjects.findText("办事效率"))
+        find(window, QLineEdit, "complaintText").setText("办事人反映等候时间过长")
+        check_and_shoot(window, "complaint", size)
+        qtbot.mouseClick(find(window, QPushButton, "complaintConfirm"), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "投诉已记录" in find(window, QLabel, "notice").text(), timeout=WAIT)
+        [complaint] = manager.complaints()
+        assert (complaint.ticket_number, complaint.window_no) == (first.number, 4)
+
         qtbot.mouseClick(find(window, QPushButton, "pauseButton"), Qt.MouseButton.LeftButton)
+        qtbot.wait(1500)  # the form stays open while the clerk picks a reason (the clock ticks meanwhile)
+        assert find(window, QWidget, "pauseForm").isVisible()
         qtbot.mouseClick(find(window, QPushButton, "pauseConfirm"), Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "暂停" in find(window, QLabel, "windowTitle").text(), timeout=WAIT)
         assert find(window, QPushButton, "pauseButton").text() == "恢复服务"
