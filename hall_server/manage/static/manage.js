@@ -524,6 +524,7 @@ function applySnapshot(snapshot) {
   scheduleLoad(0);
   scheduleAlerts(0);
   scheduleFollowups(0);
+  scheduleRatings(0);
   scheduleChart();
 }
 
@@ -554,6 +555,9 @@ function applyEvent(message) {
   }
   if (type === "hall.threshold.saved") loadThresholds();
   if (type.startsWith("evaluation_followup.")) scheduleFollowups(LOAD_DEBOUNCE_MS);
+  if (type.startsWith("evaluation") || type === "queue.ticket.service_completed") {
+    scheduleRatings(LOAD_DEBOUNCE_MS);  // a service to rate, a rating, a 差评's follow-up
+  }
   renderCategories();
   renderWindows();
   renderDay();
@@ -770,7 +774,8 @@ function stopLive() {
   clearTimeout(alertsTimer);
   clearTimeout(chartTimer);
   clearTimeout(followupsTimer);
-  loadTimer = alertsTimer = chartTimer = followupsTimer = null;
+  clearTimeout(ratingsTimer);
+  loadTimer = alertsTimer = chartTimer = followupsTimer = ratingsTimer = null;
   dropSocket();
   statsAsked = false;
 }
@@ -779,6 +784,44 @@ function stopLive() {
 
 const FOLLOWUP_STEPS = { verify: "核实", rectify: "整改反馈", revisit: "回访" };
 let followupsTimer = null;
+let ratingsTimer = null;
+
+// --- 今日好差评: the day's evaluation figures with their numerators (definitions: GET /evaluation/figures)
+
+function scheduleRatings(delay) {
+  if (ratingsTimer !== null) return;
+  ratingsTimer = setTimeout(fetchRatings, delay);
+}
+
+async function fetchRatings() {
+  ratingsTimer = null;
+  if (!hallState.serviceDate) return;
+  const day = encodeURIComponent(hallState.serviceDate);
+  try {
+    renderRatings(await call("GET", `/evaluation/figures?group=day&date_from=${day}&date_to=${day}`));
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401) sessionExpired();
+  }
+}
+
+function renderRatings(figures) {
+  const totals = figures.totals;
+  $("ratings-none").hidden = totals.contacts > 0;
+  $("ratings").hidden = totals.contacts === 0;
+  const names = new Map(figures.definitions.map((d) => [d.key, d]));
+  const rows = totals.figures.map((figure) => {
+    const term = document.createElement("dt");
+    term.textContent = names.get(figure.key).name;
+    term.title = names.get(figure.key).text;  // the definition, on hover
+    const value = document.createElement("dd");
+    value.id = `rating-${figure.key}`;
+    value.textContent = figure.value === null
+      ? "—"
+      : `${(figure.value * 100).toFixed(1)}%（${figure.numerator}/${figure.denominator}）`;
+    return [term, value];
+  });
+  $("ratings").replaceChildren(...rows.flat());
+}
 
 async function fetchFollowups() {
   followupsTimer = null;
