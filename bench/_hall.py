@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +104,17 @@ def server_process(hall: Hall) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def timed(work: Callable[[], object], runs: int) -> tuple[float, float, float]:
+    """min, median and max seconds of `runs` runs of `work`, after one warm-up run (plans, caches)."""
+    work()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        samples.append(time.perf_counter() - started)
+    return min(samples), statistics.median(samples), max(samples)
 
 
 def percentile(values: list[float], p: float) -> float:

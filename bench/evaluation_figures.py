@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._hall import backends, demo_hall, print_table
+from bench._hall import backends, demo_hall, print_table, timed
 from hall_server.app import build_state
 from hall_server.auth.models import Staff
 from hall_server.catalogue.models import Matter
@@ -181,16 +180,6 @@ def fill(state: Any, url: str, tz: Any) -> tuple[list[date], int, int]:
     return days, counts[0], counts[1]
 
 
-def timed(work: Callable[[], object]) -> tuple[float, float, float]:
-    work()  # warm: plans and caches
-    samples = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - started)
-    return min(samples), statistics.median(samples), max(samples)
-
-
 def bench_backend(backend: str) -> list[list[Any]]:
     rows: list[list[Any]] = []
     with demo_hall(backend, "yimen_bench_evaluation") as hall:
@@ -208,7 +197,7 @@ def bench_backend(backend: str) -> list[list[Any]]:
         month = f"{first.isoformat()}..{last.isoformat()}"
 
         def run(label: str, work: Callable[[Any], object]) -> None:
-            best, p50, worst = timed(lambda: state.uow.read(work))
+            best, p50, worst = timed(lambda: state.uow.read(work), RUNS)
             rows.append([backend, contacts, label, *(f"{t * 1000:.1f}" for t in (best, p50, worst))])
             print("  ".join(str(c) for c in rows[-1]), flush=True)
 
