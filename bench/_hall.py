@@ -76,6 +76,21 @@ def free_port() -> int:
         return port
 
 
+def wait_until_up(process: subprocess.Popen[bytes], ready: Callable[[], bool], what: str) -> None:
+    """Poll `ready` until it holds (30 s at most); a process that exits first is an error with its stderr."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if ready():
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            stderr = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"{what} did not start: {stderr}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def server_process(hall: Hall) -> Iterator[str]:
     """`yimen server` in its own process, so clients and server do not share one interpreter."""
@@ -88,18 +103,7 @@ def server_process(hall: Hall) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(
-                    "server did not start: " + (process.stderr.read().decode() if process.stderr else "")
-                )
-            time.sleep(0.1)
+        wait_until_up(process, lambda: httpx.get(f"{base}/healthz").status_code == 200, "server")
         yield base
     finally:
         process.terminate()

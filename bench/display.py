@@ -25,7 +25,17 @@ from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._hall import YIMEN, Hall, backends, demo_hall, free_port, print_table, server_process, summary_ms
+from bench._hall import (
+    YIMEN,
+    Hall,
+    backends,
+    demo_hall,
+    free_port,
+    print_table,
+    server_process,
+    summary_ms,
+    wait_until_up,
+)
 from hall_server.client import HallClient
 from hall_server.contract.queue import IssueTicketRequest
 
@@ -59,16 +69,9 @@ def display_process(hall: Hall, base: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/state").json()["synced"]:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the display service did not start")
-            time.sleep(0.1)
+        wait_until_up(
+            process, lambda: bool(httpx.get(f"{url}/state").json()["synced"]), "the display service"
+        )
         yield url
     finally:
         process.terminate()

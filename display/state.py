@@ -74,6 +74,7 @@ class CallShown:
 class DisplayState:
     profile: DisplayProfileOut = field(default_factory=whole_hall)
     hall_name: str = ""
+    time_zone: str = "Asia/Shanghai"  # the hall's, from the snapshot: the page's clock shows it
     notice: str = ""
     windows: dict[int, WindowOut] = field(default_factory=dict)
     waiting: list[CategoryWaiting] = field(default_factory=list)
@@ -120,6 +121,7 @@ class DisplayState:
         """A fresh picture: replaces everything; calls in it are shown, never announced."""
         snapshot = message.snapshot
         self.hall_name = snapshot.hall_name
+        self.time_zone = snapshot.time_zone
         self.notice = snapshot.notice
         self.windows = {w.number: w for w in snapshot.windows}
         self.waiting = list(snapshot.waiting)
@@ -210,6 +212,7 @@ class DisplayState:
             "version": self.version,
             "synced": self.synced,
             "hall_name": self.hall_name,
+            "time_zone": self.time_zone,
             "profile": self.profile.name,
             "profile_title": self.profile.title,
             "notice": self.notice,

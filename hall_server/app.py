@@ -35,6 +35,7 @@ from hall_server.core.config import Settings, get_settings
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError, TooMany, Unavailable
+from hall_server.departments.router import router as departments_router
 from hall_server.devicehealth.router import router as device_health_router
 from hall_server.displays.router import router as displays_router
 from hall_server.evaluation import rules as evaluation_rules
@@ -55,9 +56,10 @@ from hall_server.identity.models import Visitor
 from hall_server.identity.service import ID_AAD
 from hall_server.live.feed import Publisher
 from hall_server.live.hub import Hub
+from hall_server.live.listener import EventListener
 from hall_server.live.router import router as live_router
 from hall_server.manage import router as manage
-from hall_server.metrics import Metrics, metrics_refusal
+from hall_server.metrics import Metrics, RequestMetrics, metrics_refusal
 from hall_server.openapi import allowed_methods, install_openapi
 from hall_server.queueing import day, load
 from hall_server.queueing.router import router as queue_router
@@ -65,6 +67,7 @@ from hall_server.stats.router import router as stats_router
 from hall_server.sync import service as sync_service
 from hall_server.sync.router import router as sync_router
 from hall_server.sync.worker import DeliveryWorker
+from hall_server.workdays.router import router as workdays_router
 
 log = logging.getLogger("yimen.app")
 API_PREFIX = "/api/v1"
@@ -89,6 +92,8 @@ class AppState:
     notifier: Notifier = field(default_factory=NoNotifier)
     alerts_due: asyncio.Event = field(default_factory=asyncio.Event)  # evaluate alerts now, not later
     loop: asyncio.AbstractEventLoop | None = None
+    recent_load: load.RecentLoad = field(default_factory=load.RecentLoad)  # /load and /metrics
+    listener: EventListener | None = None  # PostgreSQL: every process's events reach this one's feed
 
     def wake_alerts(self) -> None:
         """From any thread: have the alert loop evaluate at once (a help request shows within a second)."""
@@ -116,14 +121,25 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
     state.notifier = make_notifier(settings.follow_notifier)
     state.publisher = Publisher(hub, state.read_ctx, FollowFeed(hub, state.notifier))
 
-    def publish(events: list[Envelope]) -> None:
-        for envelope in events:
-            metrics.events.labels(envelope.event_type.value).inc()
+    def react(events: list[Envelope]) -> None:
+        """Committed events, whichever process wrote them (on SQLite: this one)."""
+        state.recent_load.changed()
         state.publisher.submit(events)
         if any(e.event_type.value.startswith(ALERT_WAKE_PREFIXES) for e in events):
             state.wake_alerts()
         if state.worker is not None:
             state.worker.wake()
+
+    if engine.dialect.name == "postgresql":  # several processes: through LISTEN/NOTIFY, one path for all
+        state.listener = EventListener(settings.database_url, react, engine)
+        state.publisher.upstream = state.listener.wait_caught_up
+
+    def publish(events: list[Envelope]) -> None:
+        """Events this process committed."""
+        for envelope in events:
+            metrics.events.labels(envelope.event_type.value).inc()
+        if state.listener is None:
+            react(events)
 
     state.read_engine = make_engine(settings.database_url, reader=True)
     state.uow = UnitOfWork(
@@ -158,7 +174,7 @@ def _read_sync(state: AppState) -> list[TargetStatus]:
 def _read_load(state: AppState) -> LoadOut | None:
     try:
         with state.read_ctx() as ctx:
-            return load.load(ctx)
+            return state.recent_load.get(ctx)
     except DomainError:
         return None
 
@@ -268,6 +284,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.hub.bind(asyncio.get_running_loop())
         state.publisher.start()
+        if state.listener is not None:
+            await run_in_threadpool(state.listener.start)
         if state.worker is not None:
             state.worker.start()
         state.loop = asyncio.get_running_loop()
@@ -281,6 +299,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if state.listener is not None:
+                await run_in_threadpool(state.listener.stop)
             state.publisher.stop()
             if state.worker is not None:
                 await run_in_threadpool(state.worker.stop)
@@ -301,7 +321,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     idempotency_http.install(app)
     install_openapi(app)
     app.add_middleware(limits.BodyLimit, max_bytes=state.settings.max_body_bytes)
-    app.middleware("http")(state.metrics.middleware)
+    app.add_middleware(RequestMetrics, metrics=state.metrics)
     for router in (
         auth_router,
         halls_router,
@@ -319,6 +339,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         followups_router,
         evaluation_manager_router,
         complaints_router,
+        departments_router,
+        workdays_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)

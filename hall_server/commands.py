@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hall_server.cli_errors import check_port_free
+from hall_server.cli_errors import CommandFailed, check_port_free
 from hall_server.core.config import get_settings
 
 
@@ -16,6 +16,12 @@ def register(subcommands: Any) -> None:
     server = subcommands.add_parser("server", help="serve the hall server (REST, WebSocket, dashboard)")
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8000)
+    server.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="server processes sharing the port (PostgreSQL only; the live feed spans them by LISTEN/NOTIFY)",
+    )
     server.set_defaults(run=run_server)
 
     db = subcommands.add_parser("db", help="database schema")
@@ -63,11 +69,32 @@ def register(subcommands: Any) -> None:
 
     register_complaints(subcommands)
 
+    from hall_server.workdays.commands import register as register_workdays
+
+    register_workdays(subcommands)
+
+    from hall_server.simulate.commands import register as register_simulate
+
+    register_simulate(subcommands)
+
 
 def _uow() -> Any:
     from hall_server.app import build_state
 
     return build_state(get_settings()).uow
+
+
+def _workers(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError("进程数须为正整数")
+    return count
+
+
+SQLITE_ONE_PROCESS = "SQLite 数据库只支持单进程运行（--workers 1）：多个进程需使用 PostgreSQL（YIMEN_DATABASE_URL=postgresql+psycopg://…）"
 
 
 def run_server(args: argparse.Namespace) -> int:
@@ -77,21 +104,36 @@ def run_server(args: argparse.Namespace) -> int:
     from hall_server.app import create_app
     from hall_server.sync.commands import check_target_secrets
 
-    check_port_free(args.host, args.port)
     settings = get_settings()
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        raise CommandFailed(SQLITE_ONE_PROCESS, status=2)
+    check_port_free(args.host, args.port)
     if settings.sync_in_server:
         check_target_secrets(settings)
     logs.configure(settings.log_level, settings.log_json)
     # proxy_headers off: which proxies to believe is YIMEN_TRUSTED_PROXIES (hall_server.auth.address).
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        ws_ping_interval=20,
-        proxy_headers=False,
-    )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,
+        "ws_ping_interval": 20,
+        "proxy_headers": False,
+    }
+    if args.workers > 1:  # each worker process builds its own app from the environment
+        uvicorn.run("hall_server.commands:worker_app", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
+
+
+def worker_app() -> Any:
+    """The app of one `yimen server --workers N` process (uvicorn imports this in each worker)."""
+    from hall_server import logs
+    from hall_server.app import create_app
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    return create_app(settings)
 
 
 def run_upgrade(_: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, Sta
 from hall_server.catalogue.models import Category, Matter, MatterMaterial
 from hall_server.complaints.models import Complaint, ComplaintSettings
 from hall_server.core.db import Base
+from hall_server.core.locks import Lease
+from hall_server.departments.models import Department
 from hall_server.devicehealth.models import DeviceHealth
 from hall_server.displays.models import DisplayProfile
 from hall_server.evaluation.models import Evaluation, EvaluationOpportunity, EvaluationRule
@@ -17,6 +19,7 @@ from hall_server.idempotency.models import IdempotencyRecord
 from hall_server.identity.models import Visitor
 from hall_server.queueing.models import Ticket, TicketCounter, Window, window_category
 from hall_server.sync.models import Delivery
+from hall_server.workdays.models import WorkdayYear
 
 __all__ = [
     "Alert",
@@ -28,6 +31,7 @@ __all__ = [
     "Complaint",
     "ComplaintSettings",
     "Delivery",
+    "Department",
     "Device",
     "DeviceHealth",
     "DisplayProfile",
@@ -42,6 +46,7 @@ __all__ = [
     "Hall",
     "HelpRequest",
     "IdempotencyRecord",
+    "Lease",
     "LoginThrottle",
     "Matter",
     "MatterMaterial",
@@ -52,5 +57,6 @@ __all__ = [
     "TicketCounter",
     "Visitor",
     "Window",
+    "WorkdayYear",
     "window_category",
 ]

@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import create_engine, text
@@ -38,8 +40,54 @@ START = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
 TEST_KEYS = {"data_key": "00112233445566778899aabbccddeeff", "lookup_key": "11" * 32}
 
 
+def cli_env(database_url: str, key_dir: Path) -> dict[str, str]:
+    """The environment of a `yimen` command run against the test's database with the test keys."""
+    return {
+        **os.environ,
+        "YIMEN_DATABASE_URL": database_url,
+        "YIMEN_KEY_FILE": str(key_dir / "keys.json"),
+        "YIMEN_DATA_KEY": TEST_KEYS["data_key"],
+        "YIMEN_LOOKUP_KEY": TEST_KEYS["lookup_key"],
+    }
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--hardware", action="store_true", help="run tests that need real devices attached")
+
+
+def _patient_qtbot() -> None:
+    """pytest-qt waits 5 s by default for a condition or a signal; a loaded CI machine can take longer to
+    paint a screen. Widget tests assert what happens, not how fast (performance lives in bench/)."""
+    try:
+        from pytestqt.qtbot import QtBot
+    except ImportError:  # pragma: no cover - pytest-qt is a test dependency
+        return
+    wait_until, wait_signal = QtBot.waitUntil, QtBot.waitSignal
+
+    def patient_wait_until(
+        self: QtBot, callback: Callable[[], bool | None], *, timeout: int = 30_000
+    ) -> None:
+        wait_until(self, callback, timeout=timeout)
+
+    def patient_wait_signal(self: QtBot, signal: Any, *, timeout: int = 30_000, **options: Any) -> Any:
+        return wait_signal(self, signal, timeout=timeout, **options)
+
+    QtBot.waitUntil = patient_wait_until  # type: ignore[method-assign]
+    QtBot.waitSignal = patient_wait_signal  # type: ignore[method-assign]
+
+
+_patient_qtbot()
+
+
+def _patient_httpx() -> None:
+    """httpx gives up after 5 s by default (`httpx.get(...)`, `httpx.Client()` without a timeout); a loaded
+    CI machine sometimes answers later. The default object is shared by every signature, so raising its
+    fields makes those calls wait 30 s; calls that pass their own timeout keep it."""
+    default = httpx._config.DEFAULT_TIMEOUT_CONFIG
+    default.connect = default.read = default.write = default.pool = 30.0
+
+
+_patient_httpx()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -248,7 +296,7 @@ def client_for(server: RunningServer, hall: SeededHall) -> Iterator[Callable[[st
     clients: list[HallClient] = []
 
     def make(who: str) -> HallClient:
-        client = HallClient(server.base_url, hall.tokens[who])
+        client = HallClient(server.base_url, hall.tokens[who], timeout=30)
         clients.append(client)
         return client
 

@@ -10,11 +10,13 @@ from hall_server.auth.service import create_staff, login, register_device
 from hall_server.catalogue.service import save_category, save_matter
 from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
 from hall_server.contract.catalogue import CategoryIn, MatterIn
+from hall_server.contract.departments import DepartmentIn
 from hall_server.contract.halls import HallIn
 from hall_server.contract.identity import IdentityIn, IdKind
 from hall_server.contract.idnumbers import mod11_2_check
 from hall_server.contract.queue import WindowIn
 from hall_server.core.context import Ctx, UnitOfWork
+from hall_server.departments.service import save as save_department
 from hall_server.halls.service import configure_hall
 from hall_server.queueing.windows import save_window
 
@@ -73,6 +75,16 @@ class SeededHall:
     matters: dict[str, int] = field(default_factory=dict)
 
 
+# 进驻部门 of the test hall, without windows or staff (a test gives them members when it needs them).
+DEPARTMENTS = {
+    "SHEBAO": "社保科",
+    "QIYE": "企业服务科",
+    "SHSW": "社会事务科",
+    "ZONGHE": "综合科",
+    "BGS": "办公室",
+}
+
+
 def seed_hall(uow: UnitOfWork) -> SeededHall:
     """Hall, 3 categories, 2 matters, 4 windows, staff of every role (signed in) and 3 devices."""
     seeded = SeededHall()
@@ -109,6 +121,8 @@ def seed_hall(uow: UnitOfWork) -> SeededHall:
             (4, ["PICKUP"]),
         ):
             save_window(ctx, WindowIn(number=number, name=f"{number}号窗口", category_codes=codes))
+        for code, name in DEPARTMENTS.items():
+            save_department(ctx, code, DepartmentIn(name=name))
         for login_name, role in (
             ("admin", Role.ADMIN),
             ("manager", Role.MANAGER),

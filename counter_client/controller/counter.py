@@ -12,7 +12,6 @@ does at most once. Actions that need the server are disabled while it is unreach
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import uuid
@@ -24,7 +23,6 @@ from functools import partial
 from typing import Any, TypeVar
 
 import httpx
-import websockets
 from pydantic import BaseModel
 
 from counter_client.config import CounterConfig
@@ -32,6 +30,8 @@ from counter_client.controller.devices import WindowDevices
 from devices.errors import DeviceError
 from devices.evalpad.rating import Rating, Staff
 from hall_server.client import ApiError, HallClient
+from hall_server.client.follower import LiveFollower
+from hall_server.client.follower import offline_reason as reason_of
 from hall_server.client.live import LiveFeed
 from hall_server.client.runner import Runner
 from hall_server.contract.auth import StaffOut
@@ -45,7 +45,9 @@ from hall_server.contract.evaluation import (
     NotEvaluatedReason,
     level_of_stars,
 )
-from hall_server.contract.live import EventMessage, SnapshotMessage
+from hall_server.contract.events import EventType
+from hall_server.contract.help import HelpRequestOut
+from hall_server.contract.live import EventMessage, ServerMessage, SnapshotMessage
 from hall_server.contract.load import CategoryWaiting, Snapshot
 from hall_server.contract.queue import (
     ClerkDayOut,
@@ -146,6 +148,20 @@ class CardCheck:
 
 
 @dataclass(frozen=True)
+class HelpCall:
+    """请工作人员帮助 from a kiosk (or staff), shown to the clerk until someone has handled it."""
+
+    help_id: int
+    place: str
+    reason: str
+
+    @property
+    def text(self) -> str:
+        said = f"：{self.reason}" if self.reason else ""
+        return f"{self.place} 请求工作人员帮助{said}"
+
+
+@dataclass(frozen=True)
 class Lists:
     window: WindowOut
     upcoming: list[TicketOut]
@@ -188,12 +204,18 @@ class CounterController:
         self.online = False
         self.offline_reason = ""
         self.device_warnings: list[str] = []
+        self.help_calls: list[HelpCall] = []  # open ones, oldest first, as they came on the live feed
+        self._help_resolved: set[int] = set()  # resolved on the feed: an older list must not revive them
         self._lost_keys: dict[tuple[str, int | None], str] = {}
         self._listeners: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._live_lock = threading.Lock()
-        self._live_task: tuple[asyncio.AbstractEventLoop, asyncio.Task[None]] | None = None
+        self.live = LiveFollower(
+            self._live_feed,
+            self._on_live,
+            lambda reason: self.runner.post(partial(self._set_online, False, reason)),
+            RECONNECT_SECONDS,
+        )
         self._lists_loading = False
         self._lists_dirty = False
         self._last_served: TicketOut | None = None  # a complaint just after 办结 is about this visitor
@@ -287,12 +309,12 @@ class CounterController:
                 return
             if not isinstance(error, ApiError | httpx.TransportError | OSError | TimeoutError):
                 log.error("counter: a hall server call failed: %s", type(error).__name__, exc_info=error)
-            self._set_online(False, _reason(error))
-            self._reconnect_live()
+            self._set_online(False, reason_of(error))
+            self.live.reconnect()
             if lost is not None:
                 lost(error)
             elif failed is not None:
-                failed(ApiError(503, "HALL_OFFLINE", _reason(error)))
+                failed(ApiError(503, "HALL_OFFLINE", reason_of(error)))
 
         self.runner.submit(lambda: work(self.client), answered, went_wrong)
         return True
@@ -373,7 +395,7 @@ class CounterController:
         if self.config.window is None:
             self.window_no = None
         self.phase = Phase.PICK_WINDOW if self.staff else Phase.SIGN_IN
-        message = error.message if isinstance(error, ApiError) else _reason(error)
+        message = error.message if isinstance(error, ApiError) else reason_of(error)
         self.say(message, error=True)
 
     def sign_out(self) -> None:
@@ -409,6 +431,7 @@ class CounterController:
         self.upcoming, self.parked, self.waiting = [], [], []
         self.my_day, self.guide, self.card = None, None, None
         self.rating = RatingStatus(RatingState.NONE)
+        self.help_calls = []
         self.say(message)
 
     # -- window operations --------------------------------------------------------------------------------
@@ -488,7 +511,7 @@ class CounterController:
 
     def _refused_offline(self, error: Exception) -> None:
         self.busy = ""
-        self.say(f"{_reason(error)}，投诉未记录，请稍后再试", error=True)
+        self.say(f"{reason_of(error)}，投诉未记录，请稍后再试", error=True)
 
     def _operate(
         self, operation: str, body: BaseModel | None = None, *, ticket_id: int | None = None
@@ -707,7 +730,7 @@ class CounterController:
             self._refresh_lists()
 
         def failed(error: Exception) -> None:
-            words = error.message if isinstance(error, ApiError) else _reason(error)
+            words = error.message if isinstance(error, ApiError) else reason_of(error)
             self.rating = RatingStatus(RatingState.FAILED, ticket.number, f"评价结果未送达：{words}")
             self.changed()
 
@@ -766,7 +789,7 @@ class CounterController:
         self.client.http.get("/healthz").raise_for_status()
 
     def _unreachable(self, error: Exception) -> None:
-        self._set_online(False, _reason(error))
+        self._set_online(False, reason_of(error))
 
     def _devices_opened(self) -> None:
         self._devices_changed()
@@ -796,61 +819,26 @@ class CounterController:
         self._stop_live()
         self._live_stop = threading.Event()
         self._threads.append(
-            self.runner.start_thread(partial(self._live_loop, self._live_stop), "counter-live")
+            self.runner.start_thread(partial(self.live.run, self._live_stop), "counter-live")
         )
 
     def _stop_live(self) -> None:
         stop = getattr(self, "_live_stop", None)
         if stop is not None:
             stop.set()
-        self._reconnect_live()
+        self.live.reconnect()
 
-    def _live_loop(self, stop: threading.Event) -> None:
-        while not stop.is_set() and not self._stop.is_set():
-            try:
-                asyncio.run(self._follow(stop))
-            except asyncio.CancelledError:
-                continue
-            except (OSError, websockets.WebSocketException, TimeoutError, ConnectionError) as exc:
-                if not stop.is_set():
-                    self.runner.post(partial(self._set_online, False, _reason(exc)))
-            except Exception as exc:
-                log.error("counter: live feed failed: %s", type(exc).__name__, exc_info=exc)
-                self.runner.post(partial(self._set_online, False, _reason(exc)))
-            stop.wait(RECONNECT_SECONDS)
-
-    def _reconnect_live(self) -> None:
-        with self._live_lock:
-            if self._live_task is not None:
-                loop, task = self._live_task
-                loop.call_soon_threadsafe(task.cancel)
-
-    async def _follow(self, stop: threading.Event) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        with self._live_lock:
-            if stop.is_set():
-                return
-            self._live_task = (asyncio.get_running_loop(), task)
-        try:
-            await self._receive(stop)
-        finally:
-            with self._live_lock:
-                self._live_task = None
-
-    async def _receive(self, stop: threading.Event) -> None:
+    def _live_feed(self) -> LiveFeed | None:
         token, number = self.client.token, self.window_no
         if token is None or number is None:
-            return
-        async with LiveFeed(self.config.ws_url, token, ["display", f"window:{number}"]) as feed:
-            async for message in feed:
-                if stop.is_set():
-                    return
-                if isinstance(message, SnapshotMessage):
-                    self.runner.post(partial(self._apply_snapshot, message.topic, message.snapshot))
-                elif isinstance(message, EventMessage):
-                    self.runner.post(partial(self._apply_event, message))
-        raise ConnectionError("实时推送连接已关闭")
+            return None
+        return LiveFeed(self.config.ws_url, token, ["display", f"window:{number}"])
+
+    def _on_live(self, message: ServerMessage) -> None:
+        if isinstance(message, SnapshotMessage):
+            self.runner.post(partial(self._apply_snapshot, message.topic, message.snapshot))
+        elif isinstance(message, EventMessage):
+            self.runner.post(partial(self._apply_event, message))
 
     def _apply_snapshot(self, topic: str, snapshot: Snapshot) -> None:
         """Connected (again): the window and the waiting counts as they are now, then the lists re-read.
@@ -863,16 +851,70 @@ class CounterController:
         self._set_waiting(snapshot.waiting)
         self._set_online(True)
         self._refresh_lists()
+        self._load_open_help()
 
     @property
     def _window_topic(self) -> str:
         return f"window:{self.window_no}"
 
     def _apply_event(self, message: EventMessage) -> None:
-        """Waiting counts from every event; the window itself is read again (a manager or another window
-        may have changed its visitor), once for a burst of events."""
+        """Waiting counts from every event; a help request raised or resolved; otherwise the window itself
+        is read again (a manager or another window may have changed its visitor), once for a burst."""
         self._set_waiting(message.waiting)
-        self._refresh_lists()
+        event = message.event
+        if event.event_type is EventType.HELP_REQUESTED:
+            self._help_raised(event.data)
+        elif event.event_type is EventType.HELP_RESOLVED:
+            self._help_gone(int(event.data["help_id"]))
+        else:
+            self._refresh_lists()
+
+    # -- help requests (请工作人员帮助) ----------------------------------------------------------------------
+
+    def _help_raised(self, data: dict[str, Any]) -> None:
+        call = HelpCall(int(data["help_id"]), str(data["place"]), str(data.get("reason", "")))
+        if all(c.help_id != call.help_id for c in self.help_calls):  # a replayed event is shown once
+            self.help_calls.append(call)
+            self.changed()
+
+    def _load_open_help(self) -> None:
+        """On (re)connecting: the help requests still open, raised while this counter was not following
+        (signed out, offline); the live feed brings the later ones, each shown once."""
+
+        shown_before = max((c.help_id for c in self.help_calls), default=0)
+
+        def loaded(requests: list[HelpRequestOut]) -> None:
+            still_open = {h.id for h in requests}
+            # shown before and resolved while away: gone; raised on the feed since the list was asked: kept
+            known = [c for c in self.help_calls if c.help_id in still_open or c.help_id > shown_before]
+            for request in sorted(requests, key=lambda h: (h.requested_at, h.id)):
+                if request.id in self._help_resolved:  # the list was read before it was resolved
+                    continue
+                if all(c.help_id != request.id for c in known):
+                    known.append(HelpCall(request.id, request.place, request.reason))
+            self.help_calls = known
+            self.changed()
+
+        self.call_server(lambda client: client.help_requests(open_only=True), loaded, lambda _error: None)
+
+    def _help_gone(self, help_id: int) -> None:
+        self._help_resolved.add(help_id)
+        self.help_calls = [c for c in self.help_calls if c.help_id != help_id]
+        self.changed()
+
+    def resolve_help(self, help_id: int) -> None:
+        """已处理: this clerk has gone to the visitor. Resolved by someone else first, it simply goes."""
+
+        def refused(error: ApiError) -> None:
+            if error.code == "HELP_ALREADY_RESOLVED":
+                self._help_gone(help_id)
+            self.say(error.message, error=True)
+
+        self.call_server(
+            lambda client: client.resolve_help(help_id, "窗口工作人员已处理"),
+            lambda _: self._help_gone(help_id),
+            refused,
+        )
 
     def _set_waiting(self, waiting: list[CategoryWaiting]) -> None:
         codes = set(self.window.category_codes) if self.window else set()
@@ -902,6 +944,7 @@ def evaluation_of(rating: Rating) -> EvaluationIn:
         channel=EvalChannel.WINDOW_PAD,
         indicator_codes=list(rating.indicators),
         text=text,
+        follow_up=False,  # the pad rates the service just ended; a 追评 comes later, elsewhere
     )
 
 
@@ -909,11 +952,3 @@ def _times(ticket: TicketOut, operation: str) -> str:
     if operation == "recall":
         return f"（第 {ticket.call_count} 次呼叫）"
     return ""
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, httpx.TimeoutException | TimeoutError):
-        return "大厅服务器响应超时"
-    if isinstance(error, ApiError):
-        return "大厅服务器暂时无法处理，请稍后再试"
-    return "无法连接大厅服务器"

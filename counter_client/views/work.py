@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_client.controller.counter import PAUSE_NAMES, CounterController, RatingState
+from counter_client.controller.counter import PAUSE_NAMES, CounterController, HelpCall, RatingState
 from hall_server.contract.complaints import SUBJECT_NAMES
 from hall_server.contract.evaluation import LEVEL_NAMES
 from hall_server.contract.queue import PRIORITY_NAMES, TicketOut, TicketStatus
@@ -230,6 +230,11 @@ class WorkPage(QWidget):
         self.action_buttons: dict[str, QPushButton] = {}
         self.parked_buttons: list[QPushButton] = []
         self._parked_shown: tuple[tuple[int, str], ...] = ()
+        self.help_calls = QFrame()  # 请工作人员帮助 from the hall, above everything until handled
+        self.help_calls.setObjectName("helpCalls")
+        self.help_layout = QVBoxLayout(self.help_calls)
+        self.help_layout.setContentsMargins(0, 0, 0, 0)
+        self._help_shown: tuple[int, ...] = ()
 
         current, current_layout = panel("currentPanel", "当前办事人")
         self.number = label("currentNumber", "", role="number", wrap=False)
@@ -296,6 +301,7 @@ class WorkPage(QWidget):
             shortcut.activated.connect(self._action(operation))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.help_calls)
         layout.addLayout(columns, 1)
         layout.addLayout(actions)
 
@@ -341,6 +347,7 @@ class WorkPage(QWidget):
         self._render_queue()
         self._render_parked()
         self._render_day()
+        self._render_help()
 
     def _render_current(self, ticket: TicketOut | None) -> None:
         c = self.controller
@@ -455,6 +462,31 @@ class WorkPage(QWidget):
         role = "error" if rating.state is RatingState.FAILED else "hint"
         self.rating_text.setProperty("role", role)
         self.rating_text.style().polish(self.rating_text)
+
+    def _render_help(self) -> None:
+        c = self.controller
+        shown = tuple(call.help_id for call in c.help_calls)
+        if shown != self._help_shown:
+            self._help_shown = shown
+            while (item := self.help_layout.takeAt(0)) is not None:
+                if (row := item.widget()) is not None:
+                    row.deleteLater()
+            for call in c.help_calls:
+                self.help_layout.addWidget(_help_row(call, partial(c.resolve_help, call.help_id)))
+        self.help_calls.setVisible(bool(shown))
+        for widget in self.help_calls.findChildren(QPushButton):
+            widget.setEnabled(c.online)
+
+
+def _help_row(call: HelpCall, resolve: Callable[[], None]) -> QWidget:
+    row = QWidget()
+    row.setObjectName(f"helpCall{call.help_id}")
+    words = label(f"helpCallText{call.help_id}", call.text, role="warning")
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(words, 1)
+    layout.addWidget(button(f"resolveHelp{call.help_id}", "已处理", resolve, role="action"))
+    return row
 
 
 def _status_words(ticket: TicketOut) -> str:

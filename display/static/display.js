@@ -27,15 +27,64 @@ function pad(n) {
   return String(n).padStart(2, "0");
 }
 
+// The hall's wall clock, not the display PC's: its time zone comes with every view (the server's
+// configured hall zone); until the first view arrives the page assumes China Standard Time.
+let timeZone = "Asia/Shanghai";
+let clockFormat = null;
+
+function clockFormatFor(zone) {
+  try {
+    return new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+  } catch (error) {
+    return null; // an unknown zone name: keep the one we had
+  }
+}
+
+function setTimeZone(zone) {
+  if (!zone || zone === timeZone && clockFormat) return;
+  const format = clockFormatFor(zone);
+  if (!format) return;
+  timeZone = zone;
+  clockFormat = format;
+  tick();
+}
+
+// The parts of `date` on the hall's wall clock: year, month, day, weekday (0 = Sunday), hour, minute, second.
+function hallParts(date) {
+  if (!clockFormat) clockFormat = clockFormatFor(timeZone);
+  const parts = {};
+  for (const part of clockFormat.formatToParts(date)) parts[part.type] = part.value;
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    weekday: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday),
+    hour: Number(parts.hour) % 24,
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+  };
+}
+
 function hms(date) {
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  const t = hallParts(date);
+  return `${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
 }
 
 function tick() {
-  const now = new Date();
-  setText($("time"), hms(now));
-  const week = "日一二三四五六"[now.getDay()];
-  setText($("date"), `${now.getFullYear()}年${now.getMonth() + 1}月${now.getDate()}日 星期${week}`);
+  const t = hallParts(new Date());
+  setText($("time"), `${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`);
+  const week = "日一二三四五六"[t.weekday];
+  setText($("date"), `${t.year}年${t.month}月${t.day}日 星期${week}`);
 }
 
 // Keep `list`'s children in the order of `items`, reusing the child with the same key.
@@ -90,6 +139,7 @@ window.addEventListener("resize", fitWindows);
 
 function render(view) {
   window.yimenDisplay.views += 1;
+  setTimeZone(view.time_zone);
   setText($("hall-name"), view.hall_name || "");
   setText($("profile-title"), view.profile_title || "");
   const latest = view.latest;

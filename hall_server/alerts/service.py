@@ -1,6 +1,7 @@
-"""Alerts: `evaluate_alerts` compares the alerts the hall wants now (rules.py, device health, open help
-requests) with the open ones, at most one open per key: it raises the new, clears the gone (both events on
-the managers' `hall` topic) and quietly refreshes the figures of those still open. Managers acknowledge."""
+"""Alerts: `evaluate_alerts` compares the alerts the hall wants now (rules.py, device faults, devices gone
+silent, open help requests) with the open ones, at most one open per key: it raises the new, clears the gone
+(both events on the managers' `hall` topic) and quietly refreshes the figures of those still open. Managers
+acknowledge."""
 
 from __future__ import annotations
 
@@ -12,15 +13,18 @@ from sqlalchemy import select
 
 from hall_server.alerts import rules, thresholds
 from hall_server.alerts.models import Alert
-from hall_server.alerts.rules import CategoryNow, Wanted, WindowNow
+from hall_server.alerts.rules import CategoryNow, Wanted, WindowNow, duration
 from hall_server.auth.models import Device, Staff
 from hall_server.contract.alerts import AlertKind, AlertOut, Suggestion
+from hall_server.contract.auth import DeviceKind
 from hall_server.contract.devicehealth import PartState
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.queue import TicketStatus, WindowState
+from hall_server.core import locks
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, NotFound
 from hall_server.devicehealth.models import DeviceHealth
+from hall_server.devicehealth.service import is_stale
 from hall_server.events.service import record
 from hall_server.help.models import HelpRequest
 from hall_server.queueing.load import waiting_counts
@@ -77,16 +81,22 @@ def _windows_now(ctx: Ctx) -> list[WindowNow]:
     return result
 
 
-def _device_alerts(ctx: Ctx) -> list[Wanted]:
-    wanted = []
+def _reported_devices(ctx: Ctx) -> list[tuple[Device, DeviceHealth]]:
+    """Active devices that have reported their health at least once, with their latest report."""
     rows = ctx.session.execute(
         select(Device, DeviceHealth)
         .join(DeviceHealth, DeviceHealth.device_id == Device.id)
+        .where(Device.active.is_(True))
         .order_by(Device.id)
     ).all()
-    for device, health in rows:
+    return [(device, health) for device, health in rows]
+
+
+def _device_alerts(ctx: Ctx) -> list[Wanted]:
+    wanted = []
+    for device, health in _reported_devices(ctx):
         bad = [p for p in health.parts or [] if p.get("state") != PartState.OK.value]
-        if not device.active or not bad:
+        if not bad:
             continue
         parts = "；".join(
             f"{p['kind']}（{p['url_or_name']}）{STATE_NAMES.get(p['state'], p['state'])}"
@@ -102,6 +112,29 @@ def _device_alerts(ctx: Ctx) -> list[Wanted]:
                 f"设备故障：{kind} {device.name}",
                 f"{kind} {device.name}：{parts}",
                 value=len(bad),
+                device_id=device.id,
+            )
+        )
+    return wanted
+
+
+def _silent_alerts(ctx: Ctx) -> list[Wanted]:
+    """A device that has reported and then stopped: unplugged, crashed or off the network. Raised once its
+    last report is stale, cleared by its next report. A counter terminal is left out: it reports only while
+    a clerk is signed in, so its silence after work is no fault."""
+    wanted = []
+    silence = duration(ctx.settings.device_health_stale_seconds)
+    for device, health in _reported_devices(ctx):
+        if device.kind == DeviceKind.COUNTER.value or not is_stale(ctx, health.reported_at):
+            continue
+        kind = KIND_NAMES.get(device.kind, device.kind)
+        wanted.append(
+            Wanted(
+                AlertKind.DEVICE_SILENT,
+                f"{AlertKind.DEVICE_SILENT}:{device.id}",
+                f"设备失联：{kind} {device.name}",
+                f"{kind} {device.name} 超过 {silence}未报告状态，请检查电源与网络",
+                since=health.reported_at,
                 device_id=device.id,
             )
         )
@@ -136,6 +169,7 @@ def desired(ctx: Ctx) -> list[Wanted]:
         *rules.service_alerts(now, windows, limits, hall),
         *rules.imbalance_alerts(categories, windows, limits),
         *_device_alerts(ctx),
+        *_silent_alerts(ctx),
         *_help_alerts(ctx),
     ]
     return list({w.key: w for w in wanted}.values())
@@ -236,7 +270,9 @@ def plan(ctx: Ctx) -> Evaluation:
 
 def evaluate_alerts(ctx: Ctx) -> Evaluation:
     """Raise the alerts wanted and not open, clear the open ones no longer wanted (the condition is gone),
-    refresh the rest. Open alerts are locked first so two evaluations do not raise the same key twice."""
+    refresh the rest. Evaluations in any process take turns (an advisory lock: with no alert open, locking
+    the open ones would not stop two of them raising the same key), each seeing what the last one wrote."""
+    locks.exclusive(ctx, locks.ALERT_EVALUATION)
     opened = _open_alerts(ctx)
     wanted = {w.key: w for w in desired(ctx)}
     result = Evaluation()

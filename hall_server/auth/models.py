@@ -20,6 +20,7 @@ class Staff(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
 
 
 class Device(Base):

@@ -44,9 +44,11 @@ from hall_server.contract.complaints import (
     FollowComplaintIn,
     HotlineBatchIn,
     HotlineImportOut,
+    PublicComplaintOut,
     ReopenIn,
     RouteIn,
 )
+from hall_server.contract.departments import DepartmentIn, DepartmentMembersIn, DepartmentOut
 from hall_server.contract.devicehealth import DeviceHealthOut, HealthReport
 from hall_server.contract.displays import DisplayProfileIn, DisplayProfileOut, NoticeIn
 from hall_server.contract.evaluation import (
@@ -97,6 +99,7 @@ from hall_server.contract.queue import (
 )
 from hall_server.contract.stats import ExportFormat, HourlyOut, StatsGroup, StatsOut
 from hall_server.contract.trace import TraceOut
+from hall_server.contract.workdays import WorkdaysYearIn, WorkdaysYearOut
 
 T = TypeVar("T")
 API = "/api/v1"
@@ -503,6 +506,25 @@ class HallClient:
         )
 
     # 差评整改 (bad-review follow-ups)
+    def departments(self) -> list[DepartmentOut]:
+        """进驻部门, with their windows and staff (every staff member may read them to route work)."""
+        return self._call("GET", "/departments", list[DepartmentOut])
+
+    def save_department(self, code: str, body: DepartmentIn) -> DepartmentOut:
+        return self._call("PUT", f"/departments/{code}", DepartmentOut, body)
+
+    def set_department_members(self, code: str, body: DepartmentMembersIn) -> DepartmentOut:
+        """Replaces the department's windows and staff; those listed leave any other department."""
+        return self._call("PUT", f"/departments/{code}/members", DepartmentOut, body)
+
+    def workdays(self, year: int) -> WorkdaysYearOut:
+        """The year's holidays and 调休上班 days as the hall counts deadlines on them."""
+        return self._call("GET", f"/workdays/{year}", WorkdaysYearOut)
+
+    def save_workdays(self, year: int, body: WorkdaysYearIn) -> WorkdaysYearOut:
+        """Managers: replaces the year (the shipped file stays, unused while the edit exists)."""
+        return self._call("PUT", f"/workdays/{year}", WorkdaysYearOut, body)
+
     def followup_settings(self) -> FollowupSettingsOut:
         return self._call("GET", "/followups/settings", FollowupSettingsOut)
 
@@ -510,7 +532,7 @@ class HallClient:
         return self._call("PUT", "/followups/settings", FollowupSettingsOut, body)
 
     def followups(self, **filters: Any) -> list[FollowupOut]:
-        """Filters: status, overdue, warning, window_no, staff_id, date_from, date_to."""
+        """Filters: status, overdue, warning, window_no, staff_id, department_code, date_from, date_to."""
         return self._call("GET", "/followups", list[FollowupOut], params=_query(filters))
 
     def followup(self, followup_id: int) -> FollowupOut:
@@ -561,9 +583,9 @@ class HallClient:
         """Channel WINDOW for a clerk or manager, KIOSK for a kiosk."""
         return self._call("POST", "/complaints", ComplaintOut, complaint, once=True)
 
-    def complain_by_follow_code(self, code: str, complaint: FollowComplaintIn) -> ComplaintOut:
+    def complain_by_follow_code(self, code: str, complaint: FollowComplaintIn) -> PublicComplaintOut:
         """The follow page's complaint (no sign-in): bound to the ticket of `code`."""
-        return self._call("POST", f"/public/tickets/{code}/complaints", ComplaintOut, complaint)
+        return self._call("POST", f"/public/tickets/{code}/complaints", PublicComplaintOut, complaint)
 
     def import_12345(self, batch: HotlineBatchIn) -> HotlineImportOut:
         """12345 工单; one already imported (same 工单号) is reported ALREADY_THERE."""

@@ -25,7 +25,7 @@ class Complaint(Base):
     window_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"), nullable=True)
-    department: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     reply: Mapped[str | None] = mapped_column(Text, nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

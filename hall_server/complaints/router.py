@@ -20,6 +20,7 @@ from hall_server.contract.complaints import (
     FollowComplaintIn,
     HotlineBatchIn,
     HotlineImportOut,
+    PublicComplaintOut,
     ReopenIn,
     RouteIn,
 )
@@ -40,12 +41,15 @@ def record(body: ComplaintIn, api: IdempotentApiDep) -> ComplaintOut:
 
 
 @router.post(
-    "/public/tickets/{code}/complaints", response_model=ComplaintOut, status_code=201, tags=["public"]
+    "/public/tickets/{code}/complaints", response_model=PublicComplaintOut, status_code=201, tags=["public"]
 )
-def record_from_follow_page(code: str, body: FollowComplaintIn, api: PublicApiDep) -> ComplaintOut:
-    """From the follow page: the follow code is the credential; at most 3 per ticket."""
+def record_from_follow_page(code: str, body: FollowComplaintIn, api: PublicApiDep) -> PublicComplaintOut:
+    """From the follow page: the follow code is the credential; at most 3 per ticket. The answer names no
+    member of staff."""
     return api.run_public(
-        lambda ctx: service.complaint_out(ctx, service.record_from_follow_page(ctx, code, body))
+        lambda ctx: PublicComplaintOut.model_validate(
+            service.complaint_out(ctx, service.record_from_follow_page(ctx, code, body)), from_attributes=True
+        )
     )
 
 
@@ -57,9 +61,10 @@ def import_hotline(body: HotlineBatchIn, api: IdempotentApiDep) -> HotlineImport
 
 @router.get("/complaints", response_model=list[ComplaintOut])
 def list_complaints(query: Filters, api: ApiDep) -> list[ComplaintOut]:
-    """Newest first, at most 1000; `warning`/`overdue` against today's deadline state."""
+    """Newest first, at most 1000; `warning`/`overdue` against today's deadline state. Managers see all;
+    other staff those routed to their department or to them."""
     return api.read(
-        lambda ctx: [service.complaint_out(ctx, c) for c in service.search(ctx, query)], roles=MANAGERS
+        lambda ctx: [service.complaint_out(ctx, c) for c in service.search(ctx, query)], roles=STAFF
     )
 
 

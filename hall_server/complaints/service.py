@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from functools import cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from hall_server.auth.models import Staff
 from hall_server.catalogue.models import Matter
 from hall_server.complaints.models import Complaint, ComplaintSettings
-from hall_server.contract.auth import DeviceKind, Role
+from hall_server.contract.auth import DeviceKind
 from hall_server.contract.complaints import (
     STATUS_NAMES,
     SUBJECT_NAMES,
@@ -25,6 +24,7 @@ from hall_server.contract.complaints import (
     ComplaintSettingsIn,
     ComplaintSettingsOut,
     ComplaintStatus,
+    ComplaintStep,
     ComplaintSubject,
     DeadlineWarning,
     FollowComplaintIn,
@@ -36,14 +36,16 @@ from hall_server.contract.complaints import (
     RouteIn,
 )
 from hall_server.contract.events import AggregateType, EventType
-from hall_server.contract.privacy import mask_mobile
+from hall_server.contract.privacy import mask_contact
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
+from hall_server.departments import service as departments
 from hall_server.events.service import record
 from hall_server.follow.service import recent_ticket
 from hall_server.queueing.models import Ticket, Window
 from hall_server.queueing.tickets import ticket_refs
-from hall_server.workdays.calendar import WorkCalendar, add_working_days, shipped
+from hall_server.workdays import service as workdays
+from hall_server.workdays.calendar import add_working_days
 from hall_server.workdays.deadline import warning
 
 DEFAULT_ANSWER_DAYS = 5  # working days from recording to the answer, unless the hall set its own
@@ -51,11 +53,6 @@ FOLLOW_PAGE_DAYS = 15  # a ticket's follow code takes complaints this many days 
 FOLLOW_PAGE_LIMIT = 3  # complaints per ticket through its follow page
 LIST_LIMIT = 1000
 OPEN = (ComplaintStatus.RECORDED.value, ComplaintStatus.ROUTED.value)
-
-
-@cache
-def calendar() -> WorkCalendar:
-    return shipped()
 
 
 # --- settings ---------------------------------------------------------------------------------------------
@@ -108,6 +105,9 @@ def record_at_desk(ctx: Ctx, body: ComplaintIn) -> Complaint:
     else:
         raise Forbidden("COMPLAINT_CHANNEL_REFUSED", "当前设备不能登记投诉")
     ticket = _ticket(ctx, body.ticket_id) if body.ticket_id is not None else None
+    # The kiosk offers only the card's tickets of today; a clerk may record one of an earlier day.
+    if ticket is not None and channel is ComplaintChannel.KIOSK and ticket.service_date != ctx.clock.today():
+        raise Conflict("TICKET_NOT_TODAY", f"{ticket.number} 号不是今天的号票，请到窗口登记投诉")
     if ticket is None and body.window_no is not None:
         _check_window(ctx, body.window_no)
     return _create(
@@ -216,7 +216,7 @@ def _create(
         recorded_at=ctx.clock.now(),
         recorded_on=today,
         period_start=today,
-        due_date=add_working_days(calendar(), today, answer_days(ctx)),
+        due_date=add_working_days(workdays.calendar(ctx), today, answer_days(ctx)),
         reopen_count=0,
     )
     ctx.session.add(complaint)
@@ -237,10 +237,7 @@ def _create(
 
 
 def _masked(contact: str | None) -> str | None:
-    if contact is None:
-        return None
-    digits = contact.replace("-", "")
-    return mask_mobile(digits) if len(digits) >= 7 else "*" * len(digits)
+    return mask_contact(contact) if contact is not None else None
 
 
 def _event(ctx: Ctx, event_type: EventType, complaint: Complaint, data: Mapping[str, object]) -> None:
@@ -271,37 +268,64 @@ def get(ctx: Ctx, complaint_id: int) -> Complaint:
     return complaint
 
 
+def _mine(ctx: Ctx) -> ColumnElement[bool] | None:
+    """Staff who are not managers see the complaints routed to their department or to them."""
+    return departments.visible_to_staff(ctx, Complaint.department_id, Complaint.assignee_id)
+
+
 def readable(ctx: Ctx, complaint_id: int) -> Complaint:
-    """Managers see every complaint; other staff the ones routed to them."""
+    """Managers see every complaint; other staff those of their department or routed to them."""
     complaint = get(ctx, complaint_id)
-    principal = ctx.principal
-    assert principal is not None
-    if principal.role in (Role.MANAGER, Role.ADMIN) or principal.staff_id == complaint.assignee_id:
-        return complaint
-    raise Forbidden("COMPLAINT_NOT_YOURS", "只有管理人员或承办人可以查看该投诉")
+    if not departments.may_see(ctx, complaint.department_id, complaint.assignee_id):
+        raise Forbidden("COMPLAINT_NOT_YOURS", "只有管理人员、承办部门或承办人可以查看该投诉")
+    return complaint
 
 
-def _expect(complaint: Complaint, allowed: tuple[ComplaintStatus, ...], code: str, message: str) -> None:
+# The statuses each step may be taken from, and the refusal otherwise (409, naming the current state).
+STEP_RULES: dict[ComplaintStep, tuple[tuple[ComplaintStatus, ...], str, str]] = {
+    "route": (
+        (ComplaintStatus.RECORDED, ComplaintStatus.ROUTED),
+        "COMPLAINT_NOT_ROUTABLE",
+        "已答复或已办结的投诉不能再转办，请先重新打开",
+    ),
+    "answer": ((ComplaintStatus.ROUTED,), "COMPLAINT_NOT_ROUTED", "投诉须先转办承办部门才能答复"),
+    "close": ((ComplaintStatus.ANSWERED,), "COMPLAINT_NOT_ANSWERED", "投诉须先答复才能办结"),
+    "reopen": (
+        (ComplaintStatus.ANSWERED, ComplaintStatus.CLOSED),
+        "COMPLAINT_NOT_REOPENABLE",
+        "只有已答复或已办结的投诉可以重新打开",
+    ),
+}
+
+
+def _expect(complaint: Complaint, step: ComplaintStep) -> None:
+    allowed, code, message = STEP_RULES[step]
     if ComplaintStatus(complaint.status) not in allowed:
         current = STATUS_NAMES[ComplaintStatus(complaint.status)]
         raise Conflict(code, f"{message}（当前状态：{current}）", {"status": complaint.status})
 
 
+def steps(complaint: Complaint) -> list[ComplaintStep]:
+    """The steps the complaint's state allows now, in the order they are taken."""
+    status = ComplaintStatus(complaint.status)
+    return [step for step, (allowed, _, _) in STEP_RULES.items() if status in allowed]
+
+
 def route(ctx: Ctx, complaint_id: int, body: RouteIn) -> Complaint:
     """转办 to a department (and optionally a staff member); routing again moves it elsewhere."""
     complaint = get(ctx, complaint_id)
-    _expect(
-        complaint,
-        (ComplaintStatus.RECORDED, ComplaintStatus.ROUTED),
-        "COMPLAINT_NOT_ROUTABLE",
-        "已答复或已办结的投诉不能再转办，请先重新打开",
-    )
+    _expect(complaint, "route")
     assignee = _staff(ctx, body.staff_id) if body.staff_id is not None else None
-    complaint.department = body.department
+    department = departments.active_by_code(ctx, body.department_code)
+    complaint.department_id = department.id
     complaint.assignee_id = assignee.id if assignee else None
     complaint.status = ComplaintStatus.ROUTED.value
     complaint.routed_at = ctx.clock.now()
-    data = {"department": body.department, "assignee_id": complaint.assignee_id}
+    data = {
+        "department_code": department.code,
+        "department": department.name,
+        "assignee_id": complaint.assignee_id,
+    }
     _event(ctx, EventType.COMPLAINT_ROUTED, complaint, data)
     return complaint
 
@@ -316,7 +340,7 @@ def _staff(ctx: Ctx, staff_id: int) -> Staff:
 def answer(ctx: Ctx, complaint_id: int, body: AnswerIn) -> Complaint:
     """The reply (答复), by a manager or the assignee; on time if on or before the due day."""
     complaint = readable(ctx, complaint_id)
-    _expect(complaint, (ComplaintStatus.ROUTED,), "COMPLAINT_NOT_ROUTED", "投诉须先转办承办部门才能答复")
+    _expect(complaint, "answer")
     complaint.reply = body.reply
     complaint.status = ComplaintStatus.ANSWERED.value
     complaint.answered_at = ctx.clock.now()
@@ -332,7 +356,7 @@ def answer(ctx: Ctx, complaint_id: int, body: AnswerIn) -> Complaint:
 
 def close(ctx: Ctx, complaint_id: int, body: ComplaintCloseIn) -> Complaint:
     complaint = get(ctx, complaint_id)
-    _expect(complaint, (ComplaintStatus.ANSWERED,), "COMPLAINT_NOT_ANSWERED", "投诉须先答复才能办结")
+    _expect(complaint, "close")
     complaint.status = ComplaintStatus.CLOSED.value
     complaint.closed_at = ctx.clock.now()
     _event(ctx, EventType.COMPLAINT_CLOSED, complaint, {"note": body.note})
@@ -342,17 +366,12 @@ def close(ctx: Ctx, complaint_id: int, body: ComplaintCloseIn) -> Complaint:
 def reopen(ctx: Ctx, complaint_id: int, body: ReopenIn) -> Complaint:
     """Back to its department (ROUTED) with a new answer period counted from today."""
     complaint = get(ctx, complaint_id)
-    _expect(
-        complaint,
-        (ComplaintStatus.ANSWERED, ComplaintStatus.CLOSED),
-        "COMPLAINT_NOT_REOPENABLE",
-        "只有已答复或已办结的投诉可以重新打开",
-    )
+    _expect(complaint, "reopen")
     today = ctx.clock.today()
     complaint.status = ComplaintStatus.ROUTED.value
     complaint.reopen_count += 1
     complaint.period_start = today
-    complaint.due_date = add_working_days(calendar(), today, answer_days(ctx))
+    complaint.due_date = add_working_days(workdays.calendar(ctx), today, answer_days(ctx))
     complaint.answered_at = complaint.answered_on = complaint.closed_at = None
     data = {"reason": body.reason, "due_date": complaint.due_date.isoformat()}
     _event(ctx, EventType.COMPLAINT_REOPENED, complaint, data)
@@ -365,12 +384,20 @@ def reopen(ctx: Ctx, complaint_id: int, body: ReopenIn) -> Complaint:
 def warning_of(ctx: Ctx, complaint: Complaint) -> DeadlineWarning:
     if complaint.status not in OPEN:
         return DeadlineWarning.NONE
-    level = warning(calendar(), complaint.period_start, complaint.due_date, ctx.clock.today())
+    level = warning(workdays.calendar(ctx), complaint.period_start, complaint.due_date, ctx.clock.today())
     return DeadlineWarning(level)
 
 
 def search(ctx: Ctx, query: ComplaintQuery) -> list[Complaint]:
-    found = list(ctx.session.scalars(_filtered(query).order_by(Complaint.id.desc()).limit(LIST_LIMIT)))
+    statement = _filtered(query)
+    if query.department_code is not None:
+        statement = statement.where(
+            Complaint.department_id == departments.by_code(ctx, query.department_code).id
+        )
+    mine = _mine(ctx)
+    if mine is not None:
+        statement = statement.where(mine)
+    found = list(ctx.session.scalars(statement.order_by(Complaint.id.desc()).limit(LIST_LIMIT)))
     wanted = DeadlineWarning.RED if query.overdue else query.warning
     if wanted is not None:
         found = [c for c in found if warning_of(ctx, c) is wanted]
@@ -419,7 +446,8 @@ def complaint_out(ctx: Ctx, complaint: Complaint) -> ComplaintOut:
         window_no=complaint.window_no,
         staff_id=complaint.staff_id,
         staff_name=staff.name if staff else None,
-        department=complaint.department,
+        department_code=departments.code_of(ctx, complaint.department_id),
+        department=departments.name_of(ctx, complaint.department_id),
         assignee_id=complaint.assignee_id,
         assignee_name=assignee.name if assignee else None,
         reply=complaint.reply,
@@ -432,6 +460,7 @@ def complaint_out(ctx: Ctx, complaint: Complaint) -> ComplaintOut:
         warning=warning_of(ctx, complaint),
         answered_late=_late(complaint.answered_on, complaint.due_date),
         reopen_count=complaint.reopen_count,
+        steps=steps(complaint),
     )
 
 

@@ -26,6 +26,7 @@ class AlertKind(StrEnum):
     SERVICE_TOO_LONG = "SERVICE_TOO_LONG"  # 办理超时: a window serving one ticket for too long
     IMBALANCE = "IMBALANCE"  # 冷热不均: idle window, overloaded category it could be given
     DEVICE_FAULT = "DEVICE_FAULT"  # a device's part reported FAULT or ABSENT
+    DEVICE_SILENT = "DEVICE_SILENT"  # 设备失联: a device that reported has stopped reporting (stale)
     HELP_REQUESTED = "HELP_REQUESTED"  # 求助: a visitor at a kiosk asked for staff
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from hall_server.contract.base import DbId, HallDate, Model, OutModel, WindowNo
+from hall_server.contract.departments import DEPARTMENT_CODE, DepartmentCode
 from hall_server.contract.privacy import FreeText
 
 
@@ -62,6 +63,9 @@ STATUS_NAMES: dict[ComplaintStatus, str] = {
     ComplaintStatus.ANSWERED: "已答复",
     ComplaintStatus.CLOSED: "已办结",
 }
+
+
+ComplaintStep = Literal["route", "answer", "close", "reopen"]
 
 
 class DeadlineWarning(StrEnum):
@@ -142,10 +146,8 @@ class HotlineImportOut(OutModel):
 
 
 class RouteIn(Model):
-    department: FreeText = Field(min_length=1, max_length=100, description="承办部门")
+    department_code: DepartmentCode = Field(description="承办部门 (GET /departments)")
     staff_id: DbId | None = Field(default=None, description="承办人 (optional)")
-
-    _department = field_validator("department")(_not_blank)
 
 
 class AnswerIn(Model):
@@ -181,8 +183,21 @@ class ComplaintQuery(Model):
     warning: DeadlineWarning | None = None
     overdue: bool | None = Field(default=None, description="true: red only")
     window_no: WindowNo | None = None
+    department_code: str | None = Field(default=None, pattern=DEPARTMENT_CODE)
     date_from: HallDate | None = Field(default=None, description="first recording day (local)")
     date_to: HallDate | None = Field(default=None, description="last recording day, inclusive")
+
+
+class PublicComplaintOut(OutModel):
+    """What the visitor's own page is told of the complaint just made: no clerk, no department, no contact."""
+
+    id: int
+    subject: ComplaintSubject
+    subject_name: str
+    status: ComplaintStatus
+    status_name: str
+    recorded_on: date
+    due_date: date = Field(description="answer due by the end of this local day (working days)")
 
 
 class ComplaintOut(OutModel):
@@ -202,7 +217,8 @@ class ComplaintOut(OutModel):
     window_no: int | None
     staff_id: int | None = Field(description="the clerk complained of (from the ticket)")
     staff_name: str | None
-    department: str | None
+    department_code: str | None = Field(description="承办部门")
+    department: str | None = Field(description="承办部门名称")
     assignee_id: int | None
     assignee_name: str | None
     reply: str | None
@@ -215,3 +231,4 @@ class ComplaintOut(OutModel):
     warning: DeadlineWarning
     answered_late: bool
     reopen_count: int
+    steps: list[ComplaintStep] = Field(description="the steps its state allows now, in order")

@@ -90,6 +90,11 @@ class EvaluationIn(Model):
     )
     text: FreeText = Field(default="", max_length=500)
     anonymous: bool = Field(default=False, description="the evaluator chose not to be named")
+    follow_up: bool | None = Field(
+        default=None,
+        description="false: a first evaluation (409 EVALUATION_EXISTS if there is one); true: the 追评 "
+        "(409 EVALUATION_NOT_YET without a first); omitted: whichever comes next",
+    )
 
     @model_validator(mode="after")
     def _bad_review_has_reason(self) -> EvaluationIn:
@@ -105,6 +110,11 @@ class FollowEvaluationIn(Model):
     indicator_codes: list[IndicatorCode] = Field(default_factory=list, max_length=20)
     text: FreeText = Field(default="", max_length=500)
     anonymous: bool = False
+    follow_up: bool | None = Field(
+        default=None,
+        description="false: a first evaluation (409 EVALUATION_EXISTS if there is one); true: the 追评 "
+        "(409 EVALUATION_NOT_YET without a first); omitted: whichever comes next",
+    )
 
     @model_validator(mode="after")
     def _bad_review_has_reason(self) -> FollowEvaluationIn:

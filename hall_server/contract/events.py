@@ -28,6 +28,7 @@ class AggregateType(StrEnum):
     HELP_REQUEST = "help_request"
     ALERT = "alert"
     DISPLAY_PROFILE = "display_profile"
+    DEPARTMENT = "department"
 
 
 class EventType(StrEnum):
@@ -76,6 +77,8 @@ class EventType(StrEnum):
     NOTICE_POSTED = "hall.notice.posted"  # the notice line of the hall screens
     DISPLAY_PROFILE_SAVED = "hall.display_profile.saved"
     THRESHOLD_SAVED = "hall.threshold.saved"
+    DEPARTMENT_SAVED = "hall.department.saved"  # a 进驻部门 created or changed
+    DEPARTMENT_MEMBERS_SET = "hall.department.members_set"  # its windows and staff
     ALERT_RAISED = "hall.alert.raised"
     ALERT_CLEARED = "hall.alert.cleared"  # the condition went away
     ALERT_ACKNOWLEDGED = "hall.alert.acknowledged"
@@ -90,6 +93,7 @@ class EventType(StrEnum):
     FOLLOWUP_REVIEWED = "evaluation_followup.reviewed"
     FOLLOWUP_CLOSED = "evaluation_followup.closed"
     FOLLOWUP_SETTINGS_SAVED = "hall.followup_settings.saved"  # the hall's deadlines: stays in the hall
+    WORKDAYS_SAVED = "hall.workdays.saved"  # a year of the working-day calendar edited by the hall
     # 投诉 (R11): one aggregate per complaint, every step an event
     COMPLAINT_RECORDED = "complaint.recorded"
     COMPLAINT_ROUTED = "complaint.routed"

@@ -15,10 +15,12 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from hall_server.contract.base import DbId, Model, OutModel
+from hall_server.contract.departments import DEPARTMENT_CODE
 from hall_server.contract.evaluation import Level
 from hall_server.contract.privacy import FreeText
 
 WarningLevel = Literal["none", "yellow", "red"]
+FollowupStep = Literal["assign", "verify", "rectify", "reply", "revisit", "close", "appeal", "review"]
 
 
 class FollowupStatus(StrEnum):
@@ -105,16 +107,18 @@ class FollowupSettingsOut(OutModel):
 
 
 class AssignIn(Model):
-    """At least a department or a staff member."""
+    """At least a department or a staff member; a staff member alone brings their own department."""
 
-    department: FreeText = Field(default="", max_length=100, description="责任部门")
+    department_code: str | None = Field(
+        default=None, pattern=DEPARTMENT_CODE, description="责任部门 (GET /departments)"
+    )
     staff_id: DbId | None = Field(default=None, description="责任人")
     note: FreeText = Field(default="", max_length=500)
 
     @model_validator(mode="after")
     def _someone(self) -> AssignIn:
-        if not self.department.strip() and self.staff_id is None:
-            raise ValueError("请填写责任部门或责任人")
+        if self.department_code is None and self.staff_id is None:
+            raise ValueError("请选择责任部门或责任人")
         return self
 
 
@@ -169,7 +173,8 @@ class FollowupOut(OutModel):
     staff_name: str | None
     status: FollowupStatus
     status_name: str
-    department: str
+    department_code: str | None = Field(description="责任部门: the window's department until assigned")
+    department: str | None = Field(description="责任部门名称")
     assignee_id: int | None
     assignee_name: str | None
     verify_result: VerifyResult | None
@@ -185,3 +190,6 @@ class FollowupOut(OutModel):
     deadlines: list[Deadline]
     warning: WarningLevel = Field(description="of the step now due; none when closed")
     closed_at: datetime | None
+    steps: list[FollowupStep] = Field(
+        description="the steps its state allows now, in order (each step's own rule says who may take it)"
+    )

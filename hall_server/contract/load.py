@@ -64,6 +64,10 @@ class Snapshot(OutModel):
     service_date: date
     queue_closed_today: bool
     hall_name: str
+    time_zone: str = Field(
+        default="Asia/Shanghai",
+        description="the hall's IANA time zone: a hall screen shows its clock in it, not in its PC's zone",
+    )
     notice: str = Field(default="", description="the notice line of the hall screens (通知栏)")
     waiting: list[CategoryWaiting]
     windows: list[WindowOut]

@@ -64,6 +64,13 @@ def mask_mobile(mobile: str) -> str:
     return f"{mobile[:3]}****{mobile[-4:]}"
 
 
+def mask_contact(phone: str) -> str:
+    """A call-back phone (mobile or landline, dashes allowed) as it is shown and sent: `138****5678`,
+    `055****3456`."""
+    digits = phone.replace("-", "")
+    return mask_mobile(digits) if len(digits) >= 7 else "*" * len(digits)
+
+
 def mask_document(number: str) -> str:
     """Passports and permits (8-12 characters): the first and the last two only, `E******78`."""
     if len(number) >= 15:

@@ -1,8 +1,10 @@
 """The unit of work every service function runs in: one session, one transaction, the caller, the clock.
 
 `UnitOfWork.run(work)` opens a session, runs `work(ctx)`, commits, and only then hands the events recorded
-in the transaction to the live feed. A concurrent update of the same row (optimistic version check) or a
-database serialization failure re-runs the whole work a few times before giving up with 409.
+in the transaction to `publish` (on SQLite the live feed itself; on PostgreSQL every process's feed gets
+them from the event table instead, hall_server/live/listener.py). A concurrent update of the same row
+(optimistic version check) or a database serialization failure re-runs the whole work a few times before
+giving up with 409.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from hall_server.core.config import Settings
 from hall_server.core.errors import Conflict, Unavailable
 from hall_server.identity.crypto import Keys
 from hall_server.sync.config import TargetConfig
+from hall_server.workdays.calendar import WorkCalendar
 
 if TYPE_CHECKING:
     from hall_server.auth.principal import Principal
+    from hall_server.halls.models import Hall
 
 T = TypeVar("T")
 log = logging.getLogger("yimen.uow")
@@ -47,6 +51,8 @@ class Ctx:
     source: Source | None = None  # the hall as events name it; read once per transaction
     estimates: dict[int, WaitEstimate] = field(default_factory=dict)  # computed at issue, reused by the view
     targets: list[TargetConfig] = field(default_factory=list)  # where events of this transaction go
+    workdays: WorkCalendar | None = None  # the working-day calendar, read once per transaction
+    hall: Hall | None = None  # the hall this server runs, read once per transaction (halls.current)
 
     @property
     def actor(self) -> Actor:

@@ -18,10 +18,13 @@ from hall_server.contract.alerts import HALL_SCOPE, ThresholdIn
 from hall_server.contract.appointments import SlotGenerateIn
 from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
 from hall_server.contract.catalogue import CategoryIn, MatterIn
+from hall_server.contract.departments import DepartmentIn, DepartmentMembersIn
 from hall_server.contract.displays import DisplayProfileIn
 from hall_server.contract.halls import HallIn
 from hall_server.contract.queue import WindowIn
 from hall_server.core.context import Ctx
+from hall_server.departments.service import save as save_department
+from hall_server.departments.service import set_members
 from hall_server.displays.service import save_profile
 from hall_server.halls.models import Hall
 from hall_server.halls.service import configure_hall
@@ -53,6 +56,14 @@ STAFF: list[tuple[str, str, Role]] = [
             start=1,
         )
     ],
+]
+# 进驻部门 (fictitious) with their windows and clerks: a 差评 at a window goes to its department.
+DEPARTMENTS: list[tuple[str, str, list[int]]] = [
+    ("SCJG", "县市场监督管理局", [1, 2, 3]),
+    ("RSJ", "县人力资源和社会保障局", [4, 5, 6]),
+    ("FGW", "县发展和改革委员会", [7, 8]),
+    ("GGZY", "县公共资源交易中心", [9, 10]),
+    ("ZWFW", "县政务服务中心综合窗口", [11, 12]),
 ]
 DEVICES = [(DeviceKind.KIOSK, "kiosk-1"), (DeviceKind.KIOSK, "kiosk-2"), (DeviceKind.DISPLAY, "display-1")]
 # The 企业服务区 (zone A, first floor) screen: the enterprise windows and their queue.
@@ -89,8 +100,11 @@ def load_demo(ctx: Ctx, *, if_empty: bool = False) -> dict[str, Any] | None:
         {"login": login, "name": name, "role": role.value, "password": DEMO_PASSWORD}
         for login, name, role in STAFF
     ]
-    for person in staff:
-        create_staff(ctx, StaffIn.model_validate(person))
+    staff_ids = {person["login"]: create_staff(ctx, StaffIn.model_validate(person)).id for person in staff}
+    for code, name, window_numbers in DEPARTMENTS:
+        save_department(ctx, code, DepartmentIn(name=name))
+        clerks = [staff_ids[f"clerk{n:02d}"] for n in window_numbers]
+        set_members(ctx, code, DepartmentMembersIn(window_numbers=window_numbers, staff_ids=clerks))
     for scope, threshold in THRESHOLDS.items():
         save_threshold(ctx, scope, threshold)
     for name, title, window_numbers, codes in DISPLAY_PROFILES:

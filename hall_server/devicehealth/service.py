@@ -102,7 +102,8 @@ def _record_change(ctx: Ctx, device_id: int, before: dict[str, Any] | None, part
     )
 
 
-def _stale(ctx: Ctx, reported_at: datetime | None) -> bool:
+def is_stale(ctx: Ctx, reported_at: datetime | None) -> bool:
+    """Silent: no report within YIMEN_DEVICE_HEALTH_STALE_SECONDS (or never one)."""
     limit = timedelta(seconds=ctx.settings.device_health_stale_seconds)
     return reported_at is None or ctx.clock.now() - reported_at > limit
 
@@ -125,7 +126,7 @@ def _health_out(ctx: Ctx, device: Device, health: DeviceHealth | None) -> Device
         active=device.active,
         app_version=health.app_version if health else None,
         reported_at=health.reported_at if health else None,
-        stale=_stale(ctx, health.reported_at if health else None),
+        stale=is_stale(ctx, health.reported_at if health else None),
         faults=sum(1 for p in parts if p.state is not PartState.OK),
         devices=parts,
     )

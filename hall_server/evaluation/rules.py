@@ -16,6 +16,7 @@ from hall_server.contract.evaluation_rules import (
     DefaultRunOut,
 )
 from hall_server.contract.events import AggregateType, EventType
+from hall_server.core import locks
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.errors import Conflict
 from hall_server.evaluation import service
@@ -121,9 +122,18 @@ def apply_defaults(ctx: Ctx, limit: int = DEFAULT_BATCH) -> DefaultRunOut:
 
 
 def run_now(ctx: Ctx) -> DefaultRunOut:
-    """A manager's "run now": one batch; the periodic sweep does the rest."""
+    """A manager's "run now": one batch (after a sweep running in any process, never beside it); the
+    periodic sweep does the rest."""
+    locks.exclusive(ctx, locks.DEFAULT_EVALUATIONS)
     if _due(ctx) is None:
         raise Conflict("DEFAULT_RULE_OFF", "默认评价规则未启用")
+    return apply_defaults(ctx)
+
+
+def _apply_defaults_alone(ctx: Ctx) -> DefaultRunOut:
+    """A batch, unless another process gives default evaluations at this moment (then it does them)."""
+    if not locks.try_exclusive(ctx, locks.DEFAULT_EVALUATIONS):
+        return DefaultRunOut(defaulted=0, more=True)
     return apply_defaults(ctx)
 
 
@@ -131,7 +141,7 @@ def sweep_once(uow: UnitOfWork) -> int:
     """One periodic pass: look (read-only) whether anything is due, then write in short batches."""
     total = 0
     while uow.read(defaults_due):
-        done = uow.run(apply_defaults)
+        done = uow.run(_apply_defaults_alone)
         total += done.defaulted
         if not done.defaulted:  # a concurrent change got there first
             break

@@ -161,6 +161,10 @@ def submit(ctx: Ctx, opportunity_id: int, body: EvaluationIn, *, is_default: boo
     earlier = _evaluations(ctx, opportunity)
     if len(earlier) >= 2:
         raise Conflict("EVALUATION_LIMIT", "每次服务只能评价一次并追评一次")
+    if body.follow_up is False and earlier:  # e.g. the pad and the follow page at the same moment
+        raise Conflict("EVALUATION_EXISTS", "该服务已被评价；如需补充，请选择追评")
+    if body.follow_up is True and not earlier:
+        raise Conflict("EVALUATION_NOT_YET", "该服务尚未评价，不能追评")
     now = ctx.clock.now()
     if earlier and now - earlier[0].evaluated_at > timedelta(days=FOLLOW_UP_DAYS):
         raise Conflict("FOLLOW_UP_EXPIRED", f"追评须在首次评价后 {FOLLOW_UP_DAYS} 天内提交")
@@ -207,6 +211,7 @@ def _evaluation_data(
     return {
         "service_number": opportunity.service_number,
         "assess_number": evaluation.assess_number,
+        "follow_up": evaluation.assess_number > 1,  # 追评
         "level": level.value,
         "gbt39046_code": gbt39046_code(level),
         "national_code": national_code(level),

@@ -11,7 +11,11 @@ Positions are given at commit, not when the event is recorded: `record` queues t
 the `before_commit` hook below locks the one-row chain head (`FOR UPDATE` on PostgreSQL; SQLite has a single
 writer), numbers and links the transaction's events, and moves the head. The head is the last lock a
 transaction takes and is held only through its commit, so writers never deadlock on it and the chain never
-forks, whichever process writes.
+forks, whichever process writes. Positions are therefore gap-free and in commit order: a reader that sees
+position N committed sees every position below it committed too.
+
+On PostgreSQL the seal also sends `pg_notify('yimen_events', <last position>)`, delivered only when the
+transaction commits: every server process listens and reads the new events (hall_server/live/listener.py).
 
 Checkpoints: every `event_checkpoint_every` events (at commit) and, when events were written, every
 `event_checkpoint_minutes` (from the server's periodic sweep), the head's position and hash are signed with
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from hall_server.events.models import Event, EventChainHead, EventCheckpoint
@@ -46,6 +50,7 @@ HEAD_ID = 1
 CHECKPOINT_SPEC = "yimen-event-checkpoint/1"
 _KEY_LABEL = "yimen/event-chain/1"
 _PENDING = "yimen.events.pending"
+CHANNEL = "yimen_events"  # LISTEN/NOTIFY channel: the payload is the last position a commit wrote
 
 
 def canonical(payload: dict[str, Any]) -> bytes:
@@ -143,6 +148,11 @@ def seal(ctx: Ctx, rows: list[tuple[Event, Envelope]]) -> None:
     session.flush()
     for row, _ in rows:
         outbox_rows(ctx, row)
+    if session.get_bind().dialect.name == "postgresql":
+        # Queued with the transaction, sent at commit, never for a rollback: a few bytes, not the events.
+        session.execute(
+            text("select pg_notify(:channel, :pos)"), {"channel": CHANNEL, "pos": str(head.head_pos)}
+        )
     every = ctx.settings.event_checkpoint_every
     if head.head_pos // every > start // every:
         _write_checkpoint(ctx, head, key)

@@ -11,7 +11,7 @@ from hall_server.core.context import Ctx
 from hall_server.core.ids import uuid7
 from hall_server.events import chain
 from hall_server.events.models import Event
-from hall_server.halls.models import Hall
+from hall_server.halls.current import find_hall
 from hall_server.sync.wire import protect
 
 UNCONFIGURED_SOURCE = Source(hall_code="UNCONFIGURED", hall_name="", region_code="000000000000", org_uscc="")
@@ -27,7 +27,7 @@ def _source(ctx: Ctx, window_no: int | None) -> Source:
 
 
 def _hall_source(ctx: Ctx) -> Source:
-    hall = ctx.session.scalars(select(Hall).limit(1)).first()
+    hall = find_hall(ctx)
     return (
         UNCONFIGURED_SOURCE
         if hall is None
@@ -44,7 +44,7 @@ def _protected(ctx: Ctx, envelope: Envelope, personal: dict[str, Any]) -> dict[s
     return protect(bytes.fromhex(key), kid, envelope.model_dump(mode="json"), personal)
 
 
-def _next_seq(ctx: Ctx, aggregate_type: AggregateType, aggregate_id: str) -> int:
+def _next_seq(ctx: Ctx, aggregate_type: AggregateType, aggregate_id: str, new_aggregate: bool) -> int:
     queued = [
         row.aggregate_seq
         for row in chain.queued(ctx.session)
@@ -52,6 +52,8 @@ def _next_seq(ctx: Ctx, aggregate_type: AggregateType, aggregate_id: str) -> int
     ]
     if queued:
         return max(queued) + 1
+    if new_aggregate:
+        return 1
     last = ctx.session.scalar(
         select(func.max(Event.aggregate_seq)).where(
             Event.aggregate_type == aggregate_type.value, Event.aggregate_id == aggregate_id
@@ -71,24 +73,26 @@ def record(
     window_no: int | None = None,
     correlation_id: str | None = None,
     personal: dict[str, Any] | None = None,
+    new_aggregate: bool = False,
 ) -> Envelope:
     """Append one event. `data` must already be masked: it is stored as is and sent to the platform.
     Personal data the platform needs in clear (an applicant's identity for a case) goes in `personal`,
-    which is stored and sent only inside the SM4-GCM `protected` block under the platform's key."""
+    which is stored and sent only inside the SM4-GCM `protected` block under the platform's key.
+    `new_aggregate`: the aggregate was created in this transaction, so none of its events is stored yet (a
+    query saved on the hot path of issuing a ticket)."""
     # Local time at millisecond precision, as the envelope carries it (standards.md §7.1): the stored row
     # and the envelope then name the same instant exactly.
     local = ctx.clock.local()
     now = local.replace(microsecond=local.microsecond // 1000 * 1000)
     aggregate_key = str(aggregate_id)
+    seq = _next_seq(ctx, aggregate_type, aggregate_key, new_aggregate)
     envelope = Envelope(
         event_id=uuid7(),
         event_type=event_type,
         occurred_at=now,
         recorded_at=now,
         source=_source(ctx, window_no),
-        aggregate=AggregateRef(
-            type=aggregate_type, id=aggregate_key, seq=_next_seq(ctx, aggregate_type, aggregate_key)
-        ),
+        aggregate=AggregateRef(type=aggregate_type, id=aggregate_key, seq=seq),
         refs=refs or {},
         correlation_id=correlation_id,
         actor=ctx.actor,

@@ -49,6 +49,12 @@ class FollowFeed:
         self.told: set[tuple[str, Moment]] = set()
         self.recomputed = 0  # views computed so far (tests, benchmarks)
 
+    def untracked(self) -> bool:
+        """Nobody follows a ticket nor asked for notices (then nothing remembered for them is kept)."""
+        tracked = self.hub.watched_codes() | frozenset(self.notifier.opted_in())
+        self._forget_untracked(tracked)
+        return not tracked
+
     def publish(self, ctx: Ctx, batch: list[Envelope], serving: dict[int, set[int]]) -> None:
         watched = self.hub.watched_codes()
         opted_in = frozenset(self.notifier.opted_in())

@@ -38,7 +38,7 @@ def _row(item: FollowupOut, tz: tzinfo) -> list[str]:
         LEVEL_NAMES[item.level],
         item.evaluation_text,
         item.status_name,
-        item.department,
+        item.department or "",
         item.assignee_name,
         VERIFY_NAMES[item.verify_result] if item.verify_result else "",
         due["verify"],

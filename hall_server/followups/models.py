@@ -35,7 +35,7 @@ class Followup(Base):
     verify_due: Mapped[date] = mapped_column(Date)
     rectify_due: Mapped[date] = mapped_column(Date)
     revisit_due: Mapped[date] = mapped_column(Date)
-    department: Mapped[str] = mapped_column(String(100), default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     verify_result: Mapped[str | None] = mapped_column(String(16), nullable=True)
     verify_note: Mapped[str] = mapped_column(String(500), default="")

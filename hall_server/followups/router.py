@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from hall_server.contract.base import DB_ID_MAX, HallDate
+from hall_server.contract.departments import DepartmentCode
 from hall_server.contract.followups import (
     AppealIn,
     AssignIn,
@@ -39,10 +40,11 @@ def filters(
     warning: Annotated[WarningLevel | None, Query(description="none, yellow or red now")] = None,
     window_no: Annotated[int | None, Query(ge=1, le=999)] = None,
     staff_id: Annotated[int | None, Query(ge=1, le=DB_ID_MAX, description="the clerk evaluated")] = None,
+    department_code: Annotated[DepartmentCode | None, Query(description="责任部门")] = None,
     date_from: Annotated[HallDate | None, Query(description="first evaluation day")] = None,
     date_to: Annotated[HallDate | None, Query(description="last evaluation day, inclusive")] = None,
 ) -> service.Filters:
-    return service.Filters(status, overdue, warning, window_no, staff_id, date_from, date_to)
+    return service.Filters(status, overdue, warning, window_no, staff_id, department_code, date_from, date_to)
 
 
 FiltersDep = Annotated[service.Filters, Depends(filters)]
@@ -62,8 +64,9 @@ def save_settings(body: FollowupSettingsIn, api: ApiDep) -> FollowupSettingsOut:
 
 @router.get("/followups", response_model=list[FollowupOut])
 def list_followups(api: ApiDep, found: FiltersDep) -> list[FollowupOut]:
-    """Newest first, each with its deadlines and warning (none/yellow/red) as of now."""
-    return api.read(lambda ctx: service.search(ctx, found), roles=MANAGERS)
+    """Newest first, each with its deadlines and warning (none/yellow/red) as of now. Managers see all;
+    other staff those of their department, assigned to them or about their own service."""
+    return api.read(lambda ctx: service.search(ctx, found), roles=STAFF)
 
 
 @router.get(
@@ -87,7 +90,7 @@ def export_followups(api: ApiDep, found: FiltersDep) -> Response:
 
 @router.get("/followups/{followup_id}", response_model=FollowupOut)
 def get_followup(followup_id: IdParam, api: ApiDep) -> FollowupOut:
-    return api.read(lambda ctx: service.out(ctx, service.get(ctx, followup_id)), roles=MANAGERS)
+    return api.read(lambda ctx: service.out(ctx, service.readable(ctx, followup_id)), roles=STAFF)
 
 
 def _step(api: IdempotentApiDep, step: Callable[[Ctx], Followup]) -> FollowupOut:
@@ -126,7 +129,7 @@ def revisit(followup_id: IdParam, body: RevisitIn, api: IdempotentApiDep) -> Fol
 
 @router.post("/followups/{followup_id}/appeal", response_model=FollowupOut)
 def appeal(followup_id: IdParam, body: AppealIn, api: IdempotentApiDep) -> FollowupOut:
-    """申诉 by the window's clerk (or a manager for the window's department), once, before 整改."""
+    """申诉 by the window's department or the clerk who served, once, before 整改; managers review it."""
     return _step(api, lambda ctx: service.appeal(ctx, followup_id, body))
 
 

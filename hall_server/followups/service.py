@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from hall_server.auth.models import Staff
-from hall_server.contract.auth import Role
 from hall_server.contract.evaluation import Level
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.followups import (
@@ -25,6 +23,7 @@ from hall_server.contract.followups import (
     FollowupSettingsIn,
     FollowupSettingsOut,
     FollowupStatus,
+    FollowupStep,
     RectifyIn,
     ReplyIn,
     ReviewDecision,
@@ -37,17 +36,19 @@ from hall_server.contract.followups import (
 )
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound
+from hall_server.departments import service as departments
 from hall_server.evaluation.models import Evaluation, EvaluationOpportunity
 from hall_server.events.service import record
 from hall_server.followups.models import Followup, FollowupSettings
 from hall_server.halls.service import current_hall
-from hall_server.workdays.calendar import WorkCalendar, add_working_days, shipped
+from hall_server.workdays import service as workdays
+from hall_server.workdays.calendar import add_working_days
 from hall_server.workdays.deadline import warning
 
 S = FollowupStatus
 DEFAULTS = FollowupSettingsIn()
 SEVERITY: dict[WarningLevel, int] = {"none": 0, "yellow": 1, "red": 2}
-STEP_NAMES = {
+STEP_NAMES: dict[FollowupStep, str] = {
     "assign": "分派",
     "verify": "核实",
     "rectify": "整改",
@@ -55,9 +56,11 @@ STEP_NAMES = {
     "revisit": "回访",
     "close": "办结",
     "appeal": "申诉",
+    "review": "复核",
 }
-# The statuses each step may be taken from.
-ALLOWED: dict[str, frozenset[S]] = {
+STEPS: tuple[FollowupStep, ...] = tuple(STEP_NAMES)
+# The statuses each step may be taken from (复核 is about the appeal, not the status).
+ALLOWED: dict[FollowupStep, frozenset[S]] = {
     "assign": frozenset({S.OPEN, S.ASSIGNED}),
     "verify": frozenset({S.ASSIGNED}),
     "rectify": frozenset({S.VERIFIED}),
@@ -66,11 +69,6 @@ ALLOWED: dict[str, frozenset[S]] = {
     "close": frozenset({S.REVISITED}),
     "appeal": frozenset({S.OPEN, S.ASSIGNED, S.VERIFIED}),
 }
-
-
-@cache
-def calendar() -> WorkCalendar:
-    return shipped()
 
 
 # --- settings ---------------------------------------------------------------------------------------------
@@ -104,13 +102,14 @@ def open_for(ctx: Ctx, opportunity: EvaluationOpportunity, evaluation: Evaluatio
     """Called by evaluation.submit in its transaction when the evaluation is a 差评."""
     days = settings(ctx)
     opened_on = ctx.clock.local(evaluation.evaluated_at).date()
-    cal = calendar()
+    cal = workdays.calendar(ctx)
     followup = Followup(
         evaluation_id=evaluation.id,
         opportunity_id=opportunity.id,
         opened_on=opened_on,
         window_no=opportunity.window_no,
         staff_id=opportunity.staff_id,
+        department_id=_responsible_department(ctx, opportunity),
         status=S.OPEN.value,
         verify_due=add_working_days(cal, opened_on, days.verify_days),
         rectify_due=add_working_days(cal, opened_on, days.rectify_days),
@@ -119,6 +118,7 @@ def open_for(ctx: Ctx, opportunity: EvaluationOpportunity, evaluation: Evaluatio
     ctx.session.add(followup)
     ctx.session.flush()
     data = {
+        "department_code": departments.code_of(ctx, followup.department_id),
         "evaluation_id": evaluation.id,
         "opportunity_id": opportunity.id,
         "assess_number": evaluation.assess_number,
@@ -130,6 +130,13 @@ def open_for(ctx: Ctx, opportunity: EvaluationOpportunity, evaluation: Evaluatio
     }
     _event(ctx, EventType.FOLLOWUP_OPENED, followup, data)
     return followup
+
+
+def _responsible_department(ctx: Ctx, opportunity: EvaluationOpportunity) -> int | None:
+    """The evaluated window's department (进驻部门), else the serving clerk's."""
+    return departments.of_window(ctx, opportunity.window_no) or departments.of_staff(
+        ctx, opportunity.staff_id
+    )
 
 
 def _event(ctx: Ctx, event_type: EventType, followup: Followup, data: dict[str, Any]) -> None:
@@ -154,39 +161,80 @@ def get(ctx: Ctx, followup_id: int) -> Followup:
     return followup
 
 
-def _is_manager(ctx: Ctx) -> bool:
-    principal = ctx.principal
-    return principal is not None and principal.role in (Role.MANAGER, Role.ADMIN)
+def _mine(ctx: Ctx) -> ColumnElement[bool] | None:
+    """Staff who are not managers see their department's, those assigned to them and those about them."""
+    return departments.visible_to_staff(ctx, Followup.department_id, Followup.assignee_id, Followup.staff_id)
 
 
-def _authorise(ctx: Ctx, followup: Followup, step: str) -> None:
-    """Managers take every step; the assignee works their own follow-up (核实/整改/答复/回访); the window's
-    clerk who served may appeal."""
-    if _is_manager(ctx):
-        return
-    staff_id = ctx.principal.staff_id if ctx.principal else None
-    if step in ("verify", "rectify", "reply", "revisit") and staff_id == followup.assignee_id:
-        return
-    if step == "appeal" and staff_id == followup.staff_id:
-        return
-    raise Forbidden("FOLLOWUP_NOT_YOURS", "只有大厅管理员或该整改的责任人可以办理此步骤")
-
-
-def _step(ctx: Ctx, followup_id: int, step: str) -> Followup:
-    """The follow-up, locked by its version, when `step` may be taken now; otherwise 409 with the reason."""
+def readable(ctx: Ctx, followup_id: int) -> Followup:
     followup = get(ctx, followup_id)
-    _authorise(ctx, followup, step)
-    status = S(followup.status)
+    if not departments.may_see(ctx, followup.department_id, followup.assignee_id, followup.staff_id):
+        raise Forbidden("FOLLOWUP_NOT_YOURS", "只有大厅管理员、责任部门或责任人可以查看该差评整改")
+    return followup
+
+
+def _authorise(ctx: Ctx, followup: Followup, step: FollowupStep) -> None:
+    """Managers take every step. The responsible department's staff and the assignee work it (核实/整改/
+    答复/回访). The window's department or the clerk who served may appeal (申诉); the hall's managers
+    review (复核), never the side that appealed."""
+    if departments.is_manager(ctx):
+        return
+    if step in ("verify", "rectify", "reply", "revisit") and departments.may_see(
+        ctx, followup.department_id, followup.assignee_id
+    ):
+        return
+    if step == "appeal" and departments.may_see(ctx, followup.department_id, followup.staff_id):
+        return
+    raise Forbidden("FOLLOWUP_NOT_YOURS", "只有大厅管理员、责任部门或责任人可以办理此步骤")
+
+
+def _refusal(followup: Followup, step: FollowupStep) -> Conflict | None:
+    """Why the follow-up's state does not allow `step` now (409 with the reason), or None when it does."""
+    status, appeal = S(followup.status), followup.appeal_state
+    if step == "review":
+        if appeal == AppealState.PENDING.value:
+            return None
+        return Conflict("FOLLOWUP_NO_APPEAL", "没有待复核的申诉", {"appeal_state": appeal})
     if status is S.CLOSED:
-        raise Conflict("FOLLOWUP_CLOSED", "该差评整改已办结", {"status": status.value})
-    if followup.appeal_state == AppealState.PENDING.value:
-        raise Conflict("FOLLOWUP_APPEAL_PENDING", "申诉待复核，复核后才能继续办理", {"status": status.value})
+        return Conflict("FOLLOWUP_CLOSED", "该差评整改已办结", {"status": status.value})
+    if appeal == AppealState.PENDING.value:
+        return Conflict("FOLLOWUP_APPEAL_PENDING", "申诉待复核，复核后才能继续办理", {"status": status.value})
     if status not in ALLOWED[step]:
-        raise Conflict(
+        return Conflict(
             "FOLLOWUP_STEP_OUT_OF_ORDER",
             f"当前状态为「{STATUS_NAMES[status]}」，不能{STEP_NAMES[step]}",
             {"status": status.value, "step": step},
         )
+    return _refusal_by_verification(followup, step)
+
+
+def _refusal_by_verification(followup: Followup, step: FollowupStep) -> Conflict | None:
+    """属实 needs 整改 before the reply; anything else has nothing to rectify; one appeal only."""
+    true = followup.verify_result == VerifyResult.VERIFIED_TRUE.value
+    if step == "rectify" and not true:
+        return Conflict(
+            "FOLLOWUP_NOTHING_TO_RECTIFY", "核实结果不属实、误评或恶意，无需整改，请直接答复办事人"
+        )
+    if step == "reply" and followup.status == S.VERIFIED.value and true:
+        detail = {"status": followup.status, "step": "reply"}
+        return Conflict("FOLLOWUP_STEP_OUT_OF_ORDER", "差评属实，须先整改再答复", detail)
+    if step == "appeal" and followup.appeal_state is not None:
+        return Conflict("FOLLOWUP_APPEAL_TWICE", "每个差评只能申诉一次")
+    return None
+
+
+def steps(followup: Followup) -> list[FollowupStep]:
+    """The steps the follow-up's state allows now, in the order they are taken."""
+    return [step for step in STEPS if _refusal(followup, step) is None]
+
+
+def _step(ctx: Ctx, followup_id: int, step: FollowupStep) -> Followup:
+    """The follow-up, when the caller may take `step` and its state allows it now; otherwise 403 or 409."""
+    followup = get(ctx, followup_id)
+    _authorise(ctx, followup, step)
+    refusal = _refusal(followup, step)
+    if refusal is not None:
+        raise refusal
     return followup
 
 
@@ -196,14 +244,21 @@ def _staff(ctx: Ctx, staff_id: int | None) -> Staff | None:
 
 def assign(ctx: Ctx, followup_id: int, body: AssignIn) -> Followup:
     followup = _step(ctx, followup_id, "assign")
-    if body.staff_id is not None:
-        staff = _staff(ctx, body.staff_id)
-        if staff is None or not staff.active:
-            raise Invalid("FOLLOWUP_ASSIGNEE_UNKNOWN", "责任人不存在或已停用")
-    followup.department = body.department.strip()
+    staff = _staff(ctx, body.staff_id)
+    if body.staff_id is not None and (staff is None or not staff.active):
+        raise Invalid("FOLLOWUP_ASSIGNEE_UNKNOWN", "责任人不存在或已停用")
+    if body.department_code is not None:
+        followup.department_id = departments.active_by_code(ctx, body.department_code).id
+    elif staff is not None and staff.department_id is not None:
+        followup.department_id = staff.department_id
     followup.assignee_id = body.staff_id
     followup.status = S.ASSIGNED.value
-    data = {"department": followup.department, "assignee_id": body.staff_id, "note": body.note}
+    data = {
+        "department_code": departments.code_of(ctx, followup.department_id),
+        "department": departments.name_of(ctx, followup.department_id),
+        "assignee_id": body.staff_id,
+        "note": body.note,
+    }
     _event(ctx, EventType.FOLLOWUP_ASSIGNED, followup, data)
     return followup
 
@@ -220,10 +275,6 @@ def verify(ctx: Ctx, followup_id: int, body: VerifyIn) -> Followup:
 
 def rectify(ctx: Ctx, followup_id: int, body: RectifyIn) -> Followup:
     followup = _step(ctx, followup_id, "rectify")
-    if followup.verify_result != VerifyResult.VERIFIED_TRUE.value:
-        raise Conflict(
-            "FOLLOWUP_NOTHING_TO_RECTIFY", "核实结果不属实、误评或恶意，无需整改，请直接答复办事人"
-        )
     followup.rectification = body.record
     followup.rectified_at = ctx.clock.now()
     followup.status = S.RECTIFIED.value
@@ -233,9 +284,6 @@ def rectify(ctx: Ctx, followup_id: int, body: RectifyIn) -> Followup:
 
 def reply(ctx: Ctx, followup_id: int, body: ReplyIn) -> Followup:
     followup = _step(ctx, followup_id, "reply")
-    if followup.status == S.VERIFIED.value and followup.verify_result == VerifyResult.VERIFIED_TRUE.value:
-        detail = {"status": followup.status, "step": "reply"}
-        raise Conflict("FOLLOWUP_STEP_OUT_OF_ORDER", "差评属实，须先整改再答复", detail)
     followup.reply = body.text
     followup.replied_at = ctx.clock.now()
     followup.status = S.REPLIED.value
@@ -265,8 +313,6 @@ def appeal(ctx: Ctx, followup_id: int, body: AppealIn) -> Followup:
     """The window's clerk (or a manager for the window's department) contests the 差评, once, before it is
     rectified; no other step until it is reviewed."""
     followup = _step(ctx, followup_id, "appeal")
-    if followup.appeal_state is not None:
-        raise Conflict("FOLLOWUP_APPEAL_TWICE", "每个差评只能申诉一次")
     followup.appeal_state = AppealState.PENDING.value
     followup.appeal_reason = body.reason
     _event(ctx, EventType.FOLLOWUP_APPEALED, followup, {"reason": body.reason})
@@ -276,10 +322,11 @@ def appeal(ctx: Ctx, followup_id: int, body: AppealIn) -> Followup:
 def review(ctx: Ctx, followup_id: int, body: ReviewIn) -> Followup:
     """复核 (managers): UPHELD keeps the 差评 and the follow-up goes on; OVERTURNED excludes it and closes."""
     followup = get(ctx, followup_id)
-    if not _is_manager(ctx):
+    if not departments.is_manager(ctx):
         raise Forbidden("FOLLOWUP_NOT_YOURS", "只有大厅管理员可以复核申诉")
-    if followup.appeal_state != AppealState.PENDING.value:
-        raise Conflict("FOLLOWUP_NO_APPEAL", "没有待复核的申诉", {"appeal_state": followup.appeal_state})
+    refusal = _refusal(followup, "review")
+    if refusal is not None:
+        raise refusal
     followup.review_note = body.note
     if body.decision is ReviewDecision.OVERTURNED:
         followup.appeal_state = AppealState.OVERTURNED.value
@@ -299,6 +346,7 @@ def review(ctx: Ctx, followup_id: int, body: ReviewIn) -> Followup:
 def _deadlines(ctx: Ctx, followup: Followup) -> list[Deadline]:
     """Verify is met when verified; rectify (整改并反馈) when the visitor got the reply; revisit when done."""
     today, closed = ctx.clock.today(), followup.status == S.CLOSED.value
+    cal = workdays.calendar(ctx)
     steps = (
         ("verify", followup.verify_due, followup.verified_at),
         ("rectify", followup.rectify_due, followup.replied_at),
@@ -309,7 +357,7 @@ def _deadlines(ctx: Ctx, followup: Followup) -> list[Deadline]:
             step=step,
             due=due,
             done_at=done,
-            warning="none" if done or closed else warning(calendar(), followup.opened_on, due, today),
+            warning="none" if done or closed else warning(cal, followup.opened_on, due, today),
         )
         for step, due, done in steps
     ]
@@ -338,7 +386,8 @@ def out(ctx: Ctx, followup: Followup) -> FollowupOut:
         staff_name=staff.name if staff else None,
         status=status,
         status_name=STATUS_NAMES[status],
-        department=followup.department,
+        department_code=departments.code_of(ctx, followup.department_id),
+        department=departments.name_of(ctx, followup.department_id),
         assignee_id=followup.assignee_id,
         assignee_name=assignee.name if assignee else None,
         verify_result=VerifyResult(followup.verify_result) if followup.verify_result else None,
@@ -354,6 +403,7 @@ def out(ctx: Ctx, followup: Followup) -> FollowupOut:
         deadlines=deadlines,
         warning=_worst(deadlines),
         closed_at=followup.closed_at,
+        steps=steps(followup),
     )
 
 
@@ -364,6 +414,7 @@ class Filters:
     warning: WarningLevel | None = None
     window_no: int | None = None
     staff_id: int | None = None
+    department_code: str | None = None
     date_from: date | None = None
     date_to: date | None = None
 
@@ -376,12 +427,17 @@ def search(ctx: Ctx, filters: Filters) -> list[FollowupOut]:
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise Invalid("DATE_RANGE_INVALID", "开始日期不能晚于结束日期")
     query = select(Followup)
+    mine = _mine(ctx)
+    if mine is not None:
+        query = query.where(mine)
     if filters.status is not None:
         query = query.where(Followup.status == filters.status.value)
     if filters.window_no is not None:
         query = query.where(Followup.window_no == filters.window_no)
     if filters.staff_id is not None:
         query = query.where(Followup.staff_id == filters.staff_id)
+    if filters.department_code is not None:
+        query = query.where(Followup.department_id == departments.by_code(ctx, filters.department_code).id)
     if filters.date_from is not None:
         query = query.where(Followup.opened_on >= filters.date_from)
     if filters.date_to is not None:

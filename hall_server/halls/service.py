@@ -9,14 +9,12 @@ from hall_server.contract.halls import HallIn, HallOut
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Invalid, NotFound
 from hall_server.events.service import record
+from hall_server.halls.current import find_hall
 from hall_server.halls.models import Hall
 
 
 def current_hall(ctx: Ctx) -> Hall:
-    query = select(Hall)
-    if ctx.settings.hall_code:
-        query = query.where(Hall.code == ctx.settings.hall_code)
-    hall = ctx.session.scalars(query.order_by(Hall.id).limit(1)).first()
+    hall = find_hall(ctx)
     if hall is None:
         raise NotFound("HALL_NOT_CONFIGURED", "大厅尚未配置，请先导入大厅信息")
     return hall

@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from hall_server.contract.auth import DeviceKind
+from hall_server.contract.auth import DeviceKind, Role
 from hall_server.contract.help import HelpRequestIn, HelpRequestOut, HelpResolveIn
-from hall_server.deps import DESK, MANAGERS, STAFF, ApiDep, IdempotentApiDep, IdParam
+from hall_server.core.context import Ctx
+from hall_server.deps import DESK, STAFF, ApiDep, IdempotentApiDep, IdParam
 from hall_server.help import service
 
 router = APIRouter(tags=["help"])
@@ -36,8 +37,12 @@ def resolve(help_id: IdParam, api: IdempotentApiDep, body: HelpResolveIn | None 
 def list_requests(
     api: ApiDep, open_only: Annotated[bool, Query(alias="open")] = False
 ) -> list[HelpRequestOut]:
-    """Newest first (at most 200); `open=true` for those nobody has resolved yet."""
-    return api.read(
-        lambda ctx: [service.help_out(ctx, h) for h in service.list_requests(ctx, open_only)],
-        roles=MANAGERS,
-    )
+    """Newest first (at most 200); `open=true` for those nobody has resolved yet. A clerk is shown the open
+    ones only (what the live feed brings every window's staff: a counter loads them when it connects), a
+    manager every one."""
+
+    def listed(ctx: Ctx) -> list[HelpRequestOut]:
+        clerk = ctx.principal is not None and ctx.principal.role is Role.CLERK
+        return [service.help_out(ctx, h) for h in service.list_requests(ctx, open_only or clerk)]
+
+    return api.read(listed, roles=DESK)

@@ -57,6 +57,9 @@ class Publisher:
         self.follow = follow  # the ticket:<code> topics
         self.open_ctx = open_ctx  # a context manager yielding a read-only Ctx
         self.inbox: queue.Queue[object] = queue.Queue()
+        # where events come from when not submitted by this process's own commits (the PostgreSQL
+        # listener): wait_idle first waits until it has handed on everything committed
+        self.upstream: Callable[[], object] | None = None
         self.thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
 
     def start(self) -> None:
@@ -70,7 +73,9 @@ class Publisher:
         self.inbox.put(events)
 
     def wait_idle(self) -> None:
-        """Block until everything submitted so far has been handed to the hub (tests, benchmarks)."""
+        """Block until everything committed so far has been handed to the hub (tests, benchmarks)."""
+        if self.upstream is not None:
+            self.upstream()
         self.inbox.join()
 
     def _run(self) -> None:
@@ -100,6 +105,8 @@ class Publisher:
                 return
 
     def _publish(self, batch: list[Envelope]) -> None:
+        if not self.hub.listened() and (self.follow is None or self.follow.untracked()):
+            return  # nobody to tell: whoever subscribes later starts from a snapshot read after these commits
         with self.open_ctx() as ctx:
             waiting = load.waiting_counts(ctx)
             serving = {w.number: {c.id for c in w.categories} for w in list_windows(ctx)}
@@ -111,10 +118,13 @@ class Publisher:
     def _publish_one(
         self, ctx: Ctx, envelope: Envelope, waiting: list[Any], serving: dict[int, set[int]]
     ) -> None:
-        ticket = None
+        is_ticket = envelope.aggregate.type is AggregateType.TICKET
+        ticket = ctx.session.get(Ticket, int(envelope.aggregate.id)) if is_ticket else None
+        topics = topics_for(envelope, ticket, serving)
+        if not self.hub.listened(topics):
+            return
         message = EventMessage(topic="", seq=0, event=envelope, waiting=waiting)
-        if envelope.aggregate.type is AggregateType.TICKET:
-            ticket = ctx.session.get(Ticket, int(envelope.aggregate.id))
+        if is_ticket:
             message.ticket = ticket_out(ctx, ticket) if ticket else None
         elif envelope.aggregate.type is AggregateType.WINDOW:
             window: Window = window_by_number(ctx, int(envelope.aggregate.id))
@@ -128,4 +138,4 @@ class Publisher:
             chosen = public_body if topic == "display" else body
             return f'{prefix}"topic":"{topic}","seq":{seq},{chosen[1:]}'
 
-        self.hub.publish_threadsafe(topics_for(envelope, ticket, serving), encode)
+        self.hub.publish_threadsafe(topics, encode)

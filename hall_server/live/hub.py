@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -57,13 +57,14 @@ class Subscriber:
 class Hub:
     def __init__(self, queue_size: int = 1000) -> None:
         self.queue_size = queue_size
-        self.seq: dict[str, int] = {}
+        self.seq: defaultdict[str, int] = defaultdict(int)  # a topic nobody was sent anything is at 0
         self.subscribers: set[Subscriber] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.delivered = 0
-        # follow codes with at least one subscriber, read by the publisher thread to recompute only those
-        self._watched: Counter[str] = Counter()
-        self._watched_lock = threading.Lock()
+        # subscribers per topic, read by the publisher thread: it reads no state for messages nobody is
+        # subscribed to, and recomputes only the followed tickets (`ticket:<code>` topics)
+        self._listeners: Counter[str] = Counter()
+        self._listeners_lock = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -80,9 +81,9 @@ class Hub:
 
     def mark(self, subscriber: Subscriber, topic: str) -> int:
         """Start (or restart) a topic for a subscriber; returns the seq its snapshot will carry."""
-        if topic.startswith(TICKET_TOPICS) and topic not in subscriber.topics:
-            with self._watched_lock:
-                self._watched[topic.removeprefix(TICKET_TOPICS)] += 1
+        if topic not in subscriber.topics:
+            with self._listeners_lock:
+                self._listeners[topic] += 1
         subscriber.topics.add(topic)
         current = self.seq.get(topic, 0)
         subscriber.floors[topic] = current
@@ -92,17 +93,24 @@ class Hub:
         if topic not in subscriber.topics:
             return
         subscriber.topics.discard(topic)
-        if topic.startswith(TICKET_TOPICS):
-            code = topic.removeprefix(TICKET_TOPICS)
-            with self._watched_lock:
-                self._watched[code] -= 1
-                if self._watched[code] <= 0:
-                    del self._watched[code]
+        with self._listeners_lock:
+            self._listeners[topic] -= 1
+            if self._listeners[topic] <= 0:
+                del self._listeners[topic]
 
     def watched_codes(self) -> frozenset[str]:
         """Follow codes somebody is following now (any thread)."""
-        with self._watched_lock:
-            return frozenset(self._watched)
+        with self._listeners_lock:
+            return frozenset(
+                t.removeprefix(TICKET_TOPICS) for t in self._listeners if t.startswith(TICKET_TOPICS)
+            )
+
+    def listened(self, topics: set[str] | None = None) -> bool:
+        """Whether any client is subscribed to one of `topics` (to any topic, without them), any thread.
+        A client that subscribes later gets a snapshot read after that moment, so a message nobody is
+        subscribed to now may be skipped without a gap."""
+        with self._listeners_lock:
+            return bool(self._listeners) if topics is None else any(t in self._listeners for t in topics)
 
     def publish(self, topics: set[str], encode: Callable[[str, int], str]) -> None:
         """On the event loop: give the message the next seq of each topic and queue it for subscribers."""

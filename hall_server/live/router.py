@@ -88,7 +88,7 @@ class Connection:
             try:
                 snap = await run_in_threadpool(self.state.uow.read, lambda ctx: snapshot(ctx, window_no))
             except DomainError as exc:
-                subscriber.topics.discard(topic)
+                self.state.hub.unmark(subscriber, topic)
                 await self.send(ErrorMessage(code=exc.code, message=exc.message))
                 return
             if topic == "display":

@@ -8,6 +8,7 @@ from sqlalchemy import exists, select
 from hall_server.appointments import service as appointments
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.queue import TicketStatus, WindowState
+from hall_server.core import locks
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.errors import Conflict
 from hall_server.events.service import record
@@ -100,12 +101,19 @@ def sweep_once(uow: UnitOfWork) -> dict[str, int]:
     pass costs the same with a day or with years of history."""
     totals = {"stale_tickets": 0, "appointments_no_show": 0, "unconfirmed_tickets": 0}
     while uow.read(sweep_due):
-        done = uow.run(sweep)
+        done = uow.run(sweep_alone)
         for key, count in done.items():
             totals[key] += count
         if not any(done.values()):  # a concurrent change got there first
             break
     return totals
+
+
+def sweep_alone(ctx: Ctx) -> dict[str, int]:
+    """A batch of the sweep, unless another process sweeps at this moment (then nothing: it does it)."""
+    if not locks.try_exclusive(ctx, locks.DAY_SWEEP):
+        return {"stale_tickets": 0, "appointments_no_show": 0, "unconfirmed_tickets": 0}
+    return sweep(ctx)
 
 
 def sweep_due(ctx: Ctx) -> bool:

@@ -25,6 +25,7 @@ class Window(Base):
     state: Mapped[str] = mapped_column(String(8), default="CLOSED")
     pause_reason: Mapped[str | None] = mapped_column(String(8), nullable=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
     state_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Category codes the window may be given (its staff's competence); empty: any (综合窗口).
     may_serve: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")

@@ -123,11 +123,12 @@ def issue_ticket(
         delivery=delivery.value,
         issued_by_device_id=ctx.principal.device_id if ctx.principal else None,
     )
-    ctx.session.add(ticket)
-    ctx.session.flush()
+    # Estimated before the ticket is added, so that it is inserted with its estimate (no update after).
     estimate = estimate_for(ctx, ticket)
     ticket.people_ahead_at_issue = estimate.people_ahead
     ticket.est_wait_seconds = estimate.wait_seconds
+    ctx.session.add(ticket)
+    ctx.session.flush()
     ctx.estimates[ticket.id] = estimate
     record(
         ctx,
@@ -148,6 +149,7 @@ def issue_ticket(
             "est_wait_s": estimate.wait_seconds,
         },
         refs=ticket_refs(ticket),
+        new_aggregate=True,
     )
     return ticket
 
@@ -186,6 +188,14 @@ def recent_service_seconds(ctx: Ctx, category_id: int) -> list[float]:
     return [(done - started).total_seconds() for started, done in rows if started and done]
 
 
+def ahead_of(ticket: Ticket) -> ColumnElement[bool]:
+    """Tickets before this one in its queue; a ticket not yet stored comes after all those of its key."""
+    if ticket.id is None:
+        return Ticket.sort_key <= ticket.sort_key
+    same_key_earlier = (Ticket.sort_key == ticket.sort_key) & (Ticket.id < ticket.id)
+    return (Ticket.sort_key < ticket.sort_key) | same_key_earlier
+
+
 def people_ahead(ctx: Ctx, ticket: Ticket) -> int:
     return (
         ctx.session.scalar(
@@ -193,8 +203,7 @@ def people_ahead(ctx: Ctx, ticket: Ticket) -> int:
                 Ticket.service_date == ticket.service_date,
                 queued(),
                 Ticket.category_id == ticket.category_id,
-                (Ticket.sort_key < ticket.sort_key)
-                | ((Ticket.sort_key == ticket.sort_key) & (Ticket.id < ticket.id)),
+                ahead_of(ticket),
             )
         )
         or 0

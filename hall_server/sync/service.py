@@ -2,8 +2,13 @@
 
 Order per aggregate: a delivery is claimable only when every earlier event of its aggregate (for the same
 target) is DONE or DUPLICATE, so seq n+1 never leaves before n is acknowledged; different aggregates go
-in parallel. On PostgreSQL, claims take FOR UPDATE SKIP LOCKED, so several processes never send the same
+in parallel. On PostgreSQL, claims take FOR UPDATE SKIP LOCKED, so several threads never send the same
 event at once; an expired lease (a worker killed mid-send) makes the batch claimable again.
+
+Across processes, one worker at a time owns a target's stream (`stream_lease`, see core/locks): every claim
+renews it in the claim's transaction, and a worker that does not hold it claims nothing. Row leases alone
+kept each event once and each aggregate in order, but two processes would each probe a failing target,
+each reconcile it at night, and a send slower than its lease would be sent again by the other process.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from hall_server.contract.sync import DeliveryInfo, DeliveryStatus, TargetStatus
+from hall_server.core import locks
 from hall_server.core.context import Ctx
 from hall_server.events.models import Event
 from hall_server.sync.backoff import full_jitter
@@ -51,11 +57,19 @@ def _row(target: str, event: Event, now: datetime) -> Delivery:
     )
 
 
+def stream_lease(target: str) -> str:
+    """The name of the lease on a target's stream (one owning worker across processes)."""
+    return f"sync:{target}"
+
+
 def claim(
     ctx: Ctx, target: str, owner: str, limit: int, lease_seconds: float, *, probe: bool = False
-) -> list[dict[str, Any]]:
-    """Lease up to `limit` deliverable events (oldest first) and return their envelopes. A `probe` takes
-    waiting events before their backoff is over: to learn whether a target that failed answers again."""
+) -> list[dict[str, Any]] | None:
+    """Lease up to `limit` deliverable events (oldest first) and return their envelopes; None if another
+    worker owns the target's stream. A `probe` takes waiting events before their backoff is over: to learn
+    whether a target that failed answers again."""
+    if not locks.take_lease(ctx, stream_lease(target), owner, lease_seconds):
+        return None
     now = ctx.clock.now()
     due = now + timedelta(days=36500) if probe else now
     earlier = aliased(Delivery)

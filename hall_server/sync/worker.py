@@ -1,5 +1,6 @@
 """The delivery worker: sender threads per target (claim a leased batch, send, settle) and a nightly
-reconciliation. Runs inside `yimen server` by default or as its own process (`yimen sync`)."""
+reconciliation. Runs inside `yimen server` by default or as its own process (`yimen sync`); in any number
+of processes, one worker at a time owns each target (a lease renewed with every claim, see sync/service)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from time import monotonic
 
-from hall_server.core.context import UnitOfWork
+from hall_server.core import locks
+from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.sync import service
 from hall_server.sync.reconcile import reconcile
 from hall_server.sync.targets import Outcome, Target, TransientFailure, Verdict, build_target
@@ -54,6 +56,8 @@ class DeliveryWorker:
     # Targets whose last round got no usable answer. Every target starts here, so that a worker started
     # after an outage probes at once instead of waiting out the backoffs it finds in the table.
     failing: set[str] = field(default_factory=set)
+    attempted: int = 0  # events this worker has sent (a standby process's stays 0)
+    _counting: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> None:
         settings = self.uow.settings
@@ -84,6 +88,19 @@ class DeliveryWorker:
             thread.join(timeout=15)
         for target in self.targets:
             target.close()
+        try:  # a standby process takes the streams over at once instead of after their lease
+            self.uow.run(self._release_streams)
+        except Exception:
+            log.warning("could not give the streams back; they pass on when their lease expires")
+
+    def _owns(self, name: str) -> bool:
+        """Take or renew the lease on a target's stream: whether this worker owns it now."""
+        lease, seconds = service.stream_lease(name), self.uow.settings.sync_lease_seconds
+        return self.uow.run(lambda ctx: locks.take_lease(ctx, lease, self.owner, seconds))
+
+    def _release_streams(self, ctx: Ctx) -> None:
+        for target in self.targets:
+            locks.release_lease(ctx, service.stream_lease(target.config.name), self.owner)
 
     def _send_loop(self, target: Target) -> None:
         settings = self.uow.settings
@@ -116,10 +133,14 @@ class DeliveryWorker:
                 probe=probe,
             )
         )
+        if envelopes is None:  # another process delivers this target: stand by
+            return 0
         if not envelopes:
             if probe:
                 self.failing.discard(config.name)  # nothing waits: nothing to learn
             return 0
+        with self._counting:
+            self.attempted += len(envelopes)
         try:
             outcomes = target.send(envelopes)
             reached = True
@@ -174,8 +195,11 @@ class DeliveryWorker:
                 run_at += timedelta(days=1)
 
     def reconcile_day(self, day: date) -> None:
+        """Reconcile each target whose stream this worker owns (the owner does it, once across processes)."""
         for target in self.targets:
             try:
+                if not self._owns(target.config.name):
+                    continue
                 report = self.uow.run(partial(reconcile, target=target, day=day))
             except TransientFailure as exc:
                 log.warning(

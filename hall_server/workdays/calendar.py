@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -59,12 +60,17 @@ def merge(*calendars: WorkCalendar) -> WorkCalendar:
     )
 
 
-def shipped() -> WorkCalendar:
-    """The arrangements shipped with the server (2026 official, 2027 provisional)."""
+@cache
+def shipped_years() -> dict[int, dict[str, Any]]:
+    """The arrangements shipped with the server (2026 official, 2027 provisional) by year, as in the files."""
     folder = resources.files("hall_server.workdays") / "data"
-    years = [
-        parse_year(json.loads(entry.read_text(encoding="utf-8")))
+    found = (
+        json.loads(entry.read_text(encoding="utf-8"))
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".json")
-    ]
-    return merge(*years)
+    )
+    return {int(data["year"]): data for data in found}
+
+
+def shipped() -> WorkCalendar:
+    return merge(*(parse_year(data) for data in shipped_years().values()))

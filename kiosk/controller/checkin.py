@@ -7,7 +7,6 @@ visitor leaves the screen (or on reset), so the camera is not held open on the o
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Callable
@@ -20,12 +19,12 @@ from devices.camera.qr import QrScanner, RepeatFilter
 from devices.errors import DeviceError
 from hall_server.client import ApiError
 from hall_server.contract.appointments import CheckInRequest, CheckInResult
+from hall_server.contract.devicehealth import PartState
 from hall_server.contract.queue import TicketDelivery
 from kiosk.controller.devices import CardEvent
 from kiosk.controller.kiosk import KioskController, Screen
 from kiosk.texts import tr
 
-log = logging.getLogger(__name__)
 Post = Callable[[], None]
 
 # The appointment code is 8 digits (AppointmentOut.code); a QR may hold it alone or at the end of a URL.
@@ -198,9 +197,10 @@ class CheckInFlow:
         try:
             source = registry.open_device("camera", url)
         except (DeviceError, OSError, ValueError) as exc:
-            log.warning("kiosk: camera unavailable: %s", getattr(exc, "code", type(exc).__name__))
+            self.controller.devices.part_unavailable("camera", url, exc)  # to the device-health report
             post(partial(self._camera_state, False))
             return
+        self.controller.devices.set_part("camera", url, PartState.OK)
         post(partial(self._camera_state, True))
         try:
             self._scan_frames(source, stop, post)

@@ -136,13 +136,17 @@ class DeviceHub:
         try:
             device = registry.open_device(kind, self._simulated(kind, url))
         except (DeviceError, OSError, ValueError) as exc:
-            code = exc.code if isinstance(exc, DeviceError) else "UNAVAILABLE"
-            message = exc.message if isinstance(exc, DeviceError) else str(exc)
-            self.set_part(part, url, PartState.ABSENT, code, message)
-            log.warning("kiosk: %s %s unavailable: %s", part, _without_query(url), code)
+            self.part_unavailable(part, url, exc)
             return None
         self.set_part(part, url, PartState.OK)
         return device
+
+    def part_unavailable(self, part: str, url: str, exc: Exception) -> None:
+        """A part that could not be opened: ABSENT, with the driver's code and words."""
+        code = exc.code if isinstance(exc, DeviceError) else "UNAVAILABLE"
+        message = exc.message if isinstance(exc, DeviceError) else str(exc)
+        self.set_part(part, url, PartState.ABSENT, code, message)
+        log.warning("kiosk: %s %s unavailable: %s", part, _without_query(url), code)
 
     def _simulated(self, kind: str, url: str) -> str:
         """A sim:// device: start its simulator here and keep the handle (the simulator panel places cards

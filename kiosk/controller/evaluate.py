@@ -21,7 +21,8 @@ from hall_server.contract.evaluation import (
 )
 from hall_server.contract.identity import IdentityIn
 from kiosk.config import Language
-from kiosk.controller.devices import CardEvent
+from kiosk.controller.cardstep import CardStep
+from kiosk.controller.complaint import AboutTicket
 from kiosk.texts import tr
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Service:
     """A service the visitor received today, as the screen shows it: nothing personal."""
 
     opportunity_id: int
+    ticket_id: int | None
     ticket_number: str
     what: str  # the matter, or the service's name
     window_no: int | None
@@ -60,6 +62,7 @@ class Service:
     def of(cls, opportunity: OpportunityOut) -> Service:
         return cls(
             opportunity.id,
+            opportunity.ticket_id,
             opportunity.ticket_number or "",
             opportunity.matter_name or opportunity.service_name,
             opportunity.window_no,
@@ -67,68 +70,21 @@ class Service:
         )
 
 
-class EvaluateFlow:
+class EvaluateFlow(CardStep[RateStage]):
     def __init__(self, kiosk: KioskController) -> None:
         from kiosk.controller.kiosk import Screen
 
-        self.kiosk = kiosk
-        self._screen = Screen.EVALUATE
-        kiosk.flows[Screen.EVALUATE] = self
-        self._generation = 0
-        self.reset()
+        super().__init__(kiosk, Screen.EVALUATE, RateStage, "rate")
 
     def reset(self) -> None:
-        self._generation += 1
-        self.stage = RateStage.WAIT_CARD
+        super().reset()
         self.services: list[Service] = []
         self.chosen: Service | None = None
         self.level: Level | None = None
         self.error = ""
-        self.card_failed = False
-
-    def start(self) -> None:
-        self.reset()
-        if self.kiosk.devices.part("reader") is not None and not self.kiosk.devices.works("reader"):
-            self.stage = RateStage.NO_READER
-        self.kiosk.go(self._screen)
-
-    def type_number(self) -> None:
-        """没带身份证: the number typed on the identify step's keypad (check digits checked there)."""
-        self.kiosk.identify.start("rate.title", self._typed)
-        self.kiosk.identify.use_keypad()
-
-    def _typed(self, identity: IdentityIn) -> None:
-        self.reset()
-        self.kiosk.go(self._screen)
-        self.look_up(identity)
-
-    def on_card(self, event: CardEvent) -> bool:
-        if event.kind == "unavailable":
-            self.stage = RateStage.NO_READER
-            return False
-        if event.kind == "available" and self.stage is RateStage.NO_READER:
-            self.stage = RateStage.WAIT_CARD
-            return False
-        if self.stage not in (RateStage.WAIT_CARD, RateStage.READING):
-            return False
-        if event.kind == "placed":
-            self.stage, self.card_failed = RateStage.READING, False
-            return True
-        if event.kind == "failed":
-            self.stage, self.card_failed = RateStage.WAIT_CARD, True
-            return True
-        if event.kind == "read" and event.identity is not None:
-            self.look_up(event.identity)
-            return True
-        return False
 
     def look_up(self, identity: IdentityIn) -> None:
-        self.stage = RateStage.SEARCHING
-        generation = self._generation
-
         def found(opportunities: list[OpportunityOut]) -> None:
-            if generation != self._generation:
-                return
             self.services = [Service.of(o) for o in opportunities]
             self.stage = RateStage.CHOOSE if self.services else RateStage.NONE
             if len(self.services) == 1:
@@ -136,11 +92,7 @@ class EvaluateFlow:
                 return
             self.kiosk.changed()
 
-        if not self.kiosk.call_server(
-            lambda client: client.opportunities_of_visitor(identity), found, self._failed, lost=self._failed
-        ):
-            self.stage = RateStage.FAILED
-        self.kiosk.changed()
+        self.search(lambda client: client.opportunities_of_visitor(identity), found)
 
     def choose(self, index: int) -> None:
         self.kiosk.touch()
@@ -172,25 +124,25 @@ class EvaluateFlow:
         if chosen is None:
             return
         self.stage = RateStage.SENDING
-        generation = self._generation
+        # what the screen showed: a first rating, or the 追评 of a service already rated
+        evaluation = evaluation.model_copy(update={"follow_up": chosen.rated})
 
         def sent(_: object) -> None:
-            if generation != self._generation:
-                return
             self.stage = RateStage.DONE
             self.kiosk.changed()
             self.kiosk.speak(tr("rate.thanks", self.kiosk.language))
 
-        if not self.kiosk.call_server(
-            lambda client: client.evaluate(chosen.opportunity_id, evaluation),
-            sent,
-            self._failed,
-            self._failed,
-        ):
-            self.stage = RateStage.FAILED
-        self.kiosk.changed()
+        self.ask(lambda client: client.evaluate(chosen.opportunity_id, evaluation), sent)
 
-    def _failed(self, error: Exception) -> None:
+    def complain(self) -> None:
+        """我要投诉 from here: about the service just rated when it was a ticket's, else from the start."""
+        chosen = self.chosen if self.stage is RateStage.DONE else None
+        about = None
+        if chosen is not None and chosen.ticket_id is not None:
+            about = AboutTicket(chosen.ticket_id, chosen.ticket_number, chosen.what, chosen.window_no)
+        self.kiosk.complaint.start(about)
+
+    def failed(self, error: Exception | None) -> None:
         self.stage = RateStage.FAILED
         self.error = error.message if isinstance(error, ApiError) else ""
         self.kiosk.changed()

@@ -1,5 +1,6 @@
 """The kiosk as a whole: which screen is shown, the hall's live waiting counts, whether the hall server
-answers, the idle timer, and the flows (take a ticket, check in, guides, my tickets) that hang off it.
+answers, the idle timer, and the flows that hang off it (take a ticket, check in, guides, my tickets, 评价,
+投诉).
 
 State lives here and in the flows; views subscribe and re-render on `changed()`. All methods run on the
 owner's thread (see runner.py); blocking work goes through `call_server` or the runner.
@@ -7,7 +8,6 @@ owner's thread (see runner.py); blocking work goes through `call_server` or the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import threading
@@ -19,13 +19,14 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 import httpx
-import websockets
 
 from devices.voice.player import AudioOut
 from hall_server.client import ApiError, HallClient
+from hall_server.client.follower import LiveFollower
+from hall_server.client.follower import offline_reason as reason_of
 from hall_server.client.live import LiveFeed
 from hall_server.client.runner import Runner
-from hall_server.contract.live import EventMessage, SnapshotMessage
+from hall_server.contract.live import EventMessage, ServerMessage, SnapshotMessage
 from hall_server.contract.load import CategoryWaiting, Snapshot
 from kiosk.config import KioskConfig, Language
 from kiosk.controller.devices import CardEvent, DeviceHub
@@ -56,6 +57,7 @@ class Screen(StrEnum):
     GUIDES = "guides"  # 办事指南 browsing
     LOOKUP = "lookup"  # 我的排队/办件
     EVALUATE = "evaluate"  # 评价 a service received today
+    COMPLAINT = "complaint"  # 我要投诉
 
 
 class Flow(Protocol):
@@ -98,6 +100,7 @@ class KioskController:
         self.hall_name = ""
         self.waiting: list[Waiting] = []
         self.queue_closed = False
+        self.window_numbers: frozenset[int] = frozenset()  # the hall's windows (empty: not known yet)
         self.flows: dict[Screen, Flow] = {}
         self.help = HelpState.NONE
         self._listeners: list[Callable[[], None]] = []
@@ -105,8 +108,12 @@ class KioskController:
         self._due: list[tuple[float, Callable[[], None]]] = []  # after(): (deadline, what), checked in tick()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._live_lock = threading.Lock()
-        self._live_task: tuple[asyncio.AbstractEventLoop, asyncio.Task[None]] | None = None
+        self.live = LiveFollower(
+            lambda: LiveFeed(self.config.ws_url, self.config.token, ["display"]),
+            self._on_live,
+            lambda reason: self.runner.post(partial(self._set_online, False, reason)),
+            RECONNECT_SECONDS,
+        )
         self.speaker = speaker_for(config, devices, audio_out)
         self._spoken: tuple[Screen, bool] = (self.screen, self.voice_on)
         self.subscribe(self._speak_screen_change)
@@ -117,6 +124,7 @@ class KioskController:
     def _add_flows(self) -> None:
         # Imported here: each flow's module imports Screen and this class from this module.
         from kiosk.controller.checkin import CheckInFlow
+        from kiosk.controller.complaint import ComplaintFlow
         from kiosk.controller.evaluate import EvaluateFlow
         from kiosk.controller.handout import HandoutFlow
         from kiosk.controller.identify import IdentifyFlow
@@ -131,6 +139,7 @@ class KioskController:
         self.checkin = CheckInFlow(self)
         self.ticket = TicketFlow(self)
         self.evaluate = EvaluateFlow(self)
+        self.complaint = ComplaintFlow(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 
@@ -272,13 +281,13 @@ class KioskController:
                 self._set_online(True)
                 error = for_visitor(error, self.language)
             elif isinstance(error, ApiError | httpx.TransportError | OSError | TimeoutError):
-                self._set_online(False, _reason(error))
-                self._reconnect_live()
+                self._set_online(False, reason_of(error))
+                self.live.reconnect()
                 if not isinstance(error, ApiError):
                     if lost is not None:
                         lost(error)
                         return
-                    error = ApiError(503, "HALL_OFFLINE", _reason(error))
+                    error = ApiError(503, "HALL_OFFLINE", reason_of(error))
             else:  # a bug of ours or an answer we cannot read: say so, but the server is not down
                 log.error("kiosk: a hall server call failed: %s", type(error).__name__, exc_info=error)
                 error = ApiError(0, "KIOSK_ERROR", "处理失败，请重试或联系现场工作人员")
@@ -306,7 +315,7 @@ class KioskController:
     def start(self) -> None:
         """Open the devices and the live feed in the background; the home screen shows at once."""
         self._threads = [
-            self.runner.start_thread(self._live_loop, "kiosk-live"),
+            self.runner.start_thread(partial(self.live.run, self._stop), "kiosk-live"),
             self.runner.start_thread(self._card_loop, "kiosk-cards"),
         ]
         self.health.start()
@@ -316,7 +325,7 @@ class KioskController:
         self._stop.set()
         self.checkin.reset()  # ends the camera thread
         self.devices.stop_watching()
-        self._reconnect_live()  # cancels the feed's wait for a message
+        self.live.reconnect()  # cancels the feed's wait for a message
         self.health.stop()
         if self.speaker is not None:
             self.speaker.close()
@@ -345,53 +354,16 @@ class KioskController:
 
     # -- the live feed: waiting counts, and the first sign that the server is back -----------------------
 
-    def _live_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                asyncio.run(self._follow_display())
-            except asyncio.CancelledError:
-                continue  # asked to reconnect (a call failed) or to stop: at once, no wait
-            except (OSError, websockets.WebSocketException, TimeoutError) as exc:
-                self.runner.post(partial(self._set_online, False, _reason(exc)))
-            except Exception as exc:  # an unreadable message: log it, keep following
-                log.error("kiosk: live feed failed: %s", type(exc).__name__, exc_info=exc)
-                self.runner.post(partial(self._set_online, False, _reason(exc)))
-            self._stop.wait(RECONNECT_SECONDS)
-
-    def _reconnect_live(self) -> None:
-        """Drop the live connection (from any thread); the loop connects again, or ends when stopping."""
-        with self._live_lock:
-            if self._live_task is not None:
-                loop, task = self._live_task
-                loop.call_soon_threadsafe(task.cancel)
-
-    async def _follow_display(self) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        with self._live_lock:
-            if self._stop.is_set():
-                return
-            self._live_task = (asyncio.get_running_loop(), task)
-        try:
-            await self._receive_display()
-        finally:
-            with self._live_lock:
-                self._live_task = None
-
-    async def _receive_display(self) -> None:
-        async with LiveFeed(self.config.ws_url, self.config.token, ["display"]) as feed:
-            async for message in feed:
-                if self._stop.is_set():
-                    return
-                if isinstance(message, SnapshotMessage):
-                    self.runner.post(partial(self._apply_snapshot, message.snapshot))
-                elif isinstance(message, EventMessage):
-                    self.runner.post(partial(self._apply_waiting, message.waiting))
-        raise ConnectionError("实时推送连接已关闭")
+    def _on_live(self, message: ServerMessage) -> None:
+        if isinstance(message, SnapshotMessage):
+            self.runner.post(partial(self._apply_snapshot, message.snapshot))
+        elif isinstance(message, EventMessage):
+            self.runner.post(partial(self._apply_waiting, message.waiting))
 
     def _apply_snapshot(self, snapshot: Snapshot) -> None:
         self.hall_name = snapshot.hall_name
         self.queue_closed = snapshot.queue_closed_today
+        self.window_numbers = frozenset(window.number for window in snapshot.windows)
         self._set_online(True)
         self._apply_waiting(snapshot.waiting)
 
@@ -416,11 +388,3 @@ def for_visitor(error: ApiError, language: Language) -> ApiError:
     if key is None and not technical:
         return error
     return ApiError(error.status, error.code, tr(key or "apierror.other", language), error.detail)
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, httpx.TimeoutException | TimeoutError):
-        return "大厅服务器响应超时"
-    if isinstance(error, ApiError):
-        return "大厅服务器暂时无法处理，请稍后再试"
-    return "无法连接大厅服务器"

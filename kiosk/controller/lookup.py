@@ -15,7 +15,7 @@ from hall_server.contract.idnumbers import mask_name
 from hall_server.contract.privacy import mask_number
 from hall_server.contract.queue import TicketDelivery, TicketOut, TicketStatus
 from kiosk.config import Language
-from kiosk.controller.devices import CardEvent
+from kiosk.controller.cardstep import CardStep
 from kiosk.texts import tr
 
 if TYPE_CHECKING:
@@ -35,30 +35,43 @@ class LookupStage(StrEnum):
 class TicketLine:
     """A ticket as this screen shows it: number and state, nothing personal."""
 
+    ticket_id: int
     number: str
     category: str
     matter: str
     status: TicketStatus
     pending: bool  # issued at a kiosk, delivery not confirmed yet
     people_ahead: int | None
+    open_windows: int | None  # open windows serving its category; 0: nobody will call it for now
     window_no: int | None
 
     @classmethod
     def of(cls, ticket: TicketOut) -> TicketLine:
         return cls(
+            ticket_id=ticket.id,
             number=ticket.number,
             category=ticket.category_name,
             matter=ticket.matter_name or "",
             status=ticket.status,
             pending=ticket.delivery is TicketDelivery.PENDING,
             people_ahead=ticket.estimate.people_ahead if ticket.estimate else None,
+            open_windows=ticket.estimate.open_windows if ticket.estimate else None,
             window_no=ticket.window_no or ticket.target_window_no,
         )
+
+    @property
+    def what(self) -> str:
+        """Its category and matter: 社会事务 · 户口迁移."""
+        return " · ".join(part for part in (self.category, self.matter) if part)
 
     def state_words(self, language: Language) -> str:
         if self.status is TicketStatus.WAITING:
             if self.pending:
                 return tr("lookup.pending", language)
+            if self.open_windows == 0:  # "you are next" would be untrue: no window calls it now
+                if not self.people_ahead:
+                    return tr("lookup.first_no_window", language)
+                return tr("lookup.no_window", language, n=self.people_ahead)
             if not self.people_ahead:
                 return tr("lookup.waiting_next", language)
             return tr("lookup.waiting", language, n=self.people_ahead)
@@ -76,60 +89,21 @@ class TicketLine:
         return tr(words[self.status], language)
 
 
-class LookupFlow:
+class LookupFlow(CardStep[LookupStage]):
     def __init__(self, kiosk: KioskController) -> None:
         from kiosk.controller.kiosk import Screen
 
-        self.kiosk = kiosk
-        self._screen = Screen.LOOKUP
-        kiosk.flows[Screen.LOOKUP] = self
-        self._generation = 0
-        self.reset()
+        super().__init__(kiosk, Screen.LOOKUP, LookupStage, "lookup")
 
     def reset(self) -> None:
-        self._generation += 1
-        self.stage = LookupStage.WAIT_CARD
+        super().reset()
         self.number_masked = ""
         self.name_masked = ""
         self.tickets: list[TicketLine] = []
-        self.card_failed = False  # the last card could not be read: place it again
 
-    def start(self) -> None:
-        self.reset()
-        if self.kiosk.devices.part("reader") is not None and not self.kiosk.devices.works("reader"):
-            self.stage = LookupStage.NO_READER
-        self.kiosk.go(self._screen)
-
-    def type_number(self) -> None:
-        """没带身份证: the number typed on the identify step's keypad (check digits checked there)."""
-        self.kiosk.identify.start("lookup.title", self._typed)
-        self.kiosk.identify.use_keypad()
-
-    def _typed(self, identity: IdentityIn) -> None:
-        self.reset()
-        self.kiosk.go(self._screen)
-        self.look_up(identity)
-
-    def on_card(self, event: CardEvent) -> bool:
-        if event.kind == "unavailable":
-            self.stage = LookupStage.NO_READER
-            return False
-        if event.kind == "available" and self.stage is LookupStage.NO_READER:
-            self.stage = LookupStage.WAIT_CARD
-            return False
-        if self.stage is LookupStage.SEARCHING:
-            return False
-        if event.kind == "placed":
-            self.stage, self.card_failed = LookupStage.READING, False
-            return True
-        if event.kind == "failed":
-            self.stage, self.card_failed = LookupStage.WAIT_CARD, True
-            self.kiosk.speak(tr("lookup.read_failed", self.kiosk.language))
-            return True
-        if event.kind == "read" and event.identity is not None:
-            self.look_up(event.identity)
-            return True
-        return False
+    def takes_cards(self) -> bool:
+        """Another card may be placed once a card's tickets show."""
+        return self.stage is not LookupStage.SEARCHING
 
     def summary(self, language: Language) -> str:
         """The result in one spoken paragraph: each ticket's number and where it stands."""
@@ -145,12 +119,8 @@ class LookupFlow:
         self.tickets = []
         self.number_masked = mask_number(identity.number)
         self.name_masked = mask_name(identity.name) if identity.name else ""
-        self.stage, self.card_failed = LookupStage.SEARCHING, False
-        generation = self._generation
 
         def found(tickets: list[TicketOut]) -> None:
-            if generation != self._generation:
-                return
             self.tickets = [TicketLine.of(t) for t in tickets]
             visitor = next((t.visitor for t in tickets if t.visitor is not None), None)
             if visitor is not None:
@@ -159,12 +129,9 @@ class LookupFlow:
             self.kiosk.changed()
             self.kiosk.speak(self.summary(self.kiosk.language))
 
-        def failed(_: Exception) -> None:
-            if generation == self._generation:
-                self.stage = LookupStage.FAILED
-                self.kiosk.changed()
-                self.kiosk.speak(tr("lookup.failed", self.kiosk.language))
+        self.search(lambda client: client.tickets_of(identity), found)
 
-        if not self.kiosk.call_server(lambda client: client.tickets_of(identity), found, failed, lost=failed):
-            self.stage = LookupStage.FAILED
+    def failed(self, error: Exception | None) -> None:
+        self.stage = LookupStage.FAILED
         self.kiosk.changed()
+        self.kiosk.speak(tr("lookup.failed", self.kiosk.language))

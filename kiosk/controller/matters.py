@@ -1,5 +1,5 @@
-"""Choosing a matter (事项): 高频事项 first, a category grid, and search by name or pinyin initials typed on
-the on-screen keyboard; then the matter's guide in plain language.
+"""Choosing a matter (事项): 高频事项 first, a category grid, and search by full pinyin or pinyin initials
+typed on the on-screen keyboard; then the matter's guide in plain language.
 
 Two uses: `choose(on_confirm)` for the ticket flow (MATTERS screen → GUIDE screen with 确认取号, which calls
 on_confirm(matter)), and `browse()` for 办事指南 on the home screen (GUIDES screen → GUIDE screen with
@@ -26,7 +26,7 @@ from kiosk.texts import tr
 if TYPE_CHECKING:
     from kiosk.controller.kiosk import KioskController
 
-QUERY_LIMIT = 12  # letters; no matter name has more initials worth typing
+QUERY_LIMIT = 30  # letters: room for a matter's full pinyin, such as neidijuminjiehundengji (22)
 
 
 class Mode(StrEnum):

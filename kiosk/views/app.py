@@ -29,6 +29,7 @@ from kiosk.controller.kiosk import HelpState, KioskController, Screen
 from kiosk.controller.simpanel import SimulatorPanel
 from kiosk.texts import tr
 from kiosk.views.checkin import CheckInPage
+from kiosk.views.complaint import ComplaintPage
 from kiosk.views.evaluate import EvaluatePage
 from kiosk.views.guide import GuidePage
 from kiosk.views.home import HomePage
@@ -106,6 +107,7 @@ class KioskWindow(QMainWindow):
         self.add_page(Screen.TICKET, TicketPage(controller))
         self.add_page(Screen.CHECKIN, CheckInPage(controller))
         self.add_page(Screen.EVALUATE, EvaluatePage(controller))
+        self.add_page(Screen.COMPLAINT, ComplaintPage(controller))
         controller.subscribe(self.refresh)
         app = QApplication.instance()
         if app is not None:

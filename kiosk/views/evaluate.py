@@ -46,6 +46,7 @@ class EvaluatePage(QWidget):
         }
         self.manual = button("rateManualButton", "", flow.type_number, role="secondary")
         self.again = button("rateAgainButton", "", flow.start, role="secondary")
+        self.complain = button("rateComplainButton", "", flow.complain)
         self._shown: tuple[list[Service], object] | None = None
         # landscape: two columns, so that five choices in elder type fit 1080 px
         columns = 2 if controller.config.orientation is Orientation.LANDSCAPE else 1
@@ -66,6 +67,7 @@ class EvaluatePage(QWidget):
         layout.addStretch(0)
         layout.addWidget(self.manual)
         layout.addWidget(self.again)
+        layout.addWidget(self.complain)
 
     def refresh(self) -> None:
         c = self.controller
@@ -102,6 +104,9 @@ class EvaluatePage(QWidget):
         self.manual.setEnabled(c.online)
         set_text(self.again, tr("rate.again", language))
         self.again.setVisible(stage in (RateStage.DONE, RateStage.FAILED, RateStage.NONE))
+        set_text(self.complain, tr("home.complaint", language))
+        self.complain.setVisible(stage in (RateStage.DONE, RateStage.NONE))
+        self.complain.setEnabled(c.online)
 
     def _service(self, index: int, service: Service) -> QWidget:
         language = self.controller.language

@@ -3,6 +3,7 @@ flow (确认取号) or from 办事指南 (打印办事指南)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.controller.guide import Guide
@@ -14,11 +15,24 @@ from kiosk.views.widgets import button, label, set_text
 
 
 class GuideView(TouchList):
-    """The sections of a guide: a bold title each, then its sentences, one per line."""
+    """The sections of a guide: a bold title each, then its sentences, one row per sentence.
+
+    The list shows whole rows only: a row the viewport's edge would cut (half a line of a sentence, the
+    glyphs sliced) is covered by a curtain of the page's colour until the visitor drags it fully in, so
+    the last line shown is always readable, and scrolled to the end the guide's last line shows whole.
+    """
 
     def __init__(self) -> None:
         super().__init__("guideSections")
         self._shown: Guide | None = None
+        self._rows: list[QWidget] = []
+        self.curtains = (
+            _curtain("guideCurtainTop", self.viewport()),
+            _curtain("guideCurtainBottom", self.viewport()),
+        )
+        self.verticalScrollBar().valueChanged.connect(lambda _value: self.cover_cut_rows())
+        self.inner.installEventFilter(self)
+        self.viewport().installEventFilter(self)
 
     def show_guide(self, guide: Guide | None) -> None:
         if guide is self._shown:
@@ -27,8 +41,47 @@ class GuideView(TouchList):
         rows: list[QWidget] = []
         for section in guide.sections if guide is not None else ():
             rows.append(label(f"guideTitle_{section.key}", section.title, role="big"))
-            rows.append(label(f"guideText_{section.key}", "\n".join(section.lines)))
+            rows.extend(label(f"guideText_{section.key}_{i}", line) for i, line in enumerate(section.lines))
+        self._rows = rows
         self.set_rows(rows)
+        self.cover_cut_rows()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Move):
+            self.cover_cut_rows()
+        return False
+
+    def cover_cut_rows(self) -> None:
+        """Curtain the strips of the viewport where a row is cut by its top or bottom edge."""
+        height, offset = self.viewport().height(), self.inner.y()
+        top_cut, bottom_cut = 0, height
+        for row in self._rows:
+            top, bottom = row.y() + offset, row.y() + offset + row.height()
+            if row.height() >= height:
+                continue  # taller than the list: shown cut rather than hidden
+            if top < 0 < bottom:
+                top_cut = max(top_cut, bottom)
+            if top < height < bottom:
+                bottom_cut = min(bottom_cut, top)
+        top_curtain, bottom_curtain = self.curtains
+        width = self.viewport().width()
+        top_curtain.setGeometry(0, 0, width, top_cut)
+        top_curtain.setVisible(top_cut > 0)
+        bottom_curtain.setGeometry(0, bottom_cut, width, height - bottom_cut)
+        bottom_curtain.setVisible(bottom_cut < height)
+        for curtain in self.curtains:
+            curtain.raise_()
+
+
+def _curtain(name: str, parent: QWidget) -> QWidget:
+    """A strip painted in the page's colour (the stylesheet's background), blind to touches."""
+    curtain = QWidget(parent)
+    curtain.setObjectName(name)
+    curtain.setAccessibleName(name)
+    curtain.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    curtain.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+    curtain.hide()
+    return curtain
 
 
 class GuidePage(QWidget):

@@ -24,10 +24,11 @@ class HomePage(QWidget):
             "guides": button("guidesButton", "", c.matters.browse, role="primary"),
             "my_tickets": button("myTicketsButton", "", c.lookup.start, role="primary"),
             "evaluate": button("evaluateButton", "", c.evaluate.start, role="primary"),
+            "complaint": button("complaintButton", "", c.complaint.start, role="primary"),
         }
         grid = QGridLayout()
         grid.setSpacing(24)
-        columns = 2 if controller.config.orientation is Orientation.PORTRAIT else len(self.entries)
+        columns = 2 if controller.config.orientation is Orientation.PORTRAIT else 3
         for index, widget in enumerate(self.entries.values()):
             grid.addWidget(widget, index // columns, index % columns)
         self.waiting_title = label("waitingTitle", role="title")
@@ -45,12 +46,14 @@ class HomePage(QWidget):
         c = self.controller
         for key, widget in self.entries.items():
             set_text(widget, tr(f"home.{key}", c.language))
-        needs_server = ("take_ticket", "check_in", "guides", "my_tickets", "evaluate")
-        for key in needs_server:
-            self.entries[key].setEnabled(c.online and not (key == "take_ticket" and c.queue_closed))
+            # every entry needs the hall server
+            widget.setEnabled(c.online and not (key == "take_ticket" and c.queue_closed))
         self.closed.setVisible(c.queue_closed)
         self.closed.setText(tr("home.queue_closed", c.language))
         self.waiting_title.setText(tr("home.waiting", c.language))
+        # the counts are stale while the server is away, and the offline banner needs their room
+        self.waiting_title.setVisible(not c.server_down)
+        self.waiting_list.setVisible(not c.server_down)
         lines = [
             tr(
                 "home.waiting_line" if w.open_windows else "home.no_window",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from hall_server.contract.identity import IdKind
 from kiosk.config import Orientation
@@ -12,7 +12,7 @@ from kiosk.controller.identify import Entry, IdentifyFlow
 from kiosk.controller.kiosk import KioskController
 from kiosk.texts import tr
 from kiosk.views.keypad import Keypad
-from kiosk.views.widgets import button, label, set_text
+from kiosk.views.widgets import button, label, set_selected, set_text
 
 KIND_BUTTONS = {
     IdKind.RESIDENT: "kindResident",
@@ -25,14 +25,6 @@ KIND_BUTTONS = {
 def grouped(typed: str) -> str:
     """An 18-character number as it is read aloud: 6 · 8 · 4 (address, birth date, the rest)."""
     return " ".join(part for part in (typed[:6], typed[6:14], typed[14:]) if part)
-
-
-def set_selected(widget: QPushButton, selected: bool) -> None:
-    if widget.property("selected") == selected:
-        return
-    widget.setProperty("selected", selected)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 class IdentifyPage(QWidget):

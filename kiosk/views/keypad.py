@@ -15,8 +15,8 @@ from kiosk.views.widgets import button, set_text
 DIGIT_PAD = "123456789X0"  # the phone layout, X bottom left, 0 in the middle
 
 
-def key_name(key: str) -> str:
-    return f"key{key}"
+def key_name(key: str, prefix: str = "key") -> str:
+    return f"{prefix}{key}"
 
 
 class Keypad(QWidget):
@@ -26,17 +26,22 @@ class Keypad(QWidget):
         on_backspace: Callable[[], None],
         on_clear: Callable[[], None],
         on_confirm: Callable[[], None],
+        *,
+        name: str = "keypad",
+        key_prefix: str = "key",
     ) -> None:
+        """`name` and `key_prefix` tell two keypads of one window apart (keyConfirm, complaintKeyConfirm)."""
         super().__init__()
-        self.setObjectName("keypad")
+        self.setObjectName(name)
         self._on_key = on_key
+        self._prefix = key_prefix
         self._keys = ""
         self.key_buttons: dict[str, QPushButton] = {}
         self.grid = QGridLayout()
         self.grid.setSpacing(12)
-        self.backspace = button("keyBackspace", "", on_backspace, role="key")
-        self.clear = button("keyClear", "", on_clear, role="key")
-        self.confirm = button("keyConfirm", "", on_confirm, role="confirm")
+        self.backspace = button(key_name("Backspace", key_prefix), "", on_backspace, role="key")
+        self.clear = button(key_name("Clear", key_prefix), "", on_clear, role="key")
+        self.confirm = button(key_name("Confirm", key_prefix), "", on_confirm, role="confirm")
         actions = QHBoxLayout()
         actions.setSpacing(12)
         actions.addWidget(self.clear, 1)
@@ -62,17 +67,17 @@ class Keypad(QWidget):
             widget.deleteLater()
         self.key_buttons.clear()
         for row, column, key in _positions(keys):
-            widget = button(key_name(key), key, partial(self._on_key, key), role="key")
+            widget = button(key_name(key, self._prefix), key, partial(self._on_key, key), role="key")
             self.key_buttons[key] = widget
             self.grid.addWidget(widget, row, column)
             widget.show()  # at once, not on the next event loop turn (a grab or a tap may come first)
 
 
 def _positions(keys: str) -> list[tuple[int, int, str]]:
-    """Digits and X as a phone keypad; with letters, a row of digits then the letters ten to a row."""
+    """Digits and X as a phone keypad (0 in the middle of the last row, with or without X); with letters, a
+    row of digits then the letters ten to a row."""
     if set(keys) <= set(DIGIT_PAD):
-        ordered = [key for key in DIGIT_PAD if key in keys]
-        return [(index // 3, index % 3, key) for index, key in enumerate(ordered)]
+        return [(index // 3, index % 3, key) for index, key in enumerate(DIGIT_PAD) if key in keys]
     digits = [key for key in keys if key.isdigit()]
     letters = [key for key in keys if not key.isdigit()]
     digits = digits[1:] + digits[:1]  # 1…9 then 0, as on a keyboard

@@ -72,6 +72,5 @@ class LookupPage(QWidget):
             self.list.set_rows([self._ticket(index, t) for index, t in enumerate(flow.tickets)])
 
     def _ticket(self, index: int, ticket: TicketLine) -> QWidget:
-        what = " · ".join(part for part in (ticket.category, ticket.matter) if part)
-        text = f"{ticket.number}　{ticket.state_words(self._language)}\n{what}"
+        text = f"{ticket.number}　{ticket.state_words(self._language)}\n{ticket.what}"
         return label(f"lookupTicket{index}", text, role="panel")

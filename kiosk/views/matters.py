@@ -1,13 +1,12 @@
 """Choosing a matter (MATTERS when taking a ticket, GUIDES for 办事指南): 常办事项, the category grid, and
-search by pinyin initials on the on-screen keyboard. Rows are big, wrap long names, scroll by touch."""
+search by pinyin or its initials on the on-screen keyboard. Rows are big, wrap long names, scroll by touch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from hall_server.contract.catalogue import MatterSummary
 from kiosk.config import Orientation
@@ -16,41 +15,11 @@ from kiosk.controller.matters import Mode
 from kiosk.texts import tr
 from kiosk.views.keyboard import LetterKeyboard
 from kiosk.views.scrolling import TouchList
-from kiosk.views.widgets import button, label, set_text
-
-ROW_MARGIN = 14
-ROW_MIN_HEIGHT = 100  # a big touch target even for a one-line name, in both modes
-
-
-class _GrowToText(QObject):
-    """Keeps a row as tall as its wrapped label needs at the row's current width."""
-
-    def __init__(self, row: QPushButton, words: QLabel) -> None:
-        super().__init__(row)
-        self.row, self.words = row, words
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() in (QEvent.Type.Resize, QEvent.Type.StyleChange, QEvent.Type.FontChange):
-            text = self.words.heightForWidth(self.row.width() - 2 * ROW_MARGIN)
-            # never below the style's own minimum (elder mode's taller touch target)
-            needed = max(ROW_MIN_HEIGHT, text + 2 * ROW_MARGIN, self.row.minimumSizeHint().height())
-            if self.row.minimumHeight() != needed:
-                self.row.setMinimumHeight(needed)
-        return False
+from kiosk.views.widgets import button, label, set_text, wrapping_row
 
 
 def matter_row(matter: MatterSummary, on_pick: Callable[[], None]) -> QPushButton:
-    """A tappable row whose label wraps (a QPushButton's own text never does)."""
-    row = button(f"matter{matter.id}", "", on_pick)
-    row.setAccessibleName(matter.name)
-    words = label(f"matterName{matter.id}", matter.name)
-    words.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-    words.setStyleSheet("background: transparent; border: none;")
-    inner = QVBoxLayout(row)
-    inner.setContentsMargins(ROW_MARGIN, ROW_MARGIN, ROW_MARGIN, ROW_MARGIN)
-    inner.addWidget(words)
-    row.installEventFilter(_GrowToText(row, words))
-    return row
+    return wrapping_row(f"matter{matter.id}", f"matterName{matter.id}", matter.name, on_pick)
 
 
 class MattersPage(QWidget):

@@ -26,8 +26,11 @@ class TouchList(QScrollArea):
     def set_rows(self, widgets: list[QWidget]) -> None:
         while self.rows.count() > 1:
             item = self.rows.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()  # type: ignore[union-attr]
+            old = item.widget() if item is not None else None
+            if old is not None:
+                old.hide()
+                old.setParent(None)  # out of the window at once (a visitor's data), deleted when Qt may
+                old.deleteLater()
         for index, widget in enumerate(widgets):
             self.rows.insertWidget(index, widget)
             widget.show()

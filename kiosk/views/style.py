@@ -17,6 +17,7 @@ Buttons (QPushButton[role=...]):
     "secondary" a second action beside it (上一步, 我已记下): outlined, as tall as primary
     "key"       a keypad / keyboard key: square, big type
     "help"      请工作人员帮助 (orange; bigger and filled in elder mode)
+    "toggle"    one of several choices that may all be on (a complaint's phrases): filled when selected
 Object names styled here: hallName, clock, offlineBanner.
 """
 
@@ -102,15 +103,16 @@ def stylesheet(elder: bool, *, compact: bool = False) -> str:
     QPushButton[role="choice"][selected="true"] {{ background: {p.accent}; color: #ffffff; }}
     QPushButton[role="confirm"] {{ font-size: {big}px; font-weight: bold;
         min-height: {int(70 * scale)}px; padding: 4px; }}
+    QPushButton[role="toggle"][selected="true"] {{ background: {p.accent}; color: #ffffff;
+        font-weight: bold; }}
     QWidget#letterKeyboard QPushButton[role="key"] {{ min-width: 40px; }}
     QPushButton[role="confirm"] {{ background: {p.accent}; color: #ffffff; }}
     """
 
 
-# landscape elder: four home entries side by side must fit 1920 px in English too
+# landscape elder: header and footer controls no taller than the ordinary touch target
 COMPACT_FRAME = """
     QPushButton#elderButton, QPushButton#languageButton, QPushButton#homeButton {
         min-height: 72px; padding: 6px 20px; }
     QPushButton[role="help"] { min-height: 72px; padding: 6px 20px; font-size: TEXTpx; }
-    QWidget#homePage QPushButton[role="primary"] { font-size: TEXTpx; }
 """

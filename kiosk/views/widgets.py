@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+ROW_MARGIN = 14
+ROW_MIN_HEIGHT = 100  # a big touch target even for a one-line row, in both modes
 
 
 def button(
@@ -35,3 +38,45 @@ def label(name: str, text: str = "", *, role: str = "", wrap: bool = True) -> QL
     if role:
         widget.setProperty("role", role)
     return widget
+
+
+def set_selected(widget: QPushButton, selected: bool) -> None:
+    """A choice shown as chosen (styled by the `selected` property; checked for a screen reader)."""
+    widget.setCheckable(True)
+    widget.setChecked(selected)
+    if widget.property("selected") == selected:
+        return
+    widget.setProperty("selected", selected)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def wrapping_row(name: str, words_name: str, text: str, on_pick: Callable[[], None]) -> QPushButton:
+    """A tappable row of a list whose words wrap (a QPushButton's own text never does)."""
+    row = button(name, "", on_pick)
+    row.setAccessibleName(text)
+    words = label(words_name, text)
+    words.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    words.setStyleSheet("background: transparent; border: none;")
+    inner = QVBoxLayout(row)
+    inner.setContentsMargins(ROW_MARGIN, ROW_MARGIN, ROW_MARGIN, ROW_MARGIN)
+    inner.addWidget(words)
+    row.installEventFilter(_GrowToText(row, words))
+    return row
+
+
+class _GrowToText(QObject):
+    """Keeps a row as tall as its wrapped label needs at the row's current width."""
+
+    def __init__(self, row: QPushButton, words: QLabel) -> None:
+        super().__init__(row)
+        self.row, self.words = row, words
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            text = self.words.heightForWidth(self.row.width() - 2 * ROW_MARGIN)
+            # never below the style's own minimum (elder mode's taller touch target)
+            needed = max(ROW_MIN_HEIGHT, text + 2 * ROW_MARGIN, self.row.minimumSizeHint().height())
+            if self.row.minimumHeight() != needed:
+                self.row.setMinimumHeight(needed)
+        return False

@@ -30,7 +30,7 @@ PUBLIC = {
 
 def endpoints(server, *, with_body: bool = False) -> list[tuple[str, str]]:
     """Every documented (method, path) of the API, from the server's own OpenAPI document."""
-    spec = httpx.get(f"{server.base_url}/api/v1/openapi.json").json()
+    spec = httpx.get(f"{server.base_url}/api/v1/openapi.json", timeout=30).json()
     return [
         (method.upper(), path)
         for path, item in spec["paths"].items()

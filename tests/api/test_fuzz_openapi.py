@@ -43,7 +43,7 @@ NOT_AS_ADMIN = {"POST /api/v1/auth/logout"}
 
 
 def test_every_operation_answers_4xx_with_an_error_body_never_5xx(server, hall):
-    spec = httpx.get(f"{server.base_url}/api/v1/openapi.json").json()
+    spec = httpx.get(f"{server.base_url}/api/v1/openapi.json", timeout=30).json()
     schema = schemathesis.openapi.from_dict(spec)
     admin = {"Authorization": f"Bearer {hall.tokens['admin']}"}
     session = Session(server.base_url)

@@ -189,7 +189,7 @@ def test_text_the_database_cannot_hold_is_refused_not_a_500(server, hall):
 
 
 def test_openapi_declares_bearer_security_and_the_real_error_bodies(server):
-    spec = httpx.get(f"{server.base_url}/api/v1/openapi.json").json()
+    spec = httpx.get(f"{server.base_url}/api/v1/openapi.json", timeout=30).json()
     assert spec["components"]["securitySchemes"]["bearer"] == {
         "type": "http",
         "scheme": "bearer",

@@ -153,13 +153,13 @@ def test_the_hall_screen_counts_the_ticket_when_it_is_confirmed(server, hall, cl
 
     async def next_event(feed: LiveFeed) -> EventMessage:
         while True:
-            message = await asyncio.wait_for(feed.receive(), 5)
+            message = await asyncio.wait_for(feed.receive(), 30)
             if isinstance(message, EventMessage):
                 return message
 
     async def scenario() -> None:
         async with LiveFeed(server.ws_url, hall.tokens["display"], ["display"]) as screen:
-            assert isinstance(await asyncio.wait_for(screen.receive(), 5), SnapshotMessage)
+            assert isinstance(await asyncio.wait_for(screen.receive(), 30), SnapshotMessage)
             ticket = await asyncio.to_thread(issue, kiosk)
             issued = await next_event(screen)
             assert issued.event.event_type == "queue.ticket.issued"

@@ -5,7 +5,6 @@ with the clock, refusals, list filters and the CSV export."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -32,8 +31,8 @@ from hall_server.contract.complaints import (
 )
 from hall_server.contract.queue import IssueTicketRequest, TicketOut
 from hall_server.events.models import Event
-from tests.conftest import SHANGHAI, TEST_KEYS
-from tests.factories import PASSWORD, citizen_id
+from tests.conftest import SHANGHAI, cli_env
+from tests.factories import PASSWORD, citizen_id, person
 
 YIMEN = str(Path(sys.executable).with_name("yimen"))
 ID_NUMBER = citizen_id("34010419900101123")
@@ -95,12 +94,41 @@ def test_kiosk_records_its_own_channel_and_a_display_may_not(client_for):
     assert display.value.status == 403
 
 
+def test_a_kiosk_binds_the_ticket_it_found_by_the_visitors_id_card(client_for):
+    """The kiosk's 我要投诉: the card's tickets of today (POST /tickets/lookup), one of them bound."""
+    kiosk, visitor = client_for("kiosk"), person(ID_NUMBER)
+    issued = kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL", identity=visitor))
+    clerk = client_for("clerk1")
+    clerk.window_op(1, "open")
+    clerk.call_next(1)
+    clerk.window_op(1, "complete")
+    [found] = kiosk.tickets_of(visitor)
+    made = kiosk.record_complaint(_complaint(ticket_id=found.id, contact="055165123456"))
+    assert (made.channel, made.ticket_id, made.window_no) == (ComplaintChannel.KIOSK, issued.id, 1)
+    assert (made.staff_name, made.contact) == ("员工clerk1", "055****3456")
+
+
+def test_a_kiosk_binds_only_a_ticket_of_today_a_clerk_any(server, client_for, clock):
+    kiosk = client_for("kiosk")
+    ticket = kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL"))
+    clock.advance(days=1)
+    with pytest.raises(ApiError) as refused:
+        kiosk.record_complaint(_complaint(ticket_id=ticket.id))
+    assert (refused.value.status, refused.value.code) == (409, "TICKET_NOT_TODAY")
+    made = _signed_in(server, "clerk1").record_complaint(_complaint(ticket_id=ticket.id))
+    assert (made.channel, made.ticket_id) == (ComplaintChannel.WINDOW, ticket.id)
+
+
 def test_follow_page_binds_the_ticket_of_the_code_at_most_three_times(server, client_for, clock):
     ticket = _served(client_for)
     public = HallClient(server.base_url, None)
     body = FollowComplaintIn(subject=ComplaintSubject.EFFICIENCY, text="等了两个小时")
-    made = public.complain_by_follow_code(ticket.follow_code, body)
+    answered = public.complain_by_follow_code(ticket.follow_code, body)
+    assert (answered.status, answered.subject_name) == ("RECORDED", "办事效率")
+    assert not {"staff_name", "staff_id", "contact", "department"} & set(answered.model_dump())
+    made = client_for("manager").complaint(answered.id)
     assert (made.channel, made.ticket_id, made.window_no) == (ComplaintChannel.FOLLOW_PAGE, ticket.id, 1)
+    assert made.staff_name == "员工clerk1" and made.due_date == answered.due_date
     clock.advance(days=3)  # the visitor went home; the code still takes a complaint
     public.complain_by_follow_code(ticket.follow_code, body)
     public.complain_by_follow_code(ticket.follow_code, body)
@@ -143,13 +171,7 @@ def test_12345_http_batch_is_idempotent_by_its_reference(server, client_for):
 
 
 def test_12345_file_through_the_cli(server, client_for, database_url, tmp_path):
-    env = {
-        **os.environ,
-        "YIMEN_DATABASE_URL": database_url,
-        "YIMEN_KEY_FILE": str(tmp_path / "keys.json"),
-        "YIMEN_DATA_KEY": TEST_KEYS["data_key"],
-        "YIMEN_LOOKUP_KEY": TEST_KEYS["lookup_key"],
-    }
+    env = cli_env(database_url, tmp_path)
     rows = (
         "\ufeff工单号,投诉类别,投诉内容,联系电话,窗口\n"
         "GD-9001,办事效率,排队太久,13912345678,2\n"
@@ -182,6 +204,7 @@ def test_12345_file_through_the_cli(server, client_for, database_url, tmp_path):
 def test_lifecycle_events_in_order_and_out_of_order_steps_refused(server, client_for):
     manager, clerk2 = client_for("manager"), client_for("clerk2")
     made = client_for("clerk1").record_complaint(_complaint())
+    assert made.steps == ["route"]
     with pytest.raises(ApiError) as early:
         manager.answer_complaint(made.id, "已核实")
     assert (early.value.status, early.value.code) == (409, "COMPLAINT_NOT_ROUTED")
@@ -190,18 +213,20 @@ def test_lifecycle_events_in_order_and_out_of_order_steps_refused(server, client
         manager.close_complaint(made.id)
     assert (not_answered.value.status, not_answered.value.code) == (409, "COMPLAINT_NOT_ANSWERED")
     clerk2_id = clerk2.whoami().staff.id  # type: ignore[union-attr]
-    routed = manager.route_complaint(made.id, RouteIn(department="社会事务科", staff_id=clerk2_id))
+    routed = manager.route_complaint(made.id, RouteIn(department_code="SHSW", staff_id=clerk2_id))
     assert (routed.status, routed.department, routed.assignee_name) == ("ROUTED", "社会事务科", "员工clerk2")
+    assert routed.steps == ["route", "answer"]  # may be routed elsewhere until answered
     with pytest.raises(ApiError) as not_theirs:
         client_for("clerk3").answer_complaint(made.id, "已核实")
     assert not_theirs.value.status == 403
     answered = clerk2.answer_complaint(made.id, "已约谈窗口人员并致歉")
     assert answered.status == "ANSWERED" and answered.reply == "已约谈窗口人员并致歉"
+    assert answered.steps == ["close", "reopen"]
     with pytest.raises(ApiError) as reroute:
-        manager.route_complaint(made.id, RouteIn(department="办公室"))
+        manager.route_complaint(made.id, RouteIn(department_code="BGS"))
     assert (reroute.value.status, reroute.value.code) == (409, "COMPLAINT_NOT_ROUTABLE")
     closed = manager.close_complaint(made.id, "办结")
-    assert closed.status == "CLOSED" and closed.closed_at is not None
+    assert closed.status == "CLOSED" and closed.closed_at is not None and closed.steps == ["reopen"]
     reopened = manager.reopen_complaint(made.id, "投诉人不认可答复")
     assert (reopened.status, reopened.reopen_count, reopened.closed_at) == ("ROUTED", 1, None)
     manager.answer_complaint(made.id, "再次答复")
@@ -228,7 +253,7 @@ def test_deadline_in_working_days_and_warnings_move_with_the_clock(server, clien
     manager = _signed_in(server, "manager")
     assert manager.complaint(made.id).warning is DeadlineWarning.RED
     assert [c.id for c in manager.complaints(ComplaintQuery(overdue=True))] == [made.id]
-    manager.route_complaint(made.id, RouteIn(department="综合科"))
+    manager.route_complaint(made.id, RouteIn(department_code="ZONGHE"))
     answered = manager.answer_complaint(made.id, "已处理")
     assert answered.warning is DeadlineWarning.NONE and answered.answered_late is True
     assert manager.complaints(ComplaintQuery(overdue=True)) == []
@@ -254,7 +279,8 @@ def test_deadline_in_working_days_and_warnings_move_with_the_clock(server, clien
         ("/complaints", {"subject": "OTHER", "text": "态度差", "window_no": 99}),
         ("/complaints/import-12345", {"complaints": []}),
         ("/complaints/import-12345", {"complaints": [{"external_ref": "工单 1", "text": "x"}]}),
-        ("/complaints/1/route", {"department": ""}),
+        ("/complaints/1/route", {"department_code": ""}),
+        ("/complaints/1/route", {"department": "社保科"}),
     ],
 )
 def test_bad_input_is_422(server, hall, path, body):
@@ -282,7 +308,7 @@ def test_list_filters_and_csv_export(server, client_for, clock):
     clock.advance(days=1)
     manager, clerk = _signed_in(server, "manager"), _signed_in(server, "clerk1")
     second = kiosk.record_complaint(_complaint(subject="FACILITIES", text="=HYPERLINK(1)", window_no=3))
-    manager.route_complaint(second.id, RouteIn(department="后勤"))
+    manager.route_complaint(second.id, RouteIn(department_code="BGS"))
 
     def ids(**filters: object) -> list[int]:
         return [c.id for c in manager.complaints(ComplaintQuery.model_validate(filters))]
@@ -301,9 +327,10 @@ def test_list_filters_and_csv_export(server, client_for, clock):
     assert len(lines) == 2 and "138****5678" in lines[1] and "13812345678" not in csv.decode("utf-8-sig")
     everything = manager.export_complaints().decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in everything and "2026-11-25 09:00:00" in everything
-    with pytest.raises(ApiError) as clerk_list:
-        clerk.complaints()
-    assert clerk_list.value.status == 403
+    assert clerk.complaints() == []  # staff see what is routed to their department or to them
+    with pytest.raises(ApiError) as clerk_export:
+        clerk.export_complaints()
+    assert clerk_export.value.status == 403
     assert first.recorded_on + timedelta(days=1) == second.recorded_on
 
 

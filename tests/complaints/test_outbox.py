@@ -31,7 +31,7 @@ def test_complaint_events_go_to_the_platform_in_order(synced):
     with HallClient(server.base_url, hall.tokens["manager"]) as manager:
         manager.save_complaint_settings(ComplaintSettingsIn(answer_working_days=7))
         made = manager.record_complaint(ComplaintIn(subject=ComplaintSubject.OTHER, text="指示牌不清楚"))
-        manager.route_complaint(made.id, RouteIn(department="综合科"))
+        manager.route_complaint(made.id, RouteIn(department_code="ZONGHE"))
         manager.answer_complaint(made.id, "已更换指示牌")
         manager.close_complaint(made.id)
 

@@ -103,7 +103,7 @@ class Counter:
     runner: LoopRunner
     sims: WindowSims | None
 
-    def until(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    def until(self, condition: Callable[[], bool], timeout: float = 30.0) -> None:
         self.runner.run_until(condition, timeout)
 
     def sign_in(self, login: str, window: int) -> None:

@@ -71,7 +71,7 @@ def test_a_clerk_works_the_window_with_keys_and_clicks(qtbot, demo_hall, window_
         find(window, QLineEdit, "password").setText(PASSWORD)
         qtbot.mouseClick(find(window, QPushButton, "signInButton"), Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
-            lambda: controller.phase is Phase.PICK_WINDOW and bool(controller.windows), timeout=10000
+            lambda: controller.phase is Phase.PICK_WINDOW and bool(controller.windows), timeout=60000
         )
         check_and_shoot(window, "windows", size)
         qtbot.mouseClick(find(window, QPushButton, "window4"), Qt.MouseButton.LeftButton)
@@ -94,7 +94,7 @@ def test_a_clerk_works_the_window_with_keys_and_clicks(qtbot, demo_hall, window_
         find(window, QLineEdit, "parkNote").setText("回去复印身份证")
         qtbot.mouseClick(find(window, QPushButton, "parkConfirm"), Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
-            lambda: window.findChild(QPushButton, f"resumeParked{first.number}") is not None, timeout=10000
+            lambda: window.findChild(QPushButton, f"resumeParked{first.number}") is not None, timeout=60000
         )
         qtbot.keyClick(window, Qt.Key.Key_F1)
         qtbot.waitUntil(lambda: find(window, QLabel, "currentNumber").text() == second.number, timeout=WAIT)

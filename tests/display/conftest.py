@@ -58,7 +58,7 @@ def start_display(config: DisplayConfig, port: int | None = None) -> RunningDisp
     return RunningDisplay(f"http://127.0.0.1:{port}", service, audio, server, thread, port)
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -88,9 +88,9 @@ def screen(browser: Any) -> Iterator[Callable[..., Page]]:
     contexts: list[Any] = []
     errors: list[str] = []
 
-    def open_page(width: int = 1920, height: int = 1080) -> Page:
+    def open_page(width: int = 1920, height: int = 1080, timezone_id: str = "Asia/Shanghai") -> Page:
         context = browser.new_context(
-            viewport={"width": width, "height": height}, locale="zh-CN", timezone_id="Asia/Shanghai"
+            viewport={"width": width, "height": height}, locale="zh-CN", timezone_id=timezone_id
         )
         contexts.append(context)
         page: Page = context.new_page()

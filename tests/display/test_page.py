@@ -252,3 +252,33 @@ def test_every_window_of_a_big_hall_is_on_the_screen(server, hall, client_for, d
             }"""
         )
         assert cut == [], (width, height, cut)
+
+
+def test_the_clock_shows_the_halls_time_whatever_the_display_pcs_zone(server, hall, display, screen):
+    """The display PC is set to New York: the page still shows the hall's time (Asia/Shanghai, the server's
+    configured zone, given with every view), to the hour and the date."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    page = screen(timezone_id="America/New_York")
+    page.goto(display.base_url)
+    expect(page.locator("#hall-name")).to_have_text("示范县政务服务中心")
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "America/New_York"
+    assert display.state()["time_zone"] == "Asia/Shanghai"
+
+    def shown_matches() -> bool:
+        before = datetime.now(ZoneInfo("Asia/Shanghai"))
+        shown_time, shown_date = page.locator("#time").text_content(), page.locator("#date").text_content()
+        after = datetime.now(ZoneInfo("Asia/Shanghai"))
+        return any(
+            shown_time is not None
+            and shown_time.startswith(f"{moment.hour:02d}:")
+            and shown_date is not None
+            and shown_date.startswith(f"{moment.year}年{moment.month}月{moment.day}日")
+            for moment in (before, after)
+        )
+
+    wait_for(shown_matches, timeout=30, what="the hall's hour and date on the page's clock")
+    new_york = datetime.now(ZoneInfo("America/New_York"))
+    browser_hour = page.evaluate("new Date().getHours()")
+    assert browser_hour in (new_york.hour, (new_york.hour + 1) % 24)  # the PC's own clock differs by 13 h

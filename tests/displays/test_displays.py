@@ -14,7 +14,7 @@ from hall_server.contract.queue import WindowIn
 from tests.factories import RawBody
 
 
-async def next_event(feed: LiveFeed, timeout: float = 5.0) -> EventMessage:
+async def next_event(feed: LiveFeed, timeout: float = 30.0) -> EventMessage:
     while True:
         message = await asyncio.wait_for(feed.receive(), timeout)
         if isinstance(message, EventMessage):
@@ -26,7 +26,7 @@ def test_a_notice_reaches_the_displays_live_and_their_next_snapshot(server, hall
 
     async def scenario() -> None:
         async with LiveFeed(server.ws_url, hall.tokens["display"], ["display"]) as screen:
-            first = await asyncio.wait_for(screen.receive(), 5)
+            first = await asyncio.wait_for(screen.receive(), 30)
             assert isinstance(first, SnapshotMessage) and first.snapshot.notice == ""
             posted = await asyncio.to_thread(manager.post_notice, "今天下午 16:00 停止取号，电话13812345678")
             assert posted.notice == "今天下午 16:00 停止取号，电话138****5678"
@@ -34,7 +34,7 @@ def test_a_notice_reaches_the_displays_live_and_their_next_snapshot(server, hall
             assert message.event.event_type == "hall.notice.posted"
             assert message.event.data == {"notice": posted.notice}
         async with LiveFeed(server.ws_url, hall.tokens["display"], ["display"]) as again:
-            snapshot = await asyncio.wait_for(again.receive(), 5)
+            snapshot = await asyncio.wait_for(again.receive(), 30)
             assert isinstance(snapshot, SnapshotMessage) and snapshot.snapshot.notice == posted.notice
 
     asyncio.run(scenario())
@@ -83,7 +83,7 @@ def test_a_saved_profile_tells_the_displays_to_refetch(server, hall, client_for)
 
     async def scenario() -> None:
         async with LiveFeed(server.ws_url, hall.tokens["display"], ["display"]) as screen:
-            await asyncio.wait_for(screen.receive(), 5)
+            await asyncio.wait_for(screen.receive(), 30)
             profile = DisplayProfileIn(title="社会事务区", window_numbers=[1], category_codes=["SOCIAL"])
             await asyncio.to_thread(manager.save_display_profile, "social", profile)
             message = await next_event(screen)

@@ -19,6 +19,7 @@ from hall_server.contract.evaluation import (
 from hall_server.contract.events import EventType
 from hall_server.contract.queue import IssueTicketRequest, TransferRequest
 from hall_server.events.models import Event
+from tests.followups.helpers import served
 
 
 def _served(client_for) -> tuple[HallClient, int]:
@@ -66,6 +67,30 @@ def test_concurrent_submissions_give_one_first_and_one_follow_up(client_for):
     with pytest.raises(ApiError) as third:
         clerk.evaluate(opportunity_id, body)
     assert third.value.status == 409 and third.value.code == "EVALUATION_LIMIT"
+
+
+def test_a_first_evaluation_sent_from_two_places_at_once_is_taken_once(client_for):
+    """The pad and the follow page rate the same service at the same moment: one wins, the other is told it
+    was rated already; neither becomes an accidental 追评."""
+    clerk, opportunity_id = served(client_for)
+    first = EvaluationIn(level=Level.SATISFIED, channel=EvalChannel.WINDOW_PAD, follow_up=False)
+
+    def submit(_: int) -> int | str:
+        try:
+            return clerk.evaluate(opportunity_id, first).assess_number
+        except ApiError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(submit, range(6)))
+    assert sorted(o for o in outcomes if isinstance(o, int)) == [1]
+    assert {o for o in outcomes if isinstance(o, str)} == {"EVALUATION_EXISTS"}
+    follow_up = first.model_copy(update={"follow_up": True, "level": Level.VERY_SATISFIED})
+    assert clerk.evaluate(opportunity_id, follow_up).assess_number == 2
+    _, unrated = served(client_for)
+    with pytest.raises(ApiError) as too_early:
+        clerk.evaluate(unrated, follow_up)
+    assert (too_early.value.status, too_early.value.code) == (409, "EVALUATION_NOT_YET")
 
 
 def test_channels_are_authorised_per_caller(client_for):

@@ -24,7 +24,7 @@ def served(client_for, window: int = 1, login: str = "clerk1") -> tuple[TicketOu
 
 
 def anonymous(server) -> HallClient:
-    return HallClient(server.base_url)
+    return HallClient(server.base_url, timeout=30)
 
 
 def test_the_follow_page_rates_its_service_once_and_once_more(server, client_for):

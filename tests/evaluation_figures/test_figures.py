@@ -161,7 +161,7 @@ def test_rectified_and_revisited_bad_reviews_count_by_their_window(server, clien
     manager = desk.manager  # type: ignore[attr-defined]
     [bad_at_1] = manager.followups(window_no=1)  # #3 不满意 at window 1 (#7 is window 2's)
     steps = [
-        ("assign", AssignIn(department="综合窗口")),
+        ("assign", AssignIn(department_code="ZONGHE")),
         ("verify", VerifyIn(result=VerifyResult.NOT_TRUE, note="经核实，等候时间在承诺时限内")),
         ("reply", ReplyIn(text="已向办事人说明情况")),
         ("revisit", RevisitIn(result=RevisitResult.SATISFIED)),

@@ -48,7 +48,7 @@ class Follower:
         await self.ws.send(json.dumps({"type": "subscribe", "topics": list(topics)}))
         return await self.next()
 
-    async def next(self, timeout: float = 5) -> dict:
+    async def next(self, timeout: float = 30) -> dict:
         assert self.ws is not None
         return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
 

@@ -58,4 +58,5 @@ def raw(server, token: str, method: str, path: str, body: object = None, **param
         headers={"Authorization": f"Bearer {token}"},
         json=body,
         params=params,
+        timeout=30,  # a loaded CI machine, not a slow server: the typed client waits as long
     )

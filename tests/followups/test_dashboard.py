@@ -24,7 +24,7 @@ def test_followup_warnings_appear_live_and_turn_red_after_the_deadline(server, c
     expect(item.locator(".a-detail")).to_have_text("核实期限 2026-11-24（评价日 2026-11-23）")
     expect(page.locator("#followups-count")).to_have_text("红色 0 / 黄色 1")
     clock.set(START)  # Wed 11-25: the verify deadline has passed
-    client_for("manager").followup_step(followup.id, "assign", AssignIn(department="社保科"))
+    client_for("manager").followup_step(followup.id, "assign", AssignIn(department_code="SHEBAO"))
     expect(item).to_have_attribute("data-warning", "red")
     expect(item.locator(".a-head")).to_have_text("已超期 · 1号窗口 员工clerk1 · 待核实")
     expect(page.locator("#followups-count")).to_have_text("红色 1 / 黄色 0")

@@ -49,7 +49,7 @@ def test_the_warning_goes_from_none_to_yellow_to_red_as_the_clock_moves(clock, c
     at(clock, date(2026, 2, 13))
     followup = bad_review(client_for)
     assert followup.warning == "yellow"  # one working day to verify
-    manager.followup_step(followup.id, "assign", AssignIn(department="社保科"))
+    manager.followup_step(followup.id, "assign", AssignIn(department_code="SHEBAO"))
     verified = manager.followup_step(followup.id, "verify", VerifyIn(result=VerifyResult.VERIFIED_TRUE))
     assert verified.warning == "none"  # now the 15-day rectify deadline (2026-03-12) counts
     at(clock, date(2026, 2, 24))
@@ -76,7 +76,7 @@ def test_the_list_filters_and_the_csv_export(server, clock, client_for):
     first = bad_review(client_for, window=1, text='=HYPERLINK("x") 等候太久')
     at(clock, date(2026, 11, 25))
     second = bad_review(client_for, window=2, text="窗口无人")
-    manager.followup_step(second.id, "assign", AssignIn(department="企业服务科"))
+    manager.followup_step(second.id, "assign", AssignIn(department_code="QIYE"))
     clerk2_id = second.staff_id
     assert [f.id for f in manager.followups()] == [second.id, first.id]  # newest first
     assert [f.id for f in manager.followups(window_no=1)] == [first.id]
@@ -104,7 +104,7 @@ def test_the_list_filters_and_the_csv_export(server, clock, client_for):
 def test_bad_input_is_refused_with_422_and_a_chinese_message(server, hall, client_for):
     token = hall.tokens["manager"]
     followup = bad_review(client_for)
-    nobody = raw(server, token, "POST", f"/followups/{followup.id}/assign", {"department": " "})
+    nobody = raw(server, token, "POST", f"/followups/{followup.id}/assign", {"note": "请尽快"})
     assert nobody.status_code == 422
     assert (
         nobody.json()["code"] == "VALIDATION_ERROR"
@@ -113,7 +113,10 @@ def test_bad_input_is_refused_with_422_and_a_chinese_message(server, hall, clien
     unknown = raw(server, token, "POST", f"/followups/{followup.id}/assign", {"staff_id": 999_999})
     assert unknown.status_code == 422
     assert unknown.json() == {"code": "FOLLOWUP_ASSIGNEE_UNKNOWN", "message": "责任人不存在或已停用"}
-    raw(server, token, "POST", f"/followups/{followup.id}/assign", {"department": "社保科"})
+    no_such = raw(server, token, "POST", f"/followups/{followup.id}/assign", {"department_code": "NOPE"})
+    assert no_such.status_code == 422
+    assert no_such.json() == {"code": "DEPARTMENT_UNKNOWN", "message": "部门 NOPE 不存在或已停用"}
+    raw(server, token, "POST", f"/followups/{followup.id}/assign", {"department_code": "SHEBAO"})
     wrong = raw(server, token, "POST", f"/followups/{followup.id}/verify", {"result": "MAYBE"})
     assert wrong.status_code == 422 and wrong.json()["code"] == "VALIDATION_ERROR"
     backwards = raw(

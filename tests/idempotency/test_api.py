@@ -207,7 +207,7 @@ POSTS_WITH_KEYS = {
 
 
 def test_the_openapi_names_the_header_on_every_state_changing_post(server):
-    schema = httpx.get(f"{server.base_url}/api/v1/openapi.json").json()
+    schema = httpx.get(f"{server.base_url}/api/v1/openapi.json", timeout=30).json()
     with_key = {
         path
         for path, operations in schema["paths"].items()

@@ -162,13 +162,13 @@ def test_the_window_shows_the_refusal_and_then_the_ticket(
 ):
     book(demo_hall)
     window, controller = kiosk_window(camera="")
-    qtbot.waitUntil(lambda: controller.online, timeout=15000)
+    qtbot.waitUntil(lambda: controller.online, timeout=60000)
     qtbot.mouseClick(window.findChild(QPushButton, "checkInButton"), Qt.MouseButton.LeftButton)
     assert controller.screen is Screen.CHECKIN
     page = window.page_of[Screen.CHECKIN]
     qtbot.waitUntil(lambda: page.how.isVisible() and "摄像头暂不可用" in page.how.text())
     simulators.place("resident_male")  # 09:00: too early for 10:00
-    qtbot.waitUntil(lambda: page.server_says.isVisible(), timeout=15000)
+    qtbot.waitUntil(lambda: page.server_says.isVisible(), timeout=60000)
     assert "还没到签到时间" in page.detail.text() and "09:30" in page.server_says.text()
     assert page.retry.isVisible() and not page.take_normal.isVisible()
     window.grab().save("/tmp/checkin-refused.png")
@@ -177,7 +177,7 @@ def test_the_window_shows_the_refusal_and_then_the_ticket(
     clock.set(TEN - timedelta(minutes=10))
     qtbot.mouseClick(page.retry, Qt.MouseButton.LeftButton)
     simulators.place("resident_male")
-    qtbot.waitUntil(lambda: controller.screen is Screen.TICKET, timeout=15000)
+    qtbot.waitUntil(lambda: controller.screen is Screen.TICKET, timeout=60000)
     result = controller.checkin.result
     assert result is not None and result.ticket.priority is Priority.APPOINTMENT
     ticket_page = window.page_of[Screen.TICKET]

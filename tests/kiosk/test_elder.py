@@ -136,6 +136,28 @@ def test_device_health_shows_a_printer_out_of_paper_and_a_missing_reader(demo_ha
         controller.stop()
 
 
+def test_device_health_shows_a_camera_that_cannot_be_opened_and_its_recovery(demo_hall, simulators):
+    controller, runner = started(demo_hall, simulators, health_seconds=0.5, camera="file:///no/such/camera")
+    try:
+        with demo_hall.staff("admin") as admin:
+
+            def camera() -> tuple[PartState, str | None] | None:
+                mine = [d for d in admin.device_health() if d.app_version == kiosk_version()]
+                parts = [(p.state, p.code) for d in mine for p in d.devices if p.kind == "camera"]
+                return parts[0] if parts else None
+
+            controller.checkin.start()  # the camera is opened for the check-in screen only
+            runner.run_until(lambda: controller.checkin.camera_ok is False)
+            runner.run_until(lambda: camera() is not None, timeout=20)
+            state, code = camera()  # type: ignore[misc]
+            assert state is PartState.ABSENT and code
+            controller.checkin.camera_url = "sim://camera?scene=empty&realtime=0&width=320&height=180"
+            controller.checkin.restart_camera()
+            runner.run_until(lambda: camera() == (PartState.OK, None), timeout=20)
+    finally:
+        controller.stop()
+
+
 def test_every_screen_has_a_name_and_a_sentence_to_speak_in_both_languages():
     from kiosk.config import Language
     from kiosk.controller.kiosk import Screen

@@ -4,10 +4,11 @@ visible control lies inside the window). Refinement: a control inside a touch-sc
 extends below the list's viewport (the visitor drags to it), so for it the viewport, not the row, must lie
 inside the window; a row whose own text is cut is still caught by the clipped-label and squeezed checks.
 Besides the take-a-ticket flow the walk visits the English home screen, the check-in screen (waiting, and
-refused for an unknown code), the keypad for a company's USCC and an issue refused (the queue closed, last:
-it ends the hall's day). With YIMEN_SCREENSHOTS=DIR each screen is also saved as
-DIR/kiosk/<screen>-<orientation>-<mode>.png (docs/screenshots when making the docs). 评价 is walked too: the
-card, the five levels, a 差评's reasons, the thanks."""
+refused for an unknown code), the keypad for a company's USCC, an issue refused (the queue closed: it
+ends the hall's day) and, last, the offline banner with the server stopped. With YIMEN_SCREENSHOTS=DIR each
+screen is also saved as DIR/kiosk/<screen>-<orientation>-<mode>.png (docs/screenshots when making the docs).
+办事指南 is walked in browse mode (a full pinyin search, the guide with 打印办事指南). 评价 is walked too: the
+card, the five levels, a 差评's reasons, the thanks; then 我要投诉 from its first question to 已登记."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ import pytest
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QPushButton, QWidget
 
 from devices.idcard.cards import CARDS
+from hall_server.contract.complaints import ComplaintSubject
 from hall_server.contract.evaluation import Level
 from hall_server.contract.identity import IdKind
 from kiosk.config import Language, Orientation
 from kiosk.controller.checkin import Step
+from kiosk.controller.complaint import ComplaintStage
 from kiosk.controller.devices import identity_of
 from kiosk.controller.evaluate import RateStage
 from kiosk.controller.handout import Handout
@@ -63,7 +66,7 @@ def check_and_shoot(window: QWidget, name: str, suffix: str) -> None:
     squeezed = [
         button.objectName()
         for button in window.findChildren(QPushButton)
-        if button.isVisible() and button.height() < button.minimumSizeHint().height() - 2
+        if button.isVisible() and _squeezed(button)
     ]
     assert not squeezed, f"{name}: controls squeezed below their size {squeezed}"
     overlapping = sorted(
@@ -90,11 +93,56 @@ def serve_first_ticket_of(demo_hall, identity) -> None:
         admin.window_op(window, "complete")
 
 
+def walk_complaint(c, qtbot, simulators, shot) -> None:
+    """我要投诉 about the ticket just rated (the card), a phone refused then accepted, recorded; then the
+    window keypad of a complaint without a ticket."""
+    flow = c.complaint
+    flow.start()
+    shot("complaint-bind")
+    flow.bind_by_card()
+    shot("complaint-card")
+    time.sleep(0.6)  # the reader must have seen the rating's card leave
+    simulators.place("resident_male")
+    qtbot.waitUntil(lambda: flow.stage is ComplaintStage.TICKETS, timeout=60000)
+    simulators.remove()
+    shot("complaint-tickets")
+    flow.choose_ticket(0)
+    shot("complaint-subject")
+    flow.choose_subject(ComplaintSubject.ATTITUDE)
+    flow.toggle("curt")
+    flow.toggle("materials")
+    shot("complaint-phrases")
+    flow.phrases_done()
+    for key in "1381234":
+        flow.press(key)
+    flow.confirm_typed()  # too short: refused on the kiosk
+    shot("complaint-contact")
+    for key in "5678":
+        flow.press(key)
+    flow.confirm_typed()
+    shot("complaint-confirm")
+    flow.submit()
+    qtbot.waitUntil(lambda: flow.stage is ComplaintStage.DONE, timeout=60000)
+    shot("complaint-done")
+    c.go_home()
+    flow.start()
+    flow.skip_binding()
+    flow.press("3")
+    shot("complaint-window")
+    c.go_home()
+
+
 def type_number(c, number: str) -> None:
     c.identify.use_keypad()
     for key in number:
         c.identify.press(key)
     c.identify.submit()
+
+
+def _squeezed(button: QPushButton) -> bool:
+    """Lower or narrower than its words need (a button's text is cut, never wrapped)."""
+    hint = button.minimumSizeHint()
+    return button.height() < hint.height() - 2 or button.width() < hint.width() - 2
 
 
 def _shown_part(control: QWidget) -> QWidget:
@@ -124,7 +172,7 @@ def _visible_pairs(window: QWidget) -> list[tuple[QWidget, QWidget]]:
 def test_every_screen_fits(qtbot, kiosk_window, simulators, demo_hall, orientation, elder):
     window, c = kiosk_window(orientation=orientation, elder=elder)
     suffix = f"{orientation.value}-{'elder' if elder else 'normal'}"
-    qtbot.waitUntil(lambda: c.online and bool(c.waiting) and c.devices.works("printer"), timeout=15000)
+    qtbot.waitUntil(lambda: c.online and bool(c.waiting) and c.devices.works("printer"), timeout=60000)
 
     def shot(name: str) -> None:
         check_and_shoot(window, name, suffix)
@@ -143,15 +191,15 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, demo_hall, orientati
     c.identify.clear()
     c.identify.use_card()
     simulators.place("resident_male")
-    qtbot.waitUntil(lambda: c.screen is Screen.MATTERS and bool(c.matters.high_frequency), timeout=15000)
+    qtbot.waitUntil(lambda: c.screen is Screen.MATTERS and bool(c.matters.high_frequency), timeout=60000)
     simulators.remove()
     shot("matters")
     matter = c.matters.high_frequency[0]
     c.matters.pick(matter.id)
-    qtbot.waitUntil(lambda: c.screen is Screen.GUIDE and c.matters.guide is not None, timeout=10000)
+    qtbot.waitUntil(lambda: c.screen is Screen.GUIDE and c.matters.guide is not None, timeout=60000)
     shot("guide-confirm")
     c.matters.confirm()
-    qtbot.waitUntil(lambda: c.handout.state is Handout.PRINTED, timeout=15000)
+    qtbot.waitUntil(lambda: c.handout.state is Handout.PRINTED, timeout=60000)
     shot("ticket-printed")
     c.go_home()
 
@@ -159,11 +207,11 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, demo_hall, orientati
     c.ticket.start()
     # typed, not the card again: a card lifted and laid back at once may never be seen as lifted
     type_number(c, "340104199001011239")
-    qtbot.waitUntil(lambda: c.screen is Screen.MATTERS and bool(c.matters.high_frequency), timeout=15000)
+    qtbot.waitUntil(lambda: c.screen is Screen.MATTERS and bool(c.matters.high_frequency), timeout=60000)
     c.matters.pick(matter.id)
-    qtbot.waitUntil(lambda: c.matters.guide is not None, timeout=10000)
+    qtbot.waitUntil(lambda: c.matters.guide is not None, timeout=60000)
     c.matters.confirm()
-    qtbot.waitUntil(lambda: c.handout.state is Handout.ON_SCREEN, timeout=15000)
+    qtbot.waitUntil(lambda: c.handout.state is Handout.ON_SCREEN, timeout=60000)
     shot("ticket-screen-only")
     c.handout.noted()
     c.go_home()
@@ -177,16 +225,20 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, demo_hall, orientati
     c.go_home()
 
     c.matters.browse()
-    qtbot.waitUntil(lambda: bool(c.matters.high_frequency), timeout=10000)
+    qtbot.waitUntil(lambda: bool(c.matters.high_frequency), timeout=60000)
     shot("guides")
-    for letter in "BDC":  # 不动产…
+    for letter in "NEIDIJUMINJIEHUNDENGJI":  # a full pinyin name, the longest query a visitor types
         c.matters.type_letter(letter)
-    qtbot.waitUntil(lambda: bool(c.matters.results), timeout=10000)
+    qtbot.waitUntil(lambda: bool(c.matters.results), timeout=60000)
     shot("guides-search")
+    c.matters.pick(c.matters.results[0].id)
+    qtbot.waitUntil(lambda: c.screen is Screen.GUIDE and c.matters.guide is not None, timeout=60000)
+    assert window.findChild(QPushButton, "printGuideButton").isVisible()
+    shot("guide-browse")
     c.lookup.start()
     shot("lookup-card")
     simulators.place("resident_male")
-    qtbot.waitUntil(lambda: bool(c.lookup.tickets), timeout=15000)
+    qtbot.waitUntil(lambda: bool(c.lookup.tickets), timeout=60000)
     simulators.remove()
     shot("lookup")
     c.go_home()
@@ -196,21 +248,23 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, demo_hall, orientati
     shot("rate-card")
     time.sleep(0.6)  # the reader must have seen the lookup's card leave
     simulators.place("resident_male")
-    qtbot.waitUntil(lambda: c.evaluate.stage not in WAITING_FOR_CARD, timeout=15000)
+    qtbot.waitUntil(lambda: c.evaluate.stage not in WAITING_FOR_CARD, timeout=60000)
     assert c.evaluate.stage is RateStage.RATE, (c.evaluate.stage, c.evaluate.services, c.evaluate.error)
     simulators.remove()
     shot("rate-levels")
     c.evaluate.rate(Level.DISSATISFIED)
     shot("rate-reason")
     c.evaluate.give_reason("unclear")
-    qtbot.waitUntil(lambda: c.evaluate.stage is RateStage.DONE, timeout=10000)
+    qtbot.waitUntil(lambda: c.evaluate.stage is RateStage.DONE, timeout=60000)
     shot("rate-thanks")
     c.go_home()
+
+    walk_complaint(c, qtbot, simulators, shot)
 
     c.checkin.start()
     shot("checkin")
     c.checkin.on_scanned("99999999")  # a typed or scanned code no appointment has
-    qtbot.waitUntil(lambda: c.checkin.step is Step.REFUSED, timeout=10000)
+    qtbot.waitUntil(lambda: c.checkin.step is Step.REFUSED, timeout=60000)
     shot("checkin-refused")
     c.go_home()
 
@@ -227,6 +281,10 @@ def test_every_screen_fits(qtbot, kiosk_window, simulators, demo_hall, orientati
     c.ticket.start()
     type_number(c, "340104199001011239")
     c.ticket.matter_confirmed(c.client.matter(matter.id))
-    qtbot.waitUntil(lambda: c.ticket.state is Issue.REFUSED, timeout=10000)
+    qtbot.waitUntil(lambda: c.ticket.state is Issue.REFUSED, timeout=60000)
     shot("issue-refused")
     c.go_home()
+
+    demo_hall.server.stop()  # last of all: the server unreachable
+    qtbot.waitUntil(lambda: window.findChild(QLabel, "offlineBanner").isVisible(), timeout=60000)
+    shot("offline")

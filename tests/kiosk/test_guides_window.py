@@ -24,7 +24,7 @@ def tap(qtbot, window, name: str) -> None:
         widget = window.findChild(QPushButton, name)
         return widget is not None and widget.isVisible() and widget.isEnabled()
 
-    qtbot.waitUntil(ready, timeout=10000)
+    qtbot.waitUntil(ready, timeout=60000)
     qtbot.mouseClick(window.findChild(QPushButton, name), Qt.MouseButton.LeftButton)
 
 
@@ -50,7 +50,7 @@ def fits(widget: QWidget) -> bool:
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
 def test_browse_search_and_print_a_guide(qtbot, kiosk_window, simulators, orientation, elder):
     window, controller = kiosk_window(orientation=orientation, elder=elder)
-    qtbot.waitUntil(lambda: controller.online and controller.devices.works("printer"), timeout=15000)
+    qtbot.waitUntil(lambda: controller.online and controller.devices.works("printer"), timeout=60000)
     tap(qtbot, window, "guidesButton")
     flow = controller.matters
     qtbot.waitUntil(lambda: window.findChild(QPushButton, "categorySOCIAL_AFFAIRS") is not None)
@@ -70,22 +70,22 @@ def test_browse_search_and_print_a_guide(qtbot, kiosk_window, simulators, orient
     shot(window, f"guides-search-{suffix}")
     tap(qtbot, window, f"matter{marriage.id}")
     qtbot.waitUntil(
-        lambda: flow.guide is not None and window.findChild(QLabel, "guideText_shared") is not None
+        lambda: flow.guide is not None and window.findChild(QLabel, "guideText_shared_0") is not None
     )
     assert controller.screen is Screen.GUIDE
-    shared = window.findChild(QLabel, "guideText_shared")
+    shared = window.findChild(QLabel, "guideText_shared_0")
     assert "无需提交（大厅通过数据共享获取）" in shared.text()
     assert not window.findChild(QPushButton, "confirmMatterButton").isVisible()
     shot(window, f"guide-{suffix}")
     tap(qtbot, window, "printGuideButton")
-    qtbot.waitUntil(lambda: flow.print_state is PrintState.PRINTED, timeout=10000)
+    qtbot.waitUntil(lambda: flow.print_state is PrintState.PRINTED, timeout=60000)
     assert "已打印" in window.findChild(QLabel, "guidePrintResult").text()
     assert any("内地居民结婚登记" in line for line in simulators.printer.simulator.pages[0].lines)
 
 
 def test_choose_confirms_and_paper_out_is_said(qtbot, kiosk_window, simulators):
     window, controller = kiosk_window()
-    qtbot.waitUntil(lambda: controller.online and controller.devices.works("printer"), timeout=15000)
+    qtbot.waitUntil(lambda: controller.online and controller.devices.works("printer"), timeout=60000)
     confirmed = []
     controller.matters.choose(confirmed.append)
     flow = controller.matters
@@ -107,7 +107,7 @@ def test_choose_confirms_and_paper_out_is_said(qtbot, kiosk_window, simulators):
     flow.pick(flow.high_frequency[0].id)
     qtbot.waitUntil(lambda: flow.guide is not None)
     tap(qtbot, window, "printGuideButton")
-    qtbot.waitUntil(lambda: flow.print_state is PrintState.FAILED, timeout=10000)
+    qtbot.waitUntil(lambda: flow.print_state is PrintState.FAILED, timeout=60000)
     text = window.findChild(QLabel, "guidePrintResult").text()
     assert "缺纸" in text and "拍下本页" in text
     shot(window, "guide-paper-out-portrait-normal")
@@ -121,7 +121,7 @@ def test_my_tickets_by_card(qtbot, kiosk_window, simulators, demo_hall, orientat
     from tests.factories import person
 
     window, controller = kiosk_window(orientation=orientation, elder=True)
-    qtbot.waitUntil(lambda: controller.online and controller.devices.works("reader"), timeout=15000)
+    qtbot.waitUntil(lambda: controller.online and controller.devices.works("reader"), timeout=60000)
     with demo_hall.staff("admin") as admin:
         admin.issue_ticket(IssueTicketRequest(category_code="ENTERPRISE", identity=person()))
         admin.issue_ticket(
@@ -132,10 +132,29 @@ def test_my_tickets_by_card(qtbot, kiosk_window, simulators, demo_hall, orientat
     assert window.findChild(QPushButton, "lookupManualButton").isVisible()  # 没带身份证？手动输入
     shot(window, f"lookup-card-{orientation.value}-elder")
     simulators.place("resident_male")
-    qtbot.waitUntil(lambda: window.findChild(QLabel, "lookupTicket0") is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.findChild(QLabel, "lookupTicket0") is not None, timeout=60000)
     ticket = window.findChild(QLabel, "lookupTicket0").text()
     assert "等候中，前面还有 1 人" in ticket
     assert "110101" not in window.findChild(QLabel, "lookupVisitor").text().replace("*", "")[6:]
     shot(window, f"lookup-{orientation.value}-elder")
     tap(qtbot, window, "homeButton")
     assert controller.lookup.stage is LookupStage.WAIT_CARD and controller.lookup.tickets == []
+
+
+def test_full_pinyin_typed_on_the_keyboard_finds_the_matter(qtbot, kiosk_window):
+    """The whole name's pinyin, not only its initials, fits in the query and finds the matter."""
+    window, controller = kiosk_window()
+    qtbot.waitUntil(lambda: controller.online, timeout=60000)
+    tap(qtbot, window, "guidesButton")
+    flow = controller.matters
+    qtbot.waitUntil(lambda: bool(flow.high_frequency))
+    assert "JIEHUN" in window.findChild(QLabel, "searchHint").text()
+    full_pinyin = "NEIDIJUMINJIEHUNDENGJI"  # 内地居民结婚登记, 22 letters
+    for letter in full_pinyin:
+        tap(qtbot, window, f"letterKey{letter}")
+    assert flow.query == full_pinyin
+    qtbot.waitUntil(lambda: bool(flow.results))
+    assert [m.name for m in flow.results] == ["内地居民结婚登记"]
+    assert full_pinyin in window.findChild(QLabel, "searchQuery").text()
+    qtbot.waitUntil(lambda: window.findChild(QPushButton, f"matter{flow.results[0].id}") is not None)
+    assert fits(window)

@@ -101,10 +101,10 @@ def test_a_printer_that_does_not_answer_gives_a_screen_only_ticket(
     silent = start_pty_simulator(simulator_for({"answer": "no"}), "printer")
     try:
         window, controller = kiosk_window(printer=f"serial://{silent.endpoint}?baud=115200")
-        qtbot.waitUntil(lambda: controller.online and controller.devices.printer is not None, timeout=15000)
+        qtbot.waitUntil(lambda: controller.online and controller.devices.printer is not None, timeout=60000)
         ticket = issue_pending(controller)
         controller.handout.hand_out(ticket)
-        qtbot.waitUntil(lambda: controller.handout.state is Handout.ON_SCREEN, timeout=15000)
+        qtbot.waitUntil(lambda: controller.handout.state is Handout.ON_SCREEN, timeout=60000)
         assert controller.handout.fault == "PRINTER_NO_ANSWER"
         assert window.findChild(QLabel, "ticketNumber").text() == ticket.number
         assert window.findChild(QLabel, "waitExplanation").text() == ticket.estimate.explanation
@@ -114,7 +114,7 @@ def test_a_printer_that_does_not_answer_gives_a_screen_only_ticket(
         window.grab().save("/tmp/ticket-screen-only.png")
         qtbot.mouseClick(noted, Qt.MouseButton.LeftButton)
         assert controller.screen is Screen.HOME
-        qtbot.waitUntil(lambda: ticket.id in controller.handout.delivered, timeout=10000)
+        qtbot.waitUntil(lambda: ticket.id in controller.handout.delivered, timeout=60000)
         assert controller.handout.delivered[ticket.id].delivery is TicketDelivery.SCREEN_ONLY
         assert controller.handout.delivered[ticket.id].delivery_fault == "PRINTER_NO_ANSWER"
     finally:
@@ -123,10 +123,10 @@ def test_a_printer_that_does_not_answer_gives_a_screen_only_ticket(
 
 def test_the_ticket_page_fits_landscape_in_elder_mode(qtbot, kiosk_window, simulators):
     window, controller = kiosk_window(orientation=Orientation.LANDSCAPE, elder=True)
-    qtbot.waitUntil(lambda: controller.online and controller.devices.works("printer"), timeout=15000)
+    qtbot.waitUntil(lambda: controller.online and controller.devices.works("printer"), timeout=60000)
     simulators.printer.simulator.set_paper("out")
     controller.handout.hand_out(issue_pending(controller))
-    qtbot.waitUntil(lambda: controller.handout.state is Handout.ON_SCREEN, timeout=15000)
+    qtbot.waitUntil(lambda: controller.handout.state is Handout.ON_SCREEN, timeout=60000)
     window.grab().save("/tmp/ticket-landscape-elder.png")
     assert window.findChild(QPushButton, "notedButton").isVisible()
     page = window.findChild(QWidget, "ticketPage")

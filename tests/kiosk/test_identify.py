@@ -128,7 +128,7 @@ def test_a_company_types_its_uscc(headless_kiosk):
 
 def test_the_keypad_page_refuses_a_bad_number_and_takes_a_good_one(qtbot, kiosk_window):
     window, controller = kiosk_window()
-    qtbot.waitUntil(lambda: controller.online and controller.devices.works("reader"), timeout=15000)
+    qtbot.waitUntil(lambda: controller.online and controller.devices.works("reader"), timeout=60000)
     got = []
     controller.identify.start("ticket.purpose", got.append)
     title = window.findChild(QLabel, "identifyTitle")
@@ -151,7 +151,7 @@ def test_the_keypad_page_refuses_a_bad_number_and_takes_a_good_one(qtbot, kiosk_
 
 def test_the_company_keypad_fits_landscape_in_elder_mode(qtbot, kiosk_window):
     window, controller = kiosk_window(orientation=Orientation.LANDSCAPE, elder=True)
-    qtbot.waitUntil(lambda: controller.online, timeout=15000)
+    qtbot.waitUntil(lambda: controller.online, timeout=60000)
     controller.identify.start("ticket.purpose", lambda identity: None, allow_company=True)
     controller.identify.use_keypad()
     qtbot.mouseClick(window.findChild(QPushButton, "kindCompany"), Qt.MouseButton.LeftButton)

@@ -26,6 +26,17 @@ def test_card_shows_todays_ticket_with_people_ahead(headless_kiosk, demo_hall, s
     (line,) = flow.tickets
     assert line.number == issued.number
     assert line.people_ahead is not None and line.people_ahead >= 1
+    # No window serving the category is open yet: said so, never "soon your turn".
+    assert (
+        line.state_words(Language.ZH)
+        == f"等候中，前面还有 {line.people_ahead} 人；目前没有开放的窗口办理此类业务"
+    )
+    with demo_hall.staff("clerk04") as clerk:
+        clerk.window_op(4, "open")
+    flow.look_up(visitor)  # asked again (as 查询其他证件 with the same card would)
+    runner.run_until(lambda: flow.stage is LookupStage.SHOWN)
+    (line,) = flow.tickets
+    assert line.open_windows == 1
     assert line.state_words(Language.ZH) == f"等候中，前面还有 {line.people_ahead} 人"
     assert "*" in flow.number_masked and visitor.number not in flow.number_masked
     controller.go_home()
@@ -56,7 +67,9 @@ def test_no_card_the_number_typed_on_the_keypad(headless_kiosk, demo_hall):
     runner.run_until(lambda: controller.lookup.stage is LookupStage.SHOWN)
     assert controller.screen is Screen.LOOKUP
     assert [t.number for t in controller.lookup.tickets] == [issued.number]
-    assert controller.lookup.tickets[0].state_words(Language.ZH) == "等候中，马上轮到您"
+    # First in line but no window for company matters is open in the demo hall at this hour.
+    words = controller.lookup.tickets[0].state_words(Language.ZH)
+    assert words == "等候中，您排在第一位；目前没有开放的窗口办理此类业务"
 
 
 def test_server_gone_during_the_lookup_is_said(headless_kiosk, demo_hall, simulators):

@@ -43,22 +43,22 @@ def test_a_demo_kiosk_checks_in_by_simulated_card_and_phone(kiosk_window, demo_h
     strip.findChild(QComboBox, "simCardChoice").setCurrentText("resident_male")
     click(qtbot, window, "simPlaceCard")
     flow = controller.checkin
-    qtbot.waitUntil(lambda: flow.step is Step.DONE, timeout=15000)
+    qtbot.waitUntil(lambda: flow.step is Step.DONE, timeout=60000)
     assert flow.result is not None and flow.result.ticket.priority is Priority.APPOINTMENT
     first = flow.result.ticket.id
-    qtbot.waitUntil(lambda: first in controller.handout.delivered, timeout=15000)  # printed on the simulator
+    qtbot.waitUntil(lambda: first in controller.handout.delivered, timeout=60000)  # printed on the simulator
     click(qtbot, window, "simRemoveCard")
     click(qtbot, window, "homeButton")
 
     click(qtbot, window, "checkInButton")
-    qtbot.waitUntil(lambda: flow.camera_ok is True, timeout=15000)
+    qtbot.waitUntil(lambda: flow.camera_ok is True, timeout=60000)
     strip.findChild(QLineEdit, "simQrCode").setText(second.code)
     click(qtbot, window, "simShowQr")
-    qtbot.waitUntil(lambda: flow.step is Step.DONE, timeout=20000)
+    qtbot.waitUntil(lambda: flow.step is Step.DONE, timeout=60000)
     assert flow.result is not None and flow.result.appointment.code == second.code
     assert controller.screen is Screen.TICKET
     second_ticket = flow.result.ticket.id
-    qtbot.waitUntil(lambda: second_ticket in controller.handout.delivered, timeout=15000)
+    qtbot.waitUntil(lambda: second_ticket in controller.handout.delivered, timeout=60000)
     assert len(controller.devices.simulators["printer"].simulator.pages) == 2  # both tickets on paper
 
 

@@ -133,14 +133,14 @@ def test_a_server_gone_mid_way_says_so_and_invents_no_number(headless_kiosk, dem
 def test_the_window_takes_a_ticket_from_the_home_button(qtbot, kiosk_window, simulators, demo_hall):
     window, controller = kiosk_window()
     take = window.findChild(QPushButton, "takeTicketButton")
-    qtbot.waitUntil(lambda: take.isEnabled() and controller.devices.works("printer"), timeout=15000)
+    qtbot.waitUntil(lambda: take.isEnabled() and controller.devices.works("printer"), timeout=60000)
     matter = a_matter(controller)
     qtbot.mouseClick(take, Qt.MouseButton.LeftButton)
     assert window.findChild(QLabel, "identifyTitle").isVisible()
     simulators.place("resident_male")
-    qtbot.waitUntil(lambda: controller.ticket.identity is not None, timeout=10000)
+    qtbot.waitUntil(lambda: controller.ticket.identity is not None, timeout=60000)
     controller.ticket.matter_confirmed(matter)
-    qtbot.waitUntil(lambda: controller.handout.state is Handout.PRINTED, timeout=15000)
+    qtbot.waitUntil(lambda: controller.handout.state is Handout.PRINTED, timeout=60000)
     number = window.findChild(QLabel, "ticketNumber")
     assert number.isVisible() and number.text() == controller.handout.ticket.number
     assert window.findChild(QLabel, "handoutStatus").text() == "请取走票据"
@@ -151,13 +151,13 @@ def test_the_window_takes_a_ticket_from_the_home_button(qtbot, kiosk_window, sim
 
 def test_a_refusal_is_shown_on_screen_in_landscape_elder(qtbot, kiosk_window, demo_hall):
     window, controller = kiosk_window(orientation=Orientation.LANDSCAPE, elder=True)
-    qtbot.waitUntil(lambda: controller.online, timeout=15000)
+    qtbot.waitUntil(lambda: controller.online, timeout=60000)
     matter = a_matter(controller)
     with demo_hall.staff("admin") as admin:
         admin.end_day()
     start_with_typed_number(controller)
     controller.ticket.matter_confirmed(matter)
-    qtbot.waitUntil(lambda: controller.ticket.state is Issue.REFUSED, timeout=10000)
+    qtbot.waitUntil(lambda: controller.ticket.state is Issue.REFUSED, timeout=60000)
     assert window.findChild(QLabel, "issueTitle").text() == "未能取号"
     assert "今日取号已结束" in window.findChild(QLabel, "issueReason").text()
     assert window.findChild(QLabel, "issueWho").text().startswith("3401**********1239")

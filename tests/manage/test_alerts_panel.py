@@ -99,6 +99,7 @@ def test_a_busy_hall_with_alerts(server, hall, client_for, clock, page, tmp_path
     open_live(page, server.base_url)
     expect(page.locator('#alerts li[data-kind="IMBALANCE"]').first).to_be_visible()
     expect(page.locator("#hourly-chart-image")).to_be_visible()
+    expect(page.locator("#kpi-issued")).to_have_text("15")  # the day's totals have come too
     screenshot(page, "manage-live.png", tmp_path)
     for width, height in ((1920, 1080), (1366, 768)):
         page.set_viewport_size({"width": width, "height": height})

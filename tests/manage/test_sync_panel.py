@@ -67,11 +67,16 @@ def card(page: Page):
 
 def screenshot(page: Page, name: str, tmp_path: Path) -> None:
     """Into YIMEN_SCREENSHOTS (docs/screenshots when making the docs), else the test's own folder."""
-    folder = Path(os.environ.get("YIMEN_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
+    path = Path(os.environ.get("YIMEN_SCREENSHOTS", tmp_path)) / name  # name may be in a subfolder
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=path)
     assert path.stat().st_size > 10_000
+
+
+def sync_screenshot(page: Page, name: str, tmp_path: Path) -> None:
+    """The sync panel at the top of the picture (it is at the bottom of the dashboard)."""
+    page.evaluate("document.getElementById('sync-panel').scrollIntoView()")
+    screenshot(page, name, tmp_path)
 
 
 def test_backlog_lag_and_the_reason_update_live_until_the_platform_is_back(
@@ -99,7 +104,7 @@ def test_backlog_lag_and_the_reason_update_live_until_the_platform_is_back(
         expect(card(page).locator(".t-lag")).to_have_text("6 分 40 秒")
         expect(card(page).locator(".badge")).to_have_text("积压")
         expect(card(page)).to_have_class("target bad")
-        screenshot(page, "manage-sync-backlog.png", tmp_path)
+        sync_screenshot(page, "manage-sync-backlog.png", tmp_path)
 
         platform = start_platform(settings_for(f"sqlite:///{tmp_path}/platform.db"), port=port)
         clock.advance(seconds=1)  # past the next retry
@@ -115,6 +120,7 @@ def test_backlog_lag_and_the_reason_update_live_until_the_platform_is_back(
         expect(card(page).locator(".t-reconciled")).to_have_text(
             "对账 2026-11-25：本地 1 条，平台 1 条，一致"
         )
+        sync_screenshot(page, "manage-sync.png", tmp_path)  # in sync again, reconciled
         assert page.evaluate("window.__loaded") is True
     finally:
         if platform is not None:
@@ -159,7 +165,7 @@ def test_a_refused_event_is_listed_and_replayed_from_the_page(hall_settings, clo
         expect(card(page).locator(".t-dead")).to_have_text("1")
         expect(card(page).locator(".t-backlog")).to_have_text("1")  # the cancellation waits behind it
         expect(card(page).locator(".t-why")).to_contain_text("排在拒收事件之后")
-        screenshot(page, "manage-sync-dead-letter.png", tmp_path)
+        sync_screenshot(page, "manage-sync-dead-letter.png", tmp_path)
 
         platform.stop()  # the province installs key k2
         platform = start_platform(settings_for(platform_db, protect_keys={"k2": PROTECT_KEY}), port=port)
@@ -262,7 +268,7 @@ def test_a_receiver_that_answers_in_ways_we_cannot_use_is_explained(
         expect(card(page).locator(".t-why")).to_contain_text(why)
         expect(card(page).locator(".badge")).to_have_text(badge)
         assert page.evaluate("window.__loaded") is True
-        screenshot(page, f"manage-sync-{dialect.replace('_', '-')}.png", tmp_path)
+        sync_screenshot(page, f"manage-sync-{dialect.replace('_', '-')}.png", tmp_path)
     finally:
         server.stop()
         receiver.stop()

@@ -33,7 +33,7 @@ def test_the_halls_own_events_are_accepted(client_for, settings, tmp_path):
     clerk.evaluate(opportunity.id, bad)  # a 差评: its follow-up opens
     manager = client_for("manager")
     [follow_up] = manager.followups()
-    manager.followup_step(follow_up.id, "assign", AssignIn(department="综合窗口"))
+    manager.followup_step(follow_up.id, "assign", AssignIn(department_code="ZONGHE"))
     clerk.record_complaint(
         ComplaintIn(subject=ComplaintSubject.ATTITUDE, text="窗口人员态度生硬", ticket_id=done.id)
     )

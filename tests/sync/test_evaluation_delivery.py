@@ -60,7 +60,7 @@ def test_evaluation_follow_up_and_complaint_events_reach_the_receiver_in_order(
         )
         clerk.evaluate(opportunity.id, bad)
         [follow_up] = manager.followups()
-        manager.followup_step(follow_up.id, "assign", AssignIn(department="综合窗口"))
+        manager.followup_step(follow_up.id, "assign", AssignIn(department_code="ZONGHE"))
         complaint = clerk.record_complaint(
             ComplaintIn(subject=ComplaintSubject.EFFICIENCY, text="等候太久", ticket_id=ticket.id)
         )

@@ -1,5 +1,4 @@
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -41,14 +40,3 @@ def test_2027_is_shipped_provisional_and_an_official_file_replaces_it() -> None:
     assert not official.provisional_years
     assert add_working_days(official, date(2027, 2, 4), 1) == date(2027, 2, 12)
     assert is_working_day(official, date(2027, 2, 20))
-
-
-def test_the_import_command_refuses_a_broken_file(tmp_path: Path) -> None:
-    from hall_server.workdays.__main__ import main
-
-    broken = tmp_path / "bad.json"
-    broken.write_text(
-        '{"year": 2027, "holidays": [["not a date", "x", "y"]], "workdays": []}', encoding="utf-8"
-    )
-    assert main(["import", str(broken)]) == 1
-    assert main(["nothing"]) == 2

@@ -197,7 +197,10 @@ async function sendRating(level, text) {
   result.textContent = "正在提交…";
   try {
     const response = await fetch(url, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ level, text }),
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      // what the visitor saw: a first rating, or the 追评 of one already given (never an accidental 追评)
+      body: JSON.stringify({ level, text, follow_up: rating.evaluations > 0 }),
     });
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(answer.message || "评价未能提交，请稍后再试");

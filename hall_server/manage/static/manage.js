@@ -1,5 +1,6 @@
 // The managers' dashboard: signs in, follows the hall live over /ws (snapshot + events) and redraws in
-// place (no reload); the sync panel reads /api/v1/sync on a timer.
+// place (no reload); the sync panel reads /api/v1/sync on a timer. The work views (works.js) hear of the
+// session and of every hall event through the document's `manage:*` events (see announce()).
 // Text from the server is only ever set as textContent, never parsed as HTML.
 "use strict";
 
@@ -224,6 +225,11 @@ function schedule() {
   }, config.refreshMs);
 }
 
+// Tells the other parts of the page: "signed-in", "signed-out", "event" (detail: the event type).
+function announce(name, detail) {
+  document.dispatchEvent(new CustomEvent(`manage:${name}`, { detail }));
+}
+
 function toast(message) {
   const box = $("toast");
   box.textContent = message;
@@ -280,7 +286,7 @@ const PAUSE_REASONS = {
 };
 const ALERT_KINDS = {
   WAIT_TOO_LONG: "等候超时", QUEUE_TOO_LONG: "排队过长", SERVICE_TOO_LONG: "办理超时",
-  IMBALANCE: "冷热不均", DEVICE_FAULT: "设备故障", HELP_REQUESTED: "求助",
+  IMBALANCE: "冷热不均", DEVICE_FAULT: "设备故障", DEVICE_SILENT: "设备失联", HELP_REQUESTED: "求助",
 };
 const ACTIVE_TICKET = new Set(["CALLED", "SERVING"]);
 
@@ -302,6 +308,8 @@ const live = {
 };
 let loadTimer = null;
 let alertsTimer = null;
+let devicesTimer = null;
+let devicesPoll = null;
 let chartTimer = null;
 let chartFetchedAt = 0;
 let ticker = null;
@@ -523,6 +531,7 @@ function applySnapshot(snapshot) {
   }
   scheduleLoad(0);
   scheduleAlerts(0);
+  scheduleDevices(0);
   scheduleFollowups(0);
   scheduleRatings(0);
   scheduleChart();
@@ -553,6 +562,8 @@ function applyEvent(message) {
   if (type.startsWith("hall.alert.") || type.startsWith("hall.help.") || type.startsWith("hall.device.")) {
     scheduleAlerts(0);
   }
+  const alertKind = type.startsWith("hall.alert.") && event.data ? String(event.data.kind) : "";
+  if (type.startsWith("hall.device.") || alertKind.startsWith("DEVICE_")) scheduleDevices(0);
   if (type === "hall.threshold.saved") loadThresholds();
   if (type.startsWith("evaluation_followup.")) scheduleFollowups(LOAD_DEBOUNCE_MS);
   if (type.startsWith("evaluation") || type === "queue.ticket.service_completed") {
@@ -564,6 +575,7 @@ function applyEvent(message) {
   setIf($("live-status"), `实时 · 最近事件 ${clock(event.occurred_at)}`);
   scheduleLoad(LOAD_DEBOUNCE_MS);
   if (type.startsWith("queue.")) scheduleChart();
+  announce("event", type);
 }
 
 async function fetchLoad() {
@@ -763,6 +775,8 @@ function startLive() {
   ticker = setInterval(tick, 1000);
   clearInterval(heartbeat);
   heartbeat = setInterval(checkHeartbeat, PING_EVERY_MS);
+  clearInterval(devicesPoll);  // a device going silent sends nothing: its last report ages on this timer
+  devicesPoll = setInterval(() => scheduleDevices(0), config.refreshMs);
 }
 
 function stopLive() {
@@ -775,7 +789,9 @@ function stopLive() {
   clearTimeout(chartTimer);
   clearTimeout(followupsTimer);
   clearTimeout(ratingsTimer);
-  loadTimer = alertsTimer = chartTimer = followupsTimer = ratingsTimer = null;
+  clearTimeout(devicesTimer);
+  clearInterval(devicesPoll);
+  loadTimer = alertsTimer = chartTimer = followupsTimer = ratingsTimer = devicesTimer = devicesPoll = null;
   dropSocket();
   statsAsked = false;
 }
@@ -854,7 +870,13 @@ function followupItem(followup) {
   const detail = document.createElement("p");
   detail.className = "a-detail";
   detail.textContent = due ? `${FOLLOWUP_STEPS[due.step]}期限 ${due.due}（评价日 ${followup.opened_on}）` : "";
-  item.replaceChildren(head, detail);
+  const open = document.createElement("a");
+  open.className = "a-open";
+  open.id = `followup-${followup.id}-open`;
+  open.href = `#/followups/${followup.id}`;
+  open.textContent = "办理";
+  open.setAttribute("aria-label", `办理差评整改 ${followup.id}`);
+  item.replaceChildren(head, detail, open);
   return item;
 }
 
@@ -862,6 +884,74 @@ function renderFollowups(red, yellow) {
   setIf($("followups-count"), red.length + yellow.length ? `红色 ${red.length} / 黄色 ${yellow.length}` : "");
   $("followups-none").hidden = red.length + yellow.length > 0;
   $("followups").replaceChildren(...red.map(followupItem), ...yellow.map(followupItem));
+}
+
+// --- 设备: every registered device's last health report (GET /devices/health), 失联 when stale ------------
+
+const DEVICE_KINDS = { kiosk: "自助取号机", counter: "窗口终端", display: "叫号大屏", evalpad: "评价器" };
+const PART_STATES = { OK: "正常", FAULT: "故障", ABSENT: "未连接" };
+
+function scheduleDevices(delay) {
+  if (devicesTimer !== null) return;
+  devicesTimer = setTimeout(fetchDevices, delay);
+}
+
+async function fetchDevices() {
+  devicesTimer = null;
+  try {
+    renderDevices(await call("GET", "/devices/health"), true);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401) sessionExpired();
+    else if (unavailable(error)) renderDevices([], false);
+  }
+}
+
+function deviceState(device) {
+  if (!device.active) return ["已停用", "off"];
+  if (device.stale) return device.reported_at ? ["失联", "stale"] : ["未报告", "off"];
+  return device.faults ? [`故障 ${device.faults}`, "fault"] : ["正常", "ok"];
+}
+
+function partOf(part) {
+  const span = document.createElement("span");
+  const why = [part.code, part.message].filter(Boolean).join(" ");
+  span.textContent = `${part.kind} ${PART_STATES[part.state] || part.state}${why ? `（${why}）` : ""}`;
+  span.title = part.url_or_name;
+  span.classList.toggle("bad", part.state !== "OK");
+  return span;
+}
+
+function deviceRow(device) {
+  const row = document.createElement("tr");
+  row.id = `device-${device.device_id}`;
+  row.dataset.name = device.name;
+  const [stateText, state] = deviceState(device);
+  row.className = state;
+  const cells = [
+    ["d-name", device.name], ["d-kind", DEVICE_KINDS[device.kind] || device.kind],
+    ["d-version", device.app_version || "—"], ["d-reported", when(device.reported_at)], ["d-state", stateText],
+  ].map(([name, text]) => {
+    const cell = document.createElement("td");
+    cell.className = name;
+    cell.textContent = text;
+    return cell;
+  });
+  const parts = document.createElement("td");
+  parts.className = "d-parts";
+  parts.replaceChildren(...device.devices.map(partOf));
+  if (!device.devices.length) parts.textContent = "—";
+  row.replaceChildren(...cells, parts);
+  return row;
+}
+
+function renderDevices(devices, available) {
+  $("devices-unavailable").hidden = available;
+  $("devices-none").hidden = !available || devices.length > 0;
+  const silent = devices.filter((d) => d.active && d.stale && d.reported_at).length;
+  const faulty = devices.filter((d) => d.active && !d.stale && d.faults).length;
+  const counts = [silent ? `失联 ${silent}` : "", faulty ? `故障 ${faulty}` : ""].filter(Boolean).join(" · ");
+  setIf($("devices-count"), devices.length ? `${counts ? `${counts} / ` : ""}共 ${devices.length} 台` : "");
+  $("device-rows").replaceChildren(...devices.map(deviceRow));
 }
 
 // --- alerts ----------------------------------------------------------------------------------------------
@@ -1239,22 +1329,28 @@ function fileName(response, fallback) {
   return plain ? plain[1] : fallback;
 }
 
-async function exportStats(format) {
-  const query = statsQuery();
-  query.set("format", format);
+// An export needs the bearer token, so it is fetched and saved from a blob rather than linked.
+async function download(path, fallbackName) {
   try {
-    const response = await fetchRaw(`/stats/export?${query}`);
+    const response = await fetchRaw(path);
     const blob = await response.blob();
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
-    link.download = fileName(response, `统计_${query.get("date_from")}_${query.get("date_to")}.${format}`);
+    link.download = fileName(response, fallbackName);
     document.body.append(link);
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 60000);
   } catch (error) {
-    toast(unavailable(error) ? "导出功能暂不可用" : (error.message || "导出失败，请稍后再试"));
+    if (error instanceof HttpError && error.status === 401) sessionExpired();
+    else toast(unavailable(error) ? "导出功能暂不可用" : (error.message || "导出失败，请稍后再试"));
   }
+}
+
+function exportStats(format) {
+  const query = statsQuery();
+  query.set("format", format);
+  return download(`/stats/export?${query}`, `统计_${query.get("date_from")}_${query.get("date_to")}.${format}`);
 }
 
 // --- signing in and out ----------------------------------------------------------------------------------
@@ -1268,6 +1364,7 @@ function showLogin(message) {
   $("login-error").textContent = message || "";
   $("login-password").value = "";
   $("login-name").focus();
+  announce("signed-out");
 }
 
 async function showDashboard(staff) {
@@ -1282,6 +1379,7 @@ async function showDashboard(staff) {
   }
   startLive();
   loadThresholds();
+  announce("signed-in");
   await refresh();
   schedule();
 }
@@ -1356,4 +1454,5 @@ async function start() {
   }
 }
 
-start();
+// After every deferred script of the page has run (works.js listens for the first sign-in).
+document.addEventListener("DOMContentLoaded", start);

@@ -40,7 +40,10 @@ class FrontTableTarget:
     def __init__(self, config: TargetConfig) -> None:
         self.config = config
         self.engine = create_engine(config.url)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except SQLAlchemyError:  # another process's worker created it at the same moment: now it exists
+            metadata.create_all(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -99,7 +99,7 @@ def test_nobody_rates_in_time(pad_rig: PadFactory) -> None:
     driver, pad = pad_rig(press="none")
     started = time.monotonic()
     assert driver.request_rating("A014", STAFF, 0.3) is None
-    assert 0.3 <= time.monotonic() - started < 0.3 + 0.4
+    assert 0.3 <= time.monotonic() - started < 0.3 + 3  # the upper bound only against a hang
     assert isinstance(pad.finished[0], RateTimeout)
 
 

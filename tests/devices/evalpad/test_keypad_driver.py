@@ -60,7 +60,7 @@ def test_a_bad_rating_from_a_keypad_needs_detail_collected_elsewhere(rig: Keypad
 def test_nobody_presses_within_the_timeout(rig: KeypadRig) -> None:
     started = time.monotonic()
     assert rig.keypad.request_rating("A014", STAFF, timeout_s=0.3) is None
-    assert 0.3 <= time.monotonic() - started < 0.3 + 0.3
+    assert 0.3 <= time.monotonic() - started < 0.3 + 3  # the upper bound only against a hang
     assert rig.sim.state is KeypadState.TIMED_OUT
 
 

@@ -80,7 +80,7 @@ def test_no_answer_is_a_device_timeout_after_bounded_retries(rig: ScreenRig) -> 
     elapsed = time.monotonic() - started
     assert timeout.value.code == "HALLBUS_NO_REPLY"
     assert "3 attempts" in timeout.value.detail
-    assert 3 * TEST_TIMEOUT <= elapsed < 3 * TEST_TIMEOUT + 0.5
+    assert 3 * TEST_TIMEOUT <= elapsed < 3 * TEST_TIMEOUT + 5  # the upper bound only against a hang
     rig.screen.show("请 A014 号")  # the device answers again once the fault has passed
     assert rig.sim.shown_text(0) == "请 A014 号"
 

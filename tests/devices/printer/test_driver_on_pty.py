@@ -174,4 +174,4 @@ def test_job_slower_on_the_wire_than_the_status_timeout_is_confirmed(printer_on_
     elapsed = time.monotonic() - started
     assert result.confirmed
     assert len(rig.simulator.pages) == 1
-    assert 901 * 10 / 19_200 <= elapsed < 2.0
+    assert 901 * 10 / 19_200 <= elapsed < 10.0  # an upper bound only against a hang: CI machines are slow
