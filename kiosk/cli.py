@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     else:
         window.show()
     controller.start()
+    stop_on_signals(app)
     check = None
     if args.screenshot is not None or args.exit_after is not None:
         from kiosk.views.app import InstallCheck
@@ -109,6 +111,19 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
 
 SCREENSHOT_WAIT_SECONDS = 20.0
+
+
+def stop_on_signals(app: Any) -> None:
+    """SIGTERM (the PC shutting down at closing time, systemd stopping the service) and Ctrl-C end the event
+    loop, so the kiosk stops in order: its last health report says it is switching off (no 设备失联 alarm
+    overnight). Qt's loop runs no Python code while idle, so a timer lets the handler run."""
+    from PySide6.QtCore import QTimer
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: app.quit())
+    heartbeat = QTimer(app)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)
 
 
 def token_refused(config: KioskConfig) -> str:

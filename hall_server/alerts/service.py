@@ -82,11 +82,13 @@ def _windows_now(ctx: Ctx) -> list[WindowNow]:
 
 
 def _reported_devices(ctx: Ctx) -> list[tuple[Device, DeviceHealth]]:
-    """Active devices that have reported their health at least once, with their latest report."""
+    """Active devices that have reported their health at least once, with their latest report, and are not
+    switched off: a device whose last report was its orderly shutdown (关机, a kiosk at closing time) is
+    neither silent nor faulty until it reports again."""
     rows = ctx.session.execute(
         select(Device, DeviceHealth)
         .join(DeviceHealth, DeviceHealth.device_id == Device.id)
-        .where(Device.active.is_(True))
+        .where(Device.active.is_(True), DeviceHealth.signed_off.is_(False))
         .order_by(Device.id)
     ).all()
     return [(device, health) for device, health in rows]

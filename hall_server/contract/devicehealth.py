@@ -32,6 +32,11 @@ class PartReport(Model):
 class HealthReport(Model):
     app_version: str = Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.+\-_]+$")
     devices: list[PartReport] = Field(default_factory=list, max_length=20)
+    signing_off: bool = Field(
+        default=False,
+        description="the device is shutting down in order (关机, e.g. at closing time): its silence until "
+        "its next report is expected and raises no 设备失联",
+    )
 
     @model_validator(mode="after")
     def _parts_once(self) -> HealthReport:
@@ -57,5 +62,9 @@ class DeviceHealthOut(OutModel):
     app_version: str | None = Field(description="None if it never reported")
     reported_at: datetime | None
     stale: bool = Field(description="no report within YIMEN_DEVICE_HEALTH_STALE_SECONDS (or never)")
+    signed_off: bool = Field(
+        default=False,
+        description="its last report said it was shutting down in order (已关机): silence expected",
+    )
     faults: int = Field(description="parts reported FAULT or ABSENT")
     devices: list[PartOut]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, JSONType, UTCDateTime
@@ -19,3 +19,5 @@ class DeviceHealth(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # [{kind, name, state, code, message}] as last reported
     parts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    # the last report was the device's orderly shutdown: its silence is no 失联 until it reports again
+    signed_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

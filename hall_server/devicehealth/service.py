@@ -59,6 +59,7 @@ def _store(ctx: Ctx, device_id: int, health: HealthReport) -> DeviceHealthOut:
     row.app_version = health.app_version
     row.reported_at = ctx.clock.now()
     row.parts = parts
+    row.signed_off = health.signing_off
     ctx.session.flush()
     device = ctx.session.get(Device, device_id)
     assert device is not None
@@ -127,6 +128,7 @@ def _health_out(ctx: Ctx, device: Device, health: DeviceHealth | None) -> Device
         app_version=health.app_version if health else None,
         reported_at=health.reported_at if health else None,
         stale=is_stale(ctx, health.reported_at if health else None),
+        signed_off=bool(health and health.signed_off),
         faults=sum(1 for p in parts if p.state is not PartState.OK),
         devices=parts,
     )

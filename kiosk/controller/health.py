@@ -1,6 +1,8 @@
 """Device health: the kiosk tells the hall server its version and the state of each part (reader, printer,
 voice, camera) at start, every `health_seconds`, and at once when a part changes state, so managers see a
 printer out of paper before a visitor complains. Runs in its own thread; a failed report is tried again soon.
+When the kiosk stops in order (closed, or switched off at closing time) its last report says so
+(`signing_off`): the hall server then expects its silence and raises no 设备失联 overnight.
 """
 
 from __future__ import annotations
@@ -51,9 +53,10 @@ class HealthReporter:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def report(self) -> bool:
+    def report(self, *, signing_off: bool = False) -> bool:
         """One report now (blocking: call it from a worker); False if the server did not take it."""
-        report = HealthReport(app_version=kiosk_version(), devices=self.devices.parts())
+        parts = self.devices.parts()
+        report = HealthReport(app_version=kiosk_version(), devices=parts, signing_off=signing_off)
         try:
             self.client.report_health(report)
         except (ApiError, httpx.HTTPError, OSError) as exc:
@@ -69,3 +72,4 @@ class HealthReporter:
             delivered = self.report()
             wait = self.config.health_seconds if delivered else min(RETRY_SECONDS, self.config.health_seconds)
             self._wake.wait(wait)
+        self.report(signing_off=True)

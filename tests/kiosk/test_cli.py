@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import struct
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from hall_server.alerts.service import desired
+from hall_server.contract.devicehealth import DeviceHealthOut
+from hall_server.devicehealth.service import list_health
 
 
 def run_kiosk(*args: str, timeout: float = 90, command: str = "kiosk") -> subprocess.CompletedProcess[str]:
@@ -56,3 +64,51 @@ def test_an_unreachable_server_exits_2_after_the_wait(tmp_path: Path):
     assert done.returncode == 2
     assert "没有应答" in done.stderr and server in done.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def kiosk_health(demo_hall: Any) -> DeviceHealthOut:
+    devices = demo_hall.server.state.uow.read(list_health)
+    return next(d for d in devices if d.name == "kiosk-1")
+
+
+def silent_alerts(demo_hall: Any) -> list[str]:
+    return [w.key for w in demo_hall.server.state.uow.read(desired) if w.kind == "DEVICE_SILENT"]
+
+
+def start_kiosk(demo_hall: Any) -> subprocess.Popen[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    command_line = [sys.executable, "-m", "hall_server.cli", "kiosk", "--server", demo_hall.base_url,
+                    "--token", demo_hall.tokens["kiosk-1"], "--camera", "", "--voice", ""]  # fmt: skip
+    return subprocess.Popen(command_line, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.2)
+
+
+def test_a_kiosk_switched_off_at_closing_time_raises_no_silence_alarm(demo_hall, clock):
+    """SIGTERM (the PC shutting down) stops the kiosk in order: its last report says so, and the night's
+    silence is no 设备失联; a kiosk that dies without a word is still reported silent."""
+    kiosk = start_kiosk(demo_hall)
+    try:
+        wait_for(lambda: kiosk_health(demo_hall).reported_at is not None)
+        kiosk.send_signal(signal.SIGTERM)
+        assert kiosk.wait(timeout=60) == 0, kiosk.stderr.read() if kiosk.stderr else ""
+    finally:
+        kiosk.kill()
+    switched_off = kiosk_health(demo_hall)
+    assert switched_off.signed_off
+    clock.advance(hours=14)
+    assert kiosk_health(demo_hall).stale and silent_alerts(demo_hall) == []
+
+    crashed = start_kiosk(demo_hall)  # the next morning it reports again, then dies without a word
+    try:
+        wait_for(lambda: not kiosk_health(demo_hall).signed_off)
+    finally:
+        crashed.kill()
+        crashed.wait(timeout=30)
+    clock.advance(minutes=10)
+    assert silent_alerts(demo_hall) == [f"DEVICE_SILENT:{switched_off.device_id}"]

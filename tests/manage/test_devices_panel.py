@@ -72,3 +72,20 @@ def test_devices_with_versions_faults_and_a_silent_kiosk(server, hall, client_fo
     expect(kiosk_row.locator(".d-version")).to_have_text("1.4.3")
     expect(silent).to_have_count(0)
     assert still_loaded(page)
+
+    # Closing time: the kiosk is switched off in order (its last report says so). 已关机, no alarm overnight,
+    # and its paper-out printer is no fault while it is off.
+    kiosk.report_health(HealthReport(app_version="1.4.3", devices=[part("reader"), part("printer")]))
+    with HallClient(server.base_url, second.token) as kiosk2:
+        kiosk2.report_health(
+            HealthReport(app_version="1.4.3", devices=[part("reader"), paper_out], signing_off=True)
+        )
+    expect(faulty.locator(".d-state")).to_have_text("已关机")
+    expect(page.locator('#alerts li[data-kind="DEVICE_FAULT"]')).to_have_count(0)
+    clock.advance(hours=4)  # the evening, within the manager's sign-in
+    expect(kiosk_row.locator(".d-state")).to_have_text("失联")  # the other one was not switched off in order
+    expect(faulty.locator(".d-state")).to_have_text("已关机")
+    expect(row(page, "counter-1").locator(".d-state")).to_have_text("未在用")  # clerk signed out: no alarm
+    expect(page.locator("#devices-count")).to_have_text("失联 1 / 共 5 台")
+    expect(silent).to_have_count(1)
+    assert still_loaded(page)

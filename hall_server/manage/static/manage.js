@@ -906,8 +906,16 @@ async function fetchDevices() {
   }
 }
 
+// Silence is expected from a device switched off in order and from a window terminal after its clerk signed out
+// (it reports only while in use): neither is 失联, as neither raises the DEVICE_SILENT alert.
+function silenceExpected(device) {
+  return device.signed_off || device.kind === "counter";
+}
+
 function deviceState(device) {
   if (!device.active) return ["已停用", "off"];
+  if (device.signed_off) return ["已关机", "off"];
+  if (device.stale && device.kind === "counter") return ["未在用", "off"];
   if (device.stale) return device.reported_at ? ["失联", "stale"] : ["未报告", "off"];
   return device.faults ? [`故障 ${device.faults}`, "fault"] : ["正常", "ok"];
 }
@@ -947,8 +955,8 @@ function deviceRow(device) {
 function renderDevices(devices, available) {
   $("devices-unavailable").hidden = available;
   $("devices-none").hidden = !available || devices.length > 0;
-  const silent = devices.filter((d) => d.active && d.stale && d.reported_at).length;
-  const faulty = devices.filter((d) => d.active && !d.stale && d.faults).length;
+  const silent = devices.filter((d) => d.active && d.stale && d.reported_at && !silenceExpected(d)).length;
+  const faulty = devices.filter((d) => d.active && !d.stale && !d.signed_off && d.faults).length;
   const counts = [silent ? `失联 ${silent}` : "", faulty ? `故障 ${faulty}` : ""].filter(Boolean).join(" · ");
   setIf($("devices-count"), devices.length ? `${counts ? `${counts} / ` : ""}共 ${devices.length} 台` : "");
   $("device-rows").replaceChildren(...devices.map(deviceRow));
