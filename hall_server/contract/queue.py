@@ -119,6 +119,11 @@ class WaitEstimate(OutModel):
     service_time_basis: str = Field(description="ROLLING (recent services) or DEFAULT (category setting)")
     samples: int = Field(description="number of recent services in the average")
     open_windows: int
+    window_share: float = Field(
+        default=0.0,
+        description="the open windows' share of this category: a window serving n categories counts 1/n "
+        "(it calls them all); the wait is people ahead × average service ÷ this share",
+    )
     wait_seconds: int | None = Field(description="None when no window serving this category is open")
     explanation: str
 

@@ -163,15 +163,19 @@ def ticket_refs(ticket: Ticket) -> dict[str, object]:
     return refs
 
 
-def open_windows_for(ctx: Ctx, category_id: int) -> int:
-    return (
-        ctx.session.scalar(
-            select(func.count(Window.id))
-            .join(window_category, window_category.c.window_id == Window.id)
-            .where(window_category.c.category_id == category_id, Window.state == WindowState.OPEN.value)
-        )
-        or 0
+def categories_served_by_open_windows(ctx: Ctx, category_id: int) -> list[int]:
+    """For each open window serving the category, how many categories it serves."""
+    serving = (
+        select(window_category.c.window_id)
+        .join(Window, window_category.c.window_id == Window.id)
+        .where(window_category.c.category_id == category_id, Window.state == WindowState.OPEN.value)
     )
+    counts = ctx.session.execute(
+        select(window_category.c.window_id, func.count())
+        .where(window_category.c.window_id.in_(serving))
+        .group_by(window_category.c.window_id)
+    )
+    return [count for _window, count in counts]
 
 
 def recent_service_seconds(ctx: Ctx, category_id: int) -> list[float]:
@@ -215,7 +219,7 @@ def estimate_for(ctx: Ctx, ticket: Ticket) -> WaitEstimate:
         people_ahead=people_ahead(ctx, ticket),
         durations=recent_service_seconds(ctx, ticket.category_id),
         default_seconds=ticket.category.default_service_minutes * 60,
-        open_windows=open_windows_for(ctx, ticket.category_id),
+        categories_served=categories_served_by_open_windows(ctx, ticket.category_id),
     )
 
 

@@ -55,7 +55,7 @@ class VisitorRecord:
     people_ahead: int = 0  # the estimate's inputs, to see where it goes wrong
     avg_service_s: float = 0.0
     open_windows: int = 0
-    window_share: float = 0.0  # windows serving the category, each counted 1/(categories it serves)
+    window_share: float = 0.0  # the server's: open windows serving it, each 1/(categories it serves)
     first_called_s: float | None = None
     outcome: str = "waiting"  # served, no_show, left
     transferred: bool = False
@@ -372,9 +372,7 @@ class HallSim:
             record.people_ahead = ticket.estimate.people_ahead
             record.avg_service_s = ticket.estimate.avg_service_seconds
             record.open_windows = ticket.estimate.open_windows
-            record.window_share = sum(
-                1 / len(codes) for codes in self.serves.values() if ticket.category_code in codes
-            )
+            record.window_share = ticket.estimate.window_share
         self.by_ticket[ticket.id] = record
         self._wake(ticket.category_code, now)
 

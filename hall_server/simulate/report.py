@@ -60,24 +60,16 @@ def _estimates(records: list[VisitorRecord]) -> dict[str, Any]:
         return float(r.estimate_s or 0)
 
     def walking(r: VisitorRecord) -> float:
-        return r.people_ahead * (r.avg_service_s + walk) / r.open_windows
-
-    def shared(r: VisitorRecord) -> float:
-        return r.people_ahead * r.avg_service_s / r.window_share
+        return r.people_ahead * (r.avg_service_s + walk) / r.window_share
 
     def in_progress(r: VisitorRecord) -> float:
-        return (r.people_ahead + 0.5) * r.avg_service_s / r.open_windows
+        return (r.people_ahead + 0.5) * r.avg_service_s / r.window_share
 
-    def all_three(r: VisitorRecord) -> float:
+    def both(r: VisitorRecord) -> float:
         return (r.people_ahead + 0.5) * (r.avg_service_s + walk) / r.window_share
 
     mae, bias = error(served)
-    variants = {
-        "walk_up": walking,
-        "shared_windows": shared,
-        "service_in_progress": in_progress,
-        "all_three": all_three,
-    }
+    variants = {"walk_up": walking, "service_in_progress": in_progress, "both": both}
     return {
         "compared": len(called),
         "mae_min": _round(mae, 2),

@@ -220,7 +220,7 @@ def test_complete_without_start_counts_from_the_call(client_for, clock):
     assert (done.completed_at - done.service_started_at) == timedelta(minutes=7)
 
 
-def test_estimate_is_people_ahead_times_rolling_service_time_over_open_windows(client_for, clock):
+def test_estimate_is_people_ahead_times_rolling_service_time_over_the_open_windows_share(client_for, clock):
     kiosk, clerk1, clerk2 = client_for("kiosk"), client_for("clerk1"), client_for("clerk2")
     first = issue(kiosk)
     assert first.estimate.wait_seconds is None and first.estimate.open_windows == 0
@@ -240,8 +240,12 @@ def test_estimate_is_people_ahead_times_rolling_service_time_over_open_windows(c
     estimate = latest.estimate
     assert estimate.service_time_basis == "ROLLING" and estimate.avg_service_seconds == 240
     assert estimate.people_ahead == 3 and estimate.open_windows == 2
-    assert estimate.wait_seconds == 3 * 240 // 2
-    assert "前面还有3人" in estimate.explanation
+    # window 1 serves this category alone, window 2 serves it and one other: 1.5 windows' worth
+    assert estimate.window_share == 1.5
+    assert estimate.wait_seconds == 3 * 240 / 1.5
+    assert estimate.explanation == (
+        "前面还有3人，近3位办理平均约4分钟，2个窗口办理（兼办其他业务，折合约1.5个窗口），预计等候约8分钟"
+    )
 
 
 def test_cancel_a_waiting_ticket(client_for):

@@ -60,20 +60,34 @@ def test_requeue_goes_n_places_back_or_to_the_end():
 
 
 def test_estimate_uses_default_until_enough_samples_then_rolling_average():
-    default = rules.estimate_wait(people_ahead=4, durations=[60, 60], default_seconds=600, open_windows=2)
+    default = rules.estimate_wait(
+        people_ahead=4, durations=[60, 60], default_seconds=600, categories_served=[1, 1]
+    )
     assert default.service_time_basis == "DEFAULT"
     assert default.wait_seconds == 4 * 600 // 2
     rolling = rules.estimate_wait(
-        people_ahead=4, durations=[300, 300, 600], default_seconds=600, open_windows=2
+        people_ahead=4, durations=[300, 300, 600], default_seconds=600, categories_served=[1, 1]
     )
     assert rolling.service_time_basis == "ROLLING"
     assert rolling.avg_service_seconds == 400
     assert rolling.wait_seconds == 800
-    assert "前面还有4人" in rolling.explanation and "2个窗口" in rolling.explanation
+    assert rolling.explanation == "前面还有4人，近3位办理平均约7分钟，2个窗口办理，预计等候约14分钟"
+
+
+def test_a_window_shared_with_other_categories_counts_for_its_share():
+    """Window 1 serves this category alone, window 2 serves it and two others: 1 + 1/3 windows' worth."""
+    estimate = rules.estimate_wait(
+        people_ahead=4, durations=[], default_seconds=600, categories_served=[1, 3]
+    )
+    assert (estimate.open_windows, estimate.window_share) == (2, 1.33)
+    assert estimate.wait_seconds == 1800  # 4 × 600 s ÷ 4/3
+    assert estimate.explanation == (
+        "前面还有4人，平均办理约10分钟，2个窗口办理（兼办其他业务，折合约1.3个窗口），预计等候约30分钟"
+    )
 
 
 def test_estimate_with_no_open_window_says_so_instead_of_guessing():
-    estimate = rules.estimate_wait(people_ahead=3, durations=[], default_seconds=600, open_windows=0)
+    estimate = rules.estimate_wait(people_ahead=3, durations=[], default_seconds=600, categories_served=[])
     assert estimate.wait_seconds is None
     assert "没有开放的窗口" in estimate.explanation
 

@@ -30,12 +30,7 @@ def check_section(section: dict) -> None:
     assert estimate["compared"] <= section["arrivals"] - section["left"]
     if estimate["mae_min"] is not None:
         assert estimate["mae_min"] >= abs(estimate["bias_min"]) - 0.01
-        assert set(estimate["what_if_mae_min"]) == {
-            "walk_up",
-            "shared_windows",
-            "service_in_progress",
-            "all_three",
-        }
+        assert set(estimate["what_if_mae_min"]) == {"walk_up", "service_in_progress", "both"}
 
 
 def test_a_short_day_accounts_for_every_visitor(database_url):
