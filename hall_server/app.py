@@ -111,7 +111,7 @@ class AppState:
 def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
     self_test()
     engine = make_engine(settings.database_url)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, settings.hall_code)
     keys = load_keys(settings.data_key, settings.lookup_key, settings.key_file)
     check_keys_match(factory, keys)
     clock = clock or Clock(settings.tz)
@@ -149,7 +149,7 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         keys,
         publish,
         targets=settings.targets(),
-        read_factory=make_session_factory(state.read_engine),
+        read_factory=make_session_factory(state.read_engine, settings.hall_code),
     )
     if state.uow.targets and settings.sync_in_server:
         state.worker = DeliveryWorker(state.uow)

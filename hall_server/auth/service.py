@@ -132,17 +132,23 @@ def authenticate(ctx: Ctx, token: str) -> Principal:
     """Resolve a bearer token (staff sign-in or device token) to the caller."""
     hashed = token_hash(token)
     if token.startswith("dev_"):
-        device = ctx.session.scalars(select(Device).where(Device.token_hash == hashed)).first()
+        by_token = select(Device).where(Device.token_hash == hashed).execution_options(all_halls=True)
+        device = ctx.session.scalars(by_token).first()
         if device is None or not device.active:
             raise Unauthorized("TOKEN_INVALID", "设备凭证无效，请联系管理员重新登记设备")
-        return Principal(device_id=device.id, device_name=device.name, device_kind=DeviceKind(device.kind))
+        return Principal(
+            device_id=device.id,
+            device_name=device.name,
+            device_kind=DeviceKind(device.kind),
+            hall_id=device.hall_id,
+        )
     auth = ctx.session.get(AuthToken, hashed)
     if auth is None or auth.expires_at <= ctx.clock.now():
         raise Unauthorized("TOKEN_INVALID", "登录已失效，请重新登录")
     staff = ctx.session.get(Staff, auth.staff_id)
     if staff is None or not staff.active:
         raise Unauthorized("TOKEN_INVALID", "账号已停用")
-    return Principal(staff_id=staff.id, staff_name=staff.name, role=Role(staff.role))
+    return Principal(staff_id=staff.id, staff_name=staff.name, role=Role(staff.role), hall_id=staff.hall_id)
 
 
 def require(principal: Principal, roles: frozenset[Role], devices: frozenset[DeviceKind]) -> Principal:

@@ -24,7 +24,6 @@ from hall_server.evaluation.models import EvaluationOpportunity, EvaluationRule
 from hall_server.events.service import record
 from hall_server.halls.service import current_hall
 
-RULE_ID = 1
 DEFAULT_BATCH = 200  # default evaluations per write transaction
 UNRATED = (OpportunityStatus.OPEN.value, OpportunityStatus.NOT_EVALUATED.value)
 # A default evaluation of a window service is recorded on the window's channel (pf 4); is_default marks it.
@@ -32,7 +31,7 @@ DEFAULT_CHANNEL = EvalChannel.WINDOW_PAD
 
 
 def get_rule(ctx: Ctx) -> EvaluationRule | None:
-    return ctx.session.get(EvaluationRule, RULE_ID)
+    return ctx.session.scalars(select(EvaluationRule)).first()
 
 
 def rule_out(rule: EvaluationRule | None) -> DefaultRuleOut:
@@ -60,7 +59,7 @@ def save_rule(ctx: Ctx, body: DefaultRuleIn) -> EvaluationRule:
     """Turning it on starts its coverage today (kept while it stays on); turning it off clears it."""
     rule = get_rule(ctx)
     if rule is None:
-        rule = EvaluationRule(id=RULE_ID, default_enabled=False, default_after_days=body.after_days)
+        rule = EvaluationRule(id=ctx.hall_id, default_enabled=False, default_after_days=body.after_days)
         ctx.session.add(rule)
     if body.enabled and not rule.default_enabled:
         rule.default_since = ctx.clock.today()
