@@ -19,6 +19,7 @@ from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from hall_server.events.service import record
+from hall_server.halls.models import Hall
 
 
 def _hasher(ctx: Ctx) -> PasswordHasher:
@@ -31,9 +32,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_staff(ctx: Ctx, staff_in: StaffIn) -> Staff:
+def create_staff(ctx: Ctx, staff_in: StaffIn, hall_code: str | None = None) -> Staff:
+    """A staff account of `hall_code`'s hall; without one, of the creator's hall (a regional account when
+    the creator is regional or the command line: works in the default hall or the hall it names)."""
     if ctx.session.scalar(select(Staff.id).where(Staff.login == staff_in.login)) is not None:
         raise Conflict("STAFF_LOGIN_TAKEN", f"登录名 {staff_in.login} 已被使用")
+    hall_id = ctx.principal.hall_id if ctx.principal is not None else None
+    if hall_code is not None:
+        hall_id = ctx.session.scalar(select(Hall.id).where(Hall.code == hall_code))
+        if hall_id is None:
+            raise NotFound("HALL_NOT_FOUND", f"没有编码为 {hall_code} 的大厅")
+        ctx.enter_hall(hall_id)
     staff = Staff(
         login=staff_in.login,
         name=staff_in.name,
@@ -42,6 +51,7 @@ def create_staff(ctx: Ctx, staff_in: StaffIn) -> Staff:
         active=True,
         failed_logins=0,
         created_at=ctx.clock.now(),
+        hall_id=hall_id,
     )
     ctx.session.add(staff)
     try:

@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -28,6 +28,7 @@ from hall_server.core.errors import Conflict, Unavailable
 from hall_server.core.tenancy import (
     HALL_KEY,
     RESOLVER_KEY,
+    all_halls,
     current_hall_id,
     default_hall_id,
     enter,
@@ -114,9 +115,18 @@ class UnitOfWork:
     targets: list[TargetConfig] = field(default_factory=list)
     read_factory: sessionmaker[Session] | None = None
     attempts: int = 5
+    every_hall: bool = False  # across_halls(): every transaction sees every hall's rows
 
-    def _ctx(self, session: Session, principal: Principal | None, hall_id: int | None) -> Ctx:
+    def across_halls(self) -> UnitOfWork:
+        """This unit of work for deployment-wide work (sync delivery, the chain, purges)."""
+        return replace(self, every_hall=True)
+
+    def _ctx(
+        self, session: Session, principal: Principal | None, hall_id: int | None, every_hall: bool = False
+    ) -> Ctx:
         ctx = Ctx(session, self.clock, self.settings, self.keys, principal, targets=self.targets)
+        if every_hall or self.every_hall:
+            all_halls(session)
         if RESOLVER_KEY not in session.info:
             code = self.settings.hall_code
             set_resolver(session, lambda s: default_hall_id(s, code))
@@ -125,23 +135,35 @@ class UnitOfWork:
         return ctx
 
     def read(
-        self, work: Callable[[Ctx], T], principal: Principal | None = None, *, hall_id: int | None = None
+        self,
+        work: Callable[[Ctx], T],
+        principal: Principal | None = None,
+        *,
+        hall_id: int | None = None,
+        every_hall: bool = False,
     ) -> T:
         """Run work that only reads: on SQLite it does not wait for the write lock. Nothing is committed.
         In `hall_id`'s hall; None: in the hall the work enters, else the deployment's default hall."""
         with (self.read_factory or self.factory)() as session:
-            ctx = self._ctx(session, principal, hall_id)
+            ctx = self._ctx(session, principal, hall_id, every_hall)
             try:
                 return work(ctx)
             finally:
                 session.rollback()
 
     def run(
-        self, work: Callable[[Ctx], T], principal: Principal | None = None, *, hall_id: int | None = None
+        self,
+        work: Callable[[Ctx], T],
+        principal: Principal | None = None,
+        *,
+        hall_id: int | None = None,
+        every_hall: bool = False,
     ) -> T:
+        """Run `work` in one transaction, in `hall_id`'s hall (None: the hall the work enters, else the
+        deployment's default hall), or across every hall (`every_hall`: sync delivery, the chain, purges)."""
         for attempt in range(1, self.attempts + 1):
             with self.factory() as session:
-                ctx = self._ctx(session, principal, hall_id)
+                ctx = self._ctx(session, principal, hall_id, every_hall)
                 try:
                     result = work(ctx)
                     session.commit()

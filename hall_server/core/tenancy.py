@@ -22,9 +22,11 @@ from typing import Any
 
 from sqlalchemy import ForeignKey, event, text
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 HALL_KEY = "yimen_hall_id"
 RESOLVER_KEY = "yimen_hall_resolver"
+ALL_HALLS_KEY = "yimen_all_halls"  # work across halls on purpose: sync delivery, the chain, purges
 _RESOLVING = "yimen_hall_resolving"
 _NOWHERE = -1  # the scope of a deployment with no hall yet: matches no row
 
@@ -47,6 +49,11 @@ HallResolver = Callable[[Session], "int | None"]
 
 def enter(session: Session, hall_id: int) -> None:
     session.info[HALL_KEY] = hall_id
+
+
+def all_halls(session: Session) -> None:
+    """This session reads and changes every hall's rows (deployment-wide work); new rows still need a hall."""
+    session.info[ALL_HALLS_KEY] = True
 
 
 def set_resolver(session: Session, resolver: HallResolver) -> None:
@@ -89,13 +96,20 @@ def default_resolver(code: str | None) -> HallResolver:
 
 
 def _scope(state: ORMExecuteState) -> None:
-    if state.session.info.get(_RESOLVING) or state.execution_options.get("all_halls"):
+    session = state.session
+    if (
+        session.info.get(_RESOLVING)
+        or session.info.get(ALL_HALLS_KEY)
+        or state.execution_options.get("all_halls")
+    ):
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if not _mentions(state):
-        return
-    hall_id = current_hall_id(state.session, required=False)
+    if session.info.get(HALL_KEY) is None and RESOLVER_KEY not in session.info:
+        if _mentions(state):
+            raise NoHall("hall-scoped statement in a session that entered no hall")
+        return  # a bare session reading only shared tables
+    hall_id = current_hall_id(session, required=False)
     scope = _NOWHERE if hall_id is None else hall_id
     state.statement = state.statement.options(
         with_loader_criteria(HallScoped, lambda cls: cls.hall_id == scope, include_aliases=True)
@@ -103,8 +117,27 @@ def _scope(state: ORMExecuteState) -> None:
 
 
 def _mentions(state: ORMExecuteState) -> bool:
-    """Whether the statement touches a HallScoped entity (else it needs no hall: Hall, Matter, Staff...)."""
-    return any(issubclass(mapper.class_, HallScoped) for mapper in state.all_mappers)
+    """Whether the statement touches a HallScoped table anywhere (also in subqueries)."""
+    if any(issubclass(mapper.class_, HallScoped) for mapper in state.all_mappers):
+        return True
+    scoped = {m.local_table for m in _scoped_mappers()}
+    statement: Any = state.statement
+    return any(t in scoped for t in find_tables(statement, check_columns=True, include_aliases=True))
+
+
+def _scoped_mappers() -> list[Any]:
+    from sqlalchemy.orm import class_mapper
+
+    return [class_mapper(cls) for cls in _all_subclasses(HallScoped)]
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    found: list[type] = []
+    subclass: type
+    for subclass in cls.__subclasses__():
+        found.append(subclass)
+        found.extend(_all_subclasses(subclass))
+    return found
 
 
 def _fill(session: Session, _context: Any, _instances: Any) -> None:

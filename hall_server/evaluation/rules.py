@@ -22,6 +22,7 @@ from hall_server.core.errors import Conflict
 from hall_server.evaluation import service
 from hall_server.evaluation.models import EvaluationOpportunity, EvaluationRule
 from hall_server.events.service import record
+from hall_server.halls.current import hall_ids
 from hall_server.halls.service import current_hall
 
 DEFAULT_BATCH = 200  # default evaluations per write transaction
@@ -136,12 +137,14 @@ def _apply_defaults_alone(ctx: Ctx) -> DefaultRunOut:
     return apply_defaults(ctx)
 
 
-def sweep_once(uow: UnitOfWork) -> int:
-    """One periodic pass: look (read-only) whether anything is due, then write in short batches."""
+def sweep_once(uow: UnitOfWork, hall_id: int | None = None) -> int:
+    """One periodic pass over every hall (or `hall_id`'s): look (read-only) whether anything is due, then
+    write in short batches."""
     total = 0
-    while uow.read(defaults_due):
-        done = uow.run(_apply_defaults_alone)
-        total += done.defaulted
-        if not done.defaulted:  # a concurrent change got there first
-            break
+    for hall in [hall_id] if hall_id is not None else hall_ids(uow):
+        while uow.read(defaults_due, hall_id=hall):
+            done = uow.run(_apply_defaults_alone, hall_id=hall)
+            total += done.defaulted
+            if not done.defaulted:  # a concurrent change got there first
+                break
     return total

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hall_server.core.context import Ctx
+from sqlalchemy import select
+
+from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.tenancy import current_hall_id
 from hall_server.halls.models import Hall
 
@@ -14,3 +16,8 @@ def find_hall(ctx: Ctx) -> Hall | None:
         hall_id = current_hall_id(ctx.session, required=False)
         ctx.hall = None if hall_id is None else ctx.session.get(Hall, hall_id)
     return ctx.hall
+
+
+def hall_ids(uow: UnitOfWork) -> list[int]:
+    """Every hall of the deployment, for background work that enters each in turn."""
+    return uow.read(lambda ctx: list(ctx.session.scalars(select(Hall.id).order_by(Hall.id))))
