@@ -116,7 +116,8 @@ def logout(ctx: Ctx, token: str) -> None:
 
 
 def register_device(ctx: Ctx, device_in: DeviceIn) -> tuple[Device, str]:
-    if ctx.session.scalar(select(Device.id).where(Device.name == device_in.name)) is not None:
+    by_name = select(Device.id).where(Device.name == device_in.name)
+    if ctx.session.scalar(by_name.execution_options(all_halls=True)) is not None:  # names are global
         raise Conflict("DEVICE_NAME_TAKEN", f"设备名 {device_in.name} 已被使用")
     token = "dev_" + secrets.token_urlsafe(32)
     device = Device(
