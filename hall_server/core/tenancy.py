@@ -1,18 +1,21 @@
 """A hall is a tenant: every hall-scoped row belongs to one hall, every ORM query sees only its hall's.
 
 A session's hall is kept in `session.info`: `HALL_KEY` (the hall entered, `Ctx.enter_hall`) or, failing
-that, `RESOLVER_KEY` (a function naming the deployment's default hall, set by `UnitOfWork` for work that
-names no hall: the CLI and single-hall callers). Two session listeners do the rest:
+that, `RESOLVER_KEY` (a function naming the deployment's default hall, YIMEN_HALL_CODE's or the first; set
+on the server's sessions by `make_session_factory` and `UnitOfWork`, for work that names no hall: the
+command line and single-hall callers). `ALL_HALLS_KEY` marks deployment-wide work (`all_halls`,
+`UnitOfWork.across_halls()`). Two session listeners do the rest:
 
 - `do_orm_execute` adds `with_loader_criteria(HallScoped, hall_id == <hall>)` to every ORM SELECT, UPDATE
-  and DELETE (also relationship and lazy loads, also aliases). No hall at all, and no resolver: `NoHall`,
-  never an unscoped query. A resolver that finds no hall (a fresh database before `PUT /api/v1/hall`)
-  scopes to no hall: reads find nothing, writes fail with `NoHall`.
+  and DELETE (also subqueries, relationship and lazy loads, aliases). A session with neither a hall nor a
+  resolver (a bare `Session()`) that touches a hall-scoped table gets `NoHall`, never an unscoped query.
+  A resolver that finds no hall (a fresh database before `PUT /api/v1/hall`) scopes to no hall: reads find
+  nothing, writes fail with `NoHall` (events excepted: they may belong to no hall).
 - `before_flush` fills `hall_id` on new HallScoped objects.
 
 Core statements (`upsert_statement(...)` on a table, `text()`) are not seen by the listener: those are
 scoped by hand with `current_hall_id`. A statement may opt out with `.execution_options(all_halls=True)`
-(device-token lookup, a public lookup by follow code, the idempotency purge, the chain).
+(the device-token lookup, a public lookup by follow code, the global device-name check).
 """
 
 from __future__ import annotations
