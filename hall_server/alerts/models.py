@@ -7,15 +7,13 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, JSONType, UTCDateTime
-from hall_server.core.tenancy import HallScoped
 
 
-class Threshold(HallScoped, Base):
+class Threshold(Base):
     """Load limits (标准) for the hall (scope 'hall') or one category (scope = its code)."""
 
     __tablename__ = "load_threshold"
 
-    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), primary_key=True, index=True)
     scope: Mapped[str] = mapped_column(String(20), primary_key=True)
     max_wait_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     max_waiting: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -23,7 +21,7 @@ class Threshold(HallScoped, Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Alert(HallScoped, Base):
+class Alert(Base):
     """One alert from raise to clear; at most one open (not cleared) alert per key."""
 
     __tablename__ = "alert"

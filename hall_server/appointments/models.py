@@ -7,10 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hall_server.catalogue.models import Category, Matter
 from hall_server.core.db import Base, UTCDateTime
-from hall_server.core.tenancy import HallScoped
 
 
-class AppointmentSlot(HallScoped, Base):
+class AppointmentSlot(Base):
     __tablename__ = "appointment_slot"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,7 +24,7 @@ class AppointmentSlot(HallScoped, Base):
     __table_args__ = (UniqueConstraint("category_id", "start"),)
 
 
-class Appointment(HallScoped, Base):
+class Appointment(Base):
     __tablename__ = "appointment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
