@@ -29,31 +29,44 @@ WINDOW = 4  # a 社会事务 window of the demo hall
 
 
 async def subscriber(url: str, token: str, ready: asyncio.Event, arrivals: asyncio.Queue[float]) -> None:
-    async with websockets.connect(
-        url, additional_headers={"Authorization": f"Bearer {token}"}, max_size=2**24
-    ) as ws:
-        await ws.send(json.dumps({"type": "subscribe", "topics": ["display"]}))
-        while json.loads(await ws.recv())["type"] != "snapshot":
-            pass
-        ready.set()
-        async for raw in ws:
-            if '"queue.ticket.called"' in raw:
-                arrivals.put_nowait(time.perf_counter())
+    """A `display` client; a connection refused or slow to open while workers are busy is tried again."""
+    for attempt in range(5):
+        try:
+            async with websockets.connect(
+                url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=60, max_size=2**24
+            ) as ws:
+                await ws.send(json.dumps({"type": "subscribe", "topics": ["display"]}))
+                while json.loads(await ws.recv())["type"] != "snapshot":
+                    pass
+                ready.set()
+                async for raw in ws:
+                    if '"queue.ticket.called"' in raw:
+                        arrivals.put_nowait(time.perf_counter())
+                return
+        except (OSError, TimeoutError, websockets.WebSocketException):
+            if ready.is_set() or attempt == 4:
+                raise
+            await asyncio.sleep(0.5)
 
 
 async def measure(
     base: str, display_token: str, clerk: HallClient, clients: int
 ) -> tuple[list[float], list[float]]:
+    """Each subscriber's call → message latency and the call → every subscriber latency, over CALLS calls."""
     ws_url = base.replace("http", "ws") + "/ws"
     arrivals: asyncio.Queue[float] = asyncio.Queue()
     readies = [asyncio.Event() for _ in range(clients)]
     tasks = [asyncio.create_task(subscriber(ws_url, display_token, r, arrivals)) for r in readies]
-    await asyncio.gather(*(r.wait() for r in readies))
+    ready = asyncio.gather(*(r.wait() for r in readies))
+    done, _ = await asyncio.wait([ready, *tasks], timeout=300, return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        failed = [t.exception() for t in tasks if t.done()]
+        raise RuntimeError(f"subscribers not ready: {failed[:3]}")
     each, everyone = [], []
     for _ in range(CALLS):
         started = time.perf_counter()
         await asyncio.to_thread(clerk.call_next, WINDOW)
-        times = [await asyncio.wait_for(arrivals.get(), 30) for _ in range(clients)]
+        times = [await asyncio.wait_for(arrivals.get(), 60) for _ in range(clients)]
         each.extend(t - started for t in times)
         everyone.append(max(times) - started)
         await asyncio.to_thread(clerk.window_op, WINDOW, "complete")

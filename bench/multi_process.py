@@ -19,7 +19,6 @@ figure, and on a 2-core machine more workers than cores add contention rather th
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -32,12 +31,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._hall import YIMEN, Hall, demo_hall, free_port, print_table, summary_ms
-from bench.call_fanout import WINDOW
+from bench.call_fanout import CALLS, WINDOW, measure
 from bench.single_process import Phase, drive
 from bench.tickets_issued import request
 from hall_server.client import HallClient
@@ -46,7 +44,6 @@ from hall_server.contract.queue import IssueTicketRequest
 WORKERS = tuple(int(n) for n in os.environ.get("YIMEN_BENCH_WORKERS", "1,2,4").split(","))
 CLIENTS = 16
 SUBSCRIBERS = int(os.environ.get("YIMEN_BENCH_SUBSCRIBERS", "200"))
-CALLS = 30
 STARTUP_SECONDS = 180.0
 SETTLE_SECONDS = 5.0
 
@@ -101,51 +98,6 @@ def issue_phase(base: str, hall: Hall) -> Phase:
     return drive(base, CLIENTS, issue)
 
 
-async def subscriber(url: str, token: str, ready: asyncio.Event, arrivals: asyncio.Queue[float]) -> None:
-    """A `display` client; a connection refused or slow to open while workers are busy is tried again."""
-    for attempt in range(5):
-        try:
-            async with websockets.connect(
-                url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=60, max_size=2**24
-            ) as ws:
-                await ws.send(json.dumps({"type": "subscribe", "topics": ["display"]}))
-                while json.loads(await ws.recv())["type"] != "snapshot":
-                    pass
-                ready.set()
-                async for raw in ws:
-                    if '"queue.ticket.called"' in raw:
-                        arrivals.put_nowait(time.perf_counter())
-                return
-        except (OSError, TimeoutError, websockets.WebSocketException):
-            if ready.is_set() or attempt == 4:
-                raise
-            await asyncio.sleep(0.5)
-
-
-async def fan_out(base: str, token: str, clerk: HallClient, clients: int) -> tuple[list[float], list[float]]:
-    ws_url = base.replace("http", "ws") + "/ws"
-    arrivals: asyncio.Queue[float] = asyncio.Queue()
-    readies = [asyncio.Event() for _ in range(clients)]
-    tasks = [asyncio.create_task(subscriber(ws_url, token, r, arrivals)) for r in readies]
-    ready = asyncio.gather(*(r.wait() for r in readies))
-    done, _ = await asyncio.wait([ready, *tasks], timeout=300, return_when=asyncio.FIRST_COMPLETED)
-    if ready not in done:
-        failed = [t.exception() for t in tasks if t.done()]
-        raise RuntimeError(f"subscribers not ready: {failed[:3]}")
-    each, everyone = [], []
-    for _ in range(CALLS):
-        started = time.perf_counter()
-        await asyncio.to_thread(clerk.call_next, WINDOW)
-        times = [await asyncio.wait_for(arrivals.get(), 60) for _ in range(clients)]
-        each.extend(t - started for t in times)
-        everyone.append(max(times) - started)
-        await asyncio.to_thread(clerk.window_op, WINDOW, "complete")
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return each, everyone
-
-
 def call_phase(base: str, hall: Hall) -> tuple[list[float], list[float]]:
     password = hall.accounts["staff"][0]["password"]
     with HallClient(base, hall.device_token()) as kiosk:
@@ -153,7 +105,7 @@ def call_phase(base: str, hall: Hall) -> tuple[list[float], list[float]]:
             kiosk.issue_ticket(IssueTicketRequest(category_code="SOCIAL_AFFAIRS"))
     with HallClient.login(base, "clerk04", password) as clerk:
         clerk.window_op(WINDOW, "open")
-        return asyncio.run(fan_out(base, hall.device_token("display-1"), clerk, SUBSCRIBERS))
+        return asyncio.run(measure(base, hall.device_token("display-1"), clerk, SUBSCRIBERS))
 
 
 def main() -> None:

@@ -19,17 +19,11 @@ from hall_server.contract.followups import (
     VerifyResult,
 )
 from tests.factories import ORG_USCC
-from tests.followups.helpers import bad_review, followup_events, raw
-
-
-def _staff_id(client_for, login: str) -> int:
-    me = client_for(login).whoami().staff
-    assert me is not None
-    return me.id
+from tests.followups.helpers import bad_review, followup_events, raw, staff_id
 
 
 def _shebao_holds_window_1_and_clerk2(client_for) -> None:
-    members = DepartmentMembersIn(window_numbers=[1], staff_ids=[_staff_id(client_for, "clerk2")])
+    members = DepartmentMembersIn(window_numbers=[1], staff_ids=[staff_id(client_for, "clerk2")])
     client_for("admin").set_department_members("SHEBAO", members)
 
 
@@ -43,7 +37,7 @@ def test_admins_set_up_departments_and_their_members(client_for):
         [],
         [],
     )
-    clerk1_id, clerk2_id = _staff_id(client_for, "clerk1"), _staff_id(client_for, "clerk2")
+    clerk1_id, clerk2_id = staff_id(client_for, "clerk1"), staff_id(client_for, "clerk2")
     admin.set_department_members("SHEBAO", DepartmentMembersIn(window_numbers=[1, 2], staff_ids=[clerk1_id]))
     moved = admin.set_department_members(
         "MINZHENG", DepartmentMembersIn(window_numbers=[2], staff_ids=[clerk2_id])
@@ -127,7 +121,7 @@ def test_assigning_a_person_alone_brings_their_department(client_for):
     assert (followup.department_code, followup.department) == ("SHEBAO", "社保科")  # the serving clerk's
     moved = manager.followup_step(followup.id, "assign", AssignIn(department_code="QIYE"))
     assert (moved.department_code, moved.department) == ("QIYE", "企业服务科")
-    clerk2_id = _staff_id(client_for, "clerk2")
+    clerk2_id = staff_id(client_for, "clerk2")
     back = manager.followup_step(followup.id, "assign", AssignIn(staff_id=clerk2_id))
     assert (back.department_code, back.assignee_name) == ("SHEBAO", "员工clerk2")
     client_for("admin").save_department("QIYE", DepartmentIn(name="企业服务科", active=False))

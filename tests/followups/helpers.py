@@ -15,6 +15,12 @@ from hall_server.events.models import Event
 LOGINS = {1: "clerk1", 2: "clerk2"}
 
 
+def staff_id(client_for, login: str) -> int:
+    me = client_for(login).whoami().staff
+    assert me is not None
+    return me.id
+
+
 def served(client_for, window: int = 1) -> tuple[HallClient, int]:
     """The window's clerk serves one ticket; returns the clerk and the new opportunity's id."""
     clerk = client_for(LOGINS[window])

@@ -22,13 +22,7 @@ from hall_server.contract.followups import (
     VerifyIn,
     VerifyResult,
 )
-from tests.followups.helpers import bad_review, followup_events, served
-
-
-def _staff_id(client_for, login: str) -> int:
-    me = client_for(login).whoami().staff
-    assert me is not None
-    return me.id
+from tests.followups.helpers import bad_review, followup_events, served, staff_id
 
 
 def test_a_bad_review_on_the_pad_opens_one_followup_with_its_deadlines(server, client_for):
@@ -68,7 +62,7 @@ def test_a_bad_review_on_the_pad_opens_one_followup_with_its_deadlines(server, c
 def test_the_full_path_assign_verify_rectify_reply_revisit_close(server, client_for):
     manager, clerk2 = client_for("manager"), client_for("clerk2")
     followup = bad_review(client_for)
-    clerk2_id = _staff_id(client_for, "clerk2")
+    clerk2_id = staff_id(client_for, "clerk2")
     step = manager.followup_step
     assigned = step(followup.id, "assign", AssignIn(department_code="SHEBAO", staff_id=clerk2_id))
     assert (assigned.status, assigned.department, assigned.assignee_name) == (
