@@ -47,6 +47,7 @@ from hall_server.follow import router as follow
 from hall_server.follow.feed import FollowFeed
 from hall_server.follow.notify import NoNotifier, Notifier, make_notifier
 from hall_server.followups.router import router as followups_router
+from hall_server.halls.current import hall_ids
 from hall_server.halls.router import router as halls_router
 from hall_server.help.router import router as help_router
 from hall_server.idempotency import http as idempotency_http
@@ -111,7 +112,7 @@ class AppState:
 def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
     self_test()
     engine = make_engine(settings.database_url)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, settings.hall_code)
     keys = load_keys(settings.data_key, settings.lookup_key, settings.key_file)
     check_keys_match(factory, keys)
     clock = clock or Clock(settings.tz)
@@ -149,7 +150,7 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         keys,
         publish,
         targets=settings.targets(),
-        read_factory=make_session_factory(state.read_engine),
+        read_factory=make_session_factory(state.read_engine, settings.hall_code),
     )
     if state.uow.targets and settings.sync_in_server:
         state.worker = DeliveryWorker(state.uow)
@@ -190,9 +191,9 @@ async def _sweep_forever(state: AppState) -> None:
             result = await run_in_threadpool(day.sweep_once, state.uow)
             if any(result.values()):
                 log.info("sweep", extra=result)
-            if purged := await run_in_threadpool(state.uow.run, purge_expired):
+            if purged := await run_in_threadpool(state.uow.across_halls().run, purge_expired):
                 log.info("idempotency keys purged", extra={"purged": purged})
-            await run_in_threadpool(state.uow.run, chain.checkpoint)
+            await run_in_threadpool(state.uow.across_halls().run, chain.checkpoint)
             if defaulted := await run_in_threadpool(evaluation_rules.sweep_once, state.uow):
                 log.info("default evaluations", extra={"defaulted": defaulted})
         except Exception:
@@ -201,10 +202,16 @@ async def _sweep_forever(state: AppState) -> None:
 
 
 def check_alerts(state: AppState) -> alerts.Evaluation:
-    """One evaluation; read only when it would change nothing (no write lock taken every few seconds)."""
-    if not state.uow.read(alerts.plan).changed:
-        return alerts.Evaluation()
-    return state.uow.run(alerts.evaluate_alerts)
+    """One evaluation of every hall; read only when it would change nothing (no write lock taken every
+    few seconds)."""
+    total = alerts.Evaluation()
+    for hall_id in hall_ids(state.uow):
+        if not state.uow.read(alerts.plan, hall_id=hall_id).changed:
+            continue
+        done = state.uow.run(alerts.evaluate_alerts, hall_id=hall_id)
+        total.raised, total.cleared = total.raised + done.raised, total.cleared + done.cleared
+        total.updated += done.updated
+    return total
 
 
 async def _alerts_forever(state: AppState) -> None:

@@ -8,16 +8,20 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 
 from hall_server.auth.principal import Principal
 from hall_server.auth.service import authenticate, require
 from hall_server.contract.auth import DeviceKind, Role
 from hall_server.core.context import Ctx, UnitOfWork
-from hall_server.core.errors import Unauthorized
+from hall_server.core.errors import Forbidden, NotFound, Unauthorized
+from hall_server.halls.models import Hall
 from hall_server.idempotency.http import KeyHeader, idempotent_call
 from hall_server.idempotency.service import IdempotentCall, once
 
 T = TypeVar("T")
+
+HALL_HEADER = "X-Yimen-Hall"
 
 STAFF = frozenset({Role.CLERK, Role.BACK_OFFICE, Role.MANAGER})
 DESK = frozenset({Role.CLERK, Role.MANAGER})
@@ -34,6 +38,7 @@ class Api:
     uow: UnitOfWork
     token: str | None
     idempotency: IdempotentCall | None = None  # the request's Idempotency-Key, if it sent one
+    hall_code: str | None = None  # X-Yimen-Hall: the hall a regional account acts in (else the default)
 
     def run(
         self,
@@ -66,9 +71,11 @@ class Api:
         if self.token is None:
             raise Unauthorized("AUTH_REQUIRED", "请先登录或使用设备凭证")
         token, allowed_roles, allowed_devices = self.token, frozenset(roles), frozenset(devices)
+        hall_code = self.hall_code
 
         def guarded(ctx: Ctx) -> T:
             ctx.principal = require(authenticate(ctx, token), allowed_roles, allowed_devices)
+            enter_principal_hall(ctx, ctx.principal, hall_code)
             return work(ctx) if call is None else once(ctx, call, work)
 
         return guarded
@@ -91,7 +98,8 @@ def get_api(
     token = credentials.credentials.strip() if credentials else None
     if not token:
         raise Unauthorized("AUTH_REQUIRED", "请先登录或使用设备凭证")
-    return Api(request.app.state.yimen.uow, token)
+    hall_code = request.headers.get(HALL_HEADER, "").strip() or None
+    return Api(request.app.state.yimen.uow, token, hall_code=hall_code)
 
 
 async def get_idempotent_api(
@@ -110,6 +118,21 @@ def get_public_api(request: Request) -> Api:
 ApiDep = Annotated[Api, Depends(get_api)]
 IdempotentApiDep = Annotated[Api, Depends(get_idempotent_api)]
 PublicApiDep = Annotated[Api, Depends(get_public_api)]
+
+
+def enter_principal_hall(ctx: Ctx, principal: Principal, hall_code: str | None = None) -> None:
+    """The caller's own hall; a regional account (no hall of its own) the hall it names, else the
+    deployment's default hall (entered lazily, core/tenancy.py)."""
+    if hall_code is None:
+        if principal.hall_id is not None:
+            ctx.enter_hall(principal.hall_id)
+        return
+    hall = ctx.session.scalars(select(Hall).where(Hall.code == hall_code)).first()
+    if hall is None:
+        raise NotFound("HALL_NOT_FOUND", "没有这个大厅")
+    if principal.hall_id is not None and principal.hall_id != hall.id:
+        raise Forbidden("FORBIDDEN", "无权操作其他大厅")
+    ctx.enter_hall(hall.id)
 
 
 def principal_of(ctx: Ctx) -> Principal:

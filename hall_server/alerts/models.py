@@ -7,13 +7,15 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, JSONType, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
-class Threshold(Base):
+class Threshold(HallScoped, Base):
     """Load limits (标准) for the hall (scope 'hall') or one category (scope = its code)."""
 
     __tablename__ = "load_threshold"
 
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), primary_key=True, index=True)
     scope: Mapped[str] = mapped_column(String(20), primary_key=True)
     max_wait_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     max_waiting: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -21,7 +23,7 @@ class Threshold(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Alert(Base):
+class Alert(HallScoped, Base):
     """One alert from raise to clear; at most one open (not cleared) alert per key."""
 
     __tablename__ = "alert"

@@ -73,7 +73,7 @@ def _scope_name(ctx: Ctx, scope: str) -> str:
 
 def save_threshold(ctx: Ctx, scope: str, threshold_in: ThresholdIn) -> ThresholdOut:
     name = _scope_name(ctx, scope)
-    row = ctx.session.get(Threshold, scope)
+    row = ctx.session.get(Threshold, {"hall_id": ctx.hall_id, "scope": scope})
     if row is None:
         row = Threshold(scope=scope)
         ctx.session.add(row)

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hall_server.catalogue.models import Category, Matter
 from hall_server.core.db import Base, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
-class AppointmentSlot(Base):
+class AppointmentSlot(HallScoped, Base):
     __tablename__ = "appointment_slot"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,7 +25,7 @@ class AppointmentSlot(Base):
     __table_args__ = (UniqueConstraint("category_id", "start"),)
 
 
-class Appointment(Base):
+class Appointment(HallScoped, Base):
     __tablename__ = "appointment"
 
     id: Mapped[int] = mapped_column(primary_key=True)

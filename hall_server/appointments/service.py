@@ -49,7 +49,12 @@ def create_slot(ctx: Ctx, slot_in: SlotIn) -> AppointmentSlot | None:
     statement = (
         upsert_statement(ctx.session, AppointmentSlot)
         .values(
-            category_id=category.id, start=slot_in.start, end=slot_in.end, capacity=slot_in.capacity, booked=0
+            hall_id=ctx.hall_id,
+            category_id=category.id,
+            start=slot_in.start,
+            end=slot_in.end,
+            capacity=slot_in.capacity,
+            booked=0,
         )
         .on_conflict_do_nothing(index_elements=["category_id", "start"])
         .returning(AppointmentSlot.id)

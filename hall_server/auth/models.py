@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
 class Staff(Base):
@@ -21,9 +22,12 @@ class Staff(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
+    # The hall the account works in; None: a regional account (admin/manager of the deployment), acting in
+    # the deployment's default hall unless it names another (core/tenancy.py, README "Tenancy").
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"), nullable=True, index=True)
 
 
-class Device(Base):
+class Device(HallScoped, Base):
     """A registered kiosk, display, counter terminal or evaluation pad, with its own bearer token."""
 
     __tablename__ = "device"

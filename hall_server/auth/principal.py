@@ -16,6 +16,7 @@ class Principal:
     device_id: int | None = None
     device_name: str | None = None
     device_kind: DeviceKind | None = None
+    hall_id: int | None = None  # the caller's hall; None: a regional account (the deployment's default hall)
 
     @property
     def is_staff(self) -> bool:

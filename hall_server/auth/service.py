@@ -19,6 +19,7 @@ from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from hall_server.events.service import record
+from hall_server.halls.models import Hall
 
 
 def _hasher(ctx: Ctx) -> PasswordHasher:
@@ -31,9 +32,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_staff(ctx: Ctx, staff_in: StaffIn) -> Staff:
+def create_staff(ctx: Ctx, staff_in: StaffIn, hall_code: str | None = None) -> Staff:
+    """A staff account of `hall_code`'s hall; without one, of the creator's hall (a regional account when
+    the creator is regional or the command line: works in the default hall or the hall it names)."""
     if ctx.session.scalar(select(Staff.id).where(Staff.login == staff_in.login)) is not None:
         raise Conflict("STAFF_LOGIN_TAKEN", f"登录名 {staff_in.login} 已被使用")
+    hall_id = ctx.principal.hall_id if ctx.principal is not None else None
+    if hall_code is not None:
+        hall_id = ctx.session.scalar(select(Hall.id).where(Hall.code == hall_code))
+        if hall_id is None:
+            raise NotFound("HALL_NOT_FOUND", f"没有编码为 {hall_code} 的大厅")
+        ctx.enter_hall(hall_id)
     staff = Staff(
         login=staff_in.login,
         name=staff_in.name,
@@ -42,6 +51,7 @@ def create_staff(ctx: Ctx, staff_in: StaffIn) -> Staff:
         active=True,
         failed_logins=0,
         created_at=ctx.clock.now(),
+        hall_id=hall_id,
     )
     ctx.session.add(staff)
     try:
@@ -106,7 +116,8 @@ def logout(ctx: Ctx, token: str) -> None:
 
 
 def register_device(ctx: Ctx, device_in: DeviceIn) -> tuple[Device, str]:
-    if ctx.session.scalar(select(Device.id).where(Device.name == device_in.name)) is not None:
+    by_name = select(Device.id).where(Device.name == device_in.name)
+    if ctx.session.scalar(by_name.execution_options(all_halls=True)) is not None:  # names are global
         raise Conflict("DEVICE_NAME_TAKEN", f"设备名 {device_in.name} 已被使用")
     token = "dev_" + secrets.token_urlsafe(32)
     device = Device(
@@ -132,17 +143,23 @@ def authenticate(ctx: Ctx, token: str) -> Principal:
     """Resolve a bearer token (staff sign-in or device token) to the caller."""
     hashed = token_hash(token)
     if token.startswith("dev_"):
-        device = ctx.session.scalars(select(Device).where(Device.token_hash == hashed)).first()
+        by_token = select(Device).where(Device.token_hash == hashed).execution_options(all_halls=True)
+        device = ctx.session.scalars(by_token).first()
         if device is None or not device.active:
             raise Unauthorized("TOKEN_INVALID", "设备凭证无效，请联系管理员重新登记设备")
-        return Principal(device_id=device.id, device_name=device.name, device_kind=DeviceKind(device.kind))
+        return Principal(
+            device_id=device.id,
+            device_name=device.name,
+            device_kind=DeviceKind(device.kind),
+            hall_id=device.hall_id,
+        )
     auth = ctx.session.get(AuthToken, hashed)
     if auth is None or auth.expires_at <= ctx.clock.now():
         raise Unauthorized("TOKEN_INVALID", "登录已失效，请重新登录")
     staff = ctx.session.get(Staff, auth.staff_id)
     if staff is None or not staff.active:
         raise Unauthorized("TOKEN_INVALID", "账号已停用")
-    return Principal(staff_id=staff.id, staff_name=staff.name, role=Role(staff.role))
+    return Principal(staff_id=staff.id, staff_name=staff.name, role=Role(staff.role), hall_id=staff.hall_id)
 
 
 def require(principal: Principal, roles: frozenset[Role], devices: frozenset[DeviceKind]) -> Principal:

@@ -2,24 +2,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hall_server.core.db import Base, JSONType
+from hall_server.core.tenancy import HallScoped
 
 
-class Category(Base):
+class Category(HallScoped, Base):
     """A comprehensive-window category (综合窗口类别); visitors queue for a category."""
 
     __tablename__ = "category"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(50))
-    prefix: Mapped[str] = mapped_column(String(1), unique=True)
+    prefix: Mapped[str] = mapped_column(String(1))
     description: Mapped[str] = mapped_column(String(500), default="")
     default_service_minutes: Mapped[float] = mapped_column(Float, default=8.0)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("hall_id", "code", name="uq_category_hall_code"),
+        UniqueConstraint("hall_id", "prefix", name="uq_category_hall_prefix"),
+    )
 
 
 class Matter(Base):

@@ -6,9 +6,10 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
-class Complaint(Base):
+class Complaint(HallScoped, Base):
     """One 投诉, from any channel; a 12345 import keeps its 工单号 (unique: imported once)."""
 
     __tablename__ = "complaint"
@@ -47,7 +48,7 @@ class Complaint(Base):
     )
 
 
-class ComplaintSettings(Base):
+class ComplaintSettings(HallScoped, Base):
     """The hall's complaint settings: one row (id 1); absent means the defaults."""
 
     __tablename__ = "complaint_settings"

@@ -59,12 +59,12 @@ OPEN = (ComplaintStatus.RECORDED.value, ComplaintStatus.ROUTED.value)
 
 
 def answer_days(ctx: Ctx) -> int:
-    row = ctx.session.get(ComplaintSettings, 1)
+    row = ctx.session.scalars(select(ComplaintSettings)).first()
     return row.answer_working_days if row is not None else DEFAULT_ANSWER_DAYS
 
 
 def settings_out(ctx: Ctx) -> ComplaintSettingsOut:
-    row = ctx.session.get(ComplaintSettings, 1)
+    row = ctx.session.scalars(select(ComplaintSettings)).first()
     return ComplaintSettingsOut(
         answer_working_days=answer_days(ctx), updated_at=row.updated_at if row is not None else None
     )
@@ -72,10 +72,10 @@ def settings_out(ctx: Ctx) -> ComplaintSettingsOut:
 
 def save_settings(ctx: Ctx, body: ComplaintSettingsIn) -> ComplaintSettingsOut:
     """Applies to complaints recorded (or reopened) from now on; earlier deadlines stay as promised."""
-    row = ctx.session.get(ComplaintSettings, 1)
+    row = ctx.session.scalars(select(ComplaintSettings)).first()
     if row is None:
         row = ComplaintSettings(
-            id=1, answer_working_days=body.answer_working_days, updated_at=ctx.clock.now()
+            id=ctx.hall_id, answer_working_days=body.answer_working_days, updated_at=ctx.clock.now()
         )
         ctx.session.add(row)
     row.answer_working_days = body.answer_working_days

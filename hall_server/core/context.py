@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -25,6 +25,15 @@ from hall_server.contract.queue import WaitEstimate
 from hall_server.core.clock import Clock
 from hall_server.core.config import Settings
 from hall_server.core.errors import Conflict, Unavailable
+from hall_server.core.tenancy import (
+    HALL_KEY,
+    RESOLVER_KEY,
+    all_halls,
+    current_hall_id,
+    default_hall_id,
+    enter,
+    set_resolver,
+)
 from hall_server.identity.crypto import Keys
 from hall_server.sync.config import TargetConfig
 from hall_server.workdays.calendar import WorkCalendar
@@ -58,6 +67,22 @@ class Ctx:
     def actor(self) -> Actor:
         return self.principal.actor() if self.principal else SYSTEM_ACTOR
 
+    def enter_hall(self, hall_id: int) -> None:
+        """From here on every hall-scoped query and insert of this transaction is the hall's."""
+        if self.session.info.get(HALL_KEY) != hall_id:
+            self.hall = None
+            self.source = None
+            self.estimates.clear()
+            self.workdays = None
+        enter(self.session, hall_id)
+
+    @property
+    def hall_id(self) -> int:
+        """The entered hall (or the deployment's default hall for work that names none); NoHall if none."""
+        hall_id = current_hall_id(self.session)
+        assert hall_id is not None
+        return hall_id
+
 
 Publisher = Callable[[list[Envelope]], None]
 
@@ -90,20 +115,55 @@ class UnitOfWork:
     targets: list[TargetConfig] = field(default_factory=list)
     read_factory: sessionmaker[Session] | None = None
     attempts: int = 5
+    every_hall: bool = False  # across_halls(): every transaction sees every hall's rows
 
-    def read(self, work: Callable[[Ctx], T], principal: Principal | None = None) -> T:
-        """Run work that only reads: on SQLite it does not wait for the write lock. Nothing is committed."""
+    def across_halls(self) -> UnitOfWork:
+        """This unit of work for deployment-wide work (sync delivery, the chain, purges)."""
+        return replace(self, every_hall=True)
+
+    def _ctx(
+        self, session: Session, principal: Principal | None, hall_id: int | None, every_hall: bool = False
+    ) -> Ctx:
+        ctx = Ctx(session, self.clock, self.settings, self.keys, principal, targets=self.targets)
+        if every_hall or self.every_hall:
+            all_halls(session)
+        if RESOLVER_KEY not in session.info:
+            code = self.settings.hall_code
+            set_resolver(session, lambda s: default_hall_id(s, code))
+        if hall_id is not None:
+            ctx.enter_hall(hall_id)
+        return ctx
+
+    def read(
+        self,
+        work: Callable[[Ctx], T],
+        principal: Principal | None = None,
+        *,
+        hall_id: int | None = None,
+        every_hall: bool = False,
+    ) -> T:
+        """Run work that only reads: on SQLite it does not wait for the write lock. Nothing is committed.
+        In `hall_id`'s hall; None: in the hall the work enters, else the deployment's default hall."""
         with (self.read_factory or self.factory)() as session:
-            ctx = Ctx(session, self.clock, self.settings, self.keys, principal, targets=self.targets)
+            ctx = self._ctx(session, principal, hall_id, every_hall)
             try:
                 return work(ctx)
             finally:
                 session.rollback()
 
-    def run(self, work: Callable[[Ctx], T], principal: Principal | None = None) -> T:
+    def run(
+        self,
+        work: Callable[[Ctx], T],
+        principal: Principal | None = None,
+        *,
+        hall_id: int | None = None,
+        every_hall: bool = False,
+    ) -> T:
+        """Run `work` in one transaction, in `hall_id`'s hall (None: the hall the work enters, else the
+        deployment's default hall), or across every hall (`every_hall`: sync delivery, the chain, purges)."""
         for attempt in range(1, self.attempts + 1):
             with self.factory() as session:
-                ctx = Ctx(session, self.clock, self.settings, self.keys, principal, targets=self.targets)
+                ctx = self._ctx(session, principal, hall_id, every_hall)
                 try:
                     result = work(ctx)
                     session.commit()

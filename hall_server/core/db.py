@@ -21,6 +21,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from hall_server.core.tenancy import RESOLVER_KEY, default_resolver
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -208,8 +210,10 @@ def make_engine(
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, hall_code: str | None = None) -> sessionmaker[Session]:
+    """Sessions that work in the deployment's default hall (`hall_code`'s, else the first) until they
+    enter one (core/tenancy.py); a bare Session() has no default and refuses hall-scoped statements."""
+    return sessionmaker(engine, expire_on_commit=False, info={RESOLVER_KEY: default_resolver(hall_code)})
 
 
 @contextmanager

@@ -131,7 +131,9 @@ def _windows(ctx: Ctx, numbers_: list[int]) -> list[Window]:
 
 
 def _staff(ctx: Ctx, ids: list[int]) -> list[Staff]:
-    found = list(ctx.session.scalars(select(Staff).where(Staff.id.in_(set(ids)))))
+    # staff are not hall-scoped rows (regional accounts have no hall): another hall's staff are "missing"
+    of_hall = or_(Staff.hall_id.is_(None), Staff.hall_id == ctx.hall_id)
+    found = list(ctx.session.scalars(select(Staff).where(Staff.id.in_(set(ids)), of_hall)))
     missing = sorted(set(ids) - {s.id for s in found})
     if missing:
         raise Invalid("STAFF_NOT_FOUND", "没有这些工作人员", {"missing": missing})

@@ -7,9 +7,10 @@ from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, JSONType, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
-class DeviceHealth(Base):
+class DeviceHealth(HallScoped, Base):
     """The latest health report of one registered device (kiosk, counter...): replaced by each report."""
 
     __tablename__ = "device_health"

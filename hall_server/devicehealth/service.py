@@ -71,7 +71,9 @@ def _locked_row(ctx: Ctx, device_id: int) -> DeviceHealth:
     table = DeviceHealth.__table__
     ctx.session.execute(
         upsert_statement(ctx.session, table)
-        .values(device_id=device_id, app_version="", reported_at=ctx.clock.now(), parts=[])
+        .values(
+            hall_id=ctx.hall_id, device_id=device_id, app_version="", reported_at=ctx.clock.now(), parts=[]
+        )
         .on_conflict_do_nothing(index_elements=["device_id"])
     )
     row = ctx.session.get(DeviceHealth, device_id, with_for_update=True)

@@ -38,7 +38,7 @@ def list_profiles(ctx: Ctx) -> list[DisplayProfileOut]:
 
 
 def get_profile(ctx: Ctx, name: str) -> DisplayProfileOut:
-    profile = ctx.session.get(DisplayProfile, name)
+    profile = ctx.session.get(DisplayProfile, {"hall_id": ctx.hall_id, "name": name})
     if profile is not None:
         return profile_out(profile)
     if name == WHOLE_HALL:
@@ -61,7 +61,7 @@ def save_profile(ctx: Ctx, name: str, profile_in: DisplayProfileIn) -> DisplayPr
     if unknown_codes := [c for c in codes if c not in known_codes]:
         message = f"没有这些窗口类别：{'、'.join(unknown_codes)}"
         raise Invalid("CATEGORY_NOT_FOUND", message, {"categories": unknown_codes})
-    profile = ctx.session.get(DisplayProfile, name)
+    profile = ctx.session.get(DisplayProfile, {"hall_id": ctx.hall_id, "name": name})
     if profile is None:
         profile = DisplayProfile(name=name)
         ctx.session.add(profile)

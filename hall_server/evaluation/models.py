@@ -6,9 +6,10 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, JSONType, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
-class EvaluationOpportunity(Base):
+class EvaluationOpportunity(HallScoped, Base):
     """One service contact that may be evaluated (一次一评): each completed window service, later each
     case step and pickup. Created in the transaction that completes the service."""
 
@@ -40,7 +41,7 @@ class EvaluationOpportunity(Base):
     )
 
 
-class Evaluation(Base):
+class Evaluation(HallScoped, Base):
     """A first evaluation (assess_number 1) or the one follow-up (追评, 2) on an opportunity."""
 
     __tablename__ = "evaluation"
@@ -64,7 +65,7 @@ class Evaluation(Base):
     )
 
 
-class EvaluationRule(Base):
+class EvaluationRule(HallScoped, Base):
     """The hall's 好差评 rule (one row, id 1; none: the rule is off): default evaluations after N days."""
 
     __tablename__ = "evaluation_rule"

@@ -22,9 +22,9 @@ from hall_server.core.errors import Conflict
 from hall_server.evaluation import service
 from hall_server.evaluation.models import EvaluationOpportunity, EvaluationRule
 from hall_server.events.service import record
+from hall_server.halls.current import hall_ids
 from hall_server.halls.service import current_hall
 
-RULE_ID = 1
 DEFAULT_BATCH = 200  # default evaluations per write transaction
 UNRATED = (OpportunityStatus.OPEN.value, OpportunityStatus.NOT_EVALUATED.value)
 # A default evaluation of a window service is recorded on the window's channel (pf 4); is_default marks it.
@@ -32,7 +32,7 @@ DEFAULT_CHANNEL = EvalChannel.WINDOW_PAD
 
 
 def get_rule(ctx: Ctx) -> EvaluationRule | None:
-    return ctx.session.get(EvaluationRule, RULE_ID)
+    return ctx.session.scalars(select(EvaluationRule)).first()
 
 
 def rule_out(rule: EvaluationRule | None) -> DefaultRuleOut:
@@ -60,7 +60,7 @@ def save_rule(ctx: Ctx, body: DefaultRuleIn) -> EvaluationRule:
     """Turning it on starts its coverage today (kept while it stays on); turning it off clears it."""
     rule = get_rule(ctx)
     if rule is None:
-        rule = EvaluationRule(id=RULE_ID, default_enabled=False, default_after_days=body.after_days)
+        rule = EvaluationRule(id=ctx.hall_id, default_enabled=False, default_after_days=body.after_days)
         ctx.session.add(rule)
     if body.enabled and not rule.default_enabled:
         rule.default_since = ctx.clock.today()
@@ -137,12 +137,14 @@ def _apply_defaults_alone(ctx: Ctx) -> DefaultRunOut:
     return apply_defaults(ctx)
 
 
-def sweep_once(uow: UnitOfWork) -> int:
-    """One periodic pass: look (read-only) whether anything is due, then write in short batches."""
+def sweep_once(uow: UnitOfWork, hall_id: int | None = None) -> int:
+    """One periodic pass over every hall (or `hall_id`'s): look (read-only) whether anything is due, then
+    write in short batches."""
     total = 0
-    while uow.read(defaults_due):
-        done = uow.run(_apply_defaults_alone)
-        total += done.defaulted
-        if not done.defaulted:  # a concurrent change got there first
-            break
+    for hall in [hall_id] if hall_id is not None else hall_ids(uow):
+        while uow.read(defaults_due, hall_id=hall):
+            done = uow.run(_apply_defaults_alone, hall_id=hall)
+            total += done.defaulted
+            if not done.defaulted:  # a concurrent change got there first
+                break
     return total

@@ -32,7 +32,9 @@ def run_verify(args: argparse.Namespace) -> int:
 
     state = _state()
     # A reading transaction: on SQLite it does not hold the write lock while it walks a large log.
-    report = state.uow.read(lambda ctx: verify(ctx.session, ctx.keys, max_findings=args.max_findings))
+    report = state.uow.across_halls().read(
+        lambda ctx: verify(ctx.session, ctx.keys, max_findings=args.max_findings)
+    )
     state.engine.dispose()
     for finding in report.findings:
         print(finding.line(), file=sys.stderr)
@@ -54,7 +56,7 @@ def run_checkpoint(_: argparse.Namespace) -> int:
     from hall_server.events.chain import checkpoint
 
     state = _state()
-    made = state.uow.run(lambda ctx: checkpoint(ctx, force=True))
+    made = state.uow.across_halls().run(lambda ctx: checkpoint(ctx, force=True))
     state.engine.dispose()
     if made is None:
         print("自上一个检查点以来没有新事件")

@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, JSONType, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
-class Event(Base):
+class Event(HallScoped, Base):
     """The append-only event log (全过程留痕) and the sync outbox. Rows are inserted, never updated."""
 
     __tablename__ = "event"
@@ -29,10 +30,19 @@ class Event(Base):
     chain_pos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The hall's event; NULL: the deployment's, recorded before any hall existed (core/tenancy.py)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"), nullable=True, index=True)  # type: ignore[assignment]
+    __hall_optional__ = True
 
     __table_args__ = (
-        UniqueConstraint("aggregate_type", "aggregate_id", "aggregate_seq"),
-        Index("ix_event_aggregate", "aggregate_type", "aggregate_id"),
+        UniqueConstraint(
+            "hall_id",
+            "aggregate_type",
+            "aggregate_id",
+            "aggregate_seq",
+            name="uq_event_hall_id_aggregate_type_aggregate_id",
+        ),
+        Index("ix_event_aggregate", "hall_id", "aggregate_type", "aggregate_id"),
         Index("ix_event_chain_pos", "chain_pos", unique=True),
         # Events of one type in a time range (statistics: the transfers of a month).
         Index("ix_event_type_occurred", "event_type", "occurred_at"),

@@ -35,10 +35,21 @@ def masked(code: str) -> str:
     return f"{code[:4]}…"
 
 
+def public_ticket(ctx: Ctx, code: str) -> Ticket | None:
+    """A public path's ticket: found by its code in any hall, whose hall the transaction then enters (the
+    visitor's page shows that hall's queue)."""
+    by_code = select(Ticket.hall_id).where(Ticket.follow_code == code).execution_options(all_halls=True)
+    hall_id = ctx.session.scalar(by_code)
+    if hall_id is None:
+        return None
+    ctx.enter_hall(hall_id)
+    return ctx.session.scalars(select(Ticket).where(Ticket.follow_code == code)).first()
+
+
 def followed_ticket(ctx: Ctx, code: str) -> Ticket:
     if not CODE_PATTERN.fullmatch(code):
         raise NotFound("TICKET_NOT_FOUND", "没有找到该号票")
-    ticket = ctx.session.scalars(select(Ticket).where(Ticket.follow_code == code)).first()
+    ticket = public_ticket(ctx, code)
     if ticket is None or ticket.service_date != ctx.clock.today():
         raise NotFound("TICKET_NOT_FOUND", "没有找到该号票，号票只在取号当天有效")
     return ticket
@@ -49,7 +60,7 @@ def recent_ticket(ctx: Ctx, code: str, days: int, missing: NotFound) -> Ticket:
     going home), else `missing`."""
     if not CODE_PATTERN.fullmatch(code):
         raise missing
-    ticket = ctx.session.scalars(select(Ticket).where(Ticket.follow_code == code)).first()
+    ticket = public_ticket(ctx, code)
     if ticket is None or not 0 <= (ctx.clock.today() - ticket.service_date).days <= days:
         raise missing
     return ticket

@@ -6,9 +6,10 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
-class FollowupSettings(Base):
+class FollowupSettings(HallScoped, Base):
     """The hall's 差评整改 deadlines in working days (one row, id 1; absent: the defaults)."""
 
     __tablename__ = "followup_settings"
@@ -20,7 +21,7 @@ class FollowupSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Followup(Base):
+class Followup(HallScoped, Base):
     """One 差评整改 per bad evaluation, with its deadlines fixed when it opens."""
 
     __tablename__ = "evaluation_followup"

@@ -75,16 +75,16 @@ ALLOWED: dict[FollowupStep, frozenset[S]] = {
 
 
 def settings(ctx: Ctx) -> FollowupSettingsOut:
-    row = ctx.session.get(FollowupSettings, 1)
+    row = ctx.session.scalars(select(FollowupSettings)).first()
     if row is None:
         return FollowupSettingsOut(**DEFAULTS.model_dump(), updated_at=None)
     return FollowupSettingsOut.model_validate(row)
 
 
 def save_settings(ctx: Ctx, body: FollowupSettingsIn) -> FollowupSettingsOut:
-    row = ctx.session.get(FollowupSettings, 1)
+    row = ctx.session.scalars(select(FollowupSettings)).first()
     if row is None:
-        row = FollowupSettings(id=1)
+        row = FollowupSettings(id=ctx.hall_id)
         ctx.session.add(row)
     row.verify_days, row.rectify_days = body.verify_days, body.rectify_days
     row.revisit_days = body.revisit_days

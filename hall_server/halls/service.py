@@ -7,7 +7,7 @@ from hall_server.contract.catalogue import Level
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.halls import HallIn, HallOut
 from hall_server.core.context import Ctx
-from hall_server.core.errors import Invalid, NotFound
+from hall_server.core.errors import Forbidden, Invalid, NotFound
 from hall_server.events.service import record
 from hall_server.halls.current import find_hall
 from hall_server.halls.models import Hall
@@ -26,13 +26,17 @@ def configure_hall(ctx: Ctx, hall_in: HallIn) -> Hall:
     except numbers.InvalidIdNumber as exc:
         raise Invalid("HALL_USCC", f"大厅管理机构代码：{exc}") from exc
     hall = ctx.session.scalars(select(Hall).where(Hall.code == hall_in.code)).first()
-    if hall is None:
+    own = ctx.principal.hall_id if ctx.principal is not None else None
+    if own is not None and (hall is None or hall.id != own):
+        raise Forbidden("FORBIDDEN", "只能配置本大厅；新增大厅需由区域管理员操作")
+    if hall is None:  # a regional admin (or the first install) adds a hall
         hall = Hall(code=hall_in.code)
         ctx.session.add(hall)
     for key, value in hall_in.model_dump(mode="json", exclude={"code"}).items():
         setattr(hall, key, value)
     ctx.session.flush()
-    ctx.source = None  # events from here on name the hall as configured now
+    ctx.enter_hall(hall.id)  # events from here on are the hall's
+    ctx.source = None  # and name it as configured now
     record(ctx, EventType.HALL_CONFIGURED, AggregateType.HALL, hall.code, hall_in.model_dump(mode="json"))
     return hall
 

@@ -6,9 +6,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
-class HelpRequest(Base):
+class HelpRequest(HallScoped, Base):
     """A visitor asked for staff help (请工作人员帮助) at a kiosk, or staff raised it for them."""
 
     __tablename__ = "help_request"

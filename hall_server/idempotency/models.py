@@ -6,9 +6,10 @@ from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 
-class IdempotencyRecord(Base):
+class IdempotencyRecord(HallScoped, Base):
     """The first successful answer to one caller's key, written in the transaction of the change itself.
 
     A row with no status is a claim: it exists only inside the transaction doing the work, so other

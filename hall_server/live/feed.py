@@ -10,11 +10,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+
 from hall_server.contract.events import AggregateType, Envelope
 from hall_server.contract.live import EventMessage
 from hall_server.core.context import Ctx
 from hall_server.follow.feed import FollowFeed
-from hall_server.live.hub import Hub
+from hall_server.halls.models import Hall
+from hall_server.live.hub import Hub, client_topic, hall_topic
 from hall_server.live.policy import display_event
 from hall_server.queueing import load
 from hall_server.queueing.models import Ticket, Window
@@ -107,20 +110,31 @@ class Publisher:
     def _publish(self, batch: list[Envelope]) -> None:
         if not self.hub.listened() and (self.follow is None or self.follow.untracked()):
             return  # nobody to tell: whoever subscribes later starts from a snapshot read after these commits
-        with self.open_ctx() as ctx:
-            waiting = load.waiting_counts(ctx)
-            serving = {w.number: {c.id for c in w.categories} for w in list_windows(ctx)}
-            for envelope in batch:
-                self._publish_one(ctx, envelope, waiting, serving)
-            if self.follow is not None:
-                self.follow.publish(ctx, batch, serving)
+        by_hall: dict[str, list[Envelope]] = {}
+        for envelope in batch:
+            by_hall.setdefault(envelope.source.hall_code, []).append(envelope)
+        for code, events in by_hall.items():
+            with self.open_ctx() as ctx:
+                hall_id = ctx.session.scalar(select(Hall.id).where(Hall.code == code))
+                if hall_id is None:
+                    continue  # recorded before any hall existed: no hall's screens show it
+                ctx.enter_hall(hall_id)  # each hall's changes reach that hall's topics only, read in it
+                self._publish_hall(ctx, hall_id, events)
+
+    def _publish_hall(self, ctx: Ctx, hall_id: int, batch: list[Envelope]) -> None:
+        waiting = load.waiting_counts(ctx)
+        serving = {w.number: {c.id for c in w.categories} for w in list_windows(ctx)}
+        for envelope in batch:
+            self._publish_one(ctx, hall_id, envelope, waiting, serving)
+        if self.follow is not None:
+            self.follow.publish(ctx, batch, serving)
 
     def _publish_one(
-        self, ctx: Ctx, envelope: Envelope, waiting: list[Any], serving: dict[int, set[int]]
+        self, ctx: Ctx, hall_id: int, envelope: Envelope, waiting: list[Any], serving: dict[int, set[int]]
     ) -> None:
         is_ticket = envelope.aggregate.type is AggregateType.TICKET
         ticket = ctx.session.get(Ticket, int(envelope.aggregate.id)) if is_ticket else None
-        topics = topics_for(envelope, ticket, serving)
+        topics = {hall_topic(hall_id, t) for t in topics_for(envelope, ticket, serving)}
         if not self.hub.listened(topics):
             return
         message = EventMessage(topic="", seq=0, event=envelope, waiting=waiting)
@@ -134,7 +148,8 @@ class Publisher:
         public_body = display_event(message).model_dump_json(exclude=fields)
         prefix = f'{{"type":"event","v":{message.v},'
 
-        def encode(topic: str, seq: int) -> str:
+        def encode(hub_topic: str, seq: int) -> str:
+            topic = client_topic(hub_topic)
             chosen = public_body if topic == "display" else body
             return f'{prefix}"topic":"{topic}","seq":{seq},{chosen[1:]}'
 

@@ -24,6 +24,17 @@ log = logging.getLogger("yimen.live")
 
 SLOW_CLIENT_CLOSE = 1013
 TICKET_TOPICS = "ticket:"
+HALL_SEPARATOR = "|"
+
+
+def hall_topic(hall_id: int | None, topic: str) -> str:
+    """The hub's name of a hall's topic (`3|window:2`); clients see `window:2`. Ticket topics are global:
+    a follow code is unique across halls."""
+    return topic if topic.startswith(TICKET_TOPICS) else f"{hall_id}{HALL_SEPARATOR}{topic}"
+
+
+def client_topic(hub_topic: str) -> str:
+    return hub_topic.split(HALL_SEPARATOR, 1)[-1]
 
 
 @dataclass(eq=False)

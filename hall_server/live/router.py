@@ -23,13 +23,23 @@ from hall_server.contract.live import (
     TicketMessage,
     client_message,
 )
+from hall_server.core.context import Ctx
 from hall_server.core.errors import DomainError
+from hall_server.core.tenancy import current_hall_id
 from hall_server.follow.service import masked, public_view
 from hall_server.live import policy
-from hall_server.live.hub import SLOW_CLIENT_CLOSE, Subscriber
+from hall_server.live.hub import SLOW_CLIENT_CLOSE, Subscriber, hall_topic
 from hall_server.queueing.load import snapshot
 
 router = APIRouter()
+
+
+def _principal_and_hall(ctx: Ctx, token: str) -> tuple[Principal, int | None]:
+    principal = authenticate(ctx, token)
+    hall_id = principal.hall_id
+    return principal, hall_id if hall_id is not None else current_hall_id(ctx.session, required=False)
+
+
 log = logging.getLogger("yimen.live")
 
 POLICY_VIOLATION = 1008
@@ -40,14 +50,15 @@ class Connection:
         self.websocket = websocket
         self.state = websocket.app.state.yimen
         self.principal: Principal | None = None
+        self.hall_id: int | None = None  # the principal's hall (a regional account: the default hall)
 
     async def send(self, message: SnapshotMessage | TicketMessage | ErrorMessage | Pong) -> None:
         await self.websocket.send_text(message.model_dump_json())
 
     async def authenticate(self, token: str) -> bool:
         try:
-            self.principal = await run_in_threadpool(
-                self.state.uow.read, lambda ctx: authenticate(ctx, token)
+            self.principal, self.hall_id = await run_in_threadpool(
+                self.state.uow.read, lambda ctx: _principal_and_hall(ctx, token)
             )
         except DomainError as exc:
             await self.send(ErrorMessage(code=exc.code, message=exc.message))
@@ -83,12 +94,16 @@ class Connection:
             await self.send(ErrorMessage(code="TOPIC_FORBIDDEN", message=refused))
             return
         window_no = int(topic.split(":")[1]) if topic.startswith("window:") else None
+        # one hub topic per hall: hall B's clients never receive hall A's changes
+        hub_topic = hall_topic(self.hall_id, topic)
         async with subscriber.send_lock:
-            seq = self.state.hub.mark(subscriber, topic)
+            seq = self.state.hub.mark(subscriber, hub_topic)
             try:
-                snap = await run_in_threadpool(self.state.uow.read, lambda ctx: snapshot(ctx, window_no))
+                snap = await run_in_threadpool(
+                    self.state.uow.read, lambda ctx: snapshot(ctx, window_no), hall_id=self.hall_id
+                )
             except DomainError as exc:
-                self.state.hub.unmark(subscriber, topic)
+                self.state.hub.unmark(subscriber, hub_topic)
                 await self.send(ErrorMessage(code=exc.code, message=exc.message))
                 return
             if topic == "display":

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hall_server.core.db import make_engine as make_hall_engine
-from hall_server.core.db import make_session_factory, transaction, upsert_statement
+from hall_server.core.db import transaction, upsert_statement
 from hall_server.platform.models import Base
 
 __all__ = ["create_schema", "make_engine", "session_factory", "transaction", "upsert"]
@@ -31,4 +31,5 @@ def create_schema(engine: Engine) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
+    """Plain sessions: the receiver's tables know no hall (no default hall to look up in its database)."""
+    return sessionmaker(engine, expire_on_commit=False)

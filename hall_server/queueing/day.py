@@ -12,6 +12,7 @@ from hall_server.core import locks
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.errors import Conflict
 from hall_server.events.service import record
+from hall_server.halls.current import hall_ids
 from hall_server.halls.service import current_hall
 from hall_server.queueing import windows
 from hall_server.queueing.models import Ticket, Window
@@ -95,17 +96,18 @@ def reopen_day(ctx: Ctx) -> None:
     )
 
 
-def sweep_once(uow: UnitOfWork) -> dict[str, int]:
-    """One periodic pass: look (read-only, beside the writers) whether anything is due, and only then
-    write, in short batches. Both looks go through indexes on open tickets and booked appointments, so a
-    pass costs the same with a day or with years of history."""
+def sweep_once(uow: UnitOfWork, hall_id: int | None = None) -> dict[str, int]:
+    """One periodic pass over every hall (or `hall_id`'s): look (read-only, beside the writers) whether
+    anything is due, and only then write, in short batches. Both looks go through indexes on open tickets
+    and booked appointments, so a pass costs the same with a day or with years of history."""
     totals = {"stale_tickets": 0, "appointments_no_show": 0, "unconfirmed_tickets": 0}
-    while uow.read(sweep_due):
-        done = uow.run(sweep_alone)
-        for key, count in done.items():
-            totals[key] += count
-        if not any(done.values()):  # a concurrent change got there first
-            break
+    for hall in [hall_id] if hall_id is not None else hall_ids(uow):
+        while uow.read(sweep_due, hall_id=hall):
+            done = uow.run(sweep_alone, hall_id=hall)
+            for key, count in done.items():
+                totals[key] += count
+            if not any(done.values()):  # a concurrent change got there first
+                break
     return totals
 
 

@@ -22,6 +22,7 @@ from hall_server.contract.load import (
 )
 from hall_server.contract.queue import TicketStatus, WindowOut, WindowState
 from hall_server.core.context import Ctx
+from hall_server.core.tenancy import current_hall_id
 from hall_server.halls.service import current_hall, queue_closed_today
 from hall_server.queueing.models import Ticket, Window, window_category
 from hall_server.queueing.tickets import queued, ticket_out
@@ -233,7 +234,7 @@ class RecentLoad:
         self._lock = threading.Lock()
         self._computing = threading.Lock()  # one computation at a time; the others then take its result
         self._generation = 0
-        self._last: tuple[int, LoadOut] | None = None
+        self._last: dict[int | None, tuple[int, LoadOut]] = {}  # per hall
 
     def changed(self) -> None:
         with self._lock:
@@ -249,15 +250,14 @@ class RecentLoad:
                 generation = self._generation
             fresh = load(ctx)
             with self._lock:
-                if (
-                    self._generation == generation
-                ):  # no commit since this read began: it may be answered again
-                    self._last = (generation, fresh)
+                if self._generation == generation:  # no commit since this read began: may be answered again
+                    self._last[current_hall_id(ctx.session, required=False)] = (generation, fresh)
             return fresh
 
     def _recent(self, ctx: Ctx) -> LoadOut | None:
+        hall = current_hall_id(ctx.session, required=False)
         with self._lock:
-            generation, last = self._generation, self._last
+            generation, last = self._generation, self._last.get(hall)
         if last is None or last[0] != generation:
             return None
         age = (ctx.clock.now() - last[1].as_of).total_seconds()

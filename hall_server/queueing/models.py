@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, Float, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Column, Date, Float, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hall_server.catalogue.models import Category, Matter
 from hall_server.core.db import Base, JSONType, UTCDateTime
+from hall_server.core.tenancy import HallScoped
 
 window_category = Table(
     "window_category",
@@ -16,11 +17,11 @@ window_category = Table(
 )
 
 
-class Window(Base):
+class Window(HallScoped, Base):
     __tablename__ = "window"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(Integer, unique=True)
+    number: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(50))
     state: Mapped[str] = mapped_column(String(8), default="CLOSED")
     pause_reason: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -36,19 +37,21 @@ class Window(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (UniqueConstraint("hall_id", "number", name="uq_window_hall_number"),)
 
 
-class TicketCounter(Base):
+class TicketCounter(HallScoped, Base):
     """Last number given per prefix and local day: the row lock makes numbering safe under concurrency."""
 
     __tablename__ = "ticket_counter"
 
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), primary_key=True, index=True)
     prefix: Mapped[str] = mapped_column(String(1), primary_key=True)
     service_date: Mapped[date] = mapped_column(Date, primary_key=True)
     last_no: Mapped[int] = mapped_column(Integer)
 
 
-class Ticket(Base):
+class Ticket(HallScoped, Base):
     __tablename__ = "ticket"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,11 +106,11 @@ class Ticket(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
-        Index("ix_ticket_queue", "service_date", "status", "sort_key"),
+        Index("ix_ticket_queue", "hall_id", "service_date", "status", "sort_key"),
         Index("ix_ticket_category_status", "category_id", "status"),
         Index("ix_ticket_window_status", "window_id", "status"),
         Index("ix_ticket_category_completed", "category_id", "completed_at"),
-        Index("ix_ticket_service_date_number", "service_date", "number", unique=True),
+        Index("ix_ticket_hall_date_number", "hall_id", "service_date", "number", unique=True),
         # The sweep's look for open tickets of earlier days: sized by the open tickets, not the history.
         Index("ix_ticket_status_date", "status", "service_date"),
         # The sweep's look for kiosk tickets nobody confirmed: sized by the pending ones.

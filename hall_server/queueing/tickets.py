@@ -52,13 +52,14 @@ def _delivery_at_issue(ctx: Ctx, request: IssueTicketRequest) -> TicketDelivery:
 
 
 def next_number(ctx: Ctx, prefix: str) -> int:
-    """Atomically take the next number for this prefix today (row lock on the counter; resets each day)."""
+    """Atomically take the next number for this prefix today in the hall (row lock on the counter; resets
+    each day; a Core statement, so scoped by hand)."""
     counter = TicketCounter.__table__
     statement = (
         upsert_statement(ctx.session, counter)
-        .values(prefix=prefix, service_date=ctx.clock.today(), last_no=1)
+        .values(hall_id=ctx.hall_id, prefix=prefix, service_date=ctx.clock.today(), last_no=1)
         .on_conflict_do_update(
-            index_elements=["prefix", "service_date"], set_={"last_no": counter.c.last_no + 1}
+            index_elements=["hall_id", "prefix", "service_date"], set_={"last_no": counter.c.last_no + 1}
         )
         .returning(counter.c.last_no)
     )

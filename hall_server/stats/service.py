@@ -227,12 +227,13 @@ class _Query:
         # SQLite: the range's waits are fetched (one float per ticket: measured faster than ranking them
         # with a window function in SQLite) and interpolated here like percentile_cont.
         # Plain driver SQL: SQLAlchemy's per-row result processing cost four times the query itself here.
-        # The column name comes from _group_column (a fixed set), the dates are parameters.
+        # The column name comes from _group_column (a fixed set), the dates are parameters. Driver SQL is
+        # not scoped by the session (core/tenancy.py): the hall is a parameter too.
         sql = (
             f"SELECT {key.key}, wait_seconds FROM ticket "  # noqa: S608
-            "WHERE service_date BETWEEN ? AND ? AND wait_seconds IS NOT NULL"
+            "WHERE hall_id = ? AND service_date BETWEEN ? AND ? AND wait_seconds IS NOT NULL"
         )
-        span = (self.start.isoformat(), self.end.isoformat())
+        span = (self.ctx.hall_id, self.start.isoformat(), self.end.isoformat())
         waits: dict[Any, list[float]] = defaultdict(list)
         for group_key, wait in self.ctx.session.connection().exec_driver_sql(sql, span).all():
             waits[group_key].append(wait)

@@ -82,7 +82,7 @@ def run_status(_: argparse.Namespace) -> int:
     from hall_server.sync import service
 
     state = _state()
-    for target in state.uow.run(lambda ctx: service.status(ctx, ctx.targets)):
+    for target in state.uow.across_halls().run(lambda ctx: service.status(ctx, ctx.targets)):
         print(
             f"{target.target:<12} 待送达 {target.backlog:>7}  今日已送达 {target.delivered_today:>8}"
             f"  拒收 {target.dead:>5}  最久未送达 {target.lag_seconds:,.0f} 秒"
@@ -94,7 +94,7 @@ def run_dead(args: argparse.Namespace) -> int:
     from hall_server.sync import service
 
     state = _state()
-    rows = state.uow.run(
+    rows = state.uow.across_halls().run(
         lambda ctx: [
             (d.target, d.event_id, d.event_type, d.aggregate_key, d.attempts, d.last_error)
             for d in service.dead_letters(ctx, args.target)
@@ -113,7 +113,7 @@ def run_replay(args: argparse.Namespace) -> int:
         print("yimen sync: 请给出 --event ID 或 --all-dead", file=sys.stderr)
         return 2
     state = _state()
-    count = state.uow.run(
+    count = state.uow.across_halls().run(
         lambda ctx: service.replay(ctx, event_ids=args.event, target=args.target, all_dead=args.all_dead)
     )
     print(f"已重新排队 {count} 条事件")
@@ -130,7 +130,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
     for config in state.uow.targets:
         target = build_target(config)
         try:
-            report = state.uow.run(lambda ctx, t=target: reconcile(ctx, t, day))
+            report = state.uow.across_halls().run(lambda ctx, t=target: reconcile(ctx, t, day))
         finally:
             target.close()
         verdict = "一致" if report.matched else f"不一致，已重新排队 {len(report.requeued)} 条"
@@ -151,6 +151,6 @@ def run_backfill(args: argparse.Namespace) -> int:
     if config is None:
         print(f"yimen sync: 没有名为 {args.target} 的同步目标", file=sys.stderr)
         return 2
-    count = state.uow.run(lambda ctx: service.backfill(ctx, config))
+    count = state.uow.across_halls().run(lambda ctx: service.backfill(ctx, config))
     print(f"已为 {args.target} 补充 {count} 条待送达事件")
     return 0

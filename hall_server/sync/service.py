@@ -104,7 +104,12 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     payloads: dict[str, dict[str, Any]] = dict(
-        ctx.session.execute(select(Event.event_id, Event.payload).where(Event.event_id.in_(claimed))).all()
+        ctx.session.execute(
+            # the outbox is per target, and a target takes every hall's events
+            select(Event.event_id, Event.payload)
+            .where(Event.event_id.in_(claimed))
+            .execution_options(all_halls=True)
+        ).all()
     )
     return [payloads[event_id] for event_id in claimed]
 
@@ -291,7 +296,8 @@ def replay(
 def backfill(ctx: Ctx, target: TargetConfig) -> int:
     """Outbox rows for a target added after events were already written (e.g. a new province adapter)."""
     have = select(Delivery.event_id).where(Delivery.target == target.name)
-    events = ctx.session.scalars(select(Event).where(Event.event_id.not_in(have)).order_by(Event.id)).all()
+    missing = select(Event).where(Event.event_id.not_in(have)).order_by(Event.id)
+    events = ctx.session.scalars(missing.execution_options(all_halls=True)).all()  # every hall's
     added = 0
     for event in events:
         if target.accepts(event.event_type):

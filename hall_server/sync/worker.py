@@ -59,6 +59,10 @@ class DeliveryWorker:
     attempted: int = 0  # events this worker has sent (a standby process's stays 0)
     _counting: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        # A target takes the events of every hall, each with its own hall as source.
+        self.uow = self.uow.across_halls()
+
     def start(self) -> None:
         settings = self.uow.settings
         self.targets = [build_target(config) for config in self.uow.targets]

@@ -10,6 +10,7 @@ import websockets
 from hall_server.client import HallClient, LiveFeed
 from hall_server.contract.live import EventMessage, SnapshotMessage
 from hall_server.contract.queue import IssueTicketRequest
+from hall_server.live.hub import hall_topic
 
 
 def settle(server) -> None:
@@ -117,7 +118,9 @@ def test_a_gap_in_the_sequence_triggers_a_resync_from_a_fresh_snapshot(server, h
         async with LiveFeed(server.ws_url, hall.tokens["display"], ["display"]) as feed:
             first = await asyncio.wait_for(feed.receive(), 30)
             # Lose three messages on the way, as a dropped connection to a relay would.
-            server.state.hub.seq["display"] += 3
+            # (the hub numbers each hall's topics apart: `<hall id>|display`)
+            display = hall_topic(server.state.uow.read(lambda ctx: ctx.hall_id), "display")
+            server.state.hub.seq[display] += 3
             await call_soon(kiosk.issue_ticket, IssueTicketRequest(category_code="SOCIAL"))
             again = await asyncio.wait_for(feed.receive(), 30)
             assert isinstance(again, SnapshotMessage) and feed.gaps == 1
