@@ -35,6 +35,7 @@ from hall_server.core.config import Settings, get_settings
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError, TooMany, Unavailable
+from hall_server.core.tenancy import HallNotConfigured
 from hall_server.departments.router import router as departments_router
 from hall_server.devicehealth.router import router as device_health_router
 from hall_server.displays.router import router as displays_router
@@ -263,6 +264,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             response.headers["Allow"] = allowed_methods(request, (exc.headers or {}).get("Allow", ""))
         return response
+
+    @app.exception_handler(HallNotConfigured)
+    async def hall_not_configured(_: Request, exc: HallNotConfigured) -> JSONResponse:
+        return error_response(404, "HALL_NOT_CONFIGURED", "大厅尚未配置，请先导入大厅信息")
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:

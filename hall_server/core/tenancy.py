@@ -38,6 +38,11 @@ class NoHall(RuntimeError):
     """A hall-scoped query or insert in a session that entered no hall: a programming error (500)."""
 
 
+class HallNotConfigured(NoHall):
+    """The deployment has no hall yet (a fresh install before `PUT /api/v1/hall`): a request that needs one
+    is told so (404 HALL_NOT_CONFIGURED), like `halls.service.current_hall`."""
+
+
 class HallScoped:
     """Mixin: the row belongs to one hall (`hall.id`), and ORM queries only see the entered hall's rows."""
 
@@ -79,7 +84,7 @@ def current_hall_id(session: Session, *, required: bool = True) -> int | None:
         session.info.pop(_RESOLVING, None)
     if hall_id is None:
         if required:
-            raise NoHall("no hall is configured in this deployment")
+            raise HallNotConfigured("no hall is configured in this deployment")
         return None
     session.info[HALL_KEY] = hall_id
     return hall_id

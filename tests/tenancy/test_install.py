@@ -56,6 +56,12 @@ def test_fresh_install_then_a_second_hall(fresh_env):
         base = f"http://127.0.0.1:{port}"
         _wait_healthy(base)
         with HallClient.login(base, "admin", "admin-pass-1") as admin:
+            before = httpx.put(  # a change that needs a hall, before there is one: said, never a 500
+                f"{base}/api/v1/categories/SOCIAL",
+                json={"code": "SOCIAL", "name": "社会事务", "prefix": "B"},
+                headers={"Authorization": f"Bearer {admin.token}"},
+            )
+            assert (before.status_code, before.json()["code"]) == (404, "HALL_NOT_CONFIGURED"), before.text
             assert admin.configure_hall(COUNTY).code == COUNTY.code
             assert admin.hall().code == COUNTY.code  # a regional admin acts in the default (first) hall
             assert admin.configure_hall(TOWN).code == TOWN.code  # and adds a second one
