@@ -33,7 +33,7 @@ class Window(HallScoped, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     categories: Mapped[list[Category]] = relationship(
-        secondary=window_category, order_by=Category.sort_order, lazy="selectin"
+        secondary=window_category, order_by=(Category.sort_order, Category.id), lazy="selectin"
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

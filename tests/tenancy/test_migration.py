@@ -17,7 +17,7 @@ from hall_server.migrate import alembic_config
 from tests.conftest import start_server
 from tests.factories import seed_hall
 
-BEFORE = "d833cfc08828"
+BEFORE = "88bbbcfaf3a2"
 TENANCY = "7a3e5c1b9d20"
 TABLES = (
     "ticket",

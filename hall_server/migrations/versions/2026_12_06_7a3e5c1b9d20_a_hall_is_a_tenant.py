@@ -1,7 +1,7 @@
 """a hall is a tenant: hall_id on every hall-scoped table
 
 Revision ID: 7a3e5c1b9d20
-Revises: d833cfc08828
+Revises: 88bbbcfaf3a2
 Create Date: 2026-12-06 02:30:00
 
 Every hall-scoped row gets `hall_id` (FK hall.id, NOT NULL, indexed), backfilled with the database's one
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7a3e5c1b9d20"
-down_revision = "d833cfc08828"
+down_revision = "88bbbcfaf3a2"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """device health remembers an orderly shutdown
 
 Revision ID: 88bbbcfaf3a2
-Revises: 7a3e5c1b9d20
+Revises: d833cfc08828
 Create Date: 2026-12-06 02:49:33.278317
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '88bbbcfaf3a2'
-down_revision = '7a3e5c1b9d20'
+down_revision = "d833cfc08828"
 branch_labels = None
 depends_on = None
 
