@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -112,7 +113,8 @@ class AppState:
 
 def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
     self_test()
-    engine = make_engine(settings.database_url)
+    pools: dict[str, Any] = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+    engine = make_engine(settings.database_url, **pools)
     factory = make_session_factory(engine, settings.hall_code)
     keys = load_keys(settings.data_key, settings.lookup_key, settings.key_file)
     check_keys_match(factory, keys)
@@ -143,7 +145,7 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         if state.listener is None:
             react(events)
 
-    state.read_engine = make_engine(settings.database_url, reader=True)
+    state.read_engine = make_engine(settings.database_url, reader=True, **pools)
     state.uow = UnitOfWork(
         factory,
         clock,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from hall_server.cli_errors import CommandFailed, check_port_free
-from hall_server.core.config import get_settings
+from hall_server.core.config import Settings, get_settings
 
 
 def register(subcommands: Any) -> None:
@@ -109,6 +110,9 @@ def run_server(args: argparse.Namespace) -> int:
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         raise CommandFailed(SQLITE_ONE_PROCESS, status=2)
     check_port_free(args.host, args.port)
+    warning = connection_budget_warning(settings, args.workers)
+    if warning:
+        print(warning, file=sys.stderr)
     if settings.sync_in_server:
         check_target_secrets(settings)
     logs.configure(settings.log_level, settings.log_json)
@@ -125,6 +129,37 @@ def run_server(args: argparse.Namespace) -> int:
     else:
         uvicorn.run(create_app(settings), **options)
     return 0
+
+
+def connection_budget_warning(settings: Settings, workers: int) -> str | None:
+    """On PostgreSQL, a warning when the server's processes may open more connections than the database
+    accepts: at a peak, requests would then fail with "too many clients" instead of waiting for a pool."""
+    if not settings.database_url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from hall_server.core.db import connections_per_process
+
+    engine = create_engine(settings.database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            accepted = connection.execute(
+                text(
+                    "SELECT current_setting('max_connections')::int"
+                    " - current_setting('superuser_reserved_connections')::int"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    needed = workers * connections_per_process(settings.db_pool_size, settings.db_max_overflow)
+    if needed <= accepted:
+        return None
+    return (
+        f"警告：{workers} 个服务进程高峰时最多需要 {needed} 个数据库连接，"
+        f"超过 PostgreSQL 可用的 {accepted} 个（max_connections 减去保留连接）；"
+        "请调高 max_connections，或减小 YIMEN_DB_POOL_SIZE / YIMEN_DB_MAX_OVERFLOW，或减少进程数"
+    )
 
 
 def worker_app() -> Any:

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         default=366, ge=1, le=3660, description="appointment slots may be made at most this many days ahead"
     )
     metrics_token: str | None = None
+    db_pool_size: int = Field(
+        default=10, ge=1, description="PostgreSQL: connections each engine keeps (two engines per process)"
+    )
+    db_max_overflow: int = Field(
+        default=20, ge=0, description="PostgreSQL: connections each engine may open beyond the pool at peaks"
+    )
 
     sync_targets: list[TargetConfig] = Field(default=[], description="where events are delivered")
     sync_targets_file: Path | None = Field(default=None, description="JSON list of targets, if not inline")

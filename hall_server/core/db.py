@@ -183,7 +183,13 @@ def _sqlite_begin_deferred(conn: Any) -> None:
 
 
 def make_engine(
-    url: str, *, reader: bool = False, write_turn_seconds: float = WRITE_TURN_SECONDS, **kwargs: Any
+    url: str,
+    *,
+    reader: bool = False,
+    write_turn_seconds: float = WRITE_TURN_SECONDS,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    **kwargs: Any,
 ) -> Engine:
     """An engine for writing transactions, or (`reader`) for read-only ones: on SQLite, readers begin
     deferred transactions, which WAL lets run beside the one writer instead of queueing behind it, and
@@ -205,9 +211,13 @@ def make_engine(
         event.listen(engine, "connect", on_connect)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, **kwargs)
+
+
+def connections_per_process(pool_size: int, max_overflow: int) -> int:
+    """The most PostgreSQL connections one server process may open: its write and read engines at their
+    peak, and the live feed's LISTEN connection."""
+    return 2 * (pool_size + max_overflow) + 1
 
 
 def make_session_factory(engine: Engine, hall_code: str | None = None) -> sessionmaker[Session]:

@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, text
 from hall_server.app import build_state
 from hall_server.client import HallClient, LiveFeed
 from hall_server.client.follower import LiveFollower
+from hall_server.commands import connection_budget_warning
 from hall_server.contract.live import EventMessage, ServerMessage, SnapshotMessage, Subscribe, server_message
 from hall_server.contract.queue import IssueTicketRequest
 from tests.cli.test_cli import YIMEN
@@ -375,6 +376,23 @@ def test_sqlite_refuses_several_workers(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "SQLite" in result.stderr and "PostgreSQL" in result.stderr and "--workers 1" in result.stderr
+
+
+def test_workers_whose_pools_exceed_max_connections_are_warned_about(pg_url, tmp_path):
+    with create_engine(pg_url).connect() as connection:
+        accepted = connection.execute(
+            text(
+                "SELECT current_setting('max_connections')::int"
+                " - current_setting('superuser_reserved_connections')::int"
+            )
+        ).scalar_one()
+    fits = make_settings(pg_url, tmp_path, db_pool_size=1, db_max_overflow=0)  # 3 connections a process
+    assert connection_budget_warning(fits, 2) is None
+    heavy = make_settings(pg_url, tmp_path, db_pool_size=accepted, db_max_overflow=0)
+    warning = connection_budget_warning(heavy, 2)
+    assert warning is not None
+    assert f"最多需要 {2 * (2 * accepted + 1)} 个数据库连接" in warning and f"可用的 {accepted} 个" in warning
+    assert connection_budget_warning(make_settings(f"sqlite:///{tmp_path / 'h.db'}", tmp_path), 1) is None
 
 
 # --- (c) SIGKILL under load -------------------------------------------------------------------------------
