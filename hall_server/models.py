@@ -3,6 +3,7 @@
 from hall_server.alerts.models import Alert, Threshold
 from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress
+from hall_server.cases.models import Case, CaseCounter, CaseMaterial
 from hall_server.catalogue.models import Category, Matter, MatterMaterial
 from hall_server.complaints.models import Complaint, ComplaintSettings
 from hall_server.core.db import Base
@@ -27,6 +28,9 @@ __all__ = [
     "AppointmentSlot",
     "AuthToken",
     "Base",
+    "Case",
+    "CaseCounter",
+    "CaseMaterial",
     "Category",
     "Complaint",
     "ComplaintSettings",

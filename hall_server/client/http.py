@@ -31,6 +31,14 @@ from hall_server.contract.auth import (
     WhoAmI,
 )
 from hall_server.contract.base import ErrorBody
+from hall_server.contract.cases import (
+    AcceptedOut,
+    CaseOpenIn,
+    CaseOut,
+    MaterialsIn,
+    NotAcceptedIn,
+    QueryPasswordOut,
+)
 from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
 from hall_server.contract.chain import ChainVerifyOut
 from hall_server.contract.complaints import (
@@ -579,6 +587,34 @@ class HallClient:
         return self._call("POST", "/evaluation/default-rule/run", DefaultRunOut, once=True)
 
     # 投诉 (complaints)
+    # --- 办件 (intake at the window) ---
+
+    def open_case(self, body: CaseOpenIn) -> CaseOut:
+        """收件: the form prefilled (card, earlier cases), the checklist with reusable materials marked."""
+        return self._call("POST", "/cases", CaseOut, body, once=True)
+
+    def get_case(self, case_id: int) -> CaseOut:
+        return self._call("GET", f"/cases/{case_id}", CaseOut)
+
+    def receive_materials(self, case_id: int, body: MaterialsIn) -> CaseOut:
+        return self._call("POST", f"/cases/{case_id}/materials", CaseOut, body, once=True)
+
+    def accept_case(self, case_id: int) -> AcceptedOut:
+        """受理: the case number and the query password (shown this once, for the receipt)."""
+        return self._call("POST", f"/cases/{case_id}/accept", AcceptedOut)
+
+    def renew_query_password(self, case_id: int) -> QueryPasswordOut:
+        """A new query password for an accepted case; the earlier one stops working."""
+        return self._call("POST", f"/cases/{case_id}/query-password", QueryPasswordOut)
+
+    def require_correction(self, case_id: int) -> CaseOut:
+        """一次性告知: the case waits in 补齐补正 with everything missing listed."""
+        return self._call("POST", f"/cases/{case_id}/correction-notice", CaseOut, once=True)
+
+    def refuse_case(self, case_id: int, body: NotAcceptedIn) -> CaseOut:
+        """不予受理, with the reason."""
+        return self._call("POST", f"/cases/{case_id}/not-accepted", CaseOut, body, once=True)
+
     def record_complaint(self, complaint: ComplaintIn) -> ComplaintOut:
         """Channel WINDOW for a clerk or manager, KIOSK for a kiosk."""
         return self._call("POST", "/complaints", ComplaintOut, complaint, once=True)

@@ -101,6 +101,14 @@ class EventType(StrEnum):
     COMPLAINT_CLOSED = "complaint.closed"
     COMPLAINT_REOPENED = "complaint.reopened"
     COMPLAINT_SETTINGS_SAVED = "hall.complaint_settings.saved"  # hall set-up: the answer deadline
+    # 办件 (standards.md §3): one aggregate per case, every step an event; the applicant only in `protected`
+    CASE_SUBMITTED = "case.submitted"  # 收件 at the window: checklist and reuse
+    CASE_MATERIALS_RECEIVED = "case.materials_received"
+    CASE_CORRECTION_REQUIRED = "case.correction_required"  # 一次性告知 (补齐补正)
+    CASE_ACCEPTED = "case.accepted"  # 受理
+    CASE_NOT_ACCEPTED = "case.not_accepted"  # 不予受理
+    CASE_CONCLUDED = "case.concluded"  # 办结
+    CASE_QUERY_PASSWORD_RENEWED = "case.query_password_renewed"  # noqa: S105 (an event name, not a secret)
 
 
 class Source(OutModel):

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from hall_server.contract.events import AggregateRef, AggregateType, Envelope, EventType, Source
 from hall_server.core.context import Ctx
+from hall_server.core.errors import Unavailable
 from hall_server.core.ids import uuid7
 from hall_server.events import chain
 from hall_server.events.models import Event
@@ -37,10 +38,19 @@ def _hall_source(ctx: Ctx) -> Source:
     )
 
 
-def _protected(ctx: Ctx, envelope: Envelope, personal: dict[str, Any]) -> dict[str, str]:
+def _protected(ctx: Ctx, envelope: Envelope, personal: dict[str, Any]) -> dict[str, str] | None:
+    """The `protected` block, under the key shared with the platform. A hall that sends to no target needs
+    none (nothing would read it); one that sends without a key would leave the platform without the
+    applicant, so the change is refused until the key is configured."""
     key, kid = ctx.settings.sync_protect_key, ctx.settings.sync_protect_kid
     if not key:
-        raise RuntimeError("personal data for the platform needs YIMEN_SYNC_PROTECT_KEY (the shared SM4 key)")
+        if not ctx.targets:
+            return None
+        raise Unavailable(
+            "SYNC_PROTECT_KEY_MISSING",
+            "未配置与省级平台共享的个人信息加密密钥（YIMEN_SYNC_PROTECT_KEY），"
+            "含个人信息的办件事件无法上报，请联系系统管理员",
+        )
     return protect(bytes.fromhex(key), kid, envelope.model_dump(mode="json"), personal)
 
 

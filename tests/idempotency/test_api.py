@@ -201,6 +201,8 @@ POSTS_WITH_KEYS = {
     "/api/v1/sync/replay",
     "/api/v1/sync/reconcile",
     "/api/v1/complaints",
+    "/api/v1/cases",
+    *(f"/api/v1/cases/{{case_id}}/{op}" for op in ("materials", "correction-notice", "not-accepted")),
     "/api/v1/complaints/import-12345",
     *(f"/api/v1/complaints/{{complaint_id}}/{op}" for op in ("route", "answer", "close", "reopen")),
 }  # fmt: skip
@@ -227,6 +229,9 @@ def test_the_openapi_names_the_header_on_every_state_changing_post(server):
         "/api/v1/auth/login",
         "/api/v1/auth/logout",
         "/api/v1/auth/devices",
+        # answer with the case's query password, which is stored only hashed (a lost answer: a new one)
+        "/api/v1/cases/{case_id}/accept",
+        "/api/v1/cases/{case_id}/query-password",
         "/api/v1/tickets/lookup",
         "/api/v1/opportunities/lookup",
         "/api/v1/appointments/search",

@@ -1,0 +1,445 @@
+"""办件 intake rules (前台综合受理): open from the ticket being served with the form prefilled (R6) and the
+checklist with reusable materials marked 无需提交; receive; accept (case number, query password, promised
+and legal dates in working days), give the one-time notice (补齐补正), or refuse (不予受理). Every step is a
+`case.*` event in the same transaction; the application's personal data travels only in `protected`."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from hall_server.cases.models import Case, CaseCounter, CaseMaterial
+from hall_server.catalogue.models import Matter
+from hall_server.catalogue.service import get_matter
+from hall_server.contract.cases import (
+    CARD_FIELDS,
+    FORM_FIELDS,
+    MATERIAL_STATE_NAMES,
+    STATUS_NAMES,
+    AcceptedOut,
+    CaseMaterialOut,
+    CaseOpenIn,
+    CaseOut,
+    CaseStatus,
+    CaseType,
+    FormFieldOut,
+    FormSource,
+    FormValues,
+    MaterialsIn,
+    MaterialState,
+    NotAcceptedIn,
+    QueryPasswordOut,
+)
+from hall_server.contract.events import AggregateType, EventType
+from hall_server.contract.idnumbers import mask_name
+from hall_server.contract.privacy import mask_number
+from hall_server.core.context import Ctx
+from hall_server.core.db import upsert_statement
+from hall_server.core.errors import Conflict, Invalid, NotFound
+from hall_server.events.service import record
+from hall_server.halls.service import current_hall
+from hall_server.identity import service as identity
+from hall_server.identity.crypto import decrypt, encrypt
+from hall_server.identity.models import Visitor
+from hall_server.queueing.models import Ticket
+from hall_server.workdays import service as workdays
+from hall_server.workdays.calendar import add_working_days
+
+FORM_AAD = "case.form"
+OPEN_STATES = (CaseStatus.SUBMITTED.value, CaseStatus.CORRECTION_REQUIRED.value)
+NO_SUBMISSION = (MaterialState.REUSED.value, MaterialState.SHARED.value)
+SHARING_SOURCE = "数据共享"
+EARLIER_CASES = 50  # earlier cases of the applicant read for reuse and prefill
+
+
+# --- opening ----------------------------------------------------------------------------------------------
+
+
+def open_case(ctx: Ctx, body: CaseOpenIn) -> Case:
+    matter = get_matter(ctx, body.matter_id)
+    checked = identity.check(body.applicant, ctx.clock.today())
+    applicant = identity.identify(ctx, checked)
+    ticket = _ticket(ctx, body.ticket_id) if body.ticket_id is not None else None
+    earlier = _earlier_cases(ctx, applicant.id)
+    form, sources = _prefill(ctx, checked.name, checked.number, earlier)
+    principal = ctx.principal
+    case = Case(
+        status=CaseStatus.SUBMITTED.value,
+        matter_id=matter.id,
+        case_type=_case_type(matter).value,
+        ticket_id=ticket.id if ticket is not None else None,
+        applicant_id=applicant.id,
+        form_cipher=_seal_form(ctx, form),
+        form_sources=sources,
+        staff_id=principal.staff_id if principal is not None and principal.is_staff else None,
+        window_no=ticket.window.number if ticket is not None and ticket.window is not None else None,
+        opened_at=ctx.clock.now(),
+        materials=_checklist(matter, earlier),
+    )
+    ctx.session.add(case)
+    ctx.session.flush()
+    reused = [
+        {"material": line.name, "state": line.state, "from": _reused_from(ctx, line)}
+        for line in case.materials
+        if line.state in NO_SUBMISSION
+    ]
+    _event(
+        ctx,
+        case,
+        EventType.CASE_SUBMITTED,
+        {"matter": matter.catalog_code, "case_type": case.case_type, "reused": reused},
+        new=True,
+        personal={"applicant": checked.number, "applicant_name": checked.name},
+    )
+    return case
+
+
+def _case_type(matter: Matter) -> CaseType:
+    return CaseType.INSTANT if matter.case_type == CaseType.INSTANT.value else CaseType.PROMISED
+
+
+def _ticket(ctx: Ctx, ticket_id: int) -> Ticket:
+    ticket = ctx.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("TICKET_NOT_FOUND", "没有找到该号票")
+    return ticket
+
+
+def _earlier_cases(ctx: Ctx, applicant_id: int) -> list[Case]:
+    """The applicant's latest cases of this hall, newest first."""
+    return list(
+        ctx.session.scalars(
+            select(Case)
+            .where(Case.applicant_id == applicant_id)
+            .order_by(Case.opened_at.desc(), Case.id.desc())
+            .limit(EARLIER_CASES)
+        )
+    )
+
+
+def _prefill(
+    ctx: Ctx, name: str | None, number: str, earlier: list[Case]
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """The form from the card (name, ID number) and, for the other fields, the latest earlier case that
+    has them: nothing asked twice."""
+    form: dict[str, str | None] = dict.fromkeys(FORM_FIELDS)
+    sources: dict[str, str] = {}
+    form["applicant_id"], sources["applicant_id"] = number, FormSource.CARD.value
+    if name:
+        form["applicant_name"], sources["applicant_name"] = name, FormSource.CARD.value
+    for case in earlier:
+        values = _form(ctx, case)
+        for key in FORM_FIELDS.keys() - CARD_FIELDS:
+            if form[key] is None and values.get(key):
+                form[key], sources[key] = values[key], FormSource.EARLIER_CASE.value
+    return form, sources
+
+
+def _checklist(matter: Matter, earlier: list[Case]) -> list[CaseMaterial]:
+    """The matter's materials: shared ones and those received in an earlier case need no submission."""
+    held = _held_materials(earlier)
+    lines = []
+    for material in matter.materials:
+        state, source = MaterialState.PENDING, None
+        if material.obtainable_by_sharing:
+            state = MaterialState.SHARED
+        elif material.name in held:
+            state, source = MaterialState.REUSED, held[material.name]
+        lines.append(
+            CaseMaterial(
+                material_id=material.id,
+                position=material.position,
+                name=material.name,
+                state=state.value,
+                reused_from_case_id=source,
+            )
+        )
+    return lines
+
+
+def _held_materials(earlier: list[Case]) -> dict[str, int]:
+    """Material name → the newest earlier accepted case where it was received (a refused or incomplete
+    case's papers were handed back)."""
+    held: dict[str, int] = {}
+    for case in earlier:
+        if case.accepted_at is None:
+            continue
+        for line in case.materials:
+            if line.state == MaterialState.RECEIVED.value:
+                held.setdefault(line.name, case.id)
+    return held
+
+
+# --- receiving and concluding the intake ------------------------------------------------------------------
+
+
+def receive(ctx: Ctx, case_id: int, body: MaterialsIn) -> Case:
+    case = _open_case(ctx, case_id)
+    lines = {line.material_id: line for line in case.materials}
+    unknown = [m for m in body.received if m not in lines]
+    if unknown:
+        detail = {"material_ids": unknown}
+        raise Invalid("MATERIAL_NOT_IN_CHECKLIST", "所选材料不在该事项的材料清单中", detail)
+    received = []
+    for material_id in dict.fromkeys(body.received):
+        line = lines[material_id]
+        if line.state == MaterialState.PENDING.value:
+            line.state, line.received_at = MaterialState.RECEIVED.value, ctx.clock.now()
+            received.append(line.name)
+    if body.form is not None:
+        _correct_form(ctx, case, body.form)
+    ctx.session.flush()
+    _event(ctx, case, EventType.CASE_MATERIALS_RECEIVED, {"received": received, "missing": missing(case)})
+    return case
+
+
+def accept(ctx: Ctx, case_id: int) -> AcceptedOut:
+    """受理: every required material received or not needed; a 即办件 is concluded at once."""
+    case = _open_case(ctx, case_id)
+    if missing(case):
+        raise Conflict(
+            "MATERIALS_INCOMPLETE",
+            "材料不齐全，不能受理：请出具一次性告知单",
+            {"missing": missing(case)},
+        )
+    matter = get_matter(ctx, case.matter_id)
+    now, today = ctx.clock.now(), ctx.clock.today()
+    password = _new_password()
+    case.local_case_no = _next_case_no(ctx, today)
+    case.query_password_hash = _hasher(ctx).hash(password)
+    case.accepted_at = now
+    case.status = CaseStatus.ACCEPTED.value
+    case.promised_date = _deadline(ctx, today, matter.promised_limit)
+    case.legal_date = _deadline(ctx, today, matter.legal_limit)
+    ctx.session.flush()
+    _event(
+        ctx,
+        case,
+        EventType.CASE_ACCEPTED,
+        {
+            "local_case_no": case.local_case_no,
+            "matter": matter.catalog_code,
+            "promised_date": _day(case.promised_date),
+            "legal_date": _day(case.legal_date),
+            "materials": [{"name": m.name, "state": m.state} for m in case.materials],
+        },
+    )
+    if case.case_type == CaseType.INSTANT.value:
+        case.status, case.concluded_at = CaseStatus.CONCLUDED_APPROVED.value, now
+        ctx.session.flush()
+        _event(ctx, case, EventType.CASE_CONCLUDED, {"result": "APPROVED", "at_window": True})
+    return AcceptedOut(case=case_out(ctx, case), query_password=password)
+
+
+def renew_query_password(ctx: Ctx, case_id: int) -> QueryPasswordOut:
+    """A new query password for an accepted case (the receipt was lost, or the answer to acceptance)."""
+    case = get_case(ctx, case_id)
+    if case.local_case_no is None:
+        raise Conflict("CASE_NOT_ACCEPTED", "该办件尚未受理，没有查询密码")
+    password = _new_password()
+    case.query_password_hash = _hasher(ctx).hash(password)
+    ctx.session.flush()
+    _event(ctx, case, EventType.CASE_QUERY_PASSWORD_RENEWED, {"local_case_no": case.local_case_no})
+    return QueryPasswordOut(local_case_no=case.local_case_no, query_password=password)
+
+
+def _new_password() -> str:
+    """Six digits, as provinces give them (PROJPWD)."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def require_correction(ctx: Ctx, case_id: int) -> Case:
+    """一次性告知: everything missing, in one go; the case waits for the rest (补齐补正)."""
+    case = _open_case(ctx, case_id)
+    still_missing = missing(case)
+    if not still_missing:
+        raise Conflict("MATERIALS_COMPLETE", "材料已齐全，请直接受理")
+    case.status = CaseStatus.CORRECTION_REQUIRED.value
+    ctx.session.flush()
+    _event(ctx, case, EventType.CASE_CORRECTION_REQUIRED, {"missing": still_missing})
+    return case
+
+
+def refuse(ctx: Ctx, case_id: int, body: NotAcceptedIn) -> Case:
+    """不予受理, with the reason the notice prints."""
+    case = _open_case(ctx, case_id)
+    case.status, case.reason, case.concluded_at = CaseStatus.NOT_ACCEPTED.value, body.reason, ctx.clock.now()
+    ctx.session.flush()
+    _event(ctx, case, EventType.CASE_NOT_ACCEPTED, {"reason": body.reason})
+    return case
+
+
+def missing(case: Case) -> list[str]:
+    """Required materials neither received nor needless: the one-time notice's list."""
+    return [
+        line.name
+        for line in case.materials
+        if line.material.required and line.state == MaterialState.PENDING.value
+    ]
+
+
+def _open_case(ctx: Ctx, case_id: int) -> Case:
+    case = get_case(ctx, case_id)
+    if case.status not in OPEN_STATES:
+        raise Conflict("CASE_NOT_OPEN", f"该办件{STATUS_NAMES[CaseStatus(case.status)]}，不能再修改收件信息")
+    return case
+
+
+def get_case(ctx: Ctx, case_id: int) -> Case:
+    case = ctx.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("CASE_NOT_FOUND", "没有找到该办件")
+    return case
+
+
+def _next_case_no(ctx: Ctx, today: date) -> str:
+    """{hall code}-{yyyyMMdd}-{seq:06} (standards.md §3.3), a row-locked counter per hall and day."""
+    counter = CaseCounter.__table__
+    statement = (
+        upsert_statement(ctx.session, counter)
+        .values(hall_id=ctx.hall_id, day=today, last_no=1)
+        .on_conflict_do_update(index_elements=["hall_id", "day"], set_={"last_no": counter.c.last_no + 1})
+        .returning(counter.c.last_no)
+    )
+    number: int = ctx.session.execute(statement).scalar_one()
+    return f"{current_hall(ctx).code}-{today:%Y%m%d}-{number:06d}"
+
+
+def _deadline(ctx: Ctx, start: date, limit: dict[str, Any]) -> date:
+    days = int(limit.get("value") or 0)
+    if limit.get("unit") == "NATURAL_DAY":
+        return start + timedelta(days=days)
+    return add_working_days(workdays.calendar(ctx), start, days)
+
+
+def _hasher(ctx: Ctx) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=ctx.settings.password_time_cost, memory_cost=ctx.settings.password_memory_kib
+    )
+
+
+# --- the form ---------------------------------------------------------------------------------------------
+
+
+def _seal_form(ctx: Ctx, form: dict[str, str | None]) -> bytes:
+    return encrypt(ctx.keys, json.dumps(form, ensure_ascii=False), FORM_AAD)
+
+
+def _form(ctx: Ctx, case: Case) -> dict[str, str | None]:
+    values: dict[str, str | None] = json.loads(decrypt(ctx.keys, case.form_cipher, FORM_AAD))
+    return values
+
+
+def _correct_form(ctx: Ctx, case: Case, values: FormValues) -> None:
+    form = _form(ctx, case)
+    sources = dict(case.form_sources)
+    for key, value in values.model_dump().items():
+        if value:
+            form[key], sources[key] = value, FormSource.CLERK.value
+    case.form_cipher, case.form_sources = _seal_form(ctx, form), sources
+
+
+# --- events and answers -----------------------------------------------------------------------------------
+
+
+def _event(
+    ctx: Ctx,
+    case: Case,
+    event_type: EventType,
+    data: dict[str, Any],
+    *,
+    new: bool = False,
+    personal: dict[str, Any] | None = None,
+) -> None:
+    ticket = ctx.session.get(Ticket, case.ticket_id) if case.ticket_id is not None else None
+    record(
+        ctx,
+        event_type,
+        AggregateType.CASE,
+        case.id,
+        {"status": case.status, **data},
+        refs={"ticket": ticket.number, "ticket_id": ticket.id} if ticket is not None else None,
+        window_no=case.window_no,
+        personal=personal,
+        new_aggregate=new,
+    )
+
+
+def _reused_from(ctx: Ctx, line: CaseMaterial) -> str | None:
+    """Where a needless material comes from: the earlier case's number, or data sharing."""
+    if line.state == MaterialState.SHARED.value:
+        return SHARING_SOURCE
+    if line.reused_from_case_id is None:
+        return None
+    earlier = ctx.session.get(Case, line.reused_from_case_id)
+    return earlier.local_case_no if earlier is not None else None
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def case_out(ctx: Ctx, case: Case) -> CaseOut:
+    matter = get_matter(ctx, case.matter_id)
+    applicant = identity.masked(ctx.session.get(Visitor, case.applicant_id))
+    assert applicant is not None
+    ticket = ctx.session.get(Ticket, case.ticket_id) if case.ticket_id is not None else None
+    return CaseOut(
+        id=case.id,
+        local_case_no=case.local_case_no,
+        platform_case_no=case.platform_case_no,
+        status=CaseStatus(case.status),
+        status_name=STATUS_NAMES[CaseStatus(case.status)],
+        matter_id=matter.id,
+        matter_name=matter.name,
+        case_type=CaseType(case.case_type),
+        ticket_number=ticket.number if ticket is not None else None,
+        applicant=applicant,
+        form=_form_out(ctx, case),
+        materials=[_material_out(ctx, line) for line in case.materials],
+        missing=missing(case),
+        reason=case.reason,
+        opened_at=case.opened_at,
+        accepted_at=case.accepted_at,
+        promised_date=case.promised_date,
+        legal_date=case.legal_date,
+        concluded_at=case.concluded_at,
+    )
+
+
+def _form_out(ctx: Ctx, case: Case) -> list[FormFieldOut]:
+    form = _form(ctx, case)
+    shown = dict(form)
+    if form.get("applicant_id"):
+        shown["applicant_id"] = mask_number(form["applicant_id"] or "")
+    if form.get("applicant_name"):
+        shown["applicant_name"] = mask_name(form["applicant_name"] or "")
+    return [
+        FormFieldOut(
+            key=key,
+            label=label,
+            value=shown.get(key),
+            source=FormSource(case.form_sources[key]) if key in case.form_sources else None,
+        )
+        for key, label in FORM_FIELDS.items()
+    ]
+
+
+def _material_out(ctx: Ctx, line: CaseMaterial) -> CaseMaterialOut:
+    material, state = line.material, MaterialState(line.state)
+    return CaseMaterialOut(
+        material_id=material.id,
+        name=line.name,
+        required=material.required,
+        form=material.form,
+        original_count=material.original_count,
+        copy_count=material.copy_count,
+        state=state,
+        state_name=MATERIAL_STATE_NAMES[state],
+        reused_from=_reused_from(ctx, line),
+    )
