@@ -16,6 +16,7 @@ from sqlalchemy import select
 from hall_server.cases.models import Case, CaseCounter, CaseMaterial
 from hall_server.catalogue.models import Matter
 from hall_server.catalogue.service import get_matter
+from hall_server.contract.base import DB_ID_MAX
 from hall_server.contract.cases import (
     CARD_FIELDS,
     FORM_FIELDS,
@@ -287,6 +288,22 @@ def _open_case(ctx: Ctx, case_id: int) -> Case:
     case = get_case(ctx, case_id)
     if case.status not in OPEN_STATES:
         raise Conflict("CASE_NOT_OPEN", f"该办件{STATUS_NAMES[CaseStatus(case.status)]}，不能再修改收件信息")
+    return case
+
+
+def case_ids_of_ticket(ctx: Ctx, ticket_id: int) -> list[int]:
+    return list(ctx.session.scalars(select(Case.id).where(Case.ticket_id == ticket_id).order_by(Case.id)))
+
+
+def find_case(ctx: Ctx, key: str) -> Case:
+    """By id (ASCII digits) or by its local case number."""
+    if key.isascii() and key.isdigit():
+        if not 1 <= int(key) <= DB_ID_MAX:
+            raise NotFound("CASE_NOT_FOUND", "没有找到该办件")
+        return get_case(ctx, int(key))
+    case = ctx.session.scalars(select(Case).where(Case.local_case_no == key)).first()
+    if case is None:
+        raise NotFound("CASE_NOT_FOUND", "没有找到该办件")
     return case
 
 

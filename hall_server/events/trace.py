@@ -6,6 +6,7 @@ from typing import Literal
 
 from hall_server.alerts import service as alerts
 from hall_server.appointments import service as appointments
+from hall_server.cases import service as cases
 from hall_server.contract.base import DB_ID_MAX
 from hall_server.contract.events import AggregateType
 from hall_server.contract.trace import TraceOut
@@ -26,6 +27,9 @@ def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
         linked = (
             [(AggregateType.APPOINTMENT.value, str(ticket.appointment_id))] if ticket.appointment_id else []
         )
+        linked += [
+            (AggregateType.CASE.value, str(case_id)) for case_id in cases.case_ids_of_ticket(ctx, ticket.id)
+        ]
         summary = tickets.ticket_out(ctx, ticket).model_dump(mode="json")
     elif kind == "appointment":
         appointment = appointments.get_appointment(ctx, int(key))
@@ -34,11 +38,16 @@ def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
     elif kind == "alert":  # raised, acknowledged, cleared
         key = str(_int(key))
         linked, summary = [], alerts.alert_out(ctx, alerts.get_alert(ctx, int(key))).model_dump(mode="json")
-    else:
-        linked, summary = [], {}
+    else:  # a case, from the ticket it came from (and that ticket's appointment) to its conclusion
+        case = cases.find_case(ctx, key)  # its id or its case number
+        key, linked = str(case.id), []
+        if case.ticket_id is not None:
+            ticket = tickets.get_ticket(ctx, case.ticket_id)
+            linked.append((AggregateType.TICKET.value, str(ticket.id)))
+            if ticket.appointment_id:
+                linked.append((AggregateType.APPOINTMENT.value, str(ticket.appointment_id)))
+        summary = cases.case_out(ctx, case).model_dump(mode="json")
     events = events_of(ctx, [(kind, key), *linked])
-    if kind == "case" and not events:
-        raise NotFound("CASE_NOT_FOUND", "没有找到该办件")
     return TraceOut(
         aggregate_type=kind,
         aggregate_id=key,

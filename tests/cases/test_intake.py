@@ -149,6 +149,26 @@ def test_complete_intake_is_accepted_with_a_case_number_and_a_query_password(ser
     assert events[1].payload["data"]["received"] == ["申请表"]
     assert events[2].payload["data"]["local_case_no"] == accepted.case.local_case_no
 
+    # 全过程留痕: the case's trace, by id or by number, from the ticket to acceptance; the ticket's links it
+    manager = client_for("manager")
+    for key in (case.id, accepted.case.local_case_no):
+        trace = manager.trace("case", key)
+        assert trace.aggregate_id == str(case.id) and trace.linked == [f"ticket:{ticket.id}"]
+        assert trace.summary["local_case_no"] == accepted.case.local_case_no
+        kinds = [e.event_type for e in trace.events]
+        assert kinds[:2] == ["queue.ticket.issued", "queue.ticket.called"]
+        assert kinds[-4:] == [
+            "case.submitted",
+            "case.materials_received",
+            "case.accepted",
+            "case.query_password_renewed",
+        ]
+    assert f"case:{case.id}" in manager.trace("ticket", ticket.id).linked
+    for unknown in ("341122-ZWFW-01-20000101-000009", "99999999999"):
+        with pytest.raises(ApiError) as missing_case:
+            manager.trace("case", unknown)
+        assert (missing_case.value.status, missing_case.value.code) == (404, "CASE_NOT_FOUND")
+
 
 def test_a_later_case_reuses_received_materials_and_prefills_the_form(server, hall, client_for):
     clerk = client_for("clerk1")

@@ -1,0 +1,90 @@
+"""办件 events through the outbox: the hall's own worker delivers every step of a case to the reference
+receiver, accepted in order, the applicant readable only in `protected` with the shared key; a hall that
+sends to a platform without that key refuses intake clearly rather than send a case without its applicant."""
+
+from __future__ import annotations
+
+import pytest
+
+from hall_server.client import ApiError, HallClient
+from hall_server.contract.cases import CaseOpenIn, MaterialsIn
+from hall_server.sync import wire
+from tests.conftest import make_settings, start_server
+from tests.factories import YOUNG_ID, person, seed_hall
+from tests.platform.helpers import APPS, PROTECT_KEY, SignedClient, settings_for, start_platform
+from tests.sync.processes import wait_for
+
+
+def _target(platform_url: str) -> dict[str, str]:
+    return {
+        "name": "province",
+        "kind": "hall-sync-rest",
+        "url": platform_url,
+        "app_id": "HALL-A",
+        "secret_env": "YIMEN_TEST_HALL_SECRET",
+    }
+
+
+def test_every_step_of_a_case_reaches_the_receiver_in_order_with_the_applicant_protected(
+    database_url, tmp_path, clock, monkeypatch
+):
+    platform = start_platform(settings_for(f"sqlite:///{tmp_path}/platform.db"))
+    monkeypatch.setenv("YIMEN_TEST_HALL_SECRET", APPS["HALL-A"].decode())
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        sync_idle_seconds=0.1,
+        sync_backoff_base_seconds=0.05,
+        sync_targets=[_target(platform.base_url)],
+        sync_protect_key=PROTECT_KEY.hex(),
+        sync_protect_kid="k1",
+    )
+    hall_server = start_server(settings, clock)
+    receiver = SignedClient(platform.base_url)
+    try:
+        hall = seed_hall(hall_server.state.uow)
+        clerk = HallClient(hall_server.base_url, hall.tokens["clerk1"])
+        case = clerk.open_case(CaseOpenIn(matter_id=hall.matters["marriage"], applicant=person()))
+        form = next(m.material_id for m in case.materials if m.name == "申请表")
+        clerk.require_correction(case.id)
+        clerk.receive_materials(case.id, MaterialsIn(received=[form]))
+        clerk.accept_case(case.id)
+
+        def delivered() -> list[dict]:
+            events: list[dict] = receiver.aggregate("case", str(case.id))["events"]
+            return events
+
+        wait_for(lambda: len(delivered()) == 4, 30, "the case's four events delivered")
+        events = delivered()
+        assert [e["event_type"] for e in events] == [
+            "case.submitted",
+            "case.correction_required",
+            "case.materials_received",
+            "case.accepted",
+        ]
+        assert [e["seq"] for e in events] == [1, 2, 3, 4]
+        submitted = events[0]["envelope"]
+        assert YOUNG_ID not in str(events) and "张小三" not in str(events)
+        assert wire.unprotect(PROTECT_KEY, submitted) == {"applicant": YOUNG_ID, "applicant_name": "张小三"}
+        assert receiver.stats()["apps"]["HALL-A"]["rejected"] == 0
+    finally:
+        receiver.close()
+        hall_server.stop()
+        platform.stop()
+
+
+def test_a_hall_sending_to_a_platform_without_the_shared_key_refuses_intake(
+    database_url, tmp_path, clock, monkeypatch
+):
+    monkeypatch.setenv("YIMEN_TEST_HALL_SECRET", APPS["HALL-A"].decode())
+    settings = make_settings(database_url, tmp_path, sync_targets=[_target("http://127.0.0.1:9")])
+    hall_server = start_server(settings, clock)
+    try:
+        hall = seed_hall(hall_server.state.uow)
+        clerk = HallClient(hall_server.base_url, hall.tokens["clerk1"])
+        with pytest.raises(ApiError) as refused:
+            clerk.open_case(CaseOpenIn(matter_id=hall.matters["marriage"], applicant=person()))
+        assert (refused.value.status, refused.value.code) == (503, "SYNC_PROTECT_KEY_MISSING")
+        assert "YIMEN_SYNC_PROTECT_KEY" in refused.value.message
+    finally:
+        hall_server.stop()
