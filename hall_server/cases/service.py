@@ -66,8 +66,7 @@ def open_case(ctx: Ctx, body: CaseOpenIn) -> Case:
     checked = identity.check(body.applicant, ctx.clock.today())
     applicant = identity.identify(ctx, checked)
     ticket = _ticket(ctx, body.ticket_id) if body.ticket_id is not None else None
-    earlier = _earlier_cases(ctx, applicant.id)
-    form, sources = _prefill(ctx, checked.name, checked.number, earlier)
+    form, sources = _prefill(ctx, checked.name, checked.number, applicant.id)
     principal = ctx.principal
     case = Case(
         status=CaseStatus.SUBMITTED.value,
@@ -80,12 +79,13 @@ def open_case(ctx: Ctx, body: CaseOpenIn) -> Case:
         staff_id=principal.staff_id if principal is not None and principal.is_staff else None,
         window_no=ticket.window.number if ticket is not None and ticket.window is not None else None,
         opened_at=ctx.clock.now(),
-        materials=_checklist(matter, earlier),
+        materials=_checklist(ctx, matter, applicant.id),
     )
     ctx.session.add(case)
     ctx.session.flush()
+    reuse = _reuse_sources(ctx, case)
     reused = [
-        {"material": line.name, "state": line.state, "from": _reused_from(ctx, line)}
+        {"material": line.name, "state": line.state, "from": reuse.get(line.id)}
         for line in case.materials
         if line.state in NO_SUBMISSION
     ]
@@ -111,20 +111,20 @@ def _ticket(ctx: Ctx, ticket_id: int) -> Ticket:
     return ticket
 
 
-def _earlier_cases(ctx: Ctx, applicant_id: int) -> list[Case]:
-    """The applicant's latest cases of this hall, newest first."""
-    return list(
-        ctx.session.scalars(
-            select(Case)
-            .where(Case.applicant_id == applicant_id)
-            .order_by(Case.opened_at.desc(), Case.id.desc())
-            .limit(EARLIER_CASES)
-        )
+def _earlier_forms(ctx: Ctx, applicant_id: int) -> list[bytes]:
+    """The sealed forms of the applicant's latest cases in this hall, newest first (opened only as far as
+    needed)."""
+    query = (
+        select(Case.form_cipher)
+        .where(Case.applicant_id == applicant_id)
+        .order_by(Case.id.desc())
+        .limit(EARLIER_CASES)
     )
+    return list(ctx.session.scalars(query))
 
 
 def _prefill(
-    ctx: Ctx, name: str | None, number: str, earlier: list[Case]
+    ctx: Ctx, name: str | None, number: str, applicant_id: int
 ) -> tuple[dict[str, str | None], dict[str, str]]:
     """The form from the card (name, ID number) and, for the other fields, the latest earlier case that
     has them: nothing asked twice."""
@@ -133,17 +133,20 @@ def _prefill(
     form["applicant_id"], sources["applicant_id"] = number, FormSource.CARD.value
     if name:
         form["applicant_name"], sources["applicant_name"] = name, FormSource.CARD.value
-    for case in earlier:
-        values = _form(ctx, case)
-        for key in FORM_FIELDS.keys() - CARD_FIELDS:
-            if form[key] is None and values.get(key):
-                form[key], sources[key] = values[key], FormSource.EARLIER_CASE.value
+    wanted = set(FORM_FIELDS) - CARD_FIELDS
+    for sealed in _earlier_forms(ctx, applicant_id):
+        if not wanted:
+            break
+        values = _unseal_form(ctx, sealed)
+        for key in [k for k in wanted if values.get(k)]:
+            form[key], sources[key] = values[key], FormSource.EARLIER_CASE.value
+            wanted.discard(key)
     return form, sources
 
 
-def _checklist(matter: Matter, earlier: list[Case]) -> list[CaseMaterial]:
+def _checklist(ctx: Ctx, matter: Matter, applicant_id: int) -> list[CaseMaterial]:
     """The matter's materials: shared ones and those received in an earlier case need no submission."""
-    held = _held_materials(earlier)
+    held = _held_materials(ctx, applicant_id)
     lines = []
     for material in matter.materials:
         state, source = MaterialState.PENDING, None
@@ -163,16 +166,26 @@ def _checklist(matter: Matter, earlier: list[Case]) -> list[CaseMaterial]:
     return lines
 
 
-def _held_materials(earlier: list[Case]) -> dict[str, int]:
-    """Material name → the newest earlier accepted case where it was received (a refused or incomplete
-    case's papers were handed back)."""
+def _held_materials(ctx: Ctx, applicant_id: int) -> dict[str, int]:
+    """Material name → the newest of the applicant's last EARLIER_CASES accepted cases where it was
+    received (the papers of a refused or incomplete intake were handed back)."""
+    accepted = (
+        select(Case.id)
+        .where(Case.applicant_id == applicant_id, Case.accepted_at.is_not(None))
+        .order_by(Case.id.desc())
+        .limit(EARLIER_CASES)
+    )
+    rows = ctx.session.execute(
+        select(CaseMaterial.name, CaseMaterial.case_id)
+        .where(
+            CaseMaterial.case_id.in_(accepted.scalar_subquery()),
+            CaseMaterial.state == MaterialState.RECEIVED.value,
+        )
+        .order_by(CaseMaterial.case_id.desc())
+    )
     held: dict[str, int] = {}
-    for case in earlier:
-        if case.accepted_at is None:
-            continue
-        for line in case.materials:
-            if line.state == MaterialState.RECEIVED.value:
-                held.setdefault(line.name, case.id)
+    for name, case_id in rows:
+        held.setdefault(name, case_id)
     return held
 
 
@@ -348,7 +361,11 @@ def _seal_form(ctx: Ctx, form: dict[str, str | None]) -> bytes:
 
 
 def _form(ctx: Ctx, case: Case) -> dict[str, str | None]:
-    values: dict[str, str | None] = json.loads(decrypt(ctx.keys, case.form_cipher, FORM_AAD))
+    return _unseal_form(ctx, case.form_cipher)
+
+
+def _unseal_form(ctx: Ctx, sealed: bytes) -> dict[str, str | None]:
+    values: dict[str, str | None] = json.loads(decrypt(ctx.keys, sealed, FORM_AAD))
     return values
 
 
@@ -387,14 +404,21 @@ def _event(
     )
 
 
-def _reused_from(ctx: Ctx, line: CaseMaterial) -> str | None:
-    """Where a needless material comes from: the earlier case's number, or data sharing."""
-    if line.state == MaterialState.SHARED.value:
-        return SHARING_SOURCE
-    if line.reused_from_case_id is None:
-        return None
-    earlier = ctx.session.get(Case, line.reused_from_case_id)
-    return earlier.local_case_no if earlier is not None else None
+def _reuse_sources(ctx: Ctx, case: Case) -> dict[int, str]:
+    """Checklist line id → where its needless material comes from: the earlier case's number, or data
+    sharing. One query for the numbers (loading the earlier cases would load their checklists too)."""
+    earlier = {line.reused_from_case_id for line in case.materials} - {None}
+    numbers: dict[int, str | None] = {}
+    if earlier:
+        rows = ctx.session.execute(select(Case.id, Case.local_case_no).where(Case.id.in_(earlier)))
+        numbers = {case_id: number for case_id, number in rows}
+    sources: dict[int, str] = {}
+    for line in case.materials:
+        if line.state == MaterialState.SHARED.value:
+            sources[line.id] = SHARING_SOURCE
+        elif line.reused_from_case_id is not None and numbers.get(line.reused_from_case_id):
+            sources[line.id] = numbers[line.reused_from_case_id] or ""
+    return sources
 
 
 def _day(day: date | None) -> str | None:
@@ -406,6 +430,7 @@ def case_out(ctx: Ctx, case: Case) -> CaseOut:
     applicant = identity.masked(ctx.session.get(Visitor, case.applicant_id))
     assert applicant is not None
     ticket = ctx.session.get(Ticket, case.ticket_id) if case.ticket_id is not None else None
+    sources = _reuse_sources(ctx, case)
     return CaseOut(
         id=case.id,
         local_case_no=case.local_case_no,
@@ -418,7 +443,7 @@ def case_out(ctx: Ctx, case: Case) -> CaseOut:
         ticket_number=ticket.number if ticket is not None else None,
         applicant=applicant,
         form=_form_out(ctx, case),
-        materials=[_material_out(ctx, line) for line in case.materials],
+        materials=[_material_out(line, sources.get(line.id)) for line in case.materials],
         missing=missing(case),
         reason=case.reason,
         opened_at=case.opened_at,
@@ -447,7 +472,7 @@ def _form_out(ctx: Ctx, case: Case) -> list[FormFieldOut]:
     ]
 
 
-def _material_out(ctx: Ctx, line: CaseMaterial) -> CaseMaterialOut:
+def _material_out(line: CaseMaterial, source: str | None) -> CaseMaterialOut:
     material, state = line.material, MaterialState(line.state)
     return CaseMaterialOut(
         material_id=material.id,
@@ -458,5 +483,5 @@ def _material_out(ctx: Ctx, line: CaseMaterial) -> CaseMaterialOut:
         copy_count=material.copy_count,
         state=state,
         state_name=MATERIAL_STATE_NAMES[state],
-        reused_from=_reused_from(ctx, line),
+        reused_from=source,
     )
