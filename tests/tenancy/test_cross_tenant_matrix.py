@@ -48,8 +48,9 @@ from hall_server.core.context import Ctx
 from hall_server.halls.models import Hall
 from hall_server.halls.service import configure_hall
 from hall_server.queueing.windows import save_window
-from tests.conftest import SHANGHAI
-from tests.factories import ORG_USCC, PASSWORD, person
+from hall_server.sync.models import Delivery
+from tests.conftest import SHANGHAI, make_settings, start_server
+from tests.factories import ORG_USCC, PASSWORD, person, seed_hall
 
 A_CODE = "341122-ZWFW-01"
 B_CODE = "341122-ZWFW-02"
@@ -525,3 +526,46 @@ def test_metrics_label_every_figure_with_its_hall(server, halls):
     assert any(f'hall="{A_CODE}"' in line and 'category="SOCIAL"' in line for line in waiting), waiting
     assert any(f'hall="{B_CODE}"' in line and 'category="SOCIAL"' in line for line in waiting), waiting
     assert all("hall=" in line for line in waiting)
+
+
+@pytest.fixture
+def outbox_server(database_url, tmp_path, clock):
+    """A server with a sync target and no worker: its outbox rows stay where the test puts them."""
+    target = {"name": "province", "kind": "hall-sync-rest", "url": "http://127.0.0.1:9", "secret_env": "NONE"}
+    settings = make_settings(database_url, tmp_path, sync_targets=[target], sync_in_server=False)
+    running = start_server(settings, clock)
+    yield running
+    running.stop()
+
+
+def test_dead_letters_are_the_hall_s_own_for_a_hall_bound_account(outbox_server):
+    """The outbox is per target, every hall's events in it: hall B's manager lists, counts and replays hall
+    B's dead letters only; a regional account sees every hall's, each with its 来源大厅."""
+    uow = outbox_server.state.uow
+    a = seed_hall(uow)
+    bind_to_hall_a(uow)
+    b = seed_b(uow)
+    api = Api(outbox_server.base_url)
+    api.ok(a.tokens["kiosk"], "POST", "/api/v1/tickets", {"category_code": "SOCIAL"})
+    api.ok(b["b_kiosk"], "POST", "/api/v1/tickets", {"category_code": "SOCIAL"})
+
+    def refuse_all(ctx: Ctx) -> None:  # the province refused every event so far
+        ctx.session.execute(update(Delivery).values(status="DEAD", last_error="REFUSED"))
+
+    uow.across_halls().run(refuse_all)
+    every = api.ok(a.tokens["admin"], "GET", "/api/v1/sync/dead")
+    assert {d["hall_code"] for d in every} >= {A_CODE, B_CODE}
+    for who in ("b_manager", "b_admin"):
+        own = api.ok(b[who], "GET", "/api/v1/sync/dead")
+        assert own and {d["hall_code"] for d in own} == {B_CODE}, own
+        status = api.ok(b[who], "GET", "/api/v1/sync/status")["targets"][0]
+        assert status["dead"] == len(own)
+    a_dead = [d["event_id"] for d in every if d["hall_code"] == A_CODE]
+    replayed = api.ok(b["b_manager"], "POST", "/api/v1/sync/replay", {"all_dead": True})
+    assert replayed["requeued"] == len([d for d in every if d["hall_code"] == B_CODE])
+    named = api.ok(b["b_manager"], "POST", "/api/v1/sync/replay", {"event_ids": a_dead})
+    assert named["requeued"] == 0
+    still = api.ok(a.tokens["admin"], "GET", "/api/v1/sync/dead")
+    assert [d["event_id"] for d in still if d["hall_code"] == A_CODE] == a_dead
+    assert not [d for d in still if d["hall_code"] == B_CODE]
+    api.http.close()
