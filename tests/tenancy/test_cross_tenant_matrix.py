@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import re
+import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,8 +65,10 @@ PUBLIC_BY_CODE = "/api/v1/public/tickets/"
 # the caller's own session, and anonymous sign-in: nothing of a hall to aim at
 NOT_AIMED = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login")}
 # shared regionally by design (README "Tenancy"): the working-day calendar and the event chain
+# a regional account configures any hall it names and the shared calendar: rights of its own, not hall B's
+REGIONAL_RIGHTS = {("PUT", "/api/v1/hall"), ("PUT", "/api/v1/workdays/{year}")}
 # a hall A object named by its id: another hall's principal is refused (403) or told it does not exist (404)
-BY_ID = re.compile(r"\{(ticket_id|appointment_id|complaint_id|followup_id|opportunity_id|help_id)\}")
+BY_ID = re.compile(r"\{(ticket_id|appointment_id|complaint_id|followup_id|opportunity_id|help_id|key)\}")
 REGIONAL = {("GET", "/api/v1/workdays/{year}"), ("GET", "/api/v1/events/verify")}
 
 
@@ -182,6 +186,13 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
         ).model_dump(mode="json"),
     )
     help_request = api.ok(kiosk, "POST", f"{p}/help-requests", {"reason": "甲厅求助标记", "place": ""})
+    alerts: list[dict[str, Any]] = []
+    for _ in range(100):  # a help request wakes the alert check at once
+        alerts = api.ok(manager, "GET", f"{p}/alerts")
+        if alerts:
+            break
+        time.sleep(0.1)
+    assert alerts, "hall A's help request raised no alert"
     start = datetime(2026, 11, 25, 15, 0, tzinfo=SHANGHAI)
     slot = api.ok(
         manager,
@@ -221,6 +232,7 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
         "complaint_id": complaint["id"],
         "hotline_id": hotline["results"][0]["complaint_id"],
         "help_id": help_request["id"],
+        "alert_id": alerts[0]["id"],
         "slot_id": slot["id"],
         "appointment_id": appointment["id"],
         "appointment_code": appointment["code"],
@@ -239,7 +251,6 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
         "甲厅求助标记",
         "甲厅屏标题",
         "员工clerk1",
-        "员工manager",
         "甲厅三号窗口",
         "社保科",
     ]
@@ -253,7 +264,7 @@ def fill(path: str, ids: dict[str, Any]) -> str:
         "number": 3,  # hall A has windows 1–4, hall B only 1
         "appointment_id": ids["appointment_id"],
         "help_id": ids["help_id"],
-        "alert_id": ids.get("alert_id", 1),
+        "alert_id": ids["alert_id"],
         "opportunity_id": ids["opportunity_id"],
         "followup_id": ids["followup_id"],
         "complaint_id": ids["complaint_id"],
@@ -268,6 +279,18 @@ def fill(path: str, ids: dict[str, Any]) -> str:
     elif "/follow/" in path or path.startswith(PUBLIC_BY_CODE):
         values["code"] = ids["follow_code"]
     return re.sub(r"\{([^}]+)\}", lambda m: str(values[m.group(1)]), path)
+
+
+def fill_all(path: str, ids: dict[str, Any]) -> list[str]:
+    """Every concrete path to try: each of hall A's tickets and complaints, the trace of each kind."""
+    if "{ticket_id}" in path:
+        return [fill(path, {**ids, "ticket_id": ids[k]}) for k in ("ticket_id", "done_id", "pickup_id")]
+    if "{complaint_id}" in path:
+        return [fill(path, {**ids, "complaint_id": ids[k]}) for k in ("complaint_id", "hotline_id")]
+    if "{kind}" not in path:
+        return [fill(path, ids)]
+    keys = {"ticket": ids["done_id"], "appointment": ids["appointment_id"], "alert": ids["alert_id"]}
+    return [path.replace("{kind}", kind).replace("{key}", str(key)) for kind, key in keys.items()]
 
 
 def query(operation: dict[str, Any], ids: dict[str, Any]) -> dict[str, Any]:
@@ -342,6 +365,9 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Any]:
         ("POST", f"{p}/auth/devices"): {"kind": "kiosk", "name": "乙厅新机"},
         ("POST", f"{p}/devices/health"): {"app_version": "1.0"},
         ("POST", f"{p}/windows/{{number}}/devices/health"): {"app_version": "1.0"},
+        ("PUT", f"{p}/workdays/{{year}}"): {
+            "holidays": [{"first": "2026-12-01", "last": "2026-12-03", "name": "乙厅假日"}]
+        },
         ("PUT", f"{p}/windows/{{number}}"): {"number": 3, "name": "乙厅三号", "category_codes": ["SOCIAL"]},
     }
 
@@ -372,6 +398,7 @@ def a_state(api: Api, token: str, ids: dict[str, Any]) -> dict[str, Any]:
         f"/followups/{ids['followup_id']}",
         f"/complaints/{ids['complaint_id']}",
         f"/complaints/{ids['hotline_id']}",
+        "/workdays/2026",
         *(f"/windows/{n}/queue" for n in range(1, 5)),
         *(f"/windows/{n}/parked" for n in range(1, 5)),
     ]
@@ -433,14 +460,23 @@ def test_no_operation_of_hall_b_reveals_or_changes_hall_a(halls):
     for method, path, operation in documented:
         if method != "GET" or path.startswith(CATALOGUE) or path.startswith(PUBLIC_BY_CODE):
             continue
-        for name, token, hall_header in principals:
-            response = api.call(token, method, fill(path, ids), hall=hall_header, **query(operation, ids))
+        for (name, token, hall_header), concrete in itertools.product(principals, fill_all(path, ids)):
+            response = api.call(token, method, concrete, hall=hall_header, **query(operation, ids))
             counted["GET"] += 1
             found = leaks(response, markers)
             if response.status_code >= 500 or (found and (method, path) not in REGIONAL):
                 problems.append(f"{name}: GET {path} → {response.status_code} {found} {response.text[:200]}")
             elif BY_ID.search(path) and response.status_code not in (403, 404):
                 problems.append(f"{name}: GET {path} (hall A's) → {response.status_code}, not 403/404")
+
+    # the control: hall A's own admin, through the same GETs, meets every marker
+    seen: set[str] = set()
+    for method, path, operation in documented:
+        if method == "GET" and not path.startswith(CATALOGUE) and not path.startswith(PUBLIC_BY_CODE):
+            for concrete in fill_all(path, ids):
+                response = api.call(a_tokens["admin"], method, concrete, **query(operation, ids))
+                seen.update(leaks(response, markers))
+    assert seen == set(markers), set(markers) - seen
 
     before = a_state(api, a_tokens["admin"], ids)
     body_of = bodies(ids)
@@ -450,8 +486,8 @@ def test_no_operation_of_hall_b_reveals_or_changes_hall_a(halls):
         if path.startswith(CATALOGUE) or path.startswith(PUBLIC_BY_CODE):
             continue
         for name, token, hall_header in principals:
-            if hall_header and (method, path) == ("PUT", "/api/v1/hall"):
-                continue  # a regional admin may configure any hall it names: its own right, not hall B's
+            if hall_header and (method, path) in REGIONAL_RIGHTS:
+                continue  # a regional admin's own right over every hall, not hall B's
             body = body_of.get((method, path), {})
             response = api.call(
                 token, method, fill(path, ids), body, hall=hall_header, **query(operation, ids)
