@@ -469,6 +469,11 @@ def test_no_operation_of_hall_b_reveals_or_changes_hall_a(halls):
             elif BY_ID.search(path) and response.status_code not in (403, 404):
                 problems.append(f"{name}: GET {path} (hall A's) → {response.status_code}, not 403/404")
 
+    # the dashboard's page (/manage) is static: it reads the same API as above, with the caller's token
+    for page in ("/manage", "/manage/static/manage.js"):
+        response = api.http.get(page)
+        assert response.status_code == 200 and not leaks(response, markers), page
+
     # the control: hall A's own admin, through the same GETs, meets every marker
     seen: set[str] = set()
     for method, path, operation in documented:
