@@ -429,6 +429,9 @@ def halls(server, hall):
     assert routed.status_code in (404, 422), routed.text
     principals: list[tuple[str, str, str | None]] = [(name, token, None) for name, token in b_tokens.items()]
     principals.append(("regional admin in hall B", hall.tokens["admin"], B_CODE))
+    # hall B's accounts naming hall A (`X-Yimen-Hall`): refused, an account bound to a hall acts in it only
+    for login_name in ("b_admin", "b_manager", "b_backoffice", "b_clerk"):
+        principals.append((f"{login_name} naming hall A", b_tokens[login_name], A_CODE))
     yield api, hall.tokens, b_tokens, principals, seeded
     api.http.close()
 
@@ -466,6 +469,8 @@ def test_no_operation_of_hall_b_reveals_or_changes_hall_a(halls):
             found = leaks(response, markers)
             if response.status_code >= 500 or (found and (method, path) not in REGIONAL):
                 problems.append(f"{name}: GET {path} → {response.status_code} {found} {response.text[:200]}")
+            elif hall_header == A_CODE and path != "/healthz" and response.status_code != 403:
+                problems.append(f"{name}: GET {path} → {response.status_code}, not 403")
             elif BY_ID.search(path) and response.status_code not in (403, 404):
                 problems.append(f"{name}: GET {path} (hall A's) → {response.status_code}, not 403/404")
 
@@ -491,7 +496,7 @@ def test_no_operation_of_hall_b_reveals_or_changes_hall_a(halls):
         if path.startswith(CATALOGUE) or path.startswith(PUBLIC_BY_CODE):
             continue
         for name, token, hall_header in principals:
-            if hall_header and (method, path) in REGIONAL_RIGHTS:
+            if hall_header == B_CODE and (method, path) in REGIONAL_RIGHTS:
                 continue  # a regional admin's own right over every hall, not hall B's
             body = body_of.get((method, path), {})
             response = api.call(
@@ -499,6 +504,8 @@ def test_no_operation_of_hall_b_reveals_or_changes_hall_a(halls):
             )
             counted["WRITE"] += 1
             found = leaks(response, markers)
+            if hall_header == A_CODE and response.status_code not in (403, 422):
+                problems.append(f"{name}: {method} {path} → {response.status_code}, not 403")
             if response.status_code >= 500 or found:
                 problems.append(
                     f"{name}: {method} {path} → {response.status_code} {found} {response.text[:200]}"
