@@ -51,6 +51,7 @@ from hall_server.follow.feed import FollowFeed
 from hall_server.follow.notify import NoNotifier, Notifier, make_notifier
 from hall_server.followups.router import router as followups_router
 from hall_server.halls.current import hall_ids
+from hall_server.halls.models import Hall
 from hall_server.halls.router import router as halls_router
 from hall_server.help.router import router as help_router
 from hall_server.idempotency import http as idempotency_http
@@ -158,7 +159,7 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
     )
     if state.uow.targets and settings.sync_in_server:
         state.worker = DeliveryWorker(state.uow)
-    metrics.watch_queue(lambda: _read_load(state))
+    metrics.watch_queue(lambda: _read_loads(state))
     metrics.watch_sync(lambda: _read_sync(state))
     return state
 
@@ -176,12 +177,19 @@ def _read_sync(state: AppState) -> list[TargetStatus]:
         return sync_service.status(ctx, state.uow.targets)
 
 
-def _read_load(state: AppState) -> LoadOut | None:
-    try:
-        with state.read_ctx() as ctx:
-            return state.recent_load.get(ctx)
-    except DomainError:
-        return None
+def _read_loads(state: AppState) -> list[tuple[str, LoadOut]]:
+    """Every hall's load, by hall code, for /metrics (the operator's: every hall, each labelled)."""
+    loads: list[tuple[str, LoadOut]] = []
+    with state.read_ctx() as ctx:
+        halls = ctx.session.execute(select(Hall.id, Hall.code).order_by(Hall.id)).tuples().all()
+    for hall_id, code in halls:
+        try:
+            with state.read_ctx() as ctx:
+                ctx.enter_hall(hall_id)
+                loads.append((code, state.recent_load.get(ctx)))
+        except DomainError:
+            continue
+    return loads
 
 
 def _ping(engine: Engine) -> None:

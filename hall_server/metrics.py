@@ -49,23 +49,28 @@ def metrics_refusal(
 
 
 class QueueCollector:
-    def __init__(self, read_load: Callable[[], LoadOut | None]) -> None:
-        self.read_load = read_load
+    """The queue of every hall of the deployment, each figure labelled with its hall's code: /metrics is the
+    operator's (this machine, or YIMEN_METRICS_TOKEN), never a hall's staff's."""
+
+    def __init__(self, read_loads: Callable[[], list[tuple[str, LoadOut]]]) -> None:
+        self.read_loads = read_loads
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        load = self.read_load()
-        if load is None:
+        loads = self.read_loads()
+        if not loads:
             return
-        waiting = GaugeMetricFamily("yimen_waiting_tickets", "Tickets waiting now", labels=["category"])
-        longest = GaugeMetricFamily("yimen_longest_wait_seconds", "Longest current wait", labels=["category"])
-        for category in load.categories:
-            waiting.add_metric([category.code], category.waiting)
-            longest.add_metric([category.code], category.longest_wait_seconds)
-        windows = GaugeMetricFamily("yimen_windows", "Windows by state", labels=["state"])
-        windows.add_metric(["OPEN"], load.totals.windows_open)
-        windows.add_metric(["PAUSED"], load.totals.windows_paused)
-        served = GaugeMetricFamily("yimen_served_today", "Tickets served today")
-        served.add_metric([], load.totals.served_today)
+        by_category = ["hall", "category"]
+        waiting = GaugeMetricFamily("yimen_waiting_tickets", "Tickets waiting now", labels=by_category)
+        longest = GaugeMetricFamily("yimen_longest_wait_seconds", "Longest current wait", labels=by_category)
+        windows = GaugeMetricFamily("yimen_windows", "Windows by state", labels=["hall", "state"])
+        served = GaugeMetricFamily("yimen_served_today", "Tickets served today", labels=["hall"])
+        for hall, load in loads:
+            for category in load.categories:
+                waiting.add_metric([hall, category.code], category.waiting)
+                longest.add_metric([hall, category.code], category.longest_wait_seconds)
+            windows.add_metric([hall, "OPEN"], load.totals.windows_open)
+            windows.add_metric([hall, "PAUSED"], load.totals.windows_paused)
+            served.add_metric([hall], load.totals.served_today)
         yield from (waiting, longest, windows, served)
 
 
@@ -104,8 +109,8 @@ class Metrics:
         self.live_clients = Gauge("yimen_live_clients", "Connected WebSocket clients", registry=self.registry)
         self.events = Counter("yimen_events", "Events appended", ["type"], registry=self.registry)
 
-    def watch_queue(self, read_load: Callable[[], LoadOut | None]) -> None:
-        self.registry.register(QueueCollector(read_load))
+    def watch_queue(self, read_loads: Callable[[], list[tuple[str, LoadOut]]]) -> None:
+        self.registry.register(QueueCollector(read_loads))
 
     def watch_sync(self, read_status: Callable[[], list[TargetStatus]]) -> None:
         self.registry.register(SyncCollector(read_status))

@@ -29,7 +29,7 @@ class Appointment(HallScoped, Base):
     __tablename__ = "appointment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(8), unique=True)
+    code: Mapped[str] = mapped_column(String(8))  # unique per hall: checked in at the hall's kiosk
     slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slot.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), nullable=True)
@@ -51,4 +51,7 @@ class Appointment(HallScoped, Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     # The sweep's look for booked appointments past their time: sized by the bookings, not the history.
-    __table_args__ = (Index("ix_appointment_status_slot", "status", "slot_id"),)
+    __table_args__ = (
+        Index("ix_appointment_status_slot", "status", "slot_id"),
+        UniqueConstraint("hall_id", "code", name="uq_appointment_hall_code"),
+    )

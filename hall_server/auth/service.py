@@ -116,8 +116,8 @@ def logout(ctx: Ctx, token: str) -> None:
 
 
 def register_device(ctx: Ctx, device_in: DeviceIn) -> tuple[Device, str]:
-    by_name = select(Device.id).where(Device.name == device_in.name)
-    if ctx.session.scalar(by_name.execution_options(all_halls=True)) is not None:  # names are global
+    # names are unique per hall: a township's "kiosk-1" beside the county hall's
+    if ctx.session.scalar(select(Device.id).where(Device.name == device_in.name)) is not None:
         raise Conflict("DEVICE_NAME_TAKEN", f"设备名 {device_in.name} 已被使用")
     token = "dev_" + secrets.token_urlsafe(32)
     device = Device(

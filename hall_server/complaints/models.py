@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall_server.core.db import Base, UTCDateTime
@@ -10,7 +10,7 @@ from hall_server.core.tenancy import HallScoped
 
 
 class Complaint(HallScoped, Base):
-    """One 投诉, from any channel; a 12345 import keeps its 工单号 (unique: imported once)."""
+    """One 投诉, from any channel; a 12345 import keeps its 工单号 (unique per hall: imported once)."""
 
     __tablename__ = "complaint"
 
@@ -20,7 +20,7 @@ class Complaint(HallScoped, Base):
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10))
     contact: Mapped[str | None] = mapped_column(String(20), nullable=True)  # phone only; shown masked
-    external_ref: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
+    external_ref: Mapped[str | None] = mapped_column(String(40), nullable=True)  # unique per hall
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), nullable=True, index=True)
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), nullable=True)
     window_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -45,6 +45,7 @@ class Complaint(HallScoped, Base):
     __table_args__ = (
         Index("ix_complaint_status_due", "status", "due_date"),
         Index("ix_complaint_recorded_on", "recorded_on"),
+        UniqueConstraint("hall_id", "external_ref", name="uq_complaint_hall_external_ref"),
     )
 
 

@@ -331,7 +331,7 @@ def route(ctx: Ctx, complaint_id: int, body: RouteIn) -> Complaint:
 
 
 def _staff(ctx: Ctx, staff_id: int) -> Staff:
-    staff = ctx.session.get(Staff, staff_id)
+    staff = departments.hall_staff(ctx, staff_id)
     if staff is None:
         raise Invalid("STAFF_NOT_FOUND", "没有该工作人员")
     return staff

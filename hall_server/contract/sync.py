@@ -21,6 +21,7 @@ class DeliveryStatus(StrEnum):
 
 class DeliveryInfo(OutModel):
     event_id: str
+    hall_code: str | None = Field(default=None, description="来源大厅: the hall whose event it is")
     target: str
     event_type: str = ""
     aggregate: str = Field(default="", description="what the event is about, e.g. ticket:42")

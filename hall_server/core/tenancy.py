@@ -15,7 +15,7 @@ command line and single-hall callers). `ALL_HALLS_KEY` marks deployment-wide wor
 
 Core statements (`upsert_statement(...)` on a table, `text()`) are not seen by the listener: those are
 scoped by hand with `current_hall_id`. A statement may opt out with `.execution_options(all_halls=True)`
-(the device-token lookup, a public lookup by follow code, the global device-name check).
+(the device-token lookup, a public lookup by follow code).
 """
 
 from __future__ import annotations

@@ -130,10 +130,20 @@ def _windows(ctx: Ctx, numbers_: list[int]) -> list[Window]:
     return found
 
 
-def _staff(ctx: Ctx, ids: list[int]) -> list[Staff]:
+def _of_hall(ctx: Ctx) -> ColumnElement[bool]:
     # staff are not hall-scoped rows (regional accounts have no hall): another hall's staff are "missing"
-    of_hall = or_(Staff.hall_id.is_(None), Staff.hall_id == ctx.hall_id)
-    found = list(ctx.session.scalars(select(Staff).where(Staff.id.in_(set(ids)), of_hall)))
+    return or_(Staff.hall_id.is_(None), Staff.hall_id == ctx.hall_id)
+
+
+def hall_staff(ctx: Ctx, staff_id: int | None) -> Staff | None:
+    """A staff account of the hall (or a regional one); another hall's account is not found."""
+    if staff_id is None:
+        return None
+    return ctx.session.scalars(select(Staff).where(Staff.id == staff_id, _of_hall(ctx))).first()
+
+
+def _staff(ctx: Ctx, ids: list[int]) -> list[Staff]:
+    found = list(ctx.session.scalars(select(Staff).where(Staff.id.in_(set(ids)), _of_hall(ctx))))
     missing = sorted(set(ids) - {s.id for s in found})
     if missing:
         raise Invalid("STAFF_NOT_FOUND", "没有这些工作人员", {"missing": missing})

@@ -269,6 +269,9 @@ def window_opportunity(ctx: Ctx, number: int) -> EvaluationOpportunity | None:
 
 
 def of_ticket(ctx: Ctx, ticket_id: int) -> list[EvaluationOpportunity]:
+    """The ticket's services; a ticket of another hall (or none) is not found, not an empty list."""
+    if ctx.session.get(Ticket, ticket_id) is None:
+        raise NotFound("TICKET_NOT_FOUND", "没有找到该号票")
     return list(
         ctx.session.scalars(
             select(EvaluationOpportunity)

@@ -239,7 +239,7 @@ def _step(ctx: Ctx, followup_id: int, step: FollowupStep) -> Followup:
 
 
 def _staff(ctx: Ctx, staff_id: int | None) -> Staff | None:
-    return ctx.session.get(Staff, staff_id) if staff_id is not None else None
+    return departments.hall_staff(ctx, staff_id)
 
 
 def assign(ctx: Ctx, followup_id: int, body: AssignIn) -> Followup:

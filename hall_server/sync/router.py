@@ -27,9 +27,14 @@ def dead_letters(
     target: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[DeliveryInfo]:
-    """Refused deliveries, oldest first; the status's `dead` count says how many there are in all."""
+    """Refused deliveries, oldest first, each with its hall (来源大厅); the status's `dead` count says how
+    many there are in all. An account bound to a hall sees (and replays) its own hall's only; a regional
+    account every hall's."""
     return api.read(
-        lambda ctx: [service.delivery_info(row) for row in service.dead_letters(ctx, target, limit)],
+        lambda ctx: [
+            service.delivery_info(row, hall)
+            for row, hall in service.dead_letters_with_hall(ctx, target, limit)
+        ],
         roles=MANAGERS,
     )
 

@@ -24,6 +24,7 @@ from hall_server.contract.sync import DeliveryInfo, DeliveryStatus, TargetStatus
 from hall_server.core import locks
 from hall_server.core.context import Ctx
 from hall_server.events.models import Event
+from hall_server.halls.models import Hall
 from hall_server.sync.backoff import full_jitter
 from hall_server.sync.config import TargetConfig
 from hall_server.sync.models import Delivery
@@ -234,6 +235,10 @@ def _target_status(ctx: Ctx, target: TargetConfig, now: datetime, day_start: dat
     head = min((row for row in firsts if row), key=lambda row: row.occurred_at, default=None)
     # delivered_at is set only while delivered (replay clears it): no status test, so that the one index
     # that fits is (target, delivered_at), whatever the planner's statistics say.
+    hall_id = bound_hall(ctx)
+    if hall_id is not None and counts[DEAD]:  # a hall-bound principal counts its own hall's dead letters
+        own = select(func.count()).where(mine, Delivery.status == DEAD, _of_hall(hall_id))
+        counts[DEAD] = ctx.session.scalar(own.execution_options(all_halls=True)) or 0
     delivered_today = ctx.session.scalar(select(func.count()).where(mine, Delivery.delivered_at >= day_start))
     last = ctx.session.scalar(select(func.max(Delivery.delivered_at)).where(mine))
     return TargetStatus(
@@ -256,12 +261,41 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
+def bound_hall(ctx: Ctx) -> int | None:
+    """The outbox is the deployment's (one row per event and target, every hall's events): a hall-bound
+    principal sees, counts and replays its own hall's rows only; a regional account, the command line and
+    /metrics every hall's (None)."""
+    return ctx.principal.hall_id if ctx.principal is not None else None
+
+
+def _of_hall(hall_id: int) -> ColumnElement[bool]:
+    # correlated on the event's primary key: one lookup per (few) dead letter, never a scan of the log
+    return exists().where(Event.id == Delivery.event_pk, Event.hall_id == hall_id)
+
+
 def dead_letters(ctx: Ctx, target: str | None = None, limit: int | None = None) -> list[Delivery]:
     """Refused deliveries to `target` or to every configured target, oldest first (`limit`: the first so
-    many). The target names lead the condition so that the (target, status) index answers, not a scan."""
+    many), of the caller's hall if it is bound to one (`bound_hall`). The target names lead the condition
+    so that the (target, status) index answers, not a scan."""
+    return [row for row, _hall in dead_letters_with_hall(ctx, target, limit)]
+
+
+def dead_letters_with_hall(
+    ctx: Ctx, target: str | None = None, limit: int | None = None
+) -> list[tuple[Delivery, str | None]]:
+    """`dead_letters` with each event's hall code (来源大厅; None for an event of no hall)."""
     names = [target] if target else [config.name for config in ctx.targets]
-    query = select(Delivery).where(Delivery.target.in_(names), Delivery.status == DEAD)
-    return list(ctx.session.scalars(query.order_by(Delivery.event_pk).limit(limit)))
+    query = (
+        select(Delivery, Hall.code)
+        .outerjoin(Event, Event.id == Delivery.event_pk)
+        .outerjoin(Hall, Hall.id == Event.hall_id)
+        .where(Delivery.target.in_(names), Delivery.status == DEAD)
+    )
+    hall_id = bound_hall(ctx)
+    if hall_id is not None:
+        query = query.where(Event.hall_id == hall_id)
+    query = query.order_by(Delivery.event_pk).limit(limit).execution_options(all_halls=True)
+    return [(row, code) for row, code in ctx.session.execute(query).tuples()]
 
 
 def replay(
@@ -277,6 +311,9 @@ def replay(
         return 0
     if target:
         conditions.append(Delivery.target == target)
+    hall_id = bound_hall(ctx)
+    if hall_id is not None:
+        conditions.append(_of_hall(hall_id))
     result = ctx.session.execute(
         update(Delivery)
         .where(*conditions)
@@ -289,6 +326,7 @@ def replay(
             lease_owner=None,
             lease_until=None,
         )
+        .execution_options(all_halls=True)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -313,9 +351,10 @@ def deliveries_of(ctx: Ctx, event_ids: list[str]) -> list[DeliveryInfo]:
     return [delivery_info(row) for row in rows]
 
 
-def delivery_info(row: Delivery) -> DeliveryInfo:
+def delivery_info(row: Delivery, hall_code: str | None = None) -> DeliveryInfo:
     return DeliveryInfo(
         event_id=row.event_id,
+        hall_code=hall_code,
         target=row.target,
         event_type=row.event_type,
         aggregate=row.aggregate_key,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.workdays import CalendarSource, WorkdaysYearIn, WorkdaysYearOut
 from hall_server.core.context import Ctx
-from hall_server.core.errors import Invalid, NotFound
+from hall_server.core.errors import Forbidden, Invalid, NotFound
 from hall_server.events.service import record
 from hall_server.halls.service import current_hall
 from hall_server.workdays.calendar import WorkCalendar, is_working_day, merge, parse_year, shipped_years
@@ -48,6 +48,10 @@ def _working_days(calendar_: WorkCalendar, year: int) -> int:
 
 
 def save_year(ctx: Ctx, year: int, body: WorkdaysYearIn) -> WorkdaysYearOut:
+    # The calendar is shared by every hall of the deployment: a hall's account may read it, only a regional
+    # one (no hall of its own) may change it for all.
+    if ctx.principal is not None and ctx.principal.hall_id is not None:
+        raise Forbidden("WORKDAYS_REGIONAL", "工作日历由各大厅共用，请由区域管理员修改")
     _check(year, body)
     data: dict[str, Any] = {
         "year": year,

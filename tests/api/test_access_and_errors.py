@@ -225,7 +225,7 @@ def test_health_metrics_and_openapi(client_for, server):
         health = http.get("/healthz").json()
         assert health["status"] == "ok"
         metrics = http.get("/metrics").text
-        assert 'yimen_waiting_tickets{category="SOCIAL"} 1.0' in metrics
+        assert 'yimen_waiting_tickets{category="SOCIAL",hall="341122-ZWFW-01"} 1.0' in metrics
         assert 'yimen_http_requests_total{method="POST",route="/api/v1/tickets",status="201"} 1.0' in metrics
         assert 'yimen_events_total{type="queue.ticket.issued"}' in metrics
         assert http.get("/docs").status_code == 200

@@ -160,6 +160,7 @@ def test_a_refused_event_is_listed_and_replayed_from_the_page(hall_settings, clo
         expect(row).to_contain_text("PROTECTED_KID_UNKNOWN")
         expect(row).to_contain_text("预约 appointment.booked")
         expect(row).to_contain_text("appointment:A-77")
+        expect(row).to_contain_text("341122-ZWFW-01")  # 来源大厅
         expect(page.locator("#dead-total")).to_have_text("共 1 条")
         expect(card(page).locator(".badge")).to_have_text("有拒收")
         expect(card(page).locator(".t-dead")).to_have_text("1")

@@ -149,6 +149,7 @@ function renderDeadRow(letter) {
   row.dataset.eventId = letter.event_id;
   const cells = [
     when(letter.occurred_at),
+    letter.hall_code || "—",
     `${eventLabel(letter.event_type)} ${letter.event_type}`,
     letter.aggregate,
     letter.target,
