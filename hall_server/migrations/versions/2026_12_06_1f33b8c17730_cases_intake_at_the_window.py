@@ -1,7 +1,7 @@
 """cases: intake at the window
 
 Revision ID: 1f33b8c17730
-Revises: 7a3e5c1b9d20
+Revises: c4d2e8f1a6b3
 Create Date: 2026-12-06 19:36:14.651851
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '1f33b8c17730'
-down_revision = '7a3e5c1b9d20'
+down_revision = 'c4d2e8f1a6b3'
 branch_labels = None
 depends_on = None
 
