@@ -68,7 +68,9 @@ NOT_AIMED = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login")}
 # a regional account configures any hall it names and the shared calendar: rights of its own, not hall B's
 REGIONAL_RIGHTS = {("PUT", "/api/v1/hall"), ("PUT", "/api/v1/workdays/{year}")}
 # a hall A object named by its id: another hall's principal is refused (403) or told it does not exist (404)
-BY_ID = re.compile(r"\{(ticket_id|appointment_id|complaint_id|followup_id|opportunity_id|help_id|key)\}")
+BY_ID = re.compile(
+    r"\{(ticket_id|appointment_id|complaint_id|followup_id|opportunity_id|help_id|case_id|key)\}"
+)
 REGIONAL = {("GET", "/api/v1/workdays/{year}"), ("GET", "/api/v1/events/verify")}
 
 
@@ -222,7 +224,19 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
         {"number": 3, "name": "甲厅三号窗口", "category_codes": ["ENTERPRISE"]},
     )
     staff_id = api.ok(clerk, "GET", f"{p}/auth/me")["staff"]["id"]
+    [matter] = [m for m in api.ok(clerk, "GET", f"{p}/matters", q="结婚") if m["name"] == "内地居民结婚登记"]
+    case = api.ok(
+        clerk,
+        "POST",
+        f"{p}/cases",
+        {"matter_id": matter["id"], "ticket_id": done["id"], "applicant": person().model_dump(mode="json")},
+    )
+    form = next(m["material_id"] for m in case["materials"] if m["name"] == "申请表")
+    api.ok(clerk, "POST", f"{p}/cases/{case['id']}/materials", {"received": [form]})
+    case_no = api.ok(clerk, "POST", f"{p}/cases/{case['id']}/accept")["case"]["local_case_no"]
     ids = {
+        "case_id": case["id"],
+        "matter_id": matter["id"],
         "ticket_id": waiting["id"],
         "done_id": done["id"],
         "pickup_id": pickup["id"],
@@ -253,6 +267,7 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
         "员工clerk1",
         "甲厅三号窗口",
         "社保科",
+        case_no,
     ]
     return {"ids": ids, "markers": markers}
 
@@ -268,6 +283,7 @@ def fill(path: str, ids: dict[str, Any]) -> str:
         "opportunity_id": ids["opportunity_id"],
         "followup_id": ids["followup_id"],
         "complaint_id": ids["complaint_id"],
+        "case_id": ids["case_id"],
         "name": "jia_screen",
         "scope": "SOCIAL",
         "year": 2026,
@@ -289,7 +305,12 @@ def fill_all(path: str, ids: dict[str, Any]) -> list[str]:
         return [fill(path, {**ids, "complaint_id": ids[k]}) for k in ("complaint_id", "hotline_id")]
     if "{kind}" not in path:
         return [fill(path, ids)]
-    keys = {"ticket": ids["done_id"], "appointment": ids["appointment_id"], "alert": ids["alert_id"]}
+    keys = {
+        "ticket": ids["done_id"],
+        "appointment": ids["appointment_id"],
+        "alert": ids["alert_id"],
+        "case": ids["case_id"],
+    }
     return [path.replace("{kind}", kind).replace("{key}", str(key)) for kind, key in keys.items()]
 
 
@@ -369,6 +390,13 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "holidays": [{"first": "2026-12-01", "last": "2026-12-03", "name": "乙厅假日"}]
         },
         ("PUT", f"{p}/windows/{{number}}"): {"number": 3, "name": "乙厅三号", "category_codes": ["SOCIAL"]},
+        ("POST", f"{p}/cases"): {
+            "matter_id": ids["matter_id"],
+            "ticket_id": ids["done_id"],
+            "applicant": who,
+        },
+        ("POST", f"{p}/cases/{{case_id}}/materials"): {"received": []},
+        ("POST", f"{p}/cases/{{case_id}}/not-accepted"): {"reason": "乙厅不予受理"},
     }
 
 
@@ -398,6 +426,7 @@ def a_state(api: Api, token: str, ids: dict[str, Any]) -> dict[str, Any]:
         f"/followups/{ids['followup_id']}",
         f"/complaints/{ids['complaint_id']}",
         f"/complaints/{ids['hotline_id']}",
+        f"/cases/{ids['case_id']}",
         "/workdays/2026",
         *(f"/windows/{n}/queue" for n in range(1, 5)),
         *(f"/windows/{n}/parked" for n in range(1, 5)),
