@@ -55,9 +55,12 @@ def device_name(index: int, name: str) -> str:
     return name if index == 1 else f"h{index}-{name}"
 
 
-def load_hall(ctx: Ctx, index: int, windows: int = DEMO_WINDOW_COUNT) -> dict[str, Any]:
+def load_hall(
+    ctx: Ctx, index: int, windows: int = DEMO_WINDOW_COUNT, *, slot_days: int = 14
+) -> dict[str, Any]:
     """Configure hall `index` of the region in this transaction; returns its code, sign-ins and device
-    tokens (`devices` keyed by the demo's names: kiosk-1, kiosk-2, display-1)."""
+    tokens (`devices` keyed by the demo's names: kiosk-1, kiosk-2, display-1). Halls 2… get appointment
+    slots for `slot_days` days from today (hall 1, the demo's, for two weeks)."""
     code = hall_code(index)
     prefix = login_prefix(index)
     bind = None if index == 1 else code
@@ -92,7 +95,9 @@ def load_hall(ctx: Ctx, index: int, windows: int = DEMO_WINDOW_COUNT) -> dict[st
             generate_slots(
                 ctx,
                 SlotGenerateIn(
-                    category_code=category_code, date_from=today, date_to=today + timedelta(days=13)
+                    category_code=category_code,
+                    date_from=today,
+                    date_to=today + timedelta(days=slot_days - 1),
                 ),
             )
     for number in range(DEMO_WINDOW_COUNT + 1, windows + 1):  # more windows: copies of the demo's
