@@ -267,6 +267,8 @@ def mixed_phase(base: str, region: Region, size: Size) -> Mixed:
     call_to_hall: list[float] = []
     missed = 0
     for h, number, sent in calls:
+        if not screens[h].received:  # fewer subscribers than halls: this one has none
+            continue
         got = [min((t for t in s.get(number, []) if t >= sent), default=None) for s in screens[h].received]
         if any(t is None for t in got):
             missed += 1
