@@ -10,11 +10,11 @@ from typing import Any
 
 HELP = """Simulate a hall day through the real API: visitors arrive by hour (peaks at 9-10 and 14-15) per
 category, a kiosk issues their tickets, appointments are booked and checked in, clerks call, serve,
-transfer and mark no-shows at their windows, display screens follow /ws. Each hall is its own server on
-127.0.0.1 with its own database (one database holds exactly one hall today, so N halls are N servers and
-databases driven concurrently) and a clock the simulator moves: a day takes minutes. Reports waits,
-throughput, API and call-to-display latency, and the mean absolute error of the wait estimates given at
-issue against the waits the simulated visitors actually had."""
+transfer and mark no-shows at their windows, display screens follow /ws. One server on 127.0.0.1 (K worker
+processes on PostgreSQL) and one database hold every hall (341122-ZWFW-01 … NN), on a clock the simulator
+moves: a day takes minutes. Reports per hall and overall: waits, throughput, API and call-to-display
+latency, and the mean absolute error of the wait estimates given at issue against the waits the simulated
+visitors actually had."""
 
 
 def register(subcommands: Any) -> None:
@@ -23,7 +23,7 @@ def register(subcommands: Any) -> None:
         help="simulate a hall day through the real API (waits, latency, estimate error)",
         description=HELP,
     )
-    sim.add_argument("--halls", type=int, default=1, help="N halls: N servers and databases at once")
+    sim.add_argument("--halls", type=int, default=1, help="N halls in the one server and database")
     sim.add_argument("--windows", type=int, default=12, help="M windows per hall (demo hall has 12)")
     sim.add_argument("--visitors", type=int, default=600, help="visitors per hall over the day")
     sim.add_argument("--seed", type=int, default=1, help="the visitor plan's seed (hall h: seed+h-1)")
@@ -44,9 +44,14 @@ def register(subcommands: Any) -> None:
     )
     sim.add_argument("--date", type=date.fromisoformat, default=None, help="the hall day (a workday)")
     sim.add_argument(
+        "--db",
         "--database-url",
-        help="a new, empty database instead of a temporary SQLite file; with --halls > 1 it must "
-        "contain {hall} (one database per hall)",
+        dest="database_url",
+        help="a new, empty database for every hall (postgresql://… or sqlite:///…) instead of a "
+        "temporary SQLite file",
+    )
+    sim.add_argument(
+        "--workers", type=int, default=1, help="K server processes (PostgreSQL only; SQLite is one process)"
     )
     sim.add_argument("--json", action="store_true", help="print the report as JSON")
     sim.set_defaults(run=run_simulate)
@@ -57,15 +62,22 @@ def run_simulate(args: argparse.Namespace) -> int:
     from hall_server.simulate.plan import PlanParams
     from hall_server.simulate.report import render
 
-    if args.halls < 1 or args.windows < 1 or args.visitors < 0 or args.displays < 0:
+    if args.halls < 1 or args.windows < 1 or args.workers < 1 or args.visitors < 0 or args.displays < 0:
         print(
-            "yimen simulate: --halls 和 --windows 至少为 1，--visitors 和 --displays 不能为负数",
+            "yimen simulate: --halls、--windows 和 --workers 至少为 1，--visitors 和 --displays 不能为负数",
             file=sys.stderr,
         )
         return 2
-    if args.database_url and args.halls > 1 and "{hall}" not in args.database_url:
+    if args.halls > 99:
+        print("yimen simulate: --halls 至多为 99（大厅编码 341122-ZWFW-01 至 99）", file=sys.stderr)
+        return 2
+    if args.database_url and "{hall}" in args.database_url:
+        print("yimen simulate: 所有大厅共用一个数据库，--db 不再含 {hall}", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not (args.database_url or "").startswith(("postgresql", "postgres:")):
         print(
-            "yimen simulate: 多个大厅时 --database-url 必须含 {hall}（每个大厅一个数据库）", file=sys.stderr
+            "yimen simulate: SQLite 只支持单进程运行，--workers 大于 1 需用 PostgreSQL（--db postgresql://…）",
+            file=sys.stderr,
         )
         return 2
     plan = PlanParams(
@@ -83,6 +95,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         speed=args.speed,
         day=args.date or DEFAULT_DAY,
         database_url=args.database_url,
+        workers=args.workers,
     )
     result = simulate(sim, plan, log=lambda line: print(line, file=sys.stderr))
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else render(result))

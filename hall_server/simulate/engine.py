@@ -1,48 +1,41 @@
-"""One simulated hall: its own server (a real uvicorn on 127.0.0.1, its own database, a clock the simulator
-moves), the demo hall loaded, clerks signed in at M windows, a kiosk issuing, K display screens on /ws.
+"""The simulated halls of one server (see server.py), each with a kiosk pair issuing, clerks signed in at
+M windows, a manager and K display screens on /ws.
 
-The day runs as a discrete-event simulation: the clock jumps to the next event (an arrival, a clerk's call,
-start, completion, transfer or no-show) and the simulator makes that event's real API call at that hall
-time. Events run one at a time in (time, order) order, so a run is a function of the plan: the same seed
-gives the same day, whatever the machine. `speed` > 0 paces the day (simulated seconds per real second);
-0 runs it as fast as the server answers."""
+The day runs as a discrete-event simulation over every hall at once: the clock (one per server, every hall
+shares it) jumps to the next event of any hall (an arrival, a clerk's call, start, completion, transfer or
+no-show) and the simulator makes that event's real API call at that hall time. Events run one at a time in
+(time, order) order, so a run is a function of the plans: the same seed gives the same day, whatever the
+machine. `speed` > 0 paces the day (simulated seconds per real second); 0 runs it as fast as the server
+answers."""
 
 from __future__ import annotations
 
 import asyncio
 import heapq
 import json
-import secrets
-import socket
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
-import uvicorn
 import websockets
 
 from hall_server.client import HallClient
 from hall_server.contract.appointments import BookRequest, CheckInRequest
-from hall_server.contract.auth import Role, StaffIn
 from hall_server.contract.identity import IdentityIn, IdKind
 from hall_server.contract.load import LoadOut
-from hall_server.contract.queue import IssueTicketRequest, TicketOut, TransferRequest, WindowIn
+from hall_server.contract.queue import IssueTicketRequest, TicketOut, TransferRequest
 from hall_server.core.clock import SettableClock
-from hall_server.core.config import Settings
 from hall_server.simulate.plan import Plan, Visitor
+from hall_server.simulate.server import SharedClock
 
 T = TypeVar("T")
-DEMO_WINDOW_COUNT = 12
 NO_SHOW_GRACE_S = 120.0  # a clerk recalls once after a minute, marks 过号 after two
 HARD_STOP = timedelta(hours=20)  # no calls after 20:00; the manager ends the day, whoever waits has left
-PREPARE_AT = timedelta(hours=8, minutes=30)
-SETUP_LOCK = threading.Lock()
 
 
 @dataclass
@@ -74,6 +67,7 @@ class HallResult:
     displays: int
     wall_seconds: float
     errors: list[str] = field(default_factory=list)
+    code: str = ""
 
 
 class Displays:
@@ -138,7 +132,7 @@ class Displays:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
             self._thread.join(timeout=10)
 
@@ -157,115 +151,62 @@ def _citizen(visitor: Visitor) -> IdentityIn:
     return IdentityIn(kind=IdKind.RESIDENT, number=visitor.id_number, name="模拟访客")
 
 
+class Agenda:
+    """The day's events of every hall in one queue: (hall time, order) decides, so a seed gives one day."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[float, int, HallSim, str, Any]] = []
+        self.order = 0
+
+    def at(self, seconds: float, hall: HallSim, kind: str, payload: Any) -> None:
+        self.order += 1
+        heapq.heappush(self.events, (seconds, self.order, hall, kind, payload))
+
+
 class HallSim:
+    """One hall of the simulation's server: its kiosks, clerks, manager and display screens."""
+
     def __init__(
         self,
         hall: int,
         plan: Plan,
         *,
-        day: date,
+        base_url: str,
+        clock: SettableClock | SharedClock,
+        t0: datetime,
+        accounts: dict[str, Any],
+        agenda: Agenda,
         windows: int,
         displays: int,
-        speed: float,
-        folder: Path,
-        database_url: str | None,
         log: Callable[[str], None] = lambda _: None,
     ) -> None:
-        self.hall, self.plan, self.day = hall, plan, day
-        self.window_count, self.display_count, self.speed = windows, displays, speed
-        self.folder, self.database_url, self.log = folder, database_url, log
+        self.hall, self.plan, self.base_url, self.clock, self.t0 = hall, plan, base_url, clock, t0
+        self.accounts, self.agenda = accounts, agenda
+        self.code: str = accounts["code"]
+        self.window_count, self.display_count, self.log = windows, displays, log
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.call_sent: dict[str, list[float]] = defaultdict(list)
         self.records = [VisitorRecord(v) for v in plan.visitors]
         self.by_ticket: dict[int, VisitorRecord] = {}
         self.completions_by_hour: dict[int, int] = defaultdict(int)
-        self.events: list[tuple[float, int, str, Any]] = []
-        self.order = 0
         self.idle: set[int] = set()
         self.current: dict[int, VisitorRecord | None] = {}
         self.serves: dict[int, set[str]] = {}
         self.errors: list[str] = []
+        self.displays: Displays | None = None
 
     # --- set-up ----------------------------------------------------------------------------------------
 
-    def _settings(self) -> Settings:
-        url = self.database_url or f"sqlite:///{self.folder}/hall-{self.hall}.db"
-        values: dict[str, Any] = {
-            "database_url": url,
-            "key_file": self.folder / f"keys-{self.hall}.json",
-            "data_key": secrets.token_hex(16),
-            "lookup_key": secrets.token_hex(32),
-            "sweep_seconds": 24 * 3600.0,  # the simulator ends the day itself
-            "log_level": "WARNING",
-            "log_json": False,
-            "password_time_cost": 1,
-            "password_memory_kib": 1024,
-        }
-        return Settings(_env_file=None, **values)
-
-    def _start_server(self) -> None:
-        from hall_server.app import create_app
-        from hall_server.migrate import upgrade
-
-        settings = self._settings()
-        with SETUP_LOCK:  # alembic keeps its migration context in module globals: one hall at a time
-            upgrade(settings.database_url)
-        self.t0 = datetime.combine(self.day, datetime.min.time(), settings.tz)
-        self.clock = SettableClock(settings.tz, self.t0 + PREPARE_AT)
-        app = create_app(settings, self.clock)
-        self.state = app.state.yimen
-        self.accounts = self._load_hall()  # before the server's first sweep wants the database
-        port = free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError(f"hall {self.hall}: the server did not start")
-            time.sleep(0.02)
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    def _load_hall(self) -> dict[str, Any]:
-        from hall_server.auth.service import create_staff
-        from hall_server.demo.load import DEMO_PASSWORD, WINDOWS, load_demo
-        from hall_server.queueing.windows import save_window, set_categories
-
-        def build(ctx: Any) -> dict[str, Any]:
-            accounts = load_demo(ctx)
-            assert accounts is not None
-            count = self.window_count
-            for number in range(DEMO_WINDOW_COUNT + 1, count + 1):  # more windows: copies of the demo's
-                _, name, codes = WINDOWS[(number - 1) % DEMO_WINDOW_COUNT]
-                save_window(ctx, WindowIn(number=number, name=f"{number}号{name}", category_codes=codes))
-                login = f"clerk{number:02d}"
-                create_staff(
-                    ctx,
-                    StaffIn(login=login, name=f"模拟{number}", role=Role.CLERK, password=DEMO_PASSWORD),
-                )
-            if count < DEMO_WINDOW_COUNT:  # fewer windows: each takes over the categories of the closed ones
-                for number in range(1, count + 1):
-                    codes = sorted({c for n, _, cs in WINDOWS if (n - 1) % count == number - 1 for c in cs})
-                    set_categories(ctx, number, codes)
-            return accounts
-
-        accounts: dict[str, Any] = self.state.uow.run(build)
-        return accounts
-
     def prepare(self) -> None:
-        self._start_server()
-        accounts = self.accounts
+        accounts, prefix = self.accounts, self.accounts["prefix"]
         password = accounts["staff"][0]["password"]
         self.kiosks = [
             HallClient(self.base_url, accounts["devices"][name]) for name in ("kiosk-1", "kiosk-2")
         ]
         self.kiosk = self.kiosks[0]  # books the appointments beforehand
-        self.manager = HallClient.login(self.base_url, "manager", password)
+        self.manager = HallClient.login(self.base_url, f"{prefix}manager", password)
         self.clerks = {
-            n: HallClient.login(self.base_url, f"clerk{n:02d}", password)
+            n: HallClient.login(self.base_url, f"{prefix}clerk{n:02d}", password)
             for n in range(1, self.window_count + 1)
         }
         self.serves = {w.number: set(w.category_codes) for w in self.manager.windows()}
@@ -282,7 +223,7 @@ class HallSim:
             if v.slot_minute is None:
                 continue
             if v.category not in slots:
-                listed = self._timed("slots", partial(self.kiosk.slots, v.category, self.day))
+                listed = self._timed("slots", partial(self.kiosk.slots, v.category, self.t0.date()))
                 slots[v.category] = {
                     s.start.astimezone(self.clock.tz).hour * 60
                     + s.start.astimezone(self.clock.tz).minute: s.id
@@ -302,8 +243,7 @@ class HallSim:
         return result
 
     def _at(self, seconds: float, kind: str, payload: Any) -> None:
-        self.order += 1
-        heapq.heappush(self.events, (seconds, self.order, kind, payload))
+        self.agenda.at(seconds, self, kind, payload)
 
     def _wake(self, category: str, now: float) -> None:
         for number in sorted(self.idle):
@@ -311,40 +251,36 @@ class HallSim:
                 self.idle.discard(number)
                 self._at(now, "free", number)
 
-    def run(self) -> HallResult:
-        started = time.perf_counter()
-        opens = 9 * 3600.0
-        self.clock.set(self.t0 + timedelta(seconds=opens))
+    def open(self, opens: float) -> None:
+        """The windows open (the clock is at `opens`) and the visitors' arrivals are on the agenda."""
         for number, clerk in self.clerks.items():
             self._timed("open", partial(clerk.window_op, number, "open"))
             self.idle.add(number)
             self.current[number] = None
         for record in self.records:
             self._at(max(record.visitor.arrive_s, opens), "arrive", record)
-        paced_from = time.perf_counter()
-        now = opens
-        while self.events:
-            now, _, kind, payload = heapq.heappop(self.events)
-            if now > HARD_STOP.total_seconds() and kind == "free":
-                continue  # the clerks finish whom they have and call nobody more
-            if self.speed > 0:
-                lag = paced_from + (now - opens) / self.speed - time.perf_counter()
-                if lag > 0:
-                    time.sleep(lag)
-            self.clock.set(self.t0 + timedelta(seconds=now))
-            getattr(self, f"_on_{kind}")(now, payload)
-        self.clock.set(self.t0 + timedelta(seconds=now + 60))
+
+    def handle(self, now: float, kind: str, payload: Any) -> None:
+        getattr(self, f"_on_{kind}")(now, payload)
+
+    def end_day(self) -> None:
         summary = self._timed("end-day", self.manager.end_day)
         for record in self.records:
             if record.outcome == "waiting":
                 record.outcome = "left"
-        self.displays.drain(sum(len(times) for times in self.call_sent.values()))
-        self.displays.stop()
-        self.clock.advance(seconds=5)  # the manager's load figures are cached for a second of hall time
+        self.log(f"大厅 {self.hall}（{self.code}）：已日终 {summary}")
+
+    def drain_displays(self) -> None:
+        if self.displays is not None:
+            self.displays.drain(sum(len(times) for times in self.call_sent.values()))
+            self.displays.stop()
+
+    def result(self, wall_seconds: float) -> HallResult:
+        """The hall's figures (the clock already moved past the load cache's second)."""
         load = self._timed("load", self.manager.load)
-        self.log(f"大厅 {self.hall}：已日终 {summary}")
         for client in [*self.kiosks, self.manager, *self.clerks.values()]:
             client.close()
+        assert self.displays is not None
         return HallResult(
             hall=self.hall,
             records=self.records,
@@ -354,14 +290,14 @@ class HallSim:
             server_load=load,
             windows=self.window_count,
             displays=self.display_count,
-            wall_seconds=time.perf_counter() - started,
+            wall_seconds=wall_seconds,
             errors=self.errors,
+            code=self.code,
         )
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.state.engine.dispose()
+        if self.displays is not None:
+            self.displays.stop()
 
     # --- events ----------------------------------------------------------------------------------------
 
@@ -396,7 +332,12 @@ class HallSim:
             self.idle.add(number)
             self.current[number] = None
             return
-        record = self.by_ticket[ticket.id]
+        record = self.by_ticket.get(ticket.id)
+        if record is None:  # tenancy broken: a clerk of this hall was given another hall's ticket
+            self.errors.append(f"hall {self.code}: window {number} called {ticket.number}, not this hall's")
+            self.idle.add(number)
+            self.current[number] = None
+            return
         self.call_sent[ticket.number].append(self.call_sent_at)
         self.current[number] = record
         record.calls += 1
@@ -448,9 +389,30 @@ class HallSim:
         self._at(now, "free", number)
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 (bound and released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def run_day(halls: list[HallSim], agenda: Agenda, clock: SettableClock | SharedClock, speed: float) -> float:
+    """Every hall's day, one event at a time in (hall time, order) order; returns the wall seconds."""
+    t0 = halls[0].t0
+    started = time.perf_counter()
+    opens = 9 * 3600.0
+    clock.set(t0 + timedelta(seconds=opens))
+    for hall in halls:
+        hall.open(opens)
+    paced_from = time.perf_counter()
+    now = opens
+    while agenda.events:
+        now, _, hall, kind, payload = heapq.heappop(agenda.events)
+        if now > HARD_STOP.total_seconds() and kind == "free":
+            continue  # the clerks finish whom they have and call nobody more
+        if speed > 0:
+            lag = paced_from + (now - opens) / speed - time.perf_counter()
+            if lag > 0:
+                time.sleep(lag)
+        clock.set(t0 + timedelta(seconds=now))
+        hall.handle(now, kind, payload)
+    clock.set(t0 + timedelta(seconds=now + 60))
+    for hall in halls:
+        hall.end_day()
+    for hall in halls:
+        hall.drain_displays()
+    clock.advance(seconds=5)  # the managers' load figures are cached for a second of hall time
+    return time.perf_counter() - started

@@ -119,13 +119,15 @@ def hall_report(results: list[HallResult]) -> dict[str, Any]:
             "cancelled": sum(t.cancelled_today for t in server),
             "waiting": sum(t.waiting for t in server),
         },
-        "wall_seconds": _round(max(result.wall_seconds for result in results), 1),
+        "requests": (requests := sum(len(samples) for samples in latencies.values())),
+        "requests_per_s": _round(requests / wall if (wall := max(r.wall_seconds for r in results)) else None),
+        "wall_seconds": _round(wall, 1),
         "errors": [e for result in results for e in result.errors],
     }
 
 
 def report(results: list[HallResult], params: dict[str, Any]) -> dict[str, Any]:
-    halls = [{"hall": result.hall, **hall_report([result])} for result in results]
+    halls = [{"hall": result.hall, "code": result.code, **hall_report([result])} for result in results]
     return {"params": params, "halls": halls, "total": hall_report(results)}
 
 
@@ -146,6 +148,37 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
 
 
+def _summary(sections: list[dict[str, Any]]) -> list[str]:
+    """One line per hall: waits, throughput, latency and the estimate's error."""
+    rows = []
+    for section in sections:
+        api, wait = section["api_latency"], section["wait_min"]
+        rows.append(
+            [
+                section["hall"],
+                section.get("code", ""),
+                section["arrivals"],
+                section["served"],
+                wait["mean"],
+                wait["p90"],
+                section["estimate"]["mae_min"],
+                section["estimate"]["bias_min"],
+                section["requests_per_s"],
+                api.get("issue", {}).get("p50_ms"),
+                api.get("issue", {}).get("p99_ms"),
+                api.get("call-next", {}).get("p99_ms"),
+                section["call_to_display"]["p99_ms"],
+            ]
+        )
+    header = ["hall", "code", "arrivals", "served", "wait mean", "p90", "MAE", "bias", "req/s"]
+    header += ["issue p50", "issue p99", "call p99", "display p99"]
+    return [
+        *_table(header, rows),
+        "   (waits and estimate errors in minutes, latencies in ms; req/s: the simulator's API calls "
+        "over the day's wall time, every hall sharing it)",
+    ]
+
+
 def render(result: dict[str, Any]) -> str:
     """The report as text tables: per hall and in total."""
     out: list[str] = []
@@ -153,10 +186,13 @@ def render(result: dict[str, Any]) -> str:
     out.append(
         f"Simulated day {params['date']}: {params['halls']} hall(s) × {params['windows']} windows, "
         f"{params['visitors']} visitors per hall, seed {params['seed']}, "
-        f"{params['displays']} display(s) per hall"
+        f"{params['displays']} display(s) per hall; one server ({params.get('workers', 1)} process(es)) "
+        f"and one {params.get('database', 'sqlite')} database"
     )
-    sections = [(f"hall {h['hall']}", h) for h in result["halls"]]
+    sections = [(f"hall {h['hall']} {h.get('code', '')}".rstrip(), h) for h in result["halls"]]
     if len(sections) > 1:
+        out.append("")
+        out.extend(_summary([*result["halls"], {**result["total"], "hall": "total", "code": ""}]))
         sections.append(("total", result["total"]))
     for title, section in sections:
         out.append("")
@@ -166,7 +202,8 @@ def render(result: dict[str, Any]) -> str:
             f"served {section['served']}, no-shows {section['no_shows']}, left {section['left']}, "
             f"transfers {section['transfers']}; wait-estimate MAE {_fmt(est['mae_min'])} min "
             f"(bias {_fmt(est['bias_min'])} min, {est['compared']} compared); "
-            f"{section['wall_seconds']} s wall"
+            f"{section['wall_seconds']} s wall, {section['requests']} API calls "
+            f"({_fmt(section['requests_per_s'])}/s)"
         )
         what_if = ", ".join(f"{name} {value}" for name, value in est["what_if_mae_min"].items())
         out.append(f"   estimate MAE had it also counted: {what_if or '-'}")

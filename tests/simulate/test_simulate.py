@@ -7,6 +7,7 @@ import json
 from collections import Counter
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from hall_server.cli import main
 from hall_server.simulate import SimParams, simulate
@@ -65,18 +66,105 @@ def test_the_command_runs_several_halls_and_prints_json(capsys):
     result = json.loads(capsys.readouterr().out)
     halls, total = result["halls"], result["total"]
     assert [h["hall"] for h in halls] == [1, 2] and result["params"]["halls"] == 2
+    assert [h["code"] for h in halls] == ["341122-ZWFW-01", "341122-ZWFW-02"]
     for hall in halls:
-        assert hall["arrivals"] == 12
+        assert hall["arrivals"] == 12 and not hall["errors"]
         check_section(hall)
     check_section(total)
-    for field in ("arrivals", "served", "no_shows", "left", "transfers"):
+    for field in ("arrivals", "served", "no_shows", "left", "transfers", "requests"):
         assert total[field] == sum(h[field] for h in halls)
     assert total["server"]["issued"] == 24 and total["call_to_display"]["count"] == 0
 
 
-def test_the_command_refuses_a_shared_database_for_several_halls(capsys):
-    status = main(["simulate", "--halls", "2", "--database-url", "sqlite:////tmp/one.db"])
-    assert status == 2 and "必须含 {hall}" in capsys.readouterr().err
+def check_one_database(url: str, halls: int, arrivals: int) -> None:
+    """Every hall's tickets stay in that hall: numbered per hall (the same numbers recur in each), called
+    only at that hall's windows, and its clerks are bound to it."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as db:
+            per_hall = dict(
+                db.execute(
+                    text(
+                        "select h.code, count(*) from ticket t "
+                        "join hall h on h.id = t.hall_id group by h.code"
+                    )
+                ).all()
+            )
+            assert per_hall == {f"341122-ZWFW-{h:02d}": arrivals for h in range(1, halls + 1)}
+            twice = (
+                "select hall_id, number from ticket "
+                "group by hall_id, service_date, number having count(*) > 1"
+            )
+            assert db.execute(text(twice)).all() == []
+            recurring = db.execute(
+                text("select number from ticket group by number having count(distinct hall_id) > 1")
+            ).all()
+            assert recurring  # numbering starts afresh in every hall
+            crossed = db.execute(
+                text(
+                    'select count(*) from ticket t join "window" w on w.id = t.window_id '
+                    "where w.hall_id <> t.hall_id"
+                )
+            ).scalar()
+            called = db.execute(text("select count(*) from ticket where window_id is not null")).scalar()
+            assert crossed == 0 and called
+            bound = db.execute(
+                text(
+                    "select count(*) from staff s join hall h on h.id = s.hall_id "
+                    "where h.code = '341122-ZWFW-02' and s.login like 'h2.clerk%'"
+                )
+            ).scalar()
+            assert bound == 12  # the demo's clerks, bound to their hall
+    finally:
+        engine.dispose()
+
+
+def test_several_halls_share_one_server_and_database(tmp_path):
+    url = f"sqlite:///{tmp_path}/region.db"
+    plan = PlanParams(visitors=14, seed=3, transfer_rate=0.2)
+    result = simulate(SimParams(halls=3, windows=2, displays=1, database_url=url), plan)
+    halls = result["halls"]
+    assert [h["code"] for h in halls] == [f"341122-ZWFW-0{h}" for h in (1, 2, 3)]
+    for hall in halls:
+        check_section(hall)
+        assert hall["arrivals"] == 14 and not hall["errors"]
+        calls = hall["served"] + hall["no_shows"] + hall["transfers"]
+        assert hall["call_to_display"]["count"] == calls  # each hall's screen saw its own calls only
+        assert hall["estimate"]["mae_min"] is not None and hall["requests_per_s"] > 0
+    check_section(result["total"])
+    check_one_database(url, 3, 14)
+
+
+@pytest.mark.postgres
+def test_two_worker_processes_on_postgresql(pg_url, capsys):
+    status = main(
+        [
+            *["simulate", "--halls", "2", "--windows", "2", "--visitors", "12", "--displays", "1"],
+            *["--db", pg_url, "--workers", "2", "--json"],
+        ]
+    )
+    assert status == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["params"]["workers"] == 2 and result["params"]["database"].startswith("postgresql")
+    for hall in result["halls"]:
+        check_section(hall)
+        assert hall["arrivals"] == 12 and not hall["errors"]
+        calls = hall["served"] + hall["no_shows"] + hall["transfers"]
+        assert hall["call_to_display"]["count"] == calls  # across the processes (LISTEN/NOTIFY)
+    check_one_database(pg_url, 2, 12)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--workers", "2"], "需用 PostgreSQL"),
+        (["--workers", "2", "--db", "sqlite:////tmp/one.db"], "需用 PostgreSQL"),
+        (["--db", "postgresql://x/sim_{hall}"], "不再含 {hall}"),
+        (["--halls", "100"], "至多为 99"),
+    ],
+)
+def test_the_command_refuses_what_it_cannot_run(arguments, message, capsys):
+    assert main(["simulate", *arguments]) == 2 and message in capsys.readouterr().err
 
 
 def test_the_same_seed_gives_the_same_plan_and_the_plan_is_a_hall_day():
