@@ -22,7 +22,8 @@ from hall_server.events.service import record
 from hall_server.halls.models import Hall
 
 
-def _hasher(ctx: Ctx) -> PasswordHasher:
+def password_hasher(ctx: Ctx) -> PasswordHasher:
+    """argon2id at the configured cost: staff passwords and case query passwords."""
     return PasswordHasher(
         time_cost=ctx.settings.password_time_cost, memory_cost=ctx.settings.password_memory_kib
     )
@@ -47,7 +48,7 @@ def create_staff(ctx: Ctx, staff_in: StaffIn, hall_code: str | None = None) -> S
         login=staff_in.login,
         name=staff_in.name,
         role=staff_in.role.value,
-        password_hash=_hasher(ctx).hash(staff_in.password),
+        password_hash=password_hasher(ctx).hash(staff_in.password),
         active=True,
         failed_logins=0,
         created_at=ctx.clock.now(),
@@ -72,7 +73,7 @@ def set_password(ctx: Ctx, login: str, password: str) -> Staff:
     staff = ctx.session.scalars(select(Staff).where(Staff.login == login)).first()
     if staff is None:
         raise NotFound("STAFF_NOT_FOUND", f"没有登录名为 {login} 的工作人员")
-    staff.password_hash = _hasher(ctx).hash(password)
+    staff.password_hash = password_hasher(ctx).hash(password)
     ctx.session.execute(delete(AuthToken).where(AuthToken.staff_id == staff.id))
     throttle.forgive(ctx, login)
     record(ctx, EventType.STAFF_UPDATED, AggregateType.STAFF, staff.id, {"change": "password"})
@@ -91,11 +92,11 @@ def login(
     if locked is not None:
         return locked
     if staff is None or not staff.active:
-        _hasher(ctx).hash(password)  # same cost whether or not the login exists
+        password_hasher(ctx).hash(password)  # same cost whether or not the login exists
         throttle.failed(ctx, attempt)
         return Unauthorized("LOGIN_FAILED", "登录名或密码不正确")
     try:
-        _hasher(ctx).verify(staff.password_hash, password)
+        password_hasher(ctx).verify(staff.password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
         throttle.failed(ctx, attempt)
         return Unauthorized("LOGIN_FAILED", "登录名或密码不正确")

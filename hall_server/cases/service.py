@@ -10,9 +10,9 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from hall_server.auth.service import password_hasher
 from hall_server.cases.models import Case, CaseCounter, CaseMaterial
 from hall_server.catalogue.models import Matter
 from hall_server.catalogue.service import get_matter
@@ -225,7 +225,7 @@ def accept(ctx: Ctx, case_id: int) -> AcceptedOut:
     now, today = ctx.clock.now(), ctx.clock.today()
     password = _new_password()
     case.local_case_no = _next_case_no(ctx, today)
-    case.query_password_hash = _hasher(ctx).hash(password)
+    case.query_password_hash = password_hasher(ctx).hash(password)
     case.accepted_at = now
     case.status = CaseStatus.ACCEPTED.value
     case.promised_date = _deadline(ctx, today, matter.promised_limit)
@@ -256,7 +256,7 @@ def renew_query_password(ctx: Ctx, case_id: int) -> QueryPasswordOut:
     if case.local_case_no is None:
         raise Conflict("CASE_NOT_ACCEPTED", "该办件尚未受理，没有查询密码")
     password = _new_password()
-    case.query_password_hash = _hasher(ctx).hash(password)
+    case.query_password_hash = password_hasher(ctx).hash(password)
     ctx.session.flush()
     _event(ctx, case, EventType.CASE_QUERY_PASSWORD_RENEWED, {"local_case_no": case.local_case_no})
     return QueryPasswordOut(local_case_no=case.local_case_no, query_password=password)
@@ -345,12 +345,6 @@ def _deadline(ctx: Ctx, start: date, limit: dict[str, Any]) -> date:
     if limit.get("unit") == "NATURAL_DAY":
         return start + timedelta(days=days)
     return add_working_days(workdays.calendar(ctx), start, days)
-
-
-def _hasher(ctx: Ctx) -> PasswordHasher:
-    return PasswordHasher(
-        time_cost=ctx.settings.password_time_cost, memory_cost=ctx.settings.password_memory_kib
-    )
 
 
 # --- the form ---------------------------------------------------------------------------------------------

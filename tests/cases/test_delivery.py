@@ -9,36 +9,23 @@ import pytest
 from hall_server.client import ApiError, HallClient
 from hall_server.contract.cases import CaseOpenIn, MaterialsIn
 from hall_server.sync import wire
-from tests.conftest import make_settings, start_server
+from tests.conftest import start_server
 from tests.factories import YOUNG_ID, person, seed_hall
-from tests.platform.helpers import APPS, PROTECT_KEY, SignedClient, settings_for, start_platform
+from tests.platform.helpers import (
+    PROTECT_KEY,
+    SignedClient,
+    hall_delivering_to,
+    settings_for,
+    start_platform,
+)
 from tests.sync.processes import wait_for
-
-
-def _target(platform_url: str) -> dict[str, str]:
-    return {
-        "name": "province",
-        "kind": "hall-sync-rest",
-        "url": platform_url,
-        "app_id": "HALL-A",
-        "secret_env": "YIMEN_TEST_HALL_SECRET",
-    }
 
 
 def test_every_step_of_a_case_reaches_the_receiver_in_order_with_the_applicant_protected(
     database_url, tmp_path, clock, monkeypatch
 ):
     platform = start_platform(settings_for(f"sqlite:///{tmp_path}/platform.db"))
-    monkeypatch.setenv("YIMEN_TEST_HALL_SECRET", APPS["HALL-A"].decode())
-    settings = make_settings(
-        database_url,
-        tmp_path,
-        sync_idle_seconds=0.1,
-        sync_backoff_base_seconds=0.05,
-        sync_targets=[_target(platform.base_url)],
-        sync_protect_key=PROTECT_KEY.hex(),
-        sync_protect_kid="k1",
-    )
+    settings = hall_delivering_to(platform.base_url, database_url, tmp_path, monkeypatch)
     hall_server = start_server(settings, clock)
     receiver = SignedClient(platform.base_url)
     try:
@@ -76,8 +63,9 @@ def test_every_step_of_a_case_reaches_the_receiver_in_order_with_the_applicant_p
 def test_a_hall_sending_to_a_platform_without_the_shared_key_refuses_intake(
     database_url, tmp_path, clock, monkeypatch
 ):
-    monkeypatch.setenv("YIMEN_TEST_HALL_SECRET", APPS["HALL-A"].decode())
-    settings = make_settings(database_url, tmp_path, sync_targets=[_target("http://127.0.0.1:9")])
+    settings = hall_delivering_to(
+        "http://127.0.0.1:9", database_url, tmp_path, monkeypatch, sync_protect_key=None
+    )
     hall_server = start_server(settings, clock)
     try:
         hall = seed_hall(hall_server.state.uow)

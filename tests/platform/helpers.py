@@ -6,18 +6,21 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 import uvicorn
 
 from hall_server.contract.events import Actor, AggregateRef, AggregateType, Envelope, EventType, Source
+from hall_server.core.config import Settings
 from hall_server.core.ids import uuid7
 from hall_server.platform.app import build_server
 from hall_server.platform.config import PlatformSettings
 from hall_server.sync import wire
-from tests.conftest import free_port, serve_in_thread
+from tests.conftest import free_port, make_settings, serve_in_thread
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 APPS = {"HALL-A": b"secret-a-for-tests", "HALL-B": b"secret-b-for-tests"}
@@ -128,6 +131,33 @@ ALLOWED_ITEM_STATUSES = {
     ("rejected", 422),
     ("retry", 425),
 }
+
+
+HALL_SECRET_ENV = "YIMEN_TEST_HALL_SECRET"
+
+
+def hall_delivering_to(
+    platform_url: str, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: Any
+) -> Settings:
+    """A hall server's settings that deliver to `platform_url` as HALL-A, quickly, with the shared SM4 key
+    for `protected` (kid k1, as settings_for gives the receiver)."""
+    monkeypatch.setenv(HALL_SECRET_ENV, APPS["HALL-A"].decode())
+    target = {
+        "name": "province",
+        "kind": "hall-sync-rest",
+        "url": platform_url,
+        "app_id": "HALL-A",
+        "secret_env": HALL_SECRET_ENV,
+    }
+    values: dict[str, Any] = {
+        "sync_idle_seconds": 0.1,
+        "sync_backoff_base_seconds": 0.05,
+        "sync_targets": [target],
+        "sync_protect_key": PROTECT_KEY.hex(),
+        "sync_protect_kid": "k1",
+        **overrides,
+    }
+    return make_settings(database_url, tmp_path, **values)
 
 
 def settings_for(database_url: str, **overrides: Any) -> PlatformSettings:

@@ -13,9 +13,15 @@ from hall_server.contract.followups import AssignIn
 from hall_server.contract.queue import IssueTicketRequest
 from hall_server.events.models import Event
 from hall_server.sync.config import PLATFORM_PREFIXES
-from tests.conftest import make_settings, start_server
+from tests.conftest import start_server
 from tests.factories import seed_hall
-from tests.platform.helpers import APPS, PROTECT_KEY, SignedClient, settings_for, start_platform
+from tests.platform.helpers import (
+    PROTECT_KEY,
+    SignedClient,
+    hall_delivering_to,
+    settings_for,
+    start_platform,
+)
 from tests.sync.processes import wait_for
 
 
@@ -25,23 +31,7 @@ def test_evaluation_follow_up_and_complaint_events_reach_the_receiver_in_order(
     platform = start_platform(
         settings_for(f"sqlite:///{tmp_path}/platform.db", protect_keys={"k1": PROTECT_KEY})
     )
-    monkeypatch.setenv("YIMEN_TEST_HALL_SECRET", APPS["HALL-A"].decode())
-    target = {
-        "name": "province",
-        "kind": "hall-sync-rest",
-        "url": platform.base_url,
-        "app_id": "HALL-A",
-        "secret_env": "YIMEN_TEST_HALL_SECRET",
-    }
-    settings = make_settings(
-        database_url,
-        tmp_path,
-        sync_idle_seconds=0.1,
-        sync_backoff_base_seconds=0.05,
-        sync_targets=[target],
-        sync_protect_key=PROTECT_KEY.hex(),
-        sync_protect_kid="k1",
-    )
+    settings = hall_delivering_to(platform.base_url, database_url, tmp_path, monkeypatch)
     hall_server = start_server(settings, clock)
     receiver = SignedClient(platform.base_url)
     try:
