@@ -86,8 +86,8 @@ def test_offerings_move_down_to_matter_category_and_back(database_url, settings,
     assert made["ticket"] == 3 and made["matter"] == 2
     offered = _rows(
         database_url,
-        "select hm.matter_id, c.code, hm.enabled from hall_matter hm join category c on c.id = hm.category_id "
-        "order by hm.matter_id",
+        "select hm.matter_id, c.code, hm.enabled from hall_matter hm "
+        "join category c on c.id = hm.category_id order by hm.matter_id",
     )
     assert offered == [(matters["marriage"], "SOCIAL", True), (matters["company"], "ENTERPRISE", True)]
     config = alembic_config(database_url)
