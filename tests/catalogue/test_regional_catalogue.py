@@ -188,3 +188,26 @@ def test_a_regional_manager_covers_a_and_b_but_not_c(server, hall, halls):
             assert (error["type"], error["code"]) == ("error", "HALL_NOT_COVERED")
 
     asyncio.run(feeds())
+
+
+def test_appointments_go_through_the_halls_offering(server, hall, halls):
+    from hall_server.contract.appointments import BookRequest
+    from tests.api.test_appointments import make_slot
+    from tests.factories import person
+
+    marriage = hall.matters["marriage"]
+    manager, kiosk = halls("manager"), halls("kiosk")
+    slot = make_slot(manager)  # a SOCIAL slot of hall A
+    manager.withdraw_matter(marriage)
+    refused = _refused(
+        lambda: kiosk.book(BookRequest(slot_id=slot.id, identity=person(), matter_id=marriage))
+    )
+    assert (refused.status, refused.code) == (404, "MATTER_NOT_OFFERED")
+    manager.offer_matter(marriage, HallMatterIn(category_code="ENTERPRISE"))  # now queued elsewhere here
+    refused = _refused(
+        lambda: kiosk.book(BookRequest(slot_id=slot.id, identity=person(), matter_id=marriage))
+    )
+    assert refused.code == "MATTER_NOT_BOOKABLE"
+    manager.offer_matter(marriage, HallMatterIn(category_code="SOCIAL"))
+    booked = kiosk.book(BookRequest(slot_id=slot.id, identity=person(), matter_id=marriage))
+    assert booked.status == "BOOKED"
