@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._hall import backends, demo_hall, print_table, timed
 from hall_server.app import build_state
 from hall_server.auth.models import Staff
-from hall_server.catalogue.models import Category, Matter
+from hall_server.catalogue.models import Category, HallMatter
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.stats import MAX_RANGE_DAYS, ExportFormat, StatsGroup
 from hall_server.core.config import Settings
@@ -68,7 +68,7 @@ def fill(state: Any, url: str, tz: Any) -> tuple[list[date], int]:
     """Bulk-insert the history straight into the tables; returns the days and the ticket count."""
     with state.factory() as session:
         categories = session.execute(select(Category.id, Category.prefix)).all()
-        matters = session.execute(select(Matter.id, Matter.category_id)).all()
+        matters = session.execute(select(HallMatter.matter_id, HallMatter.category_id)).all()  # the offering
         windows = session.scalars(select(Window.id)).all()
         clerks = (
             session.scalars(select(Staff.id).where(Staff.role == "clerk")).all()

@@ -38,7 +38,13 @@ def register(subcommands: Any) -> None:
     add.add_argument("--name", help="display name (defaults to the login)")
     add.add_argument("--role", required=True, choices=["clerk", "back_office", "manager", "admin"])
     add.add_argument("--password", help="omit to be asked (keeps it out of shell history)")
-    add.add_argument("--hall", help="bind the account to this hall (code); omit: a regional account")
+    bound = add.add_mutually_exclusive_group()
+    bound.add_argument("--hall", help="bind the account to this hall (code); omit: a regional account")
+    bound.add_argument(
+        "--halls",
+        help="a regional account covering these halls only (codes, comma-separated: a regional manager); "
+        "omit both: a regional account covering every hall",
+    )
     add.set_defaults(run=run_staff_add)
     password = staff_commands.add_parser("password", help="set a new password (signs the person out)")
     password.add_argument("--login", required=True)
@@ -212,8 +218,9 @@ def run_staff_add(args: argparse.Namespace) -> int:
         role=Role(args.role),
         password=_password(args.password),
     )
-    staff = _run(lambda ctx: create_staff(ctx, staff_in, hall_code=args.hall))
-    where = f"，{args.hall} 大厅" if args.hall else ""
+    cover = [code.strip() for code in (args.halls or "").split(",") if code.strip()]
+    staff = _run(lambda ctx: create_staff(ctx, staff_in, hall_code=args.hall, cover=cover))
+    where = f"，{args.hall} 大厅" if args.hall else (f"，管辖 {'、'.join(cover)}" if cover else "")
     print(f"已创建工作人员 {staff.login}（{args.role}{where}）")
     return 0
 

@@ -15,6 +15,7 @@ from hall_server.auth.service import authenticate, require
 from hall_server.contract.auth import DeviceKind, Role
 from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.errors import Forbidden, NotFound, Unauthorized
+from hall_server.core.tenancy import current_hall_id
 from hall_server.halls.models import Hall
 from hall_server.idempotency.http import KeyHeader, idempotent_call
 from hall_server.idempotency.service import IdempotentCall, once
@@ -122,16 +123,23 @@ PublicApiDep = Annotated[Api, Depends(get_public_api)]
 
 def enter_principal_hall(ctx: Ctx, principal: Principal, hall_code: str | None = None) -> None:
     """The caller's own hall; a regional account (no hall of its own) the hall it names, else the
-    deployment's default hall (entered lazily, core/tenancy.py)."""
+    deployment's default hall (entered lazily, core/tenancy.py) — for a regional manager covering some halls
+    only (staff_hall), the default hall if covered, else the first hall it covers. Naming a hall outside
+    the cover is 403 HALL_NOT_COVERED."""
     if hall_code is None:
         if principal.hall_id is not None:
             ctx.enter_hall(principal.hall_id)
+        elif principal.halls:
+            default = current_hall_id(ctx.session, required=False)
+            ctx.enter_hall(default if default in principal.halls else min(principal.halls))
         return
     hall = ctx.session.scalars(select(Hall).where(Hall.code == hall_code)).first()
     if hall is None:
         raise NotFound("HALL_NOT_FOUND", "没有这个大厅")
     if principal.hall_id is not None and principal.hall_id != hall.id:
         raise Forbidden("FORBIDDEN", "无权操作其他大厅")
+    if not principal.covers(hall.id):
+        raise Forbidden("HALL_NOT_COVERED", "您无权管理该大厅")
     ctx.enter_hall(hall.id)
 
 

@@ -2,9 +2,9 @@
 
 from hall_server.alerts.models import Alert, Threshold
 from hall_server.appointments.models import Appointment, AppointmentSlot
-from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress
+from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress, StaffHall
 from hall_server.cases.models import Case, CaseCounter, CaseMaterial
-from hall_server.catalogue.models import Category, Matter, MatterMaterial
+from hall_server.catalogue.models import Category, HallMatter, Matter, MatterMaterial
 from hall_server.complaints.models import Complaint, ComplaintSettings
 from hall_server.core.db import Base
 from hall_server.core.locks import Lease
@@ -48,6 +48,7 @@ __all__ = [
     "Followup",
     "FollowupSettings",
     "Hall",
+    "HallMatter",
     "HelpRequest",
     "IdempotencyRecord",
     "Lease",
@@ -56,6 +57,7 @@ __all__ = [
     "MatterMaterial",
     "Staff",
     "StaffAddress",
+    "StaffHall",
     "Threshold",
     "Ticket",
     "TicketCounter",

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select, update
 
 from hall_server.appointments.models import Appointment, AppointmentSlot
-from hall_server.catalogue.service import category_by_code, get_matter
+from hall_server.catalogue.service import category_by_code, offered
 from hall_server.contract import idnumbers as numbers
 from hall_server.contract.appointments import (
     AppointmentOut,
@@ -151,8 +151,11 @@ def book(ctx: Ctx, request: BookRequest) -> Appointment:
         raise NotFound("SLOT_NOT_FOUND", "没有找到该预约时段")
     if slot.start <= ctx.clock.now():
         raise Conflict("SLOT_PAST", "该时段已开始或已过去，请选择其他时段")
-    matter = get_matter(ctx, request.matter_id) if request.matter_id is not None else None
-    if matter is not None and (matter.category_id != slot.category_id or not matter.appointment_available):
+    offer = offered(ctx, request.matter_id) if request.matter_id is not None else None
+    matter = offer.matter if offer is not None else None
+    if offer is not None and (
+        offer.category_id != slot.category_id or not offer.matter.appointment_available
+    ):
         raise Invalid("MATTER_NOT_BOOKABLE", "该事项不能在此时段预约")
     visitor = identity.identify(ctx, identity.check(request.identity, ctx.clock.today()))
     _refuse_double_booking(ctx, visitor, slot)

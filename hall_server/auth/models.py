@@ -27,6 +27,18 @@ class Staff(Base):
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"), nullable=True, index=True)
 
 
+class StaffHall(Base):
+    """A hall a regional account (staff.hall_id NULL) covers; a regional account with none covers every
+    hall (the deployment's admin). README "Regional catalogue and regional managers"."""
+
+    __tablename__ = "staff_hall"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    hall_id: Mapped[int] = mapped_column(
+        ForeignKey("hall.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class Device(HallScoped, Base):
     """A registered kiosk, display, counter terminal or evaluation pad, with its own bearer token."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -12,12 +13,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from hall_server.auth import throttle
-from hall_server.auth.models import AuthToken, Device, Staff
+from hall_server.auth.models import AuthToken, Device, Staff, StaffHall
 from hall_server.auth.principal import Principal
 from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
-from hall_server.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
+from hall_server.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from hall_server.events.service import record
 from hall_server.halls.models import Hall
 
@@ -33,12 +34,21 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_staff(ctx: Ctx, staff_in: StaffIn, hall_code: str | None = None) -> Staff:
+def create_staff(
+    ctx: Ctx, staff_in: StaffIn, hall_code: str | None = None, cover: Sequence[str] = ()
+) -> Staff:
     """A staff account of `hall_code`'s hall; without one, of the creator's hall (a regional account when
-    the creator is regional or the command line: works in the default hall or the hall it names)."""
+    the creator is regional or the command line: works in the default hall or the hall it names). `cover`
+    (hall codes, no `hall_code`): a regional account covering those halls only (a regional manager). A
+    creator that covers some halls only makes accounts bound to the hall it acts in, never wider ones."""
     if ctx.session.scalar(select(Staff.id).where(Staff.login == staff_in.login)) is not None:
         raise Conflict("STAFF_LOGIN_TAKEN", f"登录名 {staff_in.login} 已被使用")
+    if hall_code is not None and cover:
+        raise Invalid("STAFF_HALLS", "不能同时指定所属大厅和管辖大厅")
     hall_id = ctx.principal.hall_id if ctx.principal is not None else None
+    if ctx.principal is not None and hall_id is None and ctx.principal.halls:
+        hall_id = ctx.hall_id
+    cover_ids = [_hall_id_of(ctx, code) for code in dict.fromkeys(cover)]
     if hall_code is not None:
         hall_id = ctx.session.scalar(select(Hall.id).where(Hall.code == hall_code))
         if hall_id is None:
@@ -59,14 +69,21 @@ def create_staff(ctx: Ctx, staff_in: StaffIn, hall_code: str | None = None) -> S
         ctx.session.flush()
     except IntegrityError as exc:
         raise Conflict("STAFF_LOGIN_TAKEN", f"登录名 {staff_in.login} 已被使用") from exc
-    record(
-        ctx,
-        EventType.STAFF_CREATED,
-        AggregateType.STAFF,
-        staff.id,
-        {"login": staff.login, "role": staff.role},
-    )
+    if hall_id is None:
+        ctx.session.add_all(StaffHall(staff_id=staff.id, hall_id=covered) for covered in cover_ids)
+        ctx.session.flush()
+    payload: dict[str, object] = {"login": staff.login, "role": staff.role}
+    if cover:
+        payload["halls"] = list(dict.fromkeys(cover))
+    record(ctx, EventType.STAFF_CREATED, AggregateType.STAFF, staff.id, payload)
     return staff
+
+
+def _hall_id_of(ctx: Ctx, code: str) -> int:
+    hall_id = ctx.session.scalar(select(Hall.id).where(Hall.code == code))
+    if hall_id is None:
+        raise NotFound("HALL_NOT_FOUND", f"没有编码为 {code} 的大厅")
+    return int(hall_id)
 
 
 def set_password(ctx: Ctx, login: str, password: str) -> Staff:
@@ -160,7 +177,14 @@ def authenticate(ctx: Ctx, token: str) -> Principal:
     staff = ctx.session.get(Staff, auth.staff_id)
     if staff is None or not staff.active:
         raise Unauthorized("TOKEN_INVALID", "账号已停用")
-    return Principal(staff_id=staff.id, staff_name=staff.name, role=Role(staff.role), hall_id=staff.hall_id)
+    cover: frozenset[int] = frozenset()
+    if staff.hall_id is None:
+        cover = frozenset(
+            ctx.session.scalars(select(StaffHall.hall_id).where(StaffHall.staff_id == staff.id))
+        )
+    return Principal(
+        staff_id=staff.id, staff_name=staff.name, role=Role(staff.role), hall_id=staff.hall_id, halls=cover
+    )
 
 
 def require(principal: Principal, roles: frozenset[Role], devices: frozenset[DeviceKind]) -> Principal:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from hall_server.auth.service import password_hasher
 from hall_server.cases.models import Case, CaseCounter, CaseMaterial
 from hall_server.catalogue.models import Matter
-from hall_server.catalogue.service import get_matter
+from hall_server.catalogue.service import get_matter, offered
 from hall_server.contract.base import DB_ID_MAX
 from hall_server.contract.cases import (
     CARD_FIELDS,
@@ -62,7 +62,7 @@ EARLIER_CASES = 50  # earlier cases of the applicant read for reuse and prefill
 
 
 def open_case(ctx: Ctx, body: CaseOpenIn) -> Case:
-    matter = get_matter(ctx, body.matter_id)
+    matter = offered(ctx, body.matter_id).matter  # a matter this hall handles (R3: the shared catalogue)
     checked = identity.check(body.applicant, ctx.clock.today())
     applicant = identity.identify(ctx, checked)
     ticket = _ticket(ctx, body.ticket_id) if body.ticket_id is not None else None

@@ -57,7 +57,6 @@ class Matter(Base):
     application_form: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     fees: Mapped[dict[str, Any]] = mapped_column(JSONType)
     result: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     high_frequency: Mapped[bool] = mapped_column(Boolean, default=False)
     one_visit: Mapped[bool] = mapped_column(Boolean, default=False)
     online_available: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -68,10 +67,27 @@ class Matter(Base):
     supervise_phone: Mapped[str] = mapped_column(String(50), default="")
     service_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
 
-    category: Mapped[Category] = relationship(lazy="joined")
     materials: Mapped[list[MatterMaterial]] = relationship(
         order_by="MatterMaterial.position", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class HallMatter(HallScoped, Base):
+    """A hall's offering of a shared matter (R3 同源: the same 事项 at several points): the hall's category
+    it is queued in, whether it is offered now, and its place in the hall's lists."""
+
+    __tablename__ = "hall_matter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    matter: Mapped[Matter] = relationship(lazy="joined")
+    category: Mapped[Category] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("hall_id", "matter_id", name="uq_hall_matter_hall_matter"),)
 
 
 class MatterMaterial(Base):

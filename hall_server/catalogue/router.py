@@ -9,11 +9,13 @@ from hall_server.contract.catalogue import (
     CATEGORY_CODE,
     CategoryIn,
     CategoryOut,
+    HallMatterIn,
+    HallMatterOut,
     MatterIn,
     MatterOut,
     MatterSummary,
 )
-from hall_server.deps import ADMINS, ALL_DEVICES, STAFF, ApiDep, IdParam
+from hall_server.deps import ADMINS, ALL_DEVICES, MANAGERS, STAFF, ApiDep, IdParam
 
 router = APIRouter(tags=["catalogue"])
 
@@ -54,10 +56,38 @@ def search_matters(
 @router.get("/matters/{matter_id}", response_model=MatterOut)
 def get_matter(matter_id: IdParam, api: ApiDep) -> MatterOut:
     return api.read(
-        lambda ctx: service.matter_out(service.get_matter(ctx, matter_id)), roles=STAFF, devices=ALL_DEVICES
+        lambda ctx: service.matter_out(service.offered(ctx, matter_id)), roles=STAFF, devices=ALL_DEVICES
     )
 
 
 @router.put("/matters", response_model=MatterOut)
 def save_matter(body: MatterIn, api: ApiDep) -> MatterOut:
-    return api.run(lambda ctx: service.matter_out(service.save_matter(ctx, body)), roles=ADMINS)
+    """Import a matter into the regional catalogue (by its basic code) and offer it in this hall."""
+    return api.run(
+        lambda ctx: service.matter_out(service.offered(ctx, service.save_matter(ctx, body).id)), roles=ADMINS
+    )
+
+
+@router.get("/hall/matters", response_model=list[HallMatterOut])
+def hall_matters(
+    api: ApiDep,
+    include_unoffered: bool = Query(default=False, description="也列出本大厅未办理的区域目录事项"),
+) -> list[HallMatterOut]:
+    """This hall's offering of the regional catalogue (enabled or not)."""
+    return api.read(
+        lambda ctx: service.hall_matters(ctx, include_unoffered=include_unoffered), roles=MANAGERS
+    )
+
+
+@router.put("/hall/matters/{matter_id}", response_model=HallMatterOut)
+def offer_matter(matter_id: IdParam, body: HallMatterIn, api: ApiDep) -> HallMatterOut:
+    """This hall offers the matter in one of its categories (or changes the category, order, enabling)."""
+    return api.run(
+        lambda ctx: service.hall_matter_out(service.offer_matter(ctx, matter_id, body)), roles=MANAGERS
+    )
+
+
+@router.delete("/hall/matters/{matter_id}", status_code=204)
+def withdraw_matter(matter_id: IdParam, api: ApiDep) -> None:
+    """This hall no longer offers the matter."""
+    api.run(lambda ctx: service.withdraw_matter(ctx, matter_id), roles=MANAGERS)

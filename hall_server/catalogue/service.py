@@ -1,17 +1,24 @@
-"""The service catalogue (R3 same-source publication: kiosk, counter and display all read it from here)."""
+"""The service catalogue (R3 same-source publication: kiosk, counter and display all read it from here).
+
+Matters are shared regionally (one row per 事项 for every hall); a hall offers a matter through its own
+`HallMatter` row (in one of its categories, enabled or not). Everything a hall does with a matter (search,
+tickets, appointments) goes through its offering: a matter the hall does not offer is 404
+MATTER_NOT_OFFERED there."""
 
 from __future__ import annotations
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import case, or_, select
 
-from hall_server.catalogue.models import Category, Matter, MatterMaterial
+from hall_server.catalogue.models import Category, HallMatter, Matter, MatterMaterial
 from hall_server.contract import idnumbers as numbers
 from hall_server.contract.catalogue import (
     LEVEL_NAMES,
     MATTER_TYPE_NAMES,
     CategoryIn,
     CategoryOut,
+    HallMatterIn,
+    HallMatterOut,
     Level,
     MatterIn,
     MatterOut,
@@ -116,8 +123,6 @@ def save_matter(ctx: Ctx, matter_in: MatterIn) -> Matter:
     values = matter_in.model_dump(mode="json", exclude={"materials", "category_code", "catalog_code"})
     for key, value in values.items():
         setattr(matter, key, value)
-    matter.category_id = category.id
-    matter.category = category
     matter.pinyin_initials, matter.pinyin_full = pinyin_keys(matter_in.name)
     matter.materials = [
         MatterMaterial(position=index, **material.model_dump(mode="json"))
@@ -131,23 +136,120 @@ def save_matter(ctx: Ctx, matter_in: MatterIn) -> Matter:
         f"matter:{matter.catalog_code}",
         {"name": matter.name, "task_code": matter.task_code, "category": category.code},
     )
+    _offer(ctx, matter, category, enabled=True, event=False)  # this hall offers what it imports
     return matter
 
 
 def get_matter(ctx: Ctx, matter_id: int) -> Matter:
+    """A matter of the regional catalogue, offered in this hall or not."""
     matter = ctx.session.get(Matter, matter_id)
     if matter is None:
         raise NotFound("MATTER_NOT_FOUND", "没有找到该事项")
     return matter
 
 
+def _offering(ctx: Ctx, matter_id: int) -> HallMatter | None:
+    return ctx.session.scalars(select(HallMatter).where(HallMatter.matter_id == matter_id)).first()
+
+
+def offered(ctx: Ctx, matter_id: int) -> HallMatter:
+    """This hall's offering of the matter; 404 MATTER_NOT_FOUND for no such matter, MATTER_NOT_OFFERED for
+    one the hall does not offer (or has disabled)."""
+    offer = _offering(ctx, matter_id)
+    if offer is None or not offer.enabled:
+        get_matter(ctx, matter_id)
+        raise NotFound("MATTER_NOT_OFFERED", "本大厅不办理该事项")
+    return offer
+
+
+def _offer(
+    ctx: Ctx,
+    matter: Matter,
+    category: Category,
+    *,
+    enabled: bool,
+    sort_order: int | None = None,
+    event: bool = True,
+) -> HallMatter:
+    offer = _offering(ctx, matter.id)
+    if offer is None:
+        offer = HallMatter(matter_id=matter.id, matter=matter, sort_order=sort_order or 0)
+        ctx.session.add(offer)
+    elif sort_order is not None:
+        offer.sort_order = sort_order
+    offer.category_id = category.id
+    offer.category = category
+    offer.enabled = enabled
+    ctx.session.flush()
+    if not event:
+        return offer
+    record(
+        ctx,
+        EventType.MATTER_OFFERED,
+        AggregateType.CATALOGUE,
+        f"matter:{matter.catalog_code}",
+        {"category": category.code, "enabled": enabled, "sort_order": offer.sort_order},
+    )
+    return offer
+
+
+def offer_matter(ctx: Ctx, matter_id: int, offer_in: HallMatterIn) -> HallMatter:
+    """This hall offers a matter of the regional catalogue in one of its categories (or changes how)."""
+    matter = get_matter(ctx, matter_id)
+    category = category_by_code(ctx, offer_in.category_code)
+    return _offer(ctx, matter, category, enabled=offer_in.enabled, sort_order=offer_in.sort_order)
+
+
+def withdraw_matter(ctx: Ctx, matter_id: int) -> None:
+    """This hall no longer offers the matter (tickets and appointments already made keep it)."""
+    offer = _offering(ctx, matter_id)
+    if offer is None:
+        get_matter(ctx, matter_id)
+        raise NotFound("MATTER_NOT_OFFERED", "本大厅不办理该事项")
+    code = offer.matter.catalog_code
+    ctx.session.delete(offer)
+    ctx.session.flush()
+    record(ctx, EventType.MATTER_WITHDRAWN, AggregateType.CATALOGUE, f"matter:{code}", {})
+
+
+def hall_matters(ctx: Ctx, *, include_unoffered: bool = False) -> list[HallMatterOut]:
+    """This hall's offering (enabled or not); with `include_unoffered`, every matter of the regional
+    catalogue, those not offered here with `offered` false."""
+    offers = ctx.session.scalars(
+        select(HallMatter).join(Matter).order_by(HallMatter.sort_order, Matter.name)
+    ).all()
+    found = [hall_matter_out(offer) for offer in offers]
+    if include_unoffered:
+        taken = {offer.matter_id for offer in offers}
+        rest = ctx.session.execute(select(Matter.id, Matter.catalog_code, Matter.name).order_by(Matter.name))
+        found += [
+            HallMatterOut(matter_id=id_, catalog_code=code, name=name, offered=False)
+            for id_, code, name in rest
+            if id_ not in taken
+        ]
+    return found
+
+
+def hall_matter_out(offer: HallMatter) -> HallMatterOut:
+    return HallMatterOut(
+        matter_id=offer.matter_id,
+        catalog_code=offer.matter.catalog_code,
+        name=offer.matter.name,
+        offered=True,
+        category_code=offer.category.code,
+        category_name=offer.category.name,
+        enabled=offer.enabled,
+        sort_order=offer.sort_order,
+    )
+
+
 def search_matters(
     ctx: Ctx, q: str = "", category_code: str | None = None, high_frequency: bool | None = None
-) -> list[Matter]:
-    """Search by name, pinyin initials or full pinyin, and code. Initials also match with words left out
-    ("bdcdj" finds 不动产抵押权首次登记), as visitors type the words they remember; direct matches come
-    first, then high-frequency matters."""
-    query = select(Matter)
+) -> list[HallMatter]:
+    """Search this hall's offering by name, pinyin initials or full pinyin, and code. Initials also match
+    with words left out ("bdcdj" finds 不动产抵押权首次登记), as visitors type the words they remember;
+    direct matches come first, then the hall's order, then high-frequency matters."""
+    query = select(HallMatter).join(Matter).where(HallMatter.enabled.is_(True))
     direct = None
     text = q.strip()
     if text:
@@ -166,11 +268,13 @@ def search_matters(
         else:
             query = query.where(direct)
     if category_code:
-        query = query.where(Matter.category_id == category_by_code(ctx, category_code).id)
+        query = query.where(HallMatter.category_id == category_by_code(ctx, category_code).id)
     if high_frequency is not None:
         query = query.where(Matter.high_frequency == high_frequency)
     first = [case((direct, 0), else_=1)] if direct is not None else []
-    query = query.order_by(*first, Matter.high_frequency.desc(), Matter.name).limit(SEARCH_LIMIT)
+    query = query.order_by(*first, HallMatter.sort_order, Matter.high_frequency.desc(), Matter.name).limit(
+        SEARCH_LIMIT
+    )
     return list(ctx.session.scalars(query))
 
 
@@ -178,13 +282,14 @@ def category_out(category: Category) -> CategoryOut:
     return CategoryOut.model_validate(category)
 
 
-def matter_summary(matter: Matter) -> MatterSummary:
+def matter_summary(offer: HallMatter) -> MatterSummary:
+    matter = offer.matter
     return MatterSummary(
         id=matter.id,
         catalog_code=matter.catalog_code,
         name=matter.name,
         type=MatterType(matter.type),
-        category_code=matter.category.code,
+        category_code=offer.category.code,
         high_frequency=matter.high_frequency,
         one_visit=matter.one_visit,
         online_available=matter.online_available,
@@ -192,7 +297,9 @@ def matter_summary(matter: Matter) -> MatterSummary:
     )
 
 
-def matter_out(matter: Matter) -> MatterOut:
+def matter_out(offer: HallMatter) -> MatterOut:
+    """The matter as this hall offers it (its category is the hall's)."""
+    matter = offer.matter
     materials = [
         {
             key: getattr(m, key)
@@ -219,7 +326,7 @@ def matter_out(matter: Matter) -> MatterOut:
         {
             **fields,
             "materials": materials,
-            "category_code": matter.category.code,
+            "category_code": offer.category.code,
             "id": matter.id,
             "pinyin_initials": matter.pinyin_initials,
             "type_name": MATTER_TYPE_NAMES[MatterType(matter.type)],

@@ -39,7 +39,15 @@ from hall_server.contract.cases import (
     NotAcceptedIn,
     QueryPasswordOut,
 )
-from hall_server.contract.catalogue import CategoryIn, CategoryOut, MatterIn, MatterOut, MatterSummary
+from hall_server.contract.catalogue import (
+    CategoryIn,
+    CategoryOut,
+    HallMatterIn,
+    HallMatterOut,
+    MatterIn,
+    MatterOut,
+    MatterSummary,
+)
 from hall_server.contract.chain import ChainVerifyOut
 from hall_server.contract.complaints import (
     AnswerIn,
@@ -83,7 +91,7 @@ from hall_server.contract.followups import (
     RevisitIn,
     VerifyIn,
 )
-from hall_server.contract.halls import HallIn, HallOut
+from hall_server.contract.halls import HallIn, HallOut, HallSummary
 from hall_server.contract.help import HelpRequestIn, HelpRequestOut, HelpResolveIn
 from hall_server.contract.identity import IdentityIn
 from hall_server.contract.load import LoadOut
@@ -146,9 +154,11 @@ class HallClient:
         transport: httpx.BaseTransport | None = None,
         retries: int = 2,
         retry_delay: float = 0.2,
+        hall: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.hall_code = hall  # a regional account: the hall (code) it acts in (header X-Yimen-Hall)
         self.retries = retries
         self.retry_delay = retry_delay
         self.http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
@@ -182,6 +192,8 @@ class HallClient:
         """`once`: a POST the server must do only once: sent with a key, and repeated with the same key.
         `key`: the caller's own key, to repeat an operation whose answer it never got (done at most once)."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if self.hall_code:
+            headers["X-Yimen-Hall"] = self.hall_code
         if once:
             headers[IDEMPOTENCY_KEY] = key or str(uuid.uuid4())
         content = None
@@ -284,7 +296,22 @@ class HallClient:
         return self._call("GET", f"/matters/{matter_id}", MatterOut)
 
     def save_matter(self, matter: MatterIn) -> MatterOut:
+        """Import into the regional catalogue and offer it in this hall."""
         return self._call("PUT", "/matters", MatterOut, matter)
+
+    def hall_matters(self, *, include_unoffered: bool = False) -> list[HallMatterOut]:
+        params = {"include_unoffered": "true"} if include_unoffered else None
+        return self._call("GET", "/hall/matters", list[HallMatterOut], params=params)
+
+    def offer_matter(self, matter_id: int, offer: HallMatterIn) -> HallMatterOut:
+        return self._call("PUT", f"/hall/matters/{matter_id}", HallMatterOut, offer)
+
+    def withdraw_matter(self, matter_id: int) -> None:
+        self._call("DELETE", f"/hall/matters/{matter_id}", None)
+
+    def halls(self) -> list[HallSummary]:
+        """The halls this account may see, with their live load in brief."""
+        return self._call("GET", "/halls", list[HallSummary])
 
     # tickets
     def issue_ticket(self, request: IssueTicketRequest) -> TicketOut:

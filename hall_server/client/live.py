@@ -25,18 +25,20 @@ class LiveFeed:
     order. A gap in a topic's seq (messages were lost) triggers a resync: the next message of that topic
     is a fresh snapshot. `gaps` counts how often that happened."""
 
-    def __init__(self, url: str, token: str, topics: list[str]) -> None:
+    def __init__(self, url: str, token: str, topics: list[str], *, hall: str | None = None) -> None:
         self.url = url
         self.token = token
+        self.hall = hall  # a regional account: the hall (code) of the feed
         self.topics = topics
         self.last_seq: dict[str, int] = {}
         self.gaps = 0
         self.connection: ClientConnection | None = None
 
     async def __aenter__(self) -> LiveFeed:
-        self.connection = await websockets.connect(
-            self.url, additional_headers={"Authorization": f"Bearer {self.token}"}, max_size=2**24
-        )
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if self.hall:
+            headers["X-Yimen-Hall"] = self.hall
+        self.connection = await websockets.connect(self.url, additional_headers=headers, max_size=2**24)
         await self.connection.send(Subscribe(topics=self.topics).model_dump_json())
         return self
 

@@ -260,3 +260,24 @@ class MatterOut(MatterIn):
     type_name: str
     level_name: str
     materials_to_bring: int = Field(description="需要申请人携带的材料数（排除可共享获取的）")
+
+
+class HallMatterIn(Model):
+    """This hall offers a matter of the regional catalogue: in which of its categories, whether now."""
+
+    category_code: str = Field(pattern=CATEGORY_CODE, description="本大厅的窗口类别编码")
+    enabled: bool = True
+    sort_order: int = Field(default=0, ge=0, le=9999)
+
+
+class HallMatterOut(OutModel):
+    """A matter of the regional catalogue as this hall offers it (`offered` false: not offered here)."""
+
+    matter_id: int
+    catalog_code: str
+    name: str
+    offered: bool
+    category_code: str | None = None
+    category_name: str | None = None
+    enabled: bool = False
+    sort_order: int = 0

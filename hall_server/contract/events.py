@@ -67,6 +67,8 @@ class EventType(StrEnum):
     HALL_CONFIGURED = "hall.configured"
     CATEGORY_SAVED = "catalogue.category.saved"
     MATTER_SAVED = "catalogue.matter.saved"
+    MATTER_OFFERED = "catalogue.matter.offered"  # a hall offers a matter of the regional catalogue
+    MATTER_WITHDRAWN = "catalogue.matter.withdrawn"  # a hall no longer offers it
     STAFF_CREATED = "hall.staff.created"
     STAFF_UPDATED = "hall.staff.updated"
     DEVICE_REGISTERED = "hall.device.registered"

@@ -26,3 +26,16 @@ class HallOut(HallIn):
     service_date: date = Field(description="今日（本地时区）")
     queue_closed_today: bool = Field(description="今日已日终，停止取号")
     notice: str = Field(default="", description="the notice line of the hall screens (通知栏)")
+
+
+class HallSummary(OutModel):
+    """A hall the caller may see (GET /api/v1/halls), with its live load in brief."""
+
+    id: int
+    code: str
+    name: str
+    level: Level
+    waiting: int = Field(description="tickets waiting now")
+    longest_wait_seconds: int = Field(description="of the tickets waiting now")
+    open_windows: int
+    queue_closed_today: bool

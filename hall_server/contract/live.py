@@ -30,6 +30,11 @@ class Auth(Model):
     type: Literal["auth"] = "auth"
     v: int = LIVE_VERSION
     token: str = Field(min_length=8, max_length=200)
+    hall: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Za-z-]{3,50}$",
+        description="a regional account: the hall (code) of the feed, within its cover",
+    )
 
 
 class Subscribe(Model):

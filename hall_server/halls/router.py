@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from hall_server.contract.displays import NoticeIn
-from hall_server.contract.halls import HallIn, HallOut
+from hall_server.contract.halls import HallIn, HallOut, HallSummary
 from hall_server.contract.load import LoadOut
 from hall_server.core.context import Ctx
 from hall_server.deps import ADMINS, ALL_DEVICES, MANAGERS, STAFF, ApiDep, IdempotentApiDep
@@ -18,6 +18,12 @@ def get_hall(api: ApiDep) -> HallOut:
     return api.read(
         lambda ctx: service.hall_out(ctx, service.current_hall(ctx)), roles=STAFF, devices=ALL_DEVICES
     )
+
+
+@router.get("/halls", response_model=list[HallSummary])
+def list_halls(api: ApiDep) -> list[HallSummary]:
+    """The halls the caller may see (its own; a regional account those it covers), with live load."""
+    return api.read(load.hall_summaries, roles=STAFF)
 
 
 @router.put("/hall", response_model=HallOut)

@@ -29,6 +29,9 @@ def configure_hall(ctx: Ctx, hall_in: HallIn) -> Hall:
     own = ctx.principal.hall_id if ctx.principal is not None else None
     if own is not None and (hall is None or hall.id != own):
         raise Forbidden("FORBIDDEN", "只能配置本大厅；新增大厅需由区域管理员操作")
+    cover = ctx.principal.halls if ctx.principal is not None else frozenset()
+    if cover and (hall is None or hall.id not in cover):  # a regional account covering some halls only
+        raise Forbidden("HALL_NOT_COVERED", "您无权管理该大厅")
     if hall is None:  # a regional admin (or the first install) adds a hall
         hall = Hall(code=hall_in.code)
         ctx.session.add(hall)
@@ -39,6 +42,18 @@ def configure_hall(ctx: Ctx, hall_in: HallIn) -> Hall:
     ctx.source = None  # and name it as configured now
     record(ctx, EventType.HALL_CONFIGURED, AggregateType.HALL, hall.code, hall_in.model_dump(mode="json"))
     return hall
+
+
+def visible_halls(ctx: Ctx) -> list[Hall]:
+    """The halls the caller may see: a hall-bound account (or device) its own, a regional account those it
+    covers (staff_hall), every hall when it covers none."""
+    query = select(Hall).order_by(Hall.id)
+    principal = ctx.principal
+    if principal is not None and principal.hall_id is not None:
+        query = query.where(Hall.id == principal.hall_id)
+    elif principal is not None and principal.halls:
+        query = query.where(Hall.id.in_(principal.halls))
+    return list(ctx.session.scalars(query))
 
 
 def post_notice(ctx: Ctx, text: str) -> Hall:

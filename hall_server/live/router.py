@@ -26,6 +26,7 @@ from hall_server.contract.live import (
 from hall_server.core.context import Ctx
 from hall_server.core.errors import DomainError
 from hall_server.core.tenancy import current_hall_id
+from hall_server.deps import HALL_HEADER, enter_principal_hall
 from hall_server.follow.service import masked, public_view
 from hall_server.live import policy
 from hall_server.live.hub import SLOW_CLIENT_CLOSE, Subscriber, hall_topic
@@ -34,10 +35,12 @@ from hall_server.queueing.load import snapshot
 router = APIRouter()
 
 
-def _principal_and_hall(ctx: Ctx, token: str) -> tuple[Principal, int | None]:
+def _principal_and_hall(ctx: Ctx, token: str, hall_code: str | None) -> tuple[Principal, int | None]:
+    """The caller and the hall of its feed: its own; a regional account the hall it names (within its
+    cover, else HALL_NOT_COVERED), else its default hall (deps.enter_principal_hall)."""
     principal = authenticate(ctx, token)
-    hall_id = principal.hall_id
-    return principal, hall_id if hall_id is not None else current_hall_id(ctx.session, required=False)
+    enter_principal_hall(ctx, principal, hall_code)
+    return principal, current_hall_id(ctx.session, required=False)
 
 
 log = logging.getLogger("yimen.live")
@@ -55,10 +58,10 @@ class Connection:
     async def send(self, message: SnapshotMessage | TicketMessage | ErrorMessage | Pong) -> None:
         await self.websocket.send_text(message.model_dump_json())
 
-    async def authenticate(self, token: str) -> bool:
+    async def authenticate(self, token: str, hall_code: str | None = None) -> bool:
         try:
             self.principal, self.hall_id = await run_in_threadpool(
-                self.state.uow.read, lambda ctx: _principal_and_hall(ctx, token)
+                self.state.uow.read, lambda ctx: _principal_and_hall(ctx, token, hall_code)
             )
         except DomainError as exc:
             await self.send(ErrorMessage(code=exc.code, message=exc.message))
@@ -126,7 +129,7 @@ class Connection:
             await self.send(ErrorMessage(code="BAD_MESSAGE", message="消息格式不正确"))
             return True
         if isinstance(message, Auth):
-            return await self.authenticate(message.token)
+            return await self.authenticate(message.token, message.hall)
         if self.principal is None and not self.anonymous_may(message):
             await self.send(ErrorMessage(code="AUTH_REQUIRED", message="请先发送登录凭证"))
             return False
@@ -146,7 +149,10 @@ async def live_feed(websocket: WebSocket) -> None:
     await websocket.accept()
     connection = Connection(websocket)
     header = websocket.headers.get("authorization", "")
-    if header.lower().startswith("bearer ") and not await connection.authenticate(header[7:].strip()):
+    hall_code = websocket.headers.get(HALL_HEADER, "").strip() or None
+    if header.lower().startswith("bearer ") and not await connection.authenticate(
+        header[7:].strip(), hall_code
+    ):
         await websocket.close(POLICY_VIOLATION)
         return
     hub = connection.state.hub

@@ -12,6 +12,8 @@ from statistics import fmean
 from sqlalchemy import Row, func, select
 
 from hall_server.catalogue.service import list_categories
+from hall_server.contract.catalogue import Level
+from hall_server.contract.halls import HallSummary
 from hall_server.contract.load import (
     CallRecord,
     CategoryLoad,
@@ -23,7 +25,7 @@ from hall_server.contract.load import (
 from hall_server.contract.queue import TicketStatus, WindowOut, WindowState
 from hall_server.core.context import Ctx
 from hall_server.core.tenancy import current_hall_id
-from hall_server.halls.service import current_hall, queue_closed_today
+from hall_server.halls.service import current_hall, queue_closed_today, visible_halls
 from hall_server.queueing.models import Ticket, Window, window_category
 from hall_server.queueing.tickets import queued, ticket_out
 from hall_server.queueing.windows import list_windows, window_by_number, window_out, window_queue
@@ -65,6 +67,30 @@ def waiting_counts(ctx: Ctx) -> list[CategoryWaiting]:
             )
         )
     return result
+
+
+def hall_summaries(ctx: Ctx) -> list[HallSummary]:
+    """Every hall the caller may see, with its load now in brief (entering each hall in turn)."""
+    found = []
+    for hall in visible_halls(ctx):
+        ctx.enter_hall(hall.id)
+        waiting = waiting_counts(ctx)
+        found.append(
+            HallSummary(
+                id=hall.id,
+                code=hall.code,
+                name=hall.name,
+                level=Level(hall.level),
+                waiting=sum(c.waiting for c in waiting),
+                longest_wait_seconds=max((c.longest_wait_seconds for c in waiting), default=0),
+                open_windows=ctx.session.scalar(
+                    select(func.count(Window.id)).where(Window.state == WindowState.OPEN.value)
+                )
+                or 0,
+                queue_closed_today=queue_closed_today(ctx, hall),
+            )
+        )
+    return found
 
 
 def _seconds_since(now: datetime, moment: datetime | None) -> int:

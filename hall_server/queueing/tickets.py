@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select
 
 from hall_server.catalogue.models import Category, Matter
-from hall_server.catalogue.service import category_by_code, get_matter
+from hall_server.catalogue.service import category_by_code, offered
 from hall_server.contract.auth import DeviceKind
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.queue import (
@@ -69,8 +69,8 @@ def next_number(ctx: Ctx, prefix: str) -> int:
 
 def _target(ctx: Ctx, request: IssueTicketRequest) -> tuple[Category, Matter | None]:
     if request.matter_id is not None:
-        matter = get_matter(ctx, request.matter_id)
-        return matter.category, matter
+        offer = offered(ctx, request.matter_id)  # the hall's offering: its category, here
+        return offer.category, offer.matter
     assert request.category_code is not None
     return category_by_code(ctx, request.category_code), None
 

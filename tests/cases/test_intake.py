@@ -283,6 +283,10 @@ def test_refusals_are_clear(server, hall, client_for):
             assert refused.value.code == code
         assert re.search(r"[\u4e00-\u9fff]", refused.value.message)
     case = _open(clerk, hall.matters["marriage"])
+    client_for("manager").withdraw_matter(hall.matters["company"])
+    with pytest.raises(ApiError) as not_offered:
+        _open(clerk, hall.matters["company"])
+    assert (not_offered.value.status, not_offered.value.code) == (404, "MATTER_NOT_OFFERED")
     with pytest.raises(ApiError) as not_accepted:
         clerk.renew_query_password(case.id)
     assert (not_accepted.value.status, not_accepted.value.code) == (409, "CASE_NOT_ACCEPTED")

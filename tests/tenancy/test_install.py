@@ -26,6 +26,13 @@ TOWN = HallIn(
     level="5",
     org_uscc=ORG_USCC,
 )
+THIRD = HallIn(
+    code="341122-ZWFW-03",
+    name="示范县另一镇便民服务中心",
+    region_code="341122101000",
+    level="5",
+    org_uscc=ORG_USCC,
+)
 
 
 @pytest.fixture
@@ -83,6 +90,19 @@ def test_fresh_install_then_a_second_hall(fresh_env):
                 headers={"Authorization": f"Bearer {town_admin.token}", "X-Yimen-Hall": COUNTY.code},
             )
             assert other.status_code == 403
+        # a regional manager covering the county hall and the town, not a third point
+        with HallClient.login(base, "admin", "admin-pass-1") as admin:
+            admin.configure_hall(THIRD)
+        args = ("--login", "region", "--role", "manager", "--password", "region-pass-1")
+        made = run(fresh_env, "staff", "add", *args, "--halls", f"{COUNTY.code},{TOWN.code}").stdout
+        assert TOWN.code in made
+        with HallClient.login(base, "region", "region-pass-1") as region:
+            assert [h.code for h in region.halls()] == [COUNTY.code, TOWN.code]
+            third = httpx.get(
+                f"{base}/api/v1/hall",
+                headers={"Authorization": f"Bearer {region.token}", "X-Yimen-Hall": THIRD.code},
+            )
+            assert (third.status_code, third.json()["code"]) == (403, "HALL_NOT_COVERED")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -6,6 +6,7 @@
 
 const API = "/api/v1";
 const TOKEN_KEY = "yimen.manage.token";
+const HALL_KEY = "yimen.manage.hall"; // a regional account: the hall (code) chosen in the selector
 const MANAGER_ROLES = new Set(["manager", "admin"]);
 const config = {
   refreshMs: Number(document.body.dataset.refreshMs) || 5000,
@@ -35,6 +36,8 @@ async function call(method, path, body) {
   const headers = { Accept: "application/json" };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
+  const hall = sessionStorage.getItem(HALL_KEY);
+  if (hall) headers["X-Yimen-Hall"] = hall;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(API + path, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store",
@@ -359,6 +362,8 @@ async function fetchRaw(path) {
   const headers = {};
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
+  const hall = sessionStorage.getItem(HALL_KEY);
+  if (hall) headers["X-Yimen-Hall"] = hall;
   const response = await fetch(API + path, { headers, cache: "no-store" });
   if (!response.ok) {
     const body = await response.json().catch(() => null);
@@ -740,7 +745,8 @@ function connectLive() {
   live.socket = socket;
   live.lastMessageAt = Date.now();
   socket.addEventListener("open", () => {
-    socket.send(JSON.stringify({ type: "auth", v: 1, token }));
+    const hall = sessionStorage.getItem(HALL_KEY);
+    socket.send(JSON.stringify(hall ? { type: "auth", v: 1, token, hall } : { type: "auth", v: 1, token }));
     socket.send(JSON.stringify({ type: "subscribe", v: 1, topics: ["hall"] }));
   });
   socket.addEventListener("message", (event) => {
@@ -1376,12 +1382,46 @@ function showLogin(message) {
   announce("signed-out");
 }
 
+// A regional account covering several halls picks the hall it manages; every request then names it
+// (X-Yimen-Hall, and the /ws auth message), and the page starts again in that hall.
+async function showHallSelector() {
+  const select = $("hall-select");
+  let halls;
+  try {
+    halls = await call("GET", "/halls");
+  } catch (error) {
+    if (error instanceof HttpError && ["HALL_NOT_COVERED", "HALL_NOT_FOUND"].includes(error.code)
+        && sessionStorage.getItem(HALL_KEY)) {
+      sessionStorage.removeItem(HALL_KEY); // a hall no longer covered: back to the default one
+      return showHallSelector();
+    }
+    select.hidden = true;
+    return null;
+  }
+  select.hidden = halls.length < 2;
+  if (select.hidden) return null;
+  const current = await call("GET", "/hall").catch(() => null);
+  select.replaceChildren(...halls.map((hall) => {
+    const option = document.createElement("option");
+    option.value = hall.code;
+    option.textContent = `${hall.name}（等候 ${hall.waiting}）`;
+    option.selected = current !== null && hall.code === current.code;
+    return option;
+  }));
+  return current;
+}
+
+function chooseHall() {
+  sessionStorage.setItem(HALL_KEY, $("hall-select").value);
+  location.reload();
+}
+
 async function showDashboard(staff) {
   $("login").hidden = true;
   $("app").hidden = false;
   $("user-name").textContent = staff.name;
   try {
-    const hall = await call("GET", "/hall");
+    const hall = (await showHallSelector()) || (await call("GET", "/hall"));
     $("hall-name").textContent = hall.name;
   } catch (error) {
     // The hall name is decoration; the status below says if the server is unreachable.
@@ -1395,6 +1435,7 @@ async function showDashboard(staff) {
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(HALL_KEY);
   showLogin(message);
 }
 
@@ -1434,6 +1475,7 @@ async function logOut() {
 async function start() {
   $("login-form").addEventListener("submit", logIn);
   $("logout").addEventListener("click", logOut);
+  $("hall-select").addEventListener("change", chooseHall);
   $("replay-all").addEventListener("click", () => replay({ all_dead: true }));
   $("notice-form").addEventListener("submit", postNotice);
   $("end-day").addEventListener("click", () => $("end-day-dialog").showModal());
