@@ -4,8 +4,9 @@ Hall 1 is the demo hall (`hall_server/demo`: code 341122-ZWFW-01, the shared mat
 demo accounts `manager`, `clerk01`, …). Hall h ≥ 2 is a township service point with code
 341122-ZWFW-hh: the demo's categories, windows, thresholds and bookable slots of its own, accounts bound to
 it (`h2.manager`, `h2.clerk01`, …) and devices of its own (`h2-kiosk-1`, `h2-kiosk-2`, `h2-display-1`). The
-matter catalogue is regional and stays hall 1's. With `windows` above 12 the extra windows copy the demo's
-categories and get their own clerks; below 12 each window takes over the categories of the ones left out.
+matter catalogue is regional (loaded once, by hall 1); every hall offers all of it in its own categories.
+With `windows` above 12 the extra windows copy the demo's categories and get their own clerks; below 12
+each window takes over the categories of the ones left out.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from hall_server.alerts.thresholds import save_threshold
 from hall_server.appointments.service import generate_slots
 from hall_server.auth.service import create_staff, register_device
-from hall_server.catalogue.service import save_category
+from hall_server.catalogue.models import Matter
+from hall_server.catalogue.service import offer_matter, save_category
 from hall_server.contract.appointments import SlotGenerateIn
 from hall_server.contract.auth import DeviceIn, Role, StaffIn
-from hall_server.contract.catalogue import CategoryIn
+from hall_server.contract.catalogue import CategoryIn, HallMatterIn
 from hall_server.contract.halls import HallIn
 from hall_server.contract.queue import WindowIn
 from hall_server.core.context import Ctx
@@ -75,6 +79,10 @@ def load_hall(
         configure_hall(ctx, HallIn.model_validate(hall))
         for category in data["categories"]:
             save_category(ctx, CategoryIn.model_validate(category))
+        shared = dict(ctx.session.execute(select(Matter.catalog_code, Matter.id)).tuples().all())
+        for matter in data["matters"]:  # the regional catalogue, offered here in this hall's categories
+            offer = HallMatterIn(category_code=matter["category_code"])
+            offer_matter(ctx, shared[matter["catalog_code"]], offer)
         for number, name, codes in WINDOWS:
             save_window(ctx, WindowIn(number=number, name=f"{number}号{name}", category_codes=codes))
         staff = []
