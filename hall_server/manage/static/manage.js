@@ -418,6 +418,7 @@ function renderCategories() {
     setIf(row.querySelector(".c-avgwait"), seconds(category.avg_wait_seconds_today));
     row.classList.toggle("unstaffed", category.waiting > 0 && category.open_windows === 0);
   }
+  $("categories-none").hidden = hallState.categories.size > 0;
   tickCategories();
 }
 
@@ -485,6 +486,7 @@ function renderWindows() {
     if (!hallState.windows.has(Number(card.dataset.window))) card.remove();
   }
   const all = [...hallState.windows.values()];
+  $("windows-none").hidden = all.length > 0;
   const open = all.filter((w) => w.state === "OPEN").length;
   const paused = all.filter((w) => w.state === "PAUSED").length;
   setIf($("kpi-windows"), `${open} / ${paused} / ${all.length}`);
