@@ -181,7 +181,7 @@ def _read_loads(state: AppState) -> list[tuple[str, LoadOut]]:
     """Every hall's load, by hall code, for /metrics (the operator's: every hall, each labelled)."""
     loads: list[tuple[str, LoadOut]] = []
     with state.read_ctx() as ctx:
-        halls = ctx.session.execute(select(Hall.id, Hall.code).order_by(Hall.id)).tuples().all()
+        halls = ctx.session.execute(select(Hall.id, Hall.code).order_by(Hall.id)).all()
     for hall_id, code in halls:
         try:
             with state.read_ctx() as ctx:

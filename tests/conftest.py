@@ -337,6 +337,11 @@ def browser() -> Iterator[object]:
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: scripts/test installs it (apt-get install chromium)")
+    from playwright.sync_api import expect
+
+    # Playwright's assertions give up after 5 s; on a loaded CI machine a page's first WebSocket snapshot
+    # has come later than that (like the patient qtbot and httpx above: what must happen, not how fast).
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

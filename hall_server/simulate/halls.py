@@ -79,7 +79,7 @@ def load_hall(
         configure_hall(ctx, HallIn.model_validate(hall))
         for category in data["categories"]:
             save_category(ctx, CategoryIn.model_validate(category))
-        shared = dict(ctx.session.execute(select(Matter.catalog_code, Matter.id)).tuples().all())
+        shared = dict(ctx.session.execute(select(Matter.catalog_code, Matter.id)).all())
         for matter in data["matters"]:  # the regional catalogue, offered here in this hall's categories
             offer = HallMatterIn(category_code=matter["category_code"])
             offer_matter(ctx, shared[matter["catalog_code"]], offer)

@@ -295,7 +295,7 @@ def dead_letters_with_hall(
     if hall_id is not None:
         query = query.where(Event.hall_id == hall_id)
     query = query.order_by(Delivery.event_pk).limit(limit).execution_options(all_halls=True)
-    return [(row, code) for row, code in ctx.session.execute(query).tuples()]
+    return [(row, code) for row, code in ctx.session.execute(query)]
 
 
 def replay(
