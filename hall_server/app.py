@@ -129,7 +129,7 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
 
     def react(events: list[Envelope]) -> None:
         """Committed events, whichever process wrote them (on SQLite: this one)."""
-        state.recent_load.changed()
+        state.recent_load.changed(e.source.hall_code for e in events)
         state.publisher.submit(events)
         if any(e.event_type.value.startswith(ALERT_WAKE_PREFIXES) for e in events):
             state.wake_alerts()

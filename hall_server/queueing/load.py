@@ -247,43 +247,54 @@ def snapshot(ctx: Ctx, window_no: int | None = None) -> Snapshot:
 
 
 class RecentLoad:
-    """The load as last computed, answered again while nothing changes: the managers' pages poll it and
-    every /metrics scrape reads it, and on a busy day it costs tens of milliseconds. It is computed again
-    as soon as an event was published since (`changed`, called after every commit that recorded events),
-    and once it is `max_age` seconds old by the hall's clock; so a figure is at most that old (its `as_of`
-    says when), and a request made after a change has been answered sees that change (a change committed
-    while a computation was reading may show up to `max_age` later). Concurrent requests wait for one
-    computation rather than each doing it."""
+    """The load as last computed, answered again while nothing changes in its hall: the managers' pages
+    poll it and every /metrics scrape reads it, and on a busy day it costs tens of milliseconds. A hall's
+    figure is computed again as soon as an event of that hall was published since (`changed`, called after
+    every commit that recorded events, with their halls' codes), and once it is `max_age` seconds old by the
+    hall's clock; so a figure is at most that old (its `as_of` says when), and a request made after a change
+    has been answered sees that change (a change committed while a computation was reading may show up to
+    `max_age` later). Per hall, because in a region of thirty busy halls a change anywhere would otherwise
+    throw every hall's figure away. Concurrent requests for one hall wait for one computation rather than
+    each doing it; different halls compute side by side."""
 
     def __init__(self, max_age: float = 1.0) -> None:
         self.max_age = max_age
         self._lock = threading.Lock()
-        self._computing = threading.Lock()  # one computation at a time; the others then take its result
-        self._generation = 0
-        self._last: dict[int | None, tuple[int, LoadOut]] = {}  # per hall
+        self._generations: dict[str, int] = {}  # by hall code, as events name their hall
+        self._codes: dict[int | None, str] = {}  # hall id → code, learnt before the hall's first computation
+        self._computing: dict[str, threading.Lock] = {}
+        self._last: dict[str, tuple[int, LoadOut]] = {}
 
-    def changed(self) -> None:
+    def changed(self, hall_codes: Iterable[str]) -> None:
         with self._lock:
-            self._generation += 1
+            for code in set(hall_codes):
+                self._generations[code] = self._generations.get(code, 0) + 1
 
     def get(self, ctx: Ctx) -> LoadOut:
         if (recent := self._recent(ctx)) is not None:
             return recent
-        with self._computing:
+        code = current_hall(ctx).code
+        with self._lock:
+            self._codes[current_hall_id(ctx.session, required=False)] = code
+            computing = self._computing.setdefault(code, threading.Lock())
+        with computing:
             if (recent := self._recent(ctx)) is not None:  # computed meanwhile by the thread waited for
                 return recent
             with self._lock:
-                generation = self._generation
+                generation = self._generations.get(code, 0)
             fresh = load(ctx)
             with self._lock:
-                if self._generation == generation:  # no commit since this read began: may be answered again
-                    self._last[current_hall_id(ctx.session, required=False)] = (generation, fresh)
+                if self._generations.get(code, 0) == generation:  # no change since this read began
+                    self._last[code] = (generation, fresh)
             return fresh
 
     def _recent(self, ctx: Ctx) -> LoadOut | None:
         hall = current_hall_id(ctx.session, required=False)
         with self._lock:
-            generation, last = self._generation, self._last.get(hall)
+            code = self._codes.get(hall)
+            if code is None:
+                return None
+            generation, last = self._generations.get(code, 0), self._last.get(code)
         if last is None or last[0] != generation:
             return None
         age = (ctx.clock.now() - last[1].as_of).total_seconds()

@@ -19,7 +19,9 @@ from hall_server.contract.live import SnapshotMessage
 from hall_server.contract.queue import IssueTicketRequest, WindowIn
 from hall_server.core.context import Ctx
 from hall_server.core.tenancy import NoHall
+from hall_server.halls.models import Hall
 from hall_server.halls.service import configure_hall
+from hall_server.queueing.load import RecentLoad
 from hall_server.queueing.models import Ticket
 from hall_server.queueing.windows import save_window
 from tests.factories import ORG_USCC, PASSWORD
@@ -146,3 +148,25 @@ def test_hall_b_sees_nothing_of_hall_a(server, hall, two_halls):
 def test_a_session_without_a_hall_refuses_hall_scoped_statements(server, hall):
     with Session(server.state.engine) as session, pytest.raises(NoHall):
         session.scalars(select(Ticket)).all()
+
+
+def test_a_change_in_one_hall_keeps_the_other_halls_recent_load(server, hall, two_halls):
+    """The load cache (/load, /metrics) throws away only the figure of the hall an event belongs to."""
+    recent = RecentLoad(max_age=3600)  # only a change makes it compute again here
+    with server.state.read_ctx() as ctx:
+        ids = dict(ctx.session.execute(select(Hall.code, Hall.id)).all())
+    a_code = next(code for code in ids if code != B_CODE)
+
+    def load_of(code: str):
+        with server.state.read_ctx() as ctx:
+            ctx.enter_hall(ids[code])
+            return recent.get(ctx)
+
+    a_first, b_first = load_of(a_code), load_of(B_CODE)
+    assert load_of(a_code) is a_first and load_of(B_CODE) is b_first
+    recent.changed([B_CODE, B_CODE])
+    assert load_of(a_code) is a_first
+    b_second = load_of(B_CODE)
+    assert b_second is not b_first and load_of(B_CODE) is b_second
+    recent.changed([a_code])
+    assert load_of(a_code) is not a_first and load_of(B_CODE) is b_second
