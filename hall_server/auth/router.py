@@ -10,6 +10,8 @@ from hall_server.contract.auth import (
     DeviceOut,
     DeviceRegistered,
     LoginRequest,
+    StaffHallsIn,
+    StaffHallsOut,
     StaffIn,
     StaffOut,
     TokenOut,
@@ -62,6 +64,28 @@ def whoami(api: ApiDep) -> WhoAmI:
 @router.post("/staff", response_model=StaffOut, status_code=201)
 def create_staff(body: StaffIn, api: IdempotentApiDep) -> StaffOut:
     return api.run(lambda ctx: StaffOut.model_validate(service.create_staff(ctx, body)), roles=ADMINS)
+
+
+@router.get("/staff/{login}/halls", response_model=StaffHallsOut)
+def get_staff_halls(login: str, api: ApiDep) -> StaffHallsOut:
+    """The halls a regional account covers (regional admins only)."""
+
+    def work(ctx: Ctx) -> StaffHallsOut:
+        staff, codes = service.staff_halls(ctx, login)
+        return StaffHallsOut(login=staff.login, halls=codes)
+
+    return api.read(work, roles=ADMINS)
+
+
+@router.put("/staff/{login}/halls", response_model=StaffHallsOut)
+def put_staff_halls(login: str, body: StaffHallsIn, api: ApiDep) -> StaffHallsOut:
+    """Replace the halls a regional account covers (empty: every hall); takes effect at its next call."""
+
+    def work(ctx: Ctx) -> StaffHallsOut:
+        staff, codes = service.set_staff_halls(ctx, login, body.halls)
+        return StaffHallsOut(login=staff.login, halls=codes)
+
+    return api.run(work, roles=ADMINS)
 
 
 @router.post("/devices", response_model=DeviceRegistered, status_code=201)

@@ -86,6 +86,49 @@ def _hall_id_of(ctx: Ctx, code: str) -> int:
     return int(hall_id)
 
 
+def staff_halls(ctx: Ctx, login: str) -> tuple[Staff, list[str]]:
+    """A regional account and the codes of the halls it covers (empty: every hall)."""
+    _require_regional_actor(ctx)
+    staff = _regional_staff(ctx, login)
+    codes = ctx.session.scalars(
+        select(Hall.code).join(StaffHall, StaffHall.hall_id == Hall.id).where(StaffHall.staff_id == staff.id)
+    )
+    return staff, sorted(codes)
+
+
+def set_staff_halls(ctx: Ctx, login: str, codes: Sequence[str]) -> tuple[Staff, list[str]]:
+    """Replace a regional account's cover. Only a regional admin may; one that covers some halls only can
+    neither widen an account beyond its own halls nor touch an account that reaches further."""
+    actor = _require_regional_actor(ctx)
+    staff = _regional_staff(ctx, login)
+    wanted = list(dict.fromkeys(codes))
+    wanted_ids = [_hall_id_of(ctx, code) for code in wanted]
+    current_ids = set(ctx.session.scalars(select(StaffHall.hall_id).where(StaffHall.staff_id == staff.id)))
+    if actor.halls and (not wanted_ids or not current_ids or not actor.halls >= {*wanted_ids, *current_ids}):
+        raise Forbidden("HALL_NOT_COVERED", "不能为工作人员设置超出本人管辖范围的大厅")
+    ctx.session.execute(delete(StaffHall).where(StaffHall.staff_id == staff.id))
+    ctx.session.add_all(StaffHall(staff_id=staff.id, hall_id=hall_id) for hall_id in wanted_ids)
+    ctx.session.flush()
+    record(ctx, EventType.STAFF_UPDATED, AggregateType.STAFF, staff.id, {"change": "halls", "halls": wanted})
+    return staff, sorted(wanted)
+
+
+def _require_regional_actor(ctx: Ctx) -> Principal:
+    principal = ctx.principal
+    if principal is None or principal.hall_id is not None:
+        raise Forbidden("STAFF_HALLS_REGIONAL", "管辖大厅只能由区域管理员查看和设置")
+    return principal
+
+
+def _regional_staff(ctx: Ctx, login: str) -> Staff:
+    staff = ctx.session.scalars(select(Staff).where(Staff.login == login)).first()
+    if staff is None:
+        raise NotFound("STAFF_NOT_FOUND", f"没有登录名为 {login} 的工作人员")
+    if staff.hall_id is not None:
+        raise Invalid("STAFF_BOUND_TO_HALL", "该工作人员属于一个大厅，不能设置管辖大厅")
+    return staff
+
+
 def set_password(ctx: Ctx, login: str, password: str) -> Staff:
     staff = ctx.session.scalars(select(Staff).where(Staff.login == login)).first()
     if staff is None:

@@ -25,6 +25,8 @@ from hall_server.contract.auth import (
     DeviceIn,
     DeviceRegistered,
     LoginRequest,
+    StaffHallsIn,
+    StaffHallsOut,
     StaffIn,
     StaffOut,
     TokenOut,
@@ -249,6 +251,12 @@ class HallClient:
 
     def create_staff(self, staff: StaffIn) -> StaffOut:
         return self._call("POST", "/auth/staff", StaffOut, staff, once=True)
+
+    def staff_halls(self, login: str) -> StaffHallsOut:
+        return self._call("GET", f"/auth/staff/{login}/halls", StaffHallsOut)
+
+    def set_staff_halls(self, login: str, halls: list[str]) -> StaffHallsOut:
+        return self._call("PUT", f"/auth/staff/{login}/halls", StaffHallsOut, StaffHallsIn(halls=halls))
 
     def register_device(self, device: DeviceIn) -> DeviceRegistered:
         return self._call("POST", "/auth/devices", DeviceRegistered, device)

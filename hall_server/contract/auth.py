@@ -43,6 +43,17 @@ class StaffIn(Model):
     password: str = Field(min_length=8, max_length=256)
 
 
+class StaffHallsIn(Model):
+    """The halls a regional account covers (staff_hall), by hall code; empty: every hall of the deployment."""
+
+    halls: list[str] = Field(default_factory=list, max_length=500)
+
+
+class StaffHallsOut(OutModel):
+    login: str
+    halls: list[str] = Field(description="hall codes covered; empty: every hall")
+
+
 class TokenOut(OutModel):
     token: str
     expires_at: datetime

@@ -6,6 +6,7 @@ halls A and B (not C) sees and acts in A and B only, over REST and /ws."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable, Iterator
 
@@ -211,3 +212,45 @@ def test_appointments_go_through_the_halls_offering(server, hall, halls):
     manager.offer_matter(marriage, HallMatterIn(category_code="SOCIAL"))
     booked = kiosk.book(BookRequest(slot_id=slot.id, identity=person(), matter_id=marriage))
     assert booked.status == "BOOKED"
+
+
+def test_the_regional_admin_sets_an_accounts_cover_over_the_api(server, hall, halls):
+    """PUT /auth/staff/{login}/halls: the cover of a regional account, in force at its next call; only a
+    regional admin sets it, and one covering some halls only cannot reach beyond them."""
+
+    def more_admins(ctx: Ctx) -> None:
+        for login_name, hall_code, cover in (("b_admin", B_CODE, ()), ("a_admin", None, [A_CODE])):
+            staff_in = StaffIn(login=login_name, name="管理员", role=Role.ADMIN, password=PASSWORD)
+            create_staff(ctx, staff_in, hall_code=hall_code, cover=cover)
+
+    server.state.uow.run(more_admins)
+    tokens = halls.tokens  # type: ignore[attr-defined]
+    for login_name in ("b_admin", "a_admin"):
+        tokens[login_name] = server.state.uow.run(lambda ctx, n=login_name: login(ctx, n, PASSWORD))[0]
+    admin, region_b, region_c = halls("admin"), halls("region", B_CODE), halls("region", C_CODE)
+
+    assert admin.staff_halls("region").halls == [A_CODE, B_CODE]
+    assert _refused(region_c.hall).code == "HALL_NOT_COVERED"
+    assert admin.set_staff_halls("region", [C_CODE, A_CODE, C_CODE]).halls == [A_CODE, C_CODE]
+    assert region_c.hall().code == C_CODE  # the same token, the new cover
+    assert _refused(region_b.hall).code == "HALL_NOT_COVERED"
+    assert admin.staff_halls("region").halls == [A_CODE, C_CODE]
+
+    for who, call, status, code in (
+        ("admin", lambda c: c.set_staff_halls("b_clerk", [A_CODE]), 422, "STAFF_BOUND_TO_HALL"),
+        ("admin", lambda c: c.set_staff_halls("nobody", [A_CODE]), 404, "STAFF_NOT_FOUND"),
+        ("admin", lambda c: c.set_staff_halls("region", ["341122-NONE-09"]), 404, "HALL_NOT_FOUND"),
+        ("b_admin", lambda c: c.staff_halls("region"), 403, "STAFF_HALLS_REGIONAL"),
+        ("b_admin", lambda c: c.set_staff_halls("region", [B_CODE]), 403, "STAFF_HALLS_REGIONAL"),
+        ("a_admin", lambda c: c.set_staff_halls("region", [A_CODE, B_CODE]), 403, "HALL_NOT_COVERED"),
+        ("a_admin", lambda c: c.set_staff_halls("region", []), 403, "HALL_NOT_COVERED"),  # every hall
+        ("region", lambda c: c.set_staff_halls("region", []), 403, "FORBIDDEN"),
+    ):
+        refused = _refused(functools.partial(call, halls(who)))
+        assert (refused.status, refused.code) == (status, code), (who, refused)
+        assert refused.message
+    assert admin.staff_halls("region").halls == [A_CODE, C_CODE]  # nothing above changed it
+
+    assert admin.set_staff_halls("a_admin", []).halls == []  # widened by the deployment's admin
+    assert halls("a_admin").set_staff_halls("region", [B_CODE]).halls == [B_CODE]
+    assert region_b.hall().code == B_CODE

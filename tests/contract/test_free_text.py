@@ -91,6 +91,7 @@ NOT_FREE_TEXT = {
     "displays.DisplayProfileIn.category_codes": "codes looked up; an unknown one is refused",
     "evaluation.EvaluationIn.indicator_codes": "codes, each matching IndicatorCode's pattern",
     "evaluation.FollowEvaluationIn.indicator_codes": "codes, each matching IndicatorCode's pattern",
+    "auth.StaffHallsIn.halls": "hall codes looked up; an unknown one is refused",
 }
 
 

@@ -292,6 +292,7 @@ def fill(path: str, ids: dict[str, Any]) -> str:
         "year": 2026,
         "kind": "ticket",
         "key": ids["done_id"],
+        "login": "clerk1",
     }
     if path.startswith("/api/v1/departments/"):
         values["code"] = "SHEBAO"
