@@ -75,6 +75,9 @@ def test_the_applicant_picks_the_result_up_with_the_card(server, hall, client_fo
     assert picked["picked_by"] == "SELF" and picked["verification"] == "ID_CARD_READ"
     assert YOUNG_ID not in str(events[3:]) and "张小三" not in str(events[3:])
     assert _opportunities(server, case.id) == [("出件", 1)]
+    trace = client_for("manager").trace("case", case.id)
+    assert [e.event_type.value for e in trace.events][-2:] == ["result.ready_for_pickup", "result.picked_up"]
+    assert trace.summary["status"] == "PICKED_UP"
     with pytest.raises(ApiError) as again:
         clerk.pick_up_result(case.id, PickupIn(card=person()))
     assert (again.value.status, again.value.code) == (409, "RESULT_NOT_READY")
