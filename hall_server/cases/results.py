@@ -37,9 +37,10 @@ from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.idnumbers import mask_name
 from hall_server.contract.privacy import mask_mobile
 from hall_server.core.context import Ctx
-from hall_server.core.errors import Conflict, Forbidden, Invalid, TooMany
+from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from hall_server.evaluation.models import EvaluationOpportunity
 from hall_server.events.service import record
+from hall_server.follow.service import recent_ticket
 from hall_server.identity import service as identity
 from hall_server.identity.crypto import encrypt
 from hall_server.identity.models import Visitor
@@ -53,6 +54,7 @@ PICKUP_SERVICE = "出件"
 RECEIVER_AAD = "case.result.receiver"
 QUERY_TRIES = 5  # wrong query passwords in a row before the case number is locked
 QUERY_LOCK = timedelta(minutes=15)
+CASE_FOLLOW_DAYS = 90  # the follow page shows a ticket's cases this long (承诺时限 are mostly shorter)
 
 
 class ResultNotifier(Protocol):
@@ -339,9 +341,11 @@ def public_case(ctx: Ctx, case: Case) -> PublicCaseOut:
     )
 
 
-def public_cases_of_ticket(ctx: Ctx, ticket_id: int) -> list[PublicCaseOut]:
-    """The accepted cases opened from a ticket, for the follow page."""
-    query = select(Case).where(Case.ticket_id == ticket_id, Case.local_case_no.is_not(None)).order_by(Case.id)
+def follow_cases(ctx: Ctx, code: str) -> list[PublicCaseOut]:
+    """The accepted cases opened from the ticket of a follow code, for the follow page."""
+    missing = NotFound("TICKET_NOT_FOUND", "没有找到该号票，或已超过查询期限")
+    ticket = recent_ticket(ctx, code, CASE_FOLLOW_DAYS, missing)
+    query = select(Case).where(Case.ticket_id == ticket.id, Case.local_case_no.is_not(None)).order_by(Case.id)
     return [public_case(ctx, case) for case in ctx.session.scalars(query)]
 
 

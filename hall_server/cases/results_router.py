@@ -21,7 +21,7 @@ from hall_server.contract.cases import (
     ResultReadyIn,
 )
 from hall_server.core.errors import NotFound
-from hall_server.deps import DESK, STAFF, ApiDep, IdempotentApiDep, IdParam
+from hall_server.deps import DESK, STAFF, ApiDep, IdempotentApiDep, IdParam, PublicApiDep
 
 router = APIRouter(tags=["cases"])
 KIOSK = frozenset({DeviceKind.KIOSK})
@@ -77,3 +77,10 @@ def query(body: CaseQueryIn, api: ApiDep) -> PublicCaseOut:
     if found is None:  # the failure is counted (committed) before the answer
         raise NotFound("CASE_QUERY_FAILED", "办件编号或查询密码不正确")
     return found
+
+
+@router.get("/public/tickets/{code}/cases", response_model=list[PublicCaseOut], tags=["public"])
+def follow_cases(code: str, api: PublicApiDep) -> list[PublicCaseOut]:
+    """The follow page's 办件进度: the accepted cases opened from the ticket, their status in the
+    contract's words (R3); for CASE_FOLLOW_DAYS after the ticket's day. No personal data."""
+    return api.read_public(lambda ctx: results.follow_cases(ctx, code))

@@ -669,6 +669,10 @@ class HallClient:
         """寄送 (表15): carrier, waybill, date, receiver."""
         return self._call("POST", f"/cases/{case_id}/result/mail", CaseResultOut, body, once=True)
 
+    def follow_cases(self, code: str) -> list[PublicCaseOut]:
+        """The follow page's 办件进度 (no sign-in): the cases opened from the ticket of `code`."""
+        return self._call("GET", f"/public/tickets/{code}/cases", list[PublicCaseOut])
+
     def query_case(self, body: CaseQueryIn) -> PublicCaseOut:
         """The visitor's query (kiosk): case number + query password; 429 CASE_QUERY_LOCKED after tries."""
         return self._call("POST", "/case-query", PublicCaseOut, body)
