@@ -112,6 +112,13 @@ def record_agent(ctx: Ctx, case_id: int, body: AgentIn) -> Case:
     return case
 
 
+def by_number(ctx: Ctx, local_case_no: str) -> Case:
+    case = ctx.session.scalars(select(Case).where(Case.local_case_no == local_case_no)).first()
+    if case is None:
+        raise NotFound("CASE_NOT_FOUND", "没有找到该办件，请核对办件编号")
+    return case
+
+
 def _agents(ctx: Ctx, case: Case) -> list[Visitor]:
     query = (
         select(Visitor)

@@ -32,6 +32,14 @@ def get_result(case_id: IdParam, api: ApiDep) -> CaseResultOut:
     return api.read(lambda ctx: results.result_out(ctx, get_case(ctx, case_id)), roles=STAFF)
 
 
+@router.get("/case-results", response_model=CaseResultOut)
+def find_result(
+    api: ApiDep, local_case_no: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{3,50}$")]
+) -> CaseResultOut:
+    """A case's result by its case number (the 受理回执 the visitor hands over at the 综合出件 window)."""
+    return api.read(lambda ctx: results.result_out(ctx, results.by_number(ctx, local_case_no)), roles=STAFF)
+
+
 @router.post("/cases/{case_id}/agents", response_model=CaseResultOut)
 def record_agent(case_id: IdParam, body: AgentIn, api: IdempotentApiDep) -> CaseResultOut:
     """An authorised agent (name and number from the card) who may pick the result up."""

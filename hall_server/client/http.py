@@ -652,6 +652,10 @@ class HallClient:
     def get_case_result(self, case_id: int) -> CaseResultOut:
         return self._call("GET", f"/cases/{case_id}/result", CaseResultOut)
 
+    def find_case_result(self, local_case_no: str) -> CaseResultOut:
+        """A case's result by its case number (from the 受理回执)."""
+        return self._call("GET", "/case-results", CaseResultOut, params={"local_case_no": local_case_no})
+
     def record_case_agent(self, case_id: int, body: AgentIn) -> CaseResultOut:
         """An authorised agent who may pick the result up (name and number from the card)."""
         return self._call("POST", f"/cases/{case_id}/agents", CaseResultOut, body, once=True)

@@ -331,6 +331,7 @@ def query(operation: dict[str, Any], ids: dict[str, Any]) -> dict[str, Any]:
         "day": "2026-11-25",
         "date_from": "2026-11-01",
         "date_to": "2026-11-30",
+        "local_case_no": ids["case_no"],
     }
     names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
     return {name: known[name] for name in names if name in known}
