@@ -23,6 +23,7 @@ from hall_server.contract.cases import (
     PickupIn,
     ResultReadyIn,
 )
+from hall_server.contract.evaluation import EvalChannel, EvaluationIn, Level
 from hall_server.evaluation.models import EvaluationOpportunity
 from hall_server.events.models import Event
 from tests.cases.helpers import concluded_case, instant_matter
@@ -75,6 +76,12 @@ def test_the_applicant_picks_the_result_up_with_the_card(server, hall, client_fo
     assert picked["picked_by"] == "SELF" and picked["verification"] == "ID_CARD_READ"
     assert YOUNG_ID not in str(events[3:]) and "张小三" not in str(events[3:])
     assert _opportunities(server, case.id) == [("出件", 1)]
+    at_window = clerk.window_opportunity(1)  # the window's pad offers the 出件 contact
+    assert at_window is not None and at_window.service_name == "出件"
+    rated = clerk.evaluate(
+        at_window.id, EvaluationIn(level=Level.DISSATISFIED, channel=EvalChannel.WINDOW_PAD, text="等了很久")
+    )
+    assert rated.level is Level.DISSATISFIED
     trace = client_for("manager").trace("case", case.id)
     assert [e.event_type.value for e in trace.events][-2:] == ["result.ready_for_pickup", "result.picked_up"]
     assert trace.summary["status"] == "PICKED_UP"
