@@ -171,6 +171,27 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lookup.visitor": ("证件：{number}　姓名：{name}", "ID: {number}  Name: {name}"),
     "lookup.failed": ("暂时无法查询，请稍后再试或请工作人员帮助", "Cannot look this up now; ask staff"),
     "lookup.again": ("查询其他证件", "Another card"),
+    # 办件查询 (case number + query password from the 受理回执)
+    "casequery.title": (
+        "办件查询（受理回执上的办件编号和查询密码）",
+        "Case status (number and password on the receipt)",
+    ),
+    "casequery.open": ("查询办件进度（凭受理回执）", "Case status (with the receipt)"),
+    "casequery.number": ("办件编号：{value}", "Case number: {value}"),
+    "casequery.password": ("查询密码：{value}", "Password: {value}"),
+    "casequery.submit": ("查询办件", "Look up the case"),
+    "casequery.searching": ("正在查询办件……", "Looking up the case..."),
+    "casequery.shown": ("{matter}：{state}", "{matter}: {state}"),
+    "casequery.waybill": ("（{carrier} 运单号 {waybill}）", " ({carrier}, waybill {waybill})"),
+    "casequery.wrong": (
+        "办件编号或查询密码不正确，请核对受理回执",
+        "Wrong case number or password: check the receipt",
+    ),
+    "casequery.locked": (
+        "查询密码错误次数过多，请15分钟后再试，或到综合窗口查询",
+        "Too many wrong passwords: try again in 15 minutes, or ask at the window",
+    ),
+    "casequery.failed": ("暂时无法查询，请稍后再试或请工作人员帮助", "Cannot look this up now; ask staff"),
     "lookup.manual": ("没带身份证？手动输入", "No card? Type the number"),
     "lookup.waiting": ("等候中，前面还有 {n} 人", "Waiting: {n} ahead of you"),
     "lookup.waiting_next": ("等候中，马上轮到您", "Waiting: you are next"),

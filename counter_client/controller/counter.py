@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from counter_client.config import CounterConfig
 from counter_client.controller.devices import WindowDevices
+from counter_client.controller.pickup import PickupController
 from devices.errors import DeviceError
 from devices.evalpad.rating import Rating, Staff
 from hall_server.client import ApiError, HallClient
@@ -221,6 +222,7 @@ class CounterController:
         self._last_served: TicketOut | None = None  # a complaint just after 办结 is about this visitor
         self._generation = 0  # counts window states received from operations; older reads are dropped
         devices.on_change(lambda _kind: runner.post(self._devices_changed))
+        self.pickup = PickupController(self)  # 综合出件 (counter_client/controller/pickup.py)
 
     # -- observers ----------------------------------------------------------------------------------------
 
@@ -743,6 +745,9 @@ class CounterController:
             return
         if self.phase is not Phase.WORK or self.window_no is None:
             self.say("请先登录窗口再读卡", error=True)
+            return
+        if self.pickup.takes_card():
+            self.pickup.card_read(event.identity)
             return
         number, identity = self.window_no, event.identity
         self.call_server(

@@ -18,6 +18,7 @@ from counter_client.config import CounterConfig
 from counter_client.controller.counter import PAUSE_NAMES, CounterController, Phase
 from counter_client.controller.devices import WindowDevices
 from counter_client.views.pages import SignInPage, WindowPage
+from counter_client.views.pickup import PickupDialog
 from counter_client.views.style import stylesheet
 from counter_client.views.work import WorkPage
 from hall_server.client import HallClient
@@ -42,6 +43,8 @@ class CounterWindow(QMainWindow):
         self.window_title = label("windowTitle", wrap=False)
         self.screen_text = label("screenText", role="hint", wrap=False)  # what the window's LED screen says
         self.complaint_button = button("complaintButton", "记录投诉", self._open_complaint)
+        self.pickup_button = button("pickupButton", "综合出件", c.pickup.open)
+        self.pickup_dialog = PickupDialog(c.pickup, self)
         self.pause_button = button("pauseButton", "暂停", self._pause_or_resume)
         self.close_button = button("closeWindowButton", "关闭窗口", c.close_window)
         self.sign_out_button = button("signOutButton", "退出登录", c.sign_out)
@@ -61,7 +64,13 @@ class CounterWindow(QMainWindow):
         header.addWidget(self.hall_name)
         header.addWidget(self.window_title, 1)
         header.addWidget(self.screen_text)
-        for widget in (self.complaint_button, self.pause_button, self.close_button, self.sign_out_button):
+        for widget in (
+            self.complaint_button,
+            self.pickup_button,
+            self.pause_button,
+            self.close_button,
+            self.sign_out_button,
+        ):
             header.addWidget(widget)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -113,8 +122,9 @@ class CounterWindow(QMainWindow):
         working = c.phase is Phase.WORK
         self.screen_text.setText(f"窗口屏：{c.screen_text()}")
         self.screen_text.setVisible(working and bool(c.config.ledscreen))
-        for widget in (self.complaint_button, self.pause_button, self.close_button):
+        for widget in (self.complaint_button, self.pickup_button, self.pause_button, self.close_button):
             widget.setVisible(working)
+        self.pickup_dialog.refresh()
         self.complaint_button.setEnabled(c.allowed("complaint"))
         self.sign_out_button.setVisible(c.phase is not Phase.SIGN_IN)
         self.sign_out_button.setEnabled(not c.busy and c.current is None)

@@ -35,11 +35,18 @@ from hall_server.contract.auth import (
 from hall_server.contract.base import ErrorBody
 from hall_server.contract.cases import (
     AcceptedOut,
+    AgentIn,
     CaseOpenIn,
     CaseOut,
+    CaseQueryIn,
+    CaseResultOut,
+    MailIn,
     MaterialsIn,
     NotAcceptedIn,
+    PickupIn,
+    PublicCaseOut,
     QueryPasswordOut,
+    ResultReadyIn,
 )
 from hall_server.contract.catalogue import (
     CategoryIn,
@@ -649,6 +656,38 @@ class HallClient:
     def refuse_case(self, case_id: int, body: NotAcceptedIn) -> CaseOut:
         """不予受理, with the reason."""
         return self._call("POST", f"/cases/{case_id}/not-accepted", CaseOut, body, once=True)
+
+    def get_case_result(self, case_id: int) -> CaseResultOut:
+        return self._call("GET", f"/cases/{case_id}/result", CaseResultOut)
+
+    def find_case_result(self, local_case_no: str) -> CaseResultOut:
+        """A case's result by its case number (from the 受理回执)."""
+        return self._call("GET", "/case-results", CaseResultOut, params={"local_case_no": local_case_no})
+
+    def record_case_agent(self, case_id: int, body: AgentIn) -> CaseResultOut:
+        """An authorised agent who may pick the result up (name and number from the card)."""
+        return self._call("POST", f"/cases/{case_id}/agents", CaseResultOut, body, once=True)
+
+    def result_ready(self, case_id: int, body: ResultReadyIn) -> CaseResultOut:
+        """The result is at the 综合出件 window (or to be mailed); the applicant is notified."""
+        return self._call("POST", f"/cases/{case_id}/result/ready", CaseResultOut, body, once=True)
+
+    def pick_up_result(self, case_id: int, body: PickupIn, window: int | None = None) -> CaseResultOut:
+        """领取 with the card read; a card of neither applicant nor agent: 403 PICKUP_IDENTITY_MISMATCH."""
+        params = {"window": window} if window is not None else None
+        return self._call("POST", f"/cases/{case_id}/result/pickup", CaseResultOut, body, params, once=True)
+
+    def mail_result(self, case_id: int, body: MailIn) -> CaseResultOut:
+        """寄送 (表15): carrier, waybill, date, receiver."""
+        return self._call("POST", f"/cases/{case_id}/result/mail", CaseResultOut, body, once=True)
+
+    def follow_cases(self, code: str) -> list[PublicCaseOut]:
+        """The follow page's 办件进度 (no sign-in): the cases opened from the ticket of `code`."""
+        return self._call("GET", f"/public/tickets/{code}/cases", list[PublicCaseOut])
+
+    def query_case(self, body: CaseQueryIn) -> PublicCaseOut:
+        """The visitor's query (kiosk): case number + query password; 429 CASE_QUERY_LOCKED after tries."""
+        return self._call("POST", "/case-query", PublicCaseOut, body)
 
     def record_complaint(self, complaint: ComplaintIn) -> ComplaintOut:
         """Channel WINDOW for a clerk or manager, KIOSK for a kiosk."""

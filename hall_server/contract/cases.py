@@ -33,6 +33,9 @@ class CaseStatus(StrEnum):
     ACCEPTED = "ACCEPTED"  # 受理
     NOT_ACCEPTED = "NOT_ACCEPTED"  # 不予受理
     CONCLUDED_APPROVED = "CONCLUDED_APPROVED"  # 办结（准予）
+    RESULT_READY = "RESULT_READY"  # 结果待领取 (or 待寄送) at the 综合出件 window
+    PICKED_UP = "PICKED_UP"  # 已领取
+    MAILED = "MAILED"  # 已寄送
 
 
 STATUS_NAMES: dict[CaseStatus, str] = {
@@ -41,6 +44,9 @@ STATUS_NAMES: dict[CaseStatus, str] = {
     CaseStatus.ACCEPTED: "已受理",
     CaseStatus.NOT_ACCEPTED: "不予受理",
     CaseStatus.CONCLUDED_APPROVED: "已办结",
+    CaseStatus.RESULT_READY: "结果待领取",
+    CaseStatus.PICKED_UP: "结果已领取",
+    CaseStatus.MAILED: "结果已寄出",
 }
 
 
@@ -165,3 +171,84 @@ class AcceptedOut(OutModel):
 class QueryPasswordOut(OutModel):
     local_case_no: str
     query_password: str  # the new one; the earlier one no longer opens the case
+
+
+# --- 综合窗口出件 (results) ---------------------------------------------------------------------------
+
+
+class Delivery(StrEnum):
+    """How the applicant gets the result (表8 是否快递寄送结果)."""
+
+    WINDOW = "WINDOW"  # 综合出件窗口领取
+    MAIL = "MAIL"  # 快递寄送
+
+
+DELIVERY_NAMES: dict[Delivery, str] = {Delivery.WINDOW: "窗口领取", Delivery.MAIL: "快递寄送"}
+
+
+class PickedBy(StrEnum):
+    SELF = "SELF"  # 申请人本人
+    AGENT = "AGENT"  # 授权代理人
+
+
+class AgentIn(Model):
+    """An authorised agent (代理人) as read from the card: name and number, stored hashed and sealed."""
+
+    agent: IdentityIn
+
+
+class ResultReadyIn(Model):
+    delivery: Delivery = Delivery.WINDOW
+
+
+class PickupIn(Model):
+    """The card read at the 综合出件 window (sent in the body only)."""
+
+    card: IdentityIn
+
+
+class MailIn(Model):
+    """表15 物流: carrier, waybill and the receiver (masked in every answer and event)."""
+
+    carrier: FreeText = Field(min_length=2, max_length=50)  # 寄送单位
+    waybill_no: str = Field(min_length=6, max_length=40, pattern=r"^[A-Za-z0-9-]+$")  # 物流单号
+    sent_on: date  # 寄送日期
+    receiver_name: str = Field(pattern=r"^[\u4e00-\u9fffA-Za-z·. ]{1,50}$")  # 接收人
+    receiver_phone: str = Field(pattern=r"^1\d{10}$")
+
+
+class CaseResultOut(OutModel):
+    case_id: int
+    local_case_no: str | None
+    status: CaseStatus
+    status_name: str
+    delivery: Delivery | None
+    delivery_name: str | None
+    agents: list[IdentityOut]  # masked
+    ready_at: datetime | None
+    picked_at: datetime | None
+    picked_by: PickedBy | None
+    carrier: str | None
+    waybill_no: str | None
+    sent_on: date | None
+    receiver_masked: str | None
+
+
+class CaseQueryIn(Model):
+    """The visitor's query (kiosk): the case number and the query password from the receipt."""
+
+    local_case_no: str = Field(pattern=r"^[A-Za-z0-9_-]{3,50}$")
+    query_password: str = Field(pattern=r"^\d{6}$")
+
+
+class PublicCaseOut(OutModel):
+    """What a visitor sees of a case: the status in the contract's words (R3), nothing personal."""
+
+    local_case_no: str
+    matter_name: str
+    status: CaseStatus
+    status_name: str
+    promised_date: date | None
+    delivery_name: str | None
+    carrier: str | None
+    waybill_no: str | None

@@ -111,6 +111,12 @@ class EventType(StrEnum):
     CASE_NOT_ACCEPTED = "case.not_accepted"  # 不予受理
     CASE_CONCLUDED = "case.concluded"  # 办结
     CASE_QUERY_PASSWORD_RENEWED = "case.query_password_renewed"  # noqa: S105 (an event name, not a secret)
+    # 综合窗口出件 (standards.md §7.3 result.*): aggregate `case`
+    CASE_AGENT_RECORDED = "case.agent_recorded"  # an authorised agent (代理人), only in `protected`
+    RESULT_READY_FOR_PICKUP = "result.ready_for_pickup"
+    RESULT_PICKED_UP = "result.picked_up"
+    RESULT_PICKUP_REFUSED = "result.pickup_refused"  # a card matching neither applicant nor agent
+    RESULT_MAILED = "result.mailed"
 
 
 class Source(OutModel):

@@ -16,6 +16,7 @@ from hall_server.contract.privacy import mask_number
 from hall_server.contract.queue import TicketDelivery, TicketOut, TicketStatus
 from kiosk.config import Language
 from kiosk.controller.cardstep import CardStep
+from kiosk.controller.casequery import CaseQuery
 from kiosk.texts import tr
 
 if TYPE_CHECKING:
@@ -93,10 +94,12 @@ class LookupFlow(CardStep[LookupStage]):
     def __init__(self, kiosk: KioskController) -> None:
         from kiosk.controller.kiosk import Screen
 
+        self.case_query = CaseQuery(kiosk)  # 办件查询 on the same screen
         super().__init__(kiosk, Screen.LOOKUP, LookupStage, "lookup")
 
     def reset(self) -> None:
         super().reset()
+        self.case_query.reset()
         self.number_masked = ""
         self.name_masked = ""
         self.tickets: list[TicketLine] = []

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from kiosk.controller.kiosk import KioskController
 from kiosk.controller.lookup import LookupStage, TicketLine
 from kiosk.texts import tr
+from kiosk.views.casequery import CaseQueryPanel
 from kiosk.views.scrolling import TouchList
 from kiosk.views.widgets import button, label, set_text
 
@@ -22,6 +23,10 @@ class LookupPage(QWidget):
         self.list = TouchList("lookupTickets")
         self.again = button("lookupAgainButton", "", controller.lookup.start, role="secondary")
         self.manual = button("lookupManualButton", "", controller.lookup.type_number, role="secondary")
+        self.case_query = CaseQueryPanel(controller.lookup.case_query)
+        self.case_query_open = button(
+            "lookupCaseQueryButton", "", controller.lookup.case_query.begin, role="secondary"
+        )
         self._shown: list[TicketLine] | None = None
         self._language = controller.language
         layout = QVBoxLayout(self)
@@ -33,6 +38,8 @@ class LookupPage(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.manual)
         layout.addWidget(self.again)
+        layout.addWidget(self.case_query_open)
+        layout.addWidget(self.case_query, 1)
 
     def refresh(self) -> None:
         c = self.controller
@@ -67,6 +74,16 @@ class LookupPage(QWidget):
         set_text(self.manual, tr("lookup.manual", language))
         self.manual.setVisible(stage in (LookupStage.WAIT_CARD, LookupStage.NO_READER))
         self.manual.setEnabled(c.online)
+        self.case_query.refresh(language, c.online)
+        querying = flow.case_query.active
+        self.case_query.setVisible(querying)
+        set_text(self.case_query_open, tr("casequery.open", language))
+        self.case_query_open.setVisible(not querying and stage is not LookupStage.SEARCHING)
+        self.case_query_open.setEnabled(c.online)
+        for widget in (self.prompt, self.visitor, self.list, self.manual, self.again):
+            if querying:
+                widget.setVisible(False)
+        self.list.setVisible(not querying)
         if flow.tickets != self._shown or language is not self._language:
             self._shown, self._language = list(flow.tickets), language
             self.list.set_rows([self._ticket(index, t) for index, t in enumerate(flow.tickets)])

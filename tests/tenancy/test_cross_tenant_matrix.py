@@ -52,7 +52,7 @@ from hall_server.halls.service import configure_hall
 from hall_server.queueing.windows import save_window
 from hall_server.sync.models import Delivery
 from tests.conftest import SHANGHAI, make_settings, start_server
-from tests.factories import ORG_USCC, PASSWORD, person, seed_hall
+from tests.factories import ORG_USCC, OTHER_ID, PASSWORD, person, seed_hall
 
 A_CODE = "341122-ZWFW-01"
 B_CODE = "341122-ZWFW-02"
@@ -238,6 +238,7 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
     case_no = api.ok(clerk, "POST", f"{p}/cases/{case['id']}/accept")["case"]["local_case_no"]
     ids = {
         "case_id": case["id"],
+        "case_no": case_no,
         "matter_id": matter["id"],
         "ticket_id": waiting["id"],
         "done_id": done["id"],
@@ -331,6 +332,7 @@ def query(operation: dict[str, Any], ids: dict[str, Any]) -> dict[str, Any]:
         "day": "2026-11-25",
         "date_from": "2026-11-01",
         "date_to": "2026-11-30",
+        "local_case_no": ids["case_no"],
     }
     names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
     return {name: known[name] for name in names if name in known}
@@ -404,6 +406,19 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Any]:
         ("POST", f"{p}/cases/{{case_id}}/materials"): {"received": []},
         ("PUT", f"{p}/hall/matters/{{matter_id}}"): {"category_code": "SOCIAL", "enabled": False},
         ("POST", f"{p}/cases/{{case_id}}/not-accepted"): {"reason": "乙厅不予受理"},
+        ("POST", f"{p}/cases/{{case_id}}/agents"): {
+            "agent": person(OTHER_ID, "乙代理").model_dump(mode="json")
+        },
+        ("POST", f"{p}/cases/{{case_id}}/result/ready"): {"delivery": "WINDOW"},
+        ("POST", f"{p}/cases/{{case_id}}/result/pickup"): {"card": who},
+        ("POST", f"{p}/cases/{{case_id}}/result/mail"): {
+            "carrier": "乙厅快递",
+            "waybill_no": "YI1234567",
+            "sent_on": "2026-11-25",
+            "receiver_name": "乙厅人",
+            "receiver_phone": "13812345678",
+        },
+        ("POST", f"{p}/case-query"): {"local_case_no": ids["case_no"], "query_password": "123456"},
     }
 
 
@@ -434,6 +449,7 @@ def a_state(api: Api, token: str, ids: dict[str, Any]) -> dict[str, Any]:
         f"/complaints/{ids['complaint_id']}",
         f"/complaints/{ids['hotline_id']}",
         f"/cases/{ids['case_id']}",
+        f"/cases/{ids['case_id']}/result",
         "/hall/matters",
         "/workdays/2026",
         *(f"/windows/{n}/queue" for n in range(1, 5)),

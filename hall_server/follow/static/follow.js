@@ -50,6 +50,7 @@ function render(view) {
   if (view.status !== lastStatus) {  // a service just ended (or the page opened): what can be rated now
     lastStatus = view.status;
     if (["DONE", "WAITING", "CALLED"].includes(view.status)) loadServices();
+    if (view.status === "DONE") loadCases();
   }
   $("number").textContent = view.number;
   $("matter").textContent = view.matter_name || view.category_name;
@@ -151,7 +152,29 @@ function setUpReminders() {
   update();
 }
 
+// --- 办件进度: the cases opened from this ticket, in the status words of the contract (R3) -------------
+
+async function loadCases() {
+  let cases;
+  try {
+    const response = await fetch("/api/v1/public/tickets/" + encodeURIComponent(code) + "/cases", { cache: "no-store" });
+    if (!response.ok) return;
+    cases = await response.json();
+  } catch { return; }
+  const list = $("case-list");
+  list.replaceChildren(...cases.map((c) => {
+    const item = document.createElement("li");
+    item.className = "case";
+    const waybill = c.waybill_no ? "（" + c.carrier + " " + c.waybill_no + "）" : "";
+    item.textContent = c.matter_name + " · " + c.local_case_no + "：" + c.status_name + waybill;
+    item.dataset.status = c.status;
+    return item;
+  }));
+  $("cases").hidden = cases.length === 0;
+}
+
 async function load() {
+  loadCases();
   try {
     const response = await fetch("/api/v1/public/tickets/" + encodeURIComponent(code), { cache: "no-store" });
     if (response.status === 404) return loadPast();
@@ -266,6 +289,7 @@ function setUpComplaint() {
 // A ticket of an earlier day: no queue to follow, only its services to rate (15 days after the service).
 async function loadPast() {
   const services = await loadServices();
+  loadCases();
   if (!services || !services.length) { showGone(); return false; }
   gone = true;  // nothing live to follow
   $("number").textContent = services[0].ticket_number || "—";

@@ -11,11 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from hall_server.core.db import UTCDateTime, upsert_statement
 from hall_server.sync.config import TargetConfig
 from hall_server.sync.targets import Outcome, TransientFailure, Verdict
+from hall_server.sync.targets.exchange_tables import rows_for
 from hall_server.sync.wire import DaySummary, day_hash
 
 metadata = MetaData()
@@ -32,6 +34,15 @@ exchange = Table(
     Column("payload", Text, nullable=False),
     Column("signstate", Integer, nullable=False, default=0),
     Column("maketime", UTCDateTime, nullable=False),
+)
+# The exchange tables' rows of case.* / result.* events (exchange_tables.py), one JSON row each
+exchange_row = Table(
+    "hall_sync_exchange_row",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("table_name", String(40), nullable=False, index=True),
+    Column("columns", Text, nullable=False),
 )
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -70,6 +81,8 @@ class FrontTableTarget:
                     inserted = connection.execute(
                         insert.on_conflict_do_nothing(index_elements=["event_id"])
                     ).rowcount
+                    if inserted:
+                        _write_rows(connection, envelope)
                     verdict = Verdict.DONE if inserted else Verdict.DUPLICATE
                     outcomes.append(Outcome(envelope["event_id"], verdict))
         except SQLAlchemyError as exc:
@@ -83,3 +96,15 @@ class FrontTableTarget:
         except SQLAlchemyError as exc:
             raise TransientFailure(f"exchange database: {type(exc).__name__}") from exc
         return DaySummary(day=day, count=len(ids), hash=day_hash(ids), event_ids=ids if with_ids else None)
+
+
+def _write_rows(connection: Connection, envelope: dict[str, Any]) -> None:
+    for position, row in enumerate(rows_for(envelope)):
+        connection.execute(
+            exchange_row.insert().values(
+                event_id=envelope["event_id"],
+                position=position,
+                table_name=row.table,
+                columns=json.dumps(row.columns, ensure_ascii=False),
+            )
+        )

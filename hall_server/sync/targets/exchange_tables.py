@@ -1,0 +1,190 @@
+"""case.* and result.* events as rows of the provincial exchange tables (前置库, standards.md §3.2, §3.4):
+PRE_APASINFO, EA_JC_STEP_BASICINFO, EA_JC_STEP_PROC, EA_JC_STEP_DONE, the pickup (GD LQSJ) and 表15 物流.
+As far as the events carry data: the applicant's own fields travel only in the envelope's `protected`
+block, which the province opens with its key; here the rows name the event that carries them. Pure: a
+front-table target writes the rows next to the event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+STDVER = "GB/T 39046-2020"
+# case.concluded outcome → DONERESULT (v2, standards.md §3.4)
+DONE_RESULT = {"APPROVED": "0", "DENIED": "1", "TRANSFERRED": "4", "WITHDRAWN": "5", "VOIDED": "2"}
+PICKED_BY = {"SELF": "本人领取", "AGENT": "代理人领取"}
+
+
+@dataclass(frozen=True)
+class ExchangeRow:
+    table: str
+    columns: dict[str, Any]
+
+
+def rows_for(envelope: dict[str, Any]) -> list[ExchangeRow]:
+    """The exchange rows of one event (none for an event the tables do not record)."""
+    mapper = _MAPPERS.get(envelope["event_type"])
+    if mapper is None or envelope["aggregate"]["type"] != "case":
+        return []
+    data = envelope.get("data") or {}
+    keys = _keys(envelope, data)
+    return [ExchangeRow(table, {**keys, **columns}) for table, columns in mapper(envelope, data)]
+
+
+def _keys(envelope: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    refs = envelope.get("refs") or {}
+    return {
+        "ORGBUSNO": envelope["aggregate"]["id"],  # 原系统业务流水号
+        "PROJID": refs.get("case_no") or refs.get("local_case_no") or data.get("local_case_no"),
+        "DATAVER": envelope.get("data_version") or 1,
+        "STDVER": STDVER,
+        "REGION_ID": envelope["source"].get("region_code"),
+        "CD_OPERATION": "I",
+        "SIGNSTATE": 0,
+        "EVENT_ID": envelope["event_id"],
+    }
+
+
+def _time(envelope: dict[str, Any]) -> str:
+    """GB/T 7408 basic format, local time, as GB/T 39046 writes it."""
+    return datetime.fromisoformat(envelope["occurred_at"]).strftime("%Y%m%dT%H%M%S")
+
+
+def _proc(
+    envelope: dict[str, Any], name: str, result: str, node_type: str, advice: str = ""
+) -> dict[str, Any]:
+    return {
+        "SN": envelope["aggregate"]["seq"],
+        "NODENAME": name,
+        "NODETYPE": node_type,
+        "NODESTATE": "02",  # 已办
+        "NODERESULT": result,
+        "NODESTARTTIME": _time(envelope),
+        "NODEENDTIME": _time(envelope),  # 表7: no end time → the start time
+        "NODEADV": advice,
+        "NODEPROCAREA": (envelope.get("source") or {}).get("window_no"),
+    }
+
+
+Rows = list[tuple[str, dict[str, Any]]]
+
+
+def _submitted(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    return [
+        (
+            "PRE_APASINFO",
+            {
+                "ITEMNO": data.get("matter"),
+                "APPROVE_TYPE": data.get("case_type"),
+                "PROJECTSTATE": "已收件",
+                "APPLYFROM": "窗口",
+                "RECEIVETIME": _time(envelope),
+                "DATASTATE": 1,
+                "APPLICANT_IN_PROTECTED": envelope.get("protected") is not None,
+                "ACCEPTLIST": ",".join(r["material"] for r in data.get("reused") or []),
+            },
+        )
+    ]
+
+
+def _accepted(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    materials = data.get("materials") or []
+    return [
+        (
+            "EA_JC_STEP_BASICINFO",
+            {
+                "ITEMNO": data.get("matter"),
+                "ACCEPTLIST": ",".join(f"{n}:{m['name']}" for n, m in enumerate(materials, 1)),
+                "SUBMIT": "0",  # 窗口提交
+                "PROMISEDATE": data.get("promised_date"),
+                "LEGALDATE": data.get("legal_date"),
+                "OCCURTIME": _time(envelope),
+            },
+        ),
+        ("EA_JC_STEP_PROC", _proc(envelope, "受理", "4", "1")),
+    ]
+
+
+def _correction(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    missing = "、".join(data.get("missing") or [])
+    return [("EA_JC_STEP_PROC", {**_proc(envelope, "补齐补正告知", "5", "2"), "NOTICE": missing})]
+
+
+def _not_accepted(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    reason = data.get("reason") or ""
+    return [
+        ("EA_JC_STEP_PROC", _proc(envelope, "不予受理", "3", "4", reason)),
+        ("EA_JC_STEP_DONE", {"DONERESULT": "6", "EXITRES": reason, "DONETIME": _time(envelope)}),
+    ]
+
+
+def _concluded(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    outcome = data.get("result") or data.get("outcome") or "APPROVED"
+    return [
+        (
+            "EA_JC_STEP_DONE",
+            {
+                "DONERESULT": DONE_RESULT.get(outcome, "6"),
+                "EXITRES": data.get("exit_reason") or data.get("reason"),
+                "DONETIME": _time(envelope),
+                "ISDELIVERYRESULTS": "1" if data.get("deliver_by_post") else "0",
+            },
+        )
+    ]
+
+
+def _ready(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    mail = data.get("delivery") == "MAIL"
+    return [
+        (
+            "PRE_APASINFO",
+            {
+                "CD_OPERATION": "U",
+                "PROJECTSTATE": "结果待寄送" if mail else "结果待领取",
+                "ISDELIVERYRESULTS": "1" if mail else "0",
+                "NOTETIME": _time(envelope),  # 通知申请人时间
+            },
+        )
+    ]
+
+
+def _picked_up(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    return [
+        (
+            "EX_RESULT_PICKUP",
+            {
+                "LQSJ": _time(envelope),  # 领取时间
+                "LQFS": PICKED_BY.get(data.get("picked_by") or "", ""),
+                "YZFS": data.get("verification"),  # 验证方式
+                "LQRBS": data.get("picker_ref"),  # keyed hash, no identity
+            },
+        )
+    ]
+
+
+def _mailed(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    return [
+        (
+            "EX_LOGISTICS",  # 表15 物流
+            {
+                "WLDH": data.get("waybill_no"),  # 物流单号
+                "JSDW": data.get("carrier"),  # 寄送单位
+                "JSRQ": (data.get("sent_at") or "").replace("-", ""),  # 寄送日期
+                "JSR": (envelope.get("actor") or {}).get("staff_name"),  # 寄送人
+                "SJR": data.get("receiver_masked"),  # 接收人 (clear only in `protected`)
+            },
+        )
+    ]
+
+
+_MAPPERS = {
+    "case.submitted": _submitted,
+    "case.accepted": _accepted,
+    "case.correction_required": _correction,
+    "case.not_accepted": _not_accepted,
+    "case.concluded": _concluded,
+    "result.ready_for_pickup": _ready,
+    "result.picked_up": _picked_up,
+    "result.mailed": _mailed,
+}

@@ -1,0 +1,109 @@
+"""综合出件 at the counter as real Qt widgets offscreen on the demo hall, the visitor's ID card on the pty
+reader simulator: the case number typed, 结果已到窗口, a card of somebody else refused by the hall server
+(and traced there), the applicant's card accepted: 结果已领取."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from sqlalchemy import select
+
+from counter_client.controller.counter import Phase
+from counter_client.controller.pickup import PickupStage
+from counter_client.views.app import build_counter
+from devices.idcard.cards import CARDS
+from hall_server.catalogue.models import HallMatter, Matter
+from hall_server.contract.cases import (
+    STATUS_NAMES,
+    CaseOpenIn,
+    CaseStatus,
+    MaterialsIn,
+    MaterialState,
+)
+from hall_server.events.models import Event
+from kiosk.controller.devices import identity_of
+from tests.counter.conftest import PASSWORD, counter_config
+
+WAIT = 15000  # ms
+
+
+def _concluded_case(demo_hall) -> tuple[int, str]:
+    """A 即办件 of the card `resident_male`, concluded at a window."""
+    query = (
+        select(Matter.id)
+        .join(HallMatter, HallMatter.matter_id == Matter.id)
+        .where(Matter.case_type == "1", HallMatter.enabled.is_(True))
+        .order_by(Matter.id)
+    )
+    matter = demo_hall.server.state.uow.read(lambda ctx: ctx.session.scalars(query).first())
+    with demo_hall.staff("clerk01") as clerk:
+        case = clerk.open_case(CaseOpenIn(matter_id=matter, applicant=identity_of(CARDS["resident_male"])))
+        pending = [m.material_id for m in case.materials if m.state is MaterialState.PENDING]
+        clerk.receive_materials(case.id, MaterialsIn(received=pending))
+        accepted = clerk.accept_case(case.id).case
+    assert accepted.local_case_no is not None
+    return accepted.id, accepted.local_case_no
+
+
+def _click(qtbot, window, name: str) -> None:
+    control = window.findChild(QPushButton, name)
+    assert control is not None and control.isVisible() and control.isEnabled(), name
+    assert control.accessibleName()
+    qtbot.mouseClick(control, Qt.MouseButton.LeftButton)
+
+
+def test_pickup_with_a_wrong_card_refused_then_the_applicant_s_card(qtbot, demo_hall, window_sims):
+    case_id, number = _concluded_case(demo_hall)
+    sims = window_sims()
+    window, controller = build_counter(counter_config(demo_hall, sims, login="clerk04"))
+    qtbot.addWidget(window)
+    window.show()
+    controller.start()
+    try:
+        qtbot.waitUntil(lambda: controller.online, timeout=WAIT)
+        window.findChild(QLineEdit, "password").setText(PASSWORD)
+        _click(qtbot, window, "signInButton")
+        qtbot.waitUntil(
+            lambda: controller.phase is Phase.PICK_WINDOW and bool(controller.windows), timeout=60000
+        )
+        _click(qtbot, window, "window4")
+        qtbot.waitUntil(lambda: controller.phase is Phase.WORK and not controller.busy, timeout=WAIT)
+        pickup = controller.pickup
+        _click(qtbot, window, "pickupButton")
+        dialog = window.pickup_dialog
+        qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
+        dialog.findChild(QLineEdit, "pickupCaseNumber").setText(number)
+        _click(qtbot, dialog, "pickupFindButton")
+        qtbot.waitUntil(lambda: pickup.stage is PickupStage.FOUND, timeout=WAIT)
+        summary = dialog.findChild(QLabel, "pickupSummary")
+        assert STATUS_NAMES[CaseStatus.CONCLUDED_APPROVED] in summary.text()
+        _click(qtbot, dialog, "pickupReadyButton")
+        qtbot.waitUntil(lambda: pickup.stage is PickupStage.WAIT_CARD, timeout=WAIT)
+        assert STATUS_NAMES[CaseStatus.RESULT_READY] in summary.text()
+        message = dialog.findChild(QLabel, "pickupMessage")
+        assert "请读取领取人" in message.text()
+        sims.place("hmt_permit")  # somebody else's card
+        qtbot.waitUntil(lambda: "不符" in message.text(), timeout=WAIT)
+        assert pickup.stage is PickupStage.WAIT_CARD and message.property("role") == "error"
+        sims.place("resident_male")  # the applicant's
+        qtbot.waitUntil(lambda: pickup.stage is PickupStage.DONE, timeout=WAIT)
+        assert STATUS_NAMES[CaseStatus.PICKED_UP] in summary.text()
+        assert "本人已领取" in message.text()
+        _click(qtbot, dialog, "pickupCloseButton")
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+    finally:
+        controller.stop()
+
+    def types(ctx):
+        rows = ctx.session.scalars(
+            select(Event.event_type)
+            .where(Event.aggregate_type == "case", Event.aggregate_id == str(case_id))
+            .order_by(Event.aggregate_seq)
+        )
+        return list(rows)
+
+    assert demo_hall.server.state.uow.read(types)[-3:] == [
+        "result.ready_for_pickup",
+        "result.pickup_refused",
+        "result.picked_up",
+    ]
