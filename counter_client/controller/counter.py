@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from counter_client.config import CounterConfig
 from counter_client.controller.devices import WindowDevices
+from counter_client.controller.intake import IntakeController
 from devices.errors import DeviceError
 from devices.evalpad.rating import Rating, Staff
 from hall_server.client import ApiError, HallClient
@@ -47,6 +48,7 @@ from hall_server.contract.evaluation import (
 )
 from hall_server.contract.events import EventType
 from hall_server.contract.help import HelpRequestOut
+from hall_server.contract.identity import IdentityIn
 from hall_server.contract.live import EventMessage, ServerMessage, SnapshotMessage
 from hall_server.contract.load import CategoryWaiting, Snapshot
 from hall_server.contract.queue import (
@@ -198,6 +200,7 @@ class CounterController:
         self.my_day: ClerkDayOut | None = None
         self.guide: Guide | None = None
         self.card: CardCheck | None = None
+        self.visitor_identity: IdentityIn | None = None  # the card just read: the applicant of an intake
         self.rating = RatingStatus(RatingState.NONE)
         self.notice: Notice | None = None
         self.busy = ""  # the operation in flight ("" when none): its button shows it, the others wait
@@ -221,6 +224,7 @@ class CounterController:
         self._last_served: TicketOut | None = None  # a complaint just after 办结 is about this visitor
         self._generation = 0  # counts window states received from operations; older reads are dropped
         devices.on_change(lambda _kind: runner.post(self._devices_changed))
+        self.intake = IntakeController(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 
@@ -429,7 +433,7 @@ class CounterController:
         self.phase = Phase.SIGN_IN
         self.busy = ""
         self.upcoming, self.parked, self.waiting = [], [], []
-        self.my_day, self.guide, self.card = None, None, None
+        self.my_day, self.guide, self.card, self.visitor_identity = None, None, None, None
         self.rating = RatingStatus(RatingState.NONE)
         self.help_calls = []
         self.say(message)
@@ -556,7 +560,7 @@ class CounterController:
         if self.current is None:
             self.guide = None
             if before is not None:
-                self.card = None
+                self.card, self.visitor_identity = None, None
         elif before is None or before.id != self.current.id:
             self._load_guide(self.current)
         if self.screen_text() != shown:
@@ -569,7 +573,8 @@ class CounterController:
         self.window = result.window
         ticket = result.ticket
         if operation in ("call-next", "recall", "unpark") and ticket is not None:
-            self.card = None if operation == "call-next" else self.card
+            if operation == "call-next":
+                self.card, self.visitor_identity = None, None
             self.say(f"请 {ticket.number} 号到 {result.window.number} 号窗口" + _times(ticket, operation))
             self._load_guide(ticket)
         elif operation == "call-next":
@@ -585,7 +590,7 @@ class CounterController:
         if self.current is None:
             self.guide = None
         if before is not None and self.current is None:
-            self.card = None
+            self.card, self.visitor_identity = None, None
         self._show_on_screen()
         self._refresh_lists()
 
@@ -745,6 +750,7 @@ class CounterController:
             self.say("请先登录窗口再读卡", error=True)
             return
         number, identity = self.window_no, event.identity
+        self.visitor_identity = identity
         self.call_server(
             lambda client: client.identity_check(number, identity),
             self._card_checked,

@@ -140,6 +140,6 @@ def build_counter(
 ) -> tuple[CounterWindow, CounterController]:
     """The window and its controller, not yet started (call controller.start() once the window shows)."""
     client = HallClient(config.server, timeout=10.0)
-    devices = WindowDevices(config.ledscreen, config.evalpad, config.idcard)
+    devices = WindowDevices(config.ledscreen, config.evalpad, config.idcard, config.printer)
     controller = CounterController(config, client, devices, runner or QtRunner())
     return CounterWindow(controller), controller

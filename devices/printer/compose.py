@@ -25,7 +25,8 @@ The layouts, top to bottom (every text line wrapped to the paper, never cut mid-
                       rule / numbered materials with 原因 and 获取方式 / rule / closing note /
                       受理人, 窗口, 日期 / contact
     CaseReceipt       受理回执 (2×) / hall / rule / 受理编号 (bold), 事项, 申请人 (masked), 时间, 窗口 /
-                      承诺办结 (bold; a 即办件: 办理结果 已当场办结) / rule / 查询密码 / QR (query_url) / contact
+                      承诺办结 (bold; a 即办件: 办理结果 已当场办结) / rule / 查询密码 / QR (query_url) /
+                      contact
     RefusalNotice     不予受理通知书 (2×) / hall / 编号 / rule / 申请人 (masked), 办理事项 / rule /
                       不予受理 sentence, 理由 (bold) / rule / remedies / 受理人, 窗口, 日期 / contact
     GuideSheet        办事指南 (2×) / hall / rule / matter (2×, bold) / rule / per section: title (bold), then
