@@ -171,14 +171,15 @@ class IntakeController:
             return False
         case = self.case
         open_ = case is not None and case.status in (CaseStatus.SUBMITTED, CaseStatus.CORRECTION_REQUIRED)
+        settled = case is None or not open_ or self.outcome is not Outcome.NONE  # may start another
         rules = {
-            "open": case is None or not open_,
-            "resume": case is None or not open_,
+            "open": settled,
+            "resume": settled,
             "accept": open_ or (case is not None and self._accept_unconfirmed),
             "correction": open_,
             "refuse": open_,
             "reprint": self._paper is not None and self.print_state is not PrintState.PRINTING,
-            "new": case is not None and not open_,
+            "new": case is not None and settled,
         }
         return rules.get(action, False)
 
@@ -278,7 +279,8 @@ class IntakeController:
             words = " · ".join(["必交" if m.required else "选交", FORM_NAMES.get(m.form, m.form), *counts])
             needless = ""
             if m.state in (MaterialState.REUSED, MaterialState.SHARED):
-                source = f"：{m.reused_from}" if m.reused_from else ""
+                named = m.reused_from and m.reused_from != "数据共享"
+                source = f"：{m.reused_from}" if named else ""
                 kind = "已有材料复用" if m.state is MaterialState.REUSED else "数据共享获取"
                 needless = f"无需提交（{kind}{source}）"
             lines.append(
@@ -309,8 +311,15 @@ class IntakeController:
         self.counter.changed()
 
     def set_value(self, key: str, value: str) -> None:
-        if key in EDITABLE:
-            self.values[key] = value.strip()
+        """A form value typed by the clerk (an unchanged one keeps its source)."""
+        if key not in EDITABLE or self.case is None:
+            return
+        value = value.strip()
+        current = next((field.value or "" for field in self.case.form if field.key == key), "")
+        if value == current:
+            self.values.pop(key, None)
+        else:
+            self.values[key] = value
 
     def _materials_in(self) -> MaterialsIn:
         """The ticks and form edits; raises ValueError with the clerk's words for a bad value."""

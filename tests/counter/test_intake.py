@@ -62,7 +62,7 @@ def test_reused_materials_then_accept_prints_the_receipt(intake_hall: DemoHall, 
     first = intake.case
     assert first is not None and first.status is CaseStatus.SUBMITTED
     needless = {line.name: line.needless for line in intake.material_lines() if line.needless}
-    assert needless["申请人居民身份证"] == "无需提交（数据共享获取：数据共享）"
+    assert needless["申请人居民身份证"] == "无需提交（数据共享获取）"
     form = {line.key: line for line in intake.form_lines()}
     assert form["applicant_name"].value == CARD_MASKED and form["applicant_name"].source == "读卡"
     assert not form["applicant_name"].editable and form["contact_phone"].editable
@@ -108,7 +108,7 @@ def test_reused_materials_then_accept_prints_the_receipt(intake_hall: DemoHall, 
     counter.until(lambda: not intake.busy)
     second = {line.name: line for line in intake.material_lines()}
     assert second["家庭经济状况核对授权书"].needless == f"无需提交（已有材料复用：{case_no}）"
-    assert second["申请人家庭居民户口簿"].needless == "无需提交（数据共享获取：数据共享）"
+    assert second["申请人家庭居民户口簿"].needless == "无需提交（数据共享获取）"
     assert not second["最低生活保障申请书"].needless
     form = {line.key: line for line in intake.form_lines()}
     assert (form["contact_phone"].value, form["contact_phone"].source) == ("13812345678", "历史办件")
