@@ -146,8 +146,25 @@ class IntakeController:
             return
         self.shown = True
         if not self.matters:
-            self.counter.call_server(lambda client: client.matters(), self._matters_loaded)
+            self.counter.call_server(self._catalogue(), self._matters_loaded)
         self.counter.changed()
+
+    def _catalogue(self) -> Callable[[HallClient], list[MatterSummary]]:
+        """The hall's matters by category, this window's categories first."""
+        window = self.counter.window
+        mine = set(window.category_codes) if window else set()
+        codes: list[str | None] = sorted(
+            (category.code for category in self.counter.categories), key=lambda c: c not in mine
+        )
+
+        def work(client: HallClient) -> list[MatterSummary]:
+            found: dict[int, MatterSummary] = {}
+            for code in codes or [None]:  # no categories known: the search's first page
+                for matter in client.matters(category=code):
+                    found.setdefault(matter.id, matter)
+            return list(found.values())
+
+        return work
 
     def hide(self) -> None:
         self.shown = False
@@ -423,7 +440,7 @@ class IntakeController:
 
     def _refused(self, case: CaseOut) -> None:
         self.case, self.outcome = case, Outcome.REFUSED
-        self._say("已不予受理，正在打印不予受理通知书")
+        self._say("已不予受理：出具不予受理通知书")
         notice = self._refusal(case)
         self._print(lambda printer: printer.print_refusal(notice))
 

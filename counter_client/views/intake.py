@@ -126,6 +126,7 @@ class IntakePage(QWidget):
 
     def _resume(self) -> None:
         self.intake.resume(self.resume_number.text())
+        self.resume_number.clear()
 
     def _act(self, action: str) -> None:
         intake = self.intake

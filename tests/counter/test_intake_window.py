@@ -59,6 +59,7 @@ def open_case(qtbot, window: QWidget, controller, matter: str | None = None) -> 
     pick = find(window, QComboBox, "intakeMatter")
     qtbot.waitUntil(lambda: pick.count() > 0, timeout=WAIT)
     if matter is not None:
+        assert pick.findText(matter) >= 0, matter
         pick.setCurrentIndex(pick.findText(matter))
     click(qtbot, window, "intakeOpenButton")
     qtbot.waitUntil(lambda: intake.case is not None and not intake.busy, timeout=WAIT)
@@ -179,6 +180,7 @@ def test_notice_then_correction_instant_and_refusal(qtbot, intake_hall: DemoHall
         find(window, QLineEdit, "refuseReason").setText("经营场所为居民住宅，不符合食品经营场所要求")
         click(qtbot, window, "refuseCaseButton")
         qtbot.waitUntil(lambda: intake.outcome is Outcome.REFUSED, timeout=WAIT)
+        assert intake.case is not None and intake.case.matter_name == "食品经营许可（新办）"
         text = printed(qtbot, desk, controller, 4)
         assert "不予受理通知书" in text and "经营场所为居民住宅" in text
         check_and_shoot(window, "intake-refused", "1366")
