@@ -146,7 +146,11 @@ class IntakeController:
             return
         self.shown = True
         if not self.matters:
-            self.counter.call_server(self._catalogue(), self._matters_loaded)
+            self.counter.call_server(
+                self._catalogue(),
+                self._matters_loaded,
+                lambda error: self._say(f"事项目录未能读取：{error.message}", error=True),
+            )
         self.counter.changed()
 
     def _catalogue(self) -> Callable[[HallClient], list[MatterSummary]]:

@@ -29,7 +29,8 @@ def _tick_all_but(counter: Counter, *left_out: str) -> None:
 def _open(counter: Counter) -> None:
     intake = counter.controller.intake
     intake.show()
-    counter.until(lambda: not intake.busy and bool(intake.matters))
+    counter.until(lambda: bool(intake.matters) or intake.error)
+    assert intake.matters, intake.message
     intake.open()
     counter.until(lambda: not intake.busy)
     assert intake.case is not None, intake.message
