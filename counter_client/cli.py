@@ -4,6 +4,7 @@ opens sim:// devices (LED screen, evaluation pad, ID card reader), so it runs on
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,16 @@ def register(subcommands: Any) -> None:
     parser.add_argument("--ledscreen", default="sim://ledscreen", help="窗口屏地址（空字符串表示没有）")
     parser.add_argument("--evalpad", default=SIM_PAD, help="评价器地址（空表示没有）")
     parser.add_argument("--idcard", default="sim://idcard", help="身份证阅读器地址（空表示没有）")
+    parser.add_argument(
+        "--printer",
+        default=os.environ.get("YIMEN_COUNTER_PRINTER", "sim://printer"),
+        help="回执打印机地址（空表示没有；环境变量 YIMEN_COUNTER_PRINTER）",
+    )
+    parser.add_argument(
+        "--public-base-url",
+        default=os.environ.get("YIMEN_PUBLIC_BASE_URL", ""),
+        help="回执二维码的网址前缀（环境变量 YIMEN_PUBLIC_BASE_URL；空则取号票的跟踪网址）",
+    )
     parser.add_argument("--rating-seconds", type=float, default=60.0, help="评价器等待评价的秒数")
     parser.add_argument("--fullscreen", action="store_true", help="全屏")
     parser.add_argument(
@@ -46,6 +57,8 @@ def config_from(args: argparse.Namespace) -> CounterConfig:
         ledscreen=args.ledscreen,
         evalpad=args.evalpad,
         idcard=args.idcard,
+        printer=args.printer,
+        public_base_url=args.public_base_url,
         login=args.login,
         rating_seconds=args.rating_seconds,
         fullscreen=args.fullscreen,

@@ -12,6 +12,8 @@ class CounterConfig:
     ledscreen: str = "sim://ledscreen"  # the window's LED screen (HallBus/1); empty: none
     evalpad: str = "sim://evalpad?proto=json&press=satisfied&delay=3"  # 评价器; empty: none
     idcard: str = "sim://idcard"  # the counter's ID card reader; empty: none
+    printer: str = ""  # the window's receipt printer (ESC/POS, devices.printer URL); empty: none
+    public_base_url: str = ""  # the receipt's QR: {this}/c/{case number}; empty: the ticket's follow base
     login: str = ""  # prefilled sign-in name
     rating_seconds: float = 60.0  # how long the pad asks before the service counts as not rated
     fullscreen: bool = False

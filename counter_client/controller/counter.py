@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from counter_client.config import CounterConfig
 from counter_client.controller.devices import WindowDevices
+from counter_client.controller.intake import IntakeController
 from counter_client.controller.pickup import PickupController
 from devices.errors import DeviceError
 from devices.evalpad.rating import Rating, Staff
@@ -48,6 +49,7 @@ from hall_server.contract.evaluation import (
 )
 from hall_server.contract.events import EventType
 from hall_server.contract.help import HelpRequestOut
+from hall_server.contract.identity import IdentityIn
 from hall_server.contract.live import EventMessage, ServerMessage, SnapshotMessage
 from hall_server.contract.load import CategoryWaiting, Snapshot
 from hall_server.contract.queue import (
@@ -199,6 +201,7 @@ class CounterController:
         self.my_day: ClerkDayOut | None = None
         self.guide: Guide | None = None
         self.card: CardCheck | None = None
+        self.visitor_identity: IdentityIn | None = None  # the card just read: the applicant of an intake
         self.rating = RatingStatus(RatingState.NONE)
         self.notice: Notice | None = None
         self.busy = ""  # the operation in flight ("" when none): its button shows it, the others wait
@@ -223,6 +226,7 @@ class CounterController:
         self._generation = 0  # counts window states received from operations; older reads are dropped
         devices.on_change(lambda _kind: runner.post(self._devices_changed))
         self.pickup = PickupController(self)  # 综合出件 (counter_client/controller/pickup.py)
+        self.intake = IntakeController(self)
 
     # -- observers ----------------------------------------------------------------------------------------
 
@@ -431,7 +435,7 @@ class CounterController:
         self.phase = Phase.SIGN_IN
         self.busy = ""
         self.upcoming, self.parked, self.waiting = [], [], []
-        self.my_day, self.guide, self.card = None, None, None
+        self.my_day, self.guide, self.card, self.visitor_identity = None, None, None, None
         self.rating = RatingStatus(RatingState.NONE)
         self.help_calls = []
         self.say(message)
@@ -558,7 +562,7 @@ class CounterController:
         if self.current is None:
             self.guide = None
             if before is not None:
-                self.card = None
+                self.card, self.visitor_identity = None, None
         elif before is None or before.id != self.current.id:
             self._load_guide(self.current)
         if self.screen_text() != shown:
@@ -571,7 +575,8 @@ class CounterController:
         self.window = result.window
         ticket = result.ticket
         if operation in ("call-next", "recall", "unpark") and ticket is not None:
-            self.card = None if operation == "call-next" else self.card
+            if operation == "call-next":
+                self.card, self.visitor_identity = None, None
             self.say(f"请 {ticket.number} 号到 {result.window.number} 号窗口" + _times(ticket, operation))
             self._load_guide(ticket)
         elif operation == "call-next":
@@ -587,7 +592,7 @@ class CounterController:
         if self.current is None:
             self.guide = None
         if before is not None and self.current is None:
-            self.card = None
+            self.card, self.visitor_identity = None, None
         self._show_on_screen()
         self._refresh_lists()
 
@@ -750,6 +755,7 @@ class CounterController:
             self.pickup.card_read(event.identity)
             return
         number, identity = self.window_no, event.identity
+        self.visitor_identity = identity
         self.call_server(
             lambda client: client.identity_check(number, identity),
             self._card_checked,

@@ -7,6 +7,7 @@ and the server hears of it through the window's device health report. Three part
     ledscreen  the window's LED screen (HallBus/1): "请 A012 号到 5 号窗口" while calling, idle text otherwise
     evalpad    the evaluation pad (EvalPad/1 tablet or HallBus/1 keypad): one rating request per service
     reader     the counter's ID card reader (GA 467): identifies the visitor in front of the clerk
+    printer    the receipt printer (ESC/POS, devices.printer): 受理回执, 一次性告知单, 不予受理通知书
 """
 
 from __future__ import annotations
@@ -19,23 +20,26 @@ from typing import Any
 from devices import registry
 from devices.errors import DeviceError
 from devices.evalpad.rating import Rating, Staff
+from devices.printer.driver import EscposTicketPrinter, PrintResult
 from hall_server.contract.devicehealth import PartReport, PartState
 from kiosk.controller.devices import CardEvent, card_event
 
 log = logging.getLogger(__name__)
 
-PART_NAMES = {"ledscreen": "窗口屏", "evalpad": "评价器", "reader": "身份证阅读器"}
+PART_NAMES = {"ledscreen": "窗口屏", "evalpad": "评价器", "reader": "身份证阅读器", "printer": "打印机"}
 
 
 class WindowDevices:
     """Thread-safe: workers write the screen and ask the pad; `parts` keeps each part's latest state and
     `on_change(kind)` listeners hear (from the worker's thread) when one changes."""
 
-    def __init__(self, ledscreen: str, evalpad: str, idcard: str) -> None:
-        self.urls = {"ledscreen": ledscreen, "evalpad": evalpad, "reader": idcard}
+    def __init__(self, ledscreen: str, evalpad: str, idcard: str, printer: str = "") -> None:
+        self.urls = {"ledscreen": ledscreen, "evalpad": evalpad, "reader": idcard, "printer": printer}
         self.led: Any = None
         self.pad: Any = None
         self.reader: Any = None
+        self.printer: EscposTicketPrinter | None = None
+        self._printer_lock = threading.Lock()
         self._parts: dict[str, PartReport] = {}
         self._lock = threading.Lock()
         self._led_lock = threading.Lock()
@@ -75,6 +79,7 @@ class WindowDevices:
         self.led = self._open("ledscreen", "ledscreen")
         self.pad = self._open("evalpad", "evalpad")
         self.reader = self._open("idcard", "reader")
+        self.printer = self._open("printer", "printer")
 
     def _open(self, kind: str, part: str) -> Any:
         url = self.urls[part]
@@ -153,6 +158,22 @@ class WindowDevices:
             if not self._stop.is_set():
                 raise
 
+    # -- the receipt printer --------------------------------------------------------------------------------
+
+    def print_with(self, job: Callable[[EscposTicketPrinter], PrintResult]) -> PrintResult:
+        """Run one print job (in a worker); raises DeviceError (PaperOut, CoverOpen, PrinterUnavailable,
+        PrinterFault...) when the printer could not print it or did not confirm it."""
+        if self.printer is None:
+            raise DeviceError("本窗口未配置打印机或打印机未连接", code="PRINTER_ABSENT")
+        try:
+            with self._printer_lock:
+                result = job(self.printer)
+        except DeviceError as exc:
+            self._fault("printer", exc)
+            raise
+        self.set_part("printer", PartState.OK)
+        return result
+
     # -- closing ------------------------------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -160,7 +181,7 @@ class WindowDevices:
 
     def close(self) -> None:
         self._stop.set()
-        for device in (self.led, self.pad, self.reader):
+        for device in (self.led, self.pad, self.reader, self.printer):
             if device is not None:
                 try:
                     device.close()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from counter_client.config import CounterConfig
 from counter_client.controller.counter import PAUSE_NAMES, CounterController, Phase
 from counter_client.controller.devices import WindowDevices
+from counter_client.views.intake import IntakePage
 from counter_client.views.pages import SignInPage, WindowPage
 from counter_client.views.pickup import PickupDialog
 from counter_client.views.style import stylesheet
@@ -54,11 +55,12 @@ class CounterWindow(QMainWindow):
         self.sign_in_page = SignInPage(controller)
         self.window_page = WindowPage(controller)
         self.work_page = WorkPage(controller)
+        self.intake_page = IntakePage(controller)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
         # The screen's size is fixed: the pages take the room left, never grow the window past the screen.
         self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
-        for page in (self.sign_in_page, self.window_page, self.work_page):
+        for page in (self.sign_in_page, self.window_page, self.work_page, self.intake_page):
             self.pages.addWidget(page)
         header = QHBoxLayout()
         header.addWidget(self.hall_name)
@@ -101,10 +103,10 @@ class CounterWindow(QMainWindow):
 
     def refresh(self) -> None:
         c = self.controller
-        page: dict[Phase, SignInPage | WindowPage | WorkPage] = {
+        page: dict[Phase, SignInPage | WindowPage | WorkPage | IntakePage] = {
             Phase.SIGN_IN: self.sign_in_page,
             Phase.PICK_WINDOW: self.window_page,
-            Phase.WORK: self.work_page,
+            Phase.WORK: self.intake_page if c.intake.shown else self.work_page,
         }
         shown = page[c.phase]
         self.pages.setCurrentWidget(shown)
@@ -150,6 +152,6 @@ def build_counter(
 ) -> tuple[CounterWindow, CounterController]:
     """The window and its controller, not yet started (call controller.start() once the window shows)."""
     client = HallClient(config.server, timeout=10.0)
-    devices = WindowDevices(config.ledscreen, config.evalpad, config.idcard)
+    devices = WindowDevices(config.ledscreen, config.evalpad, config.idcard, config.printer)
     controller = CounterController(config, client, devices, runner or QtRunner())
     return CounterWindow(controller), controller

@@ -38,6 +38,11 @@ def stylesheet() -> str:
     QPushButton[role="danger"] {{ color: #8a1c12; border-color: #8a1c12; min-height: 48px; }}
     QPushButton[role="danger"]:disabled {{ color: #9aa5b1; border-color: #cbd2d9; background: #eef1f4; }}
     QPushButton[role="small"] {{ min-height: 26px; padding: 2px 8px; font-size: 14px; }}
+    QWidget#intakePage QLabel, QWidget#intakePage QLineEdit, QWidget#intakePage QComboBox {{
+        font-size: 18px; }}
+    QLabel#intakeCase {{ font-size: 22px; font-weight: bold; }}
+    QCheckBox::indicator {{ width: 26px; height: 26px; }}
+    QLineEdit:read-only {{ background: #eef1f4; }}
     QLineEdit, QComboBox {{ background: #ffffff; border: 1px solid #9aa5b1; border-radius: 4px; padding: 4px;
         min-height: 28px; }}
     """

@@ -290,6 +290,11 @@ class WorkPage(QWidget):
         columns.addLayout(right, 2)
 
         actions = QHBoxLayout()
+        self.intake_button = button("intakeButton", "收件受理 F9", self._intake, role="primary")
+        actions.addWidget(self.intake_button)
+        intake_key = QShortcut(QKeySequence("F9"), self)
+        intake_key.setContext(Qt.ShortcutContext.WindowShortcut)
+        intake_key.activated.connect(self._intake)
         for operation, words, key, role in ACTIONS:
             widget = button(
                 f"{_camel(operation)}Button", f"{words} {key}", self._action(operation), role=role
@@ -326,6 +331,11 @@ class WorkPage(QWidget):
 
         return run
 
+    def _intake(self) -> None:
+        c = self.controller
+        if self.isVisible() and c.can_act and c.current is not None:
+            c.intake.show()
+
     def open_pause(self) -> None:
         self.forms.open_form(self.forms.pause_form)
 
@@ -342,6 +352,7 @@ class WorkPage(QWidget):
             widget.setEnabled(c.allowed(operation))
             busy = c.busy == operation
             set_text(widget, f"{words}中…" if busy else f"{words} {key}")
+        self.intake_button.setEnabled(c.can_act and c.current is not None)
         self._render_current(c.current)
         self._render_guide()
         self._render_queue()

@@ -15,6 +15,7 @@ from devices.printer.layouts import (
     MissingMaterial,
     MissingMaterialsNotice,
     QueueTicket,
+    RefusalNotice,
     SheetSection,
 )
 from devices.printer.profiles import PROFILES, PrinterProfile
@@ -37,6 +38,7 @@ __all__ = [
     "PrinterStatus",
     "PrinterUnavailable",
     "QueueTicket",
+    "RefusalNotice",
     "SheetSection",
     "UnencodableText",
 ]

@@ -25,7 +25,10 @@ The layouts, top to bottom (every text line wrapped to the paper, never cut mid-
                       rule / numbered materials with 原因 and 获取方式 / rule / closing note /
                       受理人, 窗口, 日期 / contact
     CaseReceipt       受理回执 (2×) / hall / rule / 受理编号 (bold), 事项, 申请人 (masked), 时间, 窗口 /
-                      承诺办结 (bold) / rule / 查询密码 / QR (query_url) / contact
+                      承诺办结 (bold; a 即办件: 办理结果 已当场办结) / rule / 查询密码 / QR (query_url) /
+                      contact
+    RefusalNotice     不予受理通知书 (2×) / hall / 编号 / rule / 申请人 (masked), 办理事项 / rule /
+                      不予受理 sentence, 理由 (bold) / rule / remedies / 受理人, 窗口, 日期 / contact
     GuideSheet        办事指南 (2×) / hall / rule / matter (2×, bold) / rule / per section: title (bold), then
                       its lines, each wrapped with continuation lines indented by two columns / rule /
                       closing note / contact / 打印时间
@@ -52,6 +55,7 @@ from devices.printer.layouts import (
     GuideSheet,
     MissingMaterialsNotice,
     QueueTicket,
+    RefusalNotice,
     mask_name,
 )
 from devices.printer.profiles import PrinterProfile
@@ -295,7 +299,10 @@ def receipt_job(receipt: CaseReceipt, profile: PrinterProfile) -> PrintJob:
     if receipt.window:
         stream.field("受理窗口：", receipt.window)
     stream.style(bold=True)
-    stream.field("承诺办结：", f"{chinese_date(receipt.promised_on)}前")
+    if receipt.concluded:
+        stream.field("办理结果：", "已当场办结")
+    else:
+        stream.field("承诺办结：", f"{chinese_date(receipt.promised_on)}前")
     stream.style()
     stream.rule()
     stream.field("查询密码：", receipt.query_password_hint)
@@ -304,6 +311,28 @@ def receipt_job(receipt: CaseReceipt, profile: PrinterProfile) -> PrintJob:
     stream.line("扫码查询办理进度")
     stream.align("left")
     stream.paragraph(receipt.hall_contact)
+    return stream.finish()
+
+
+def refusal_job(notice: RefusalNotice, profile: PrinterProfile) -> PrintJob:
+    stream = EscposStream(profile)
+    _header(stream, "不予受理通知书", notice.hall_name)
+    if notice.reference:
+        stream.field("编号：", notice.reference)
+    stream.rule()
+    stream.field("申请人：", mask_name(notice.applicant_name))
+    stream.field("办理事项：", notice.matter)
+    stream.rule()
+    stream.paragraph("经审查，您提出的上述申请不符合受理条件，决定不予受理。")
+    stream.style(bold=True)
+    stream.field("理由：", notice.reason)
+    stream.style()
+    stream.rule()
+    stream.paragraph(notice.closing_note)
+    stream.field("受理人：", notice.clerk)
+    stream.field("受理窗口：", notice.window)
+    stream.field("告知日期：", chinese_date(notice.issued_on))
+    stream.paragraph(notice.hall_contact)
     return stream.finish()
 
 

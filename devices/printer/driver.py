@@ -14,7 +14,13 @@ from datetime import datetime
 
 from devices.printer import compose
 from devices.printer.errors import CoverOpen, PaperOut, PrinterFault, PrinterUnavailable
-from devices.printer.layouts import CaseReceipt, GuideSheet, MissingMaterialsNotice, QueueTicket
+from devices.printer.layouts import (
+    CaseReceipt,
+    GuideSheet,
+    MissingMaterialsNotice,
+    QueueTicket,
+    RefusalNotice,
+)
 from devices.printer.links import PrinterLink
 from devices.printer.profiles import PrinterProfile
 from devices.printer.status import (
@@ -87,6 +93,9 @@ class EscposTicketPrinter:
 
     def print_receipt(self, receipt: CaseReceipt) -> PrintResult:
         return self.print_job(compose.receipt_job(receipt, self.profile))
+
+    def print_refusal(self, notice: RefusalNotice) -> PrintResult:
+        return self.print_job(compose.refusal_job(notice, self.profile))
 
     def print_guide(self, sheet: GuideSheet) -> PrintResult:
         return self.print_job(compose.guide_job(sheet, self.profile))

@@ -15,6 +15,9 @@ DEFAULT_PRIVACY_NOTE = (
 DEFAULT_GUIDE_CLOSING = (
     "以上为办理本事项需要准备的全部材料，一次性告知。标注“无需提交”的材料由大厅通过数据共享获取。"
 )
+DEFAULT_REFUSAL_CLOSING = (
+    "如对本决定不服，可自收到本通知之日起六十日内依法申请行政复议，或者在六个月内依法提起行政诉讼。"
+)
 DEFAULT_NOTICE_CLOSING = (
     "以上为需补正的全部材料，本单一次性告知。补齐材料后可到任一综合窗口办理，无需重新排队预约。"
 )
@@ -72,6 +75,23 @@ class CaseReceipt:
     query_url: str  # encoded in the QR code
     hall_contact: str
     window: str = ""
+    concluded: bool = False  # a 即办件 concluded at the window: 已当场办结 instead of the promised date
+
+
+@dataclass(frozen=True)
+class RefusalNotice:
+    """不予受理通知书: the application is not accepted, with the reason and the applicant's remedies."""
+
+    hall_name: str
+    applicant_name: str  # masked when printed
+    matter: str
+    reason: str
+    clerk: str
+    window: str
+    issued_on: date
+    hall_contact: str
+    reference: str = ""  # the intake's number
+    closing_note: str = DEFAULT_REFUSAL_CLOSING
 
 
 @dataclass(frozen=True)

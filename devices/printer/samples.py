@@ -18,6 +18,7 @@ from devices.printer.layouts import (
     MissingMaterial,
     MissingMaterialsNotice,
     QueueTicket,
+    RefusalNotice,
     SheetSection,
 )
 from devices.printer.profiles import PROFILES, PrinterProfile
@@ -73,6 +74,18 @@ RECEIPT = CaseReceipt(
     window="5号窗口",
 )
 
+REFUSAL = RefusalNotice(
+    hall_name=HALL,
+    applicant_name="张晓明",
+    matter="食品经营许可（新办）",
+    reason="申请的经营场所位于居民住宅楼内，不符合食品经营场所设置要求。",
+    clerk="工号 0123",
+    window="5号窗口",
+    issued_on=date(2024, 6, 1),
+    hall_contact="咨询电话：0571-87654321",
+    reference="收件 000042",
+)
+
 GUIDE = GuideSheet(
     hall_name=HALL,
     matter="个体工商户设立登记",
@@ -108,6 +121,7 @@ def main(argv: list[str]) -> int:
         "ticket": compose.ticket_job(TICKET, profile),
         "notice": compose.notice_job(NOTICE, profile),
         "receipt": compose.receipt_job(RECEIPT, profile),
+        "refusal": compose.refusal_job(REFUSAL, profile),
         "guide": compose.guide_job(GUIDE, profile),
         "testpage": compose.test_page_job(profile, datetime(2024, 6, 1, 8, 30, tzinfo=BEIJING)),
     }

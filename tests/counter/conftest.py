@@ -136,7 +136,7 @@ def counters(
         controller = CounterController(
             config,
             HallClient(config.server),
-            WindowDevices(config.ledscreen, config.evalpad, config.idcard),
+            WindowDevices(config.ledscreen, config.evalpad, config.idcard, config.printer),
             runner,
         )
         controller.start()
@@ -163,3 +163,8 @@ def issue(demo_hall: DemoHall) -> Iterator[Callable[..., TicketOut]]:  # noqa: F
 
     yield take
     kiosk.close()
+
+
+# The intake tests' fixtures (the demo hall on both databases, the desk's card reader and printer); imported
+# last, as they build on Counter above.
+from tests.counter.intake_fixtures import desk, desk_counter, intake_hall  # noqa: E402, F401

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
+from counter_client.cli import config_from, register
 from tests.kiosk.test_cli import free_port, png_size, run_kiosk
 
 
@@ -14,8 +16,22 @@ def run_counter(*args: str):
 def test_the_command_is_listed_with_its_device_options():
     done = run_counter("--help")
     assert done.returncode == 0
-    for option in ("--window", "--ledscreen", "--evalpad", "--idcard", "--screenshot"):
+    for option in ("--window", "--ledscreen", "--evalpad", "--idcard", "--printer", "--screenshot"):
         assert option in done.stdout
+
+
+def test_the_printer_comes_from_the_option_or_the_environment(monkeypatch):
+    def parse(*args: str) -> argparse.Namespace:
+        parser = argparse.ArgumentParser()
+        register(parser.add_subparsers())
+        return parser.parse_args(["counter", *args])
+
+    assert config_from(parse()).printer == "sim://printer"
+    monkeypatch.setenv("YIMEN_COUNTER_PRINTER", "tcp://10.0.5.30:9100")
+    monkeypatch.setenv("YIMEN_PUBLIC_BASE_URL", "https://hall.example.cn")
+    config = config_from(parse())
+    assert (config.printer, config.public_base_url) == ("tcp://10.0.5.30:9100", "https://hall.example.cn")
+    assert config_from(parse("--printer", "")).printer == ""
 
 
 def test_screenshot_of_the_sign_in_page_once_the_server_answered(demo_hall, tmp_path: Path):

@@ -15,7 +15,7 @@ from devices.printer.errors import UnencodableText
 from devices.printer.escpos_parser import EscposParser
 from devices.printer.layouts import mask_name
 from devices.printer.profiles import PROFILES
-from devices.printer.samples import NOTICE, RECEIPT, TICKET
+from devices.printer.samples import NOTICE, RECEIPT, REFUSAL, TICKET
 from devices.printer.simulator import EscposSimulator
 
 P80 = PROFILES["generic80"]
@@ -186,6 +186,26 @@ def test_receipt_content_on_the_simulator():
     assert "申请人：张*明" in text
     assert "查询密码：查询密码为申请人手机号后六位" in text
     assert simulator.errors == []
+
+
+def test_refusal_notice_masks_the_applicant_and_gives_the_reason():
+    job = compose.refusal_job(REFUSAL, P80)
+    assert "张晓明".encode("gb18030") not in job
+    simulator = EscposSimulator()
+    simulator.receive(job)
+    text = "\n".join(simulator.pages[0].lines)
+    assert text.startswith("不予受理通知书")
+    assert "申请人：张*明" in text and "办理事项：食品经营许可（新办）" in text
+    assert "理由：申请的经营场所位于居民住宅楼内" in text and "行政复议" in text
+    assert "告知日期：2024年6月1日" in text
+    assert simulator.errors == [] and simulator.pages[0].cut
+
+
+def test_receipt_of_an_instant_matter_says_it_was_concluded():
+    simulator = EscposSimulator()
+    simulator.receive(compose.receipt_job(replace(RECEIPT, concluded=True), P80))
+    text = "\n".join(simulator.pages[0].lines)
+    assert "办理结果：已当场办结" in text and "承诺办结" not in text
 
 
 @pytest.mark.parametrize(
