@@ -24,6 +24,7 @@ from hall_server.alerts import service as alerts
 from hall_server.alerts.router import router as alerts_router
 from hall_server.appointments.router import router as appointments_router
 from hall_server.auth.router import router as auth_router
+from hall_server.cases.backoffice_router import router as backoffice_router
 from hall_server.cases.router import router as cases_router
 from hall_server.catalogue.router import router as catalogue_router
 from hall_server.complaints.router import router as complaints_router
@@ -363,6 +364,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         evaluation_manager_router,
         complaints_router,
         cases_router,
+        backoffice_router,
         departments_router,
         workdays_router,
     ):

@@ -36,6 +36,9 @@ class Case(HallScoped, Base):
     promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     legal_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the back office: the department that handles it (set at acceptance) and how it ended (表8)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
+    conclusion: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     materials: Mapped[list[CaseMaterial]] = relationship(
@@ -49,6 +52,8 @@ class Case(HallScoped, Base):
     __table_args__ = (
         UniqueConstraint("hall_id", "local_case_no", name="uq_case_hall_local_no"),
         Index("ix_case_hall_status", "hall_id", "status"),
+        # the department's queue, most urgent first
+        Index("ix_case_hall_department_queue", "hall_id", "department_id", "status", "promised_date"),
     )
 
 
@@ -77,3 +82,38 @@ class CaseCounter(HallScoped, Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), primary_key=True, index=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_no: Mapped[int] = mapped_column(Integer)
+
+
+class CaseStep(HallScoped, Base):
+    """One back-office step (表7 事项办理, EA_JC_STEP_PROC): 承办 / 审核 / 批准 with its opinion."""
+
+    __tablename__ = "case_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    sn: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(12))
+    action: Mapped[str] = mapped_column(String(8))
+    result: Mapped[str] = mapped_column(String(10))
+    opinion: Mapped[str] = mapped_column(Text)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    handler_name: Mapped[str] = mapped_column(String(50))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseSpecial(HallScoped, Base):
+    """A special procedure (特别程序, EA_JC_STEP_SPECIALNODE): the clock stops from start to end."""
+
+    __tablename__ = "case_special"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason_basis: Mapped[str] = mapped_column(Text)
+    expected_days: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    working_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
