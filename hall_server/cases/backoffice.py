@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, func, or_, select
 
 from hall_server.auth.models import Staff
 from hall_server.cases import certid
-from hall_server.cases.models import Case, CaseSpecial, CaseStep
+from hall_server.cases.models import IN_BACK_OFFICE, Case, CaseSpecial, CaseStep
 from hall_server.cases.service import _event, case_out, get_case
 from hall_server.catalogue.models import Matter
 from hall_server.contract.cases import (
@@ -58,6 +59,8 @@ OUTCOME_STATUS = {
     Outcome.TRANSFERRED: CaseStatus.CONCLUDED_TRANSFERRED,
 }
 PAGE_MAX = 200
+# typed as a condition for the query builders; the text itself matches the partial index's
+IN_QUEUE = cast(ColumnElement[bool], IN_BACK_OFFICE)
 
 
 # --- routing: which department handles a case -------------------------------------------------------------
@@ -106,10 +109,7 @@ class Clockface:
         """Working days left to the deadline (negative: working days overdue)."""
         if deadline is None:
             return None
-        day = as_of or self.today
-        if deadline >= day:
-            return working_days_between(self.calendar, day, deadline)
-        return -max(1, working_days_between(self.calendar, deadline, day))
+        return _left(self.calendar, as_of or self.today, deadline)
 
     def warning(self, promised_left: int | None, suspended: bool) -> Warning:
         if promised_left is None or suspended:
@@ -121,6 +121,13 @@ class Clockface:
     def yellow_until(self) -> date:
         """Promised dates before this day are yellow (or red once past)."""
         return add_working_days(self.calendar, self.today, self.yellow_days + 1)
+
+
+@lru_cache(maxsize=4096)
+def _left(calendar: WorkCalendar, day: date, deadline: date) -> int:
+    if deadline >= day:
+        return working_days_between(calendar, day, deadline)
+    return -max(1, working_days_between(calendar, deadline, day))
 
 
 def clockface(ctx: Ctx) -> Clockface:
@@ -190,8 +197,7 @@ def _queue_filter(
             message = "只能按后台办理中的状态筛选（已受理、办理中、特别程序中）"
             raise Invalid("STATUS_NOT_IN_BACK_OFFICE", message)
         where.append(Case.status == status.value)
-    else:
-        where.append(Case.status.in_(OPEN))
+    where.append(IN_QUEUE)  # as the partial index says it
     if warning is Warning.RED:
         where += [Case.status != CaseStatus.SUSPENDED.value, Case.promised_date < face.today]
     elif warning is Warning.YELLOW:
@@ -232,9 +238,11 @@ def _item(face: Clockface, row: Any, next_phase: StepPhase | None, as_of: date |
 def _next_phases(ctx: Ctx, case_ids: list[int]) -> dict[int, StepPhase | None]:
     if not case_ids:
         return {}
-    steps: dict[int, list[CaseStep]] = {}
-    for step in ctx.session.scalars(
-        select(CaseStep).where(CaseStep.case_id.in_(case_ids)).order_by(CaseStep.sn)
+    steps: dict[int, list[Any]] = {}
+    for step in ctx.session.execute(
+        select(CaseStep.case_id, CaseStep.phase, CaseStep.action)
+        .where(CaseStep.case_id.in_(case_ids))
+        .order_by(CaseStep.case_id, CaseStep.sn)
     ):
         steps.setdefault(step.case_id, []).append(step)
     return {case_id: next_phase(found) for case_id, found in steps.items()}
@@ -251,7 +259,7 @@ def _suspended_since(ctx: Ctx, case_ids: list[int]) -> dict[int, date]:
     return {case_id: _local_day(ctx, started) for case_id, started in rows}
 
 
-def next_phase(steps: list[CaseStep]) -> StepPhase | None:
+def next_phase(steps: list[Any]) -> StepPhase | None:
     """The step due: 承办 first; a pass moves on, a return goes back one; None once 批准 has passed."""
     due: StepPhase | None = StepPhase.UNDERTAKE
     for step in steps:
@@ -556,7 +564,7 @@ class DepartmentWarnings:
 def department_warnings(ctx: Ctx) -> list[DepartmentWarnings]:
     """Per department, the open cases overdue and those about to be (one grouped query each)."""
     face = clockface(ctx)
-    running = [Case.status.in_(OPEN), Case.status != CaseStatus.SUSPENDED.value]
+    running = [IN_QUEUE, Case.status != CaseStatus.SUSPENDED.value]
     red = ctx.session.execute(
         select(Case.department_id, func.count(Case.id), func.min(Case.promised_date))
         .where(*running, Case.promised_date < face.today)

@@ -14,6 +14,7 @@ down_revision = "c41d8e2f6a73"
 branch_labels = None
 depends_on = None
 
+IN_BACK_OFFICE = sa.text("status IN ('ACCEPTED', 'IN_PROGRESS', 'SUSPENDED')")
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
@@ -25,7 +26,10 @@ def upgrade() -> None:
             batch_op.f("fk_case_record_department_id_department"), "department", ["department_id"], ["id"]
         )
         batch_op.create_index(
-            "ix_case_hall_department_queue", ["hall_id", "department_id", "status", "promised_date"]
+            "ix_case_back_office_queue",
+            ["hall_id", "department_id", "promised_date"],
+            sqlite_where=IN_BACK_OFFICE,
+            postgresql_where=IN_BACK_OFFICE,
         )
     op.create_table(
         "case_step",
@@ -82,7 +86,7 @@ def downgrade() -> None:
     op.drop_table("case_special")
     op.drop_table("case_step")
     with op.batch_alter_table("case_record", schema=None) as batch_op:
-        batch_op.drop_index("ix_case_hall_department_queue")
+        batch_op.drop_index("ix_case_back_office_queue")
         batch_op.drop_constraint(batch_op.f("fk_case_record_department_id_department"), type_="foreignkey")
         batch_op.drop_column("conclusion")
         batch_op.drop_column("department_id")
