@@ -226,7 +226,8 @@ def accept(ctx: Ctx, case_id: int) -> AcceptedOut:
     matter = get_matter(ctx, case.matter_id)
     now, today = ctx.clock.now(), ctx.clock.today()
     password = _new_password()
-    case.local_case_no = _next_case_no(ctx, today)
+    # a case back from the back office for 补正 keeps its number; its time limits start again
+    case.local_case_no = case.local_case_no or _next_case_no(ctx, today)
     case.query_password_hash = password_hasher(ctx).hash(password)
     case.accepted_at = now
     case.status = CaseStatus.ACCEPTED.value

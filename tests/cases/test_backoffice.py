@@ -189,6 +189,10 @@ def test_returned_to_the_window_for_correction(server, hall, client_for, back):
     assert last.payload["data"]["missing"] == ["户口簿原件", "婚姻状况证明"]
     assert back.backoffice_queue().total == 0
 
+    again = client_for("clerk1").accept_case(case_id)  # the materials brought: accepted again
+    assert again.case.local_case_no == out.case.local_case_no
+    assert [i.id for i in back.backoffice_queue().items] == [case_id]
+
 
 def test_another_department_and_other_roles_are_refused(server, hall, client_for, back):
     case_id = _accepted(client_for, hall)
