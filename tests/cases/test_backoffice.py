@@ -209,6 +209,12 @@ def test_another_department_and_other_roles_are_refused(server, hall, client_for
     assert clerk.value.status == 403
     assert client_for("manager").backoffice_queue().total == 1
     assert client_for("manager").backoffice_queue(department="QIYE").total == 0
+    with pytest.raises(ApiError) as closed_state:
+        back.backoffice_queue(status=CaseStatus.CONCLUDED_APPROVED)
+    assert (closed_state.value.status, closed_state.value.code) == (422, "STATUS_NOT_IN_BACK_OFFICE")
+    with pytest.raises(ApiError) as unknown:
+        client_for("manager").backoffice_queue(department="NOSUCH")
+    assert unknown.value.status == 404
 
 
 def test_queue_most_urgent_first_with_yellow_and_red(server, hall, client_for, back, clock):
