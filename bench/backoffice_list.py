@@ -93,7 +93,7 @@ def fill(url: str, template_id: int) -> None:
         )
     if engine.dialect.name == "postgresql":  # as autovacuum would after a bulk load: the planner's statistics
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
-            db.execute(text("ANALYZE"))
+            db.execute(text("VACUUM ANALYZE"))
     engine.dispose()
 
 
