@@ -24,6 +24,8 @@ from hall_server.alerts import service as alerts
 from hall_server.alerts.router import router as alerts_router
 from hall_server.appointments.router import router as appointments_router
 from hall_server.auth.router import router as auth_router
+from hall_server.backoffice import router as backoffice_page
+from hall_server.cases.backoffice_router import router as backoffice_router
 from hall_server.cases.results_router import router as case_results_router
 from hall_server.cases.router import router as cases_router
 from hall_server.catalogue.router import router as catalogue_router
@@ -365,12 +367,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         complaints_router,
         cases_router,
         case_results_router,
+        backoffice_router,
         departments_router,
         workdays_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(live_router)
     manage.install(app)
+    backoffice_page.install(app)
     follow.install(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -3,7 +3,7 @@
 from hall_server.alerts.models import Alert, Threshold
 from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress, StaffHall
-from hall_server.cases.models import Case, CaseCounter, CaseMaterial
+from hall_server.cases.models import Case, CaseCounter, CaseMaterial, CaseSpecial, CaseStep
 from hall_server.cases.result_models import CaseAgent, CaseQueryThrottle, CaseResult
 from hall_server.catalogue.models import Category, HallMatter, Matter, MatterMaterial
 from hall_server.complaints.models import Complaint, ComplaintSettings
@@ -35,6 +35,8 @@ __all__ = [
     "CaseMaterial",
     "CaseQueryThrottle",
     "CaseResult",
+    "CaseSpecial",
+    "CaseStep",
     "Category",
     "Complaint",
     "ComplaintSettings",

@@ -15,6 +15,7 @@ from hall_server.alerts import rules, thresholds
 from hall_server.alerts.models import Alert
 from hall_server.alerts.rules import CategoryNow, Wanted, WindowNow, duration
 from hall_server.auth.models import Device, Staff
+from hall_server.cases import backoffice
 from hall_server.contract.alerts import AlertKind, AlertOut, Suggestion
 from hall_server.contract.auth import DeviceKind
 from hall_server.contract.devicehealth import PartState
@@ -160,6 +161,34 @@ def _help_alerts(ctx: Ctx) -> list[Wanted]:
     ]
 
 
+def _case_alerts(ctx: Ctx) -> list[Wanted]:
+    """电子监察: one red and one yellow alert per department with cases overdue or about to be."""
+    wanted = []
+    for d in backoffice.department_warnings(ctx):
+        if d.red:
+            wanted.append(
+                Wanted(
+                    AlertKind.CASE_OVERDUE,
+                    f"{AlertKind.CASE_OVERDUE}:{d.department_id}",
+                    f"办件超期（红牌）：{d.department_name}",
+                    f"{d.department_name}有 {d.red} 件办件已超过承诺办结日期"
+                    + (f"，最早应于 {d.oldest_red:%Y-%m-%d} 办结" if d.oldest_red else ""),
+                    value=float(d.red),
+                )
+            )
+        if d.yellow:
+            wanted.append(
+                Wanted(
+                    AlertKind.CASE_DUE_SOON,
+                    f"{AlertKind.CASE_DUE_SOON}:{d.department_id}",
+                    f"办件临近超期（黄牌）：{d.department_name}",
+                    f"{d.department_name}有 {d.yellow} 件办件即将到达承诺办结日期",
+                    value=float(d.yellow),
+                )
+            )
+    return wanted
+
+
 def desired(ctx: Ctx) -> list[Wanted]:
     """Every alert the hall's state calls for now, one per key."""
     now = ctx.clock.now()
@@ -173,6 +202,7 @@ def desired(ctx: Ctx) -> list[Wanted]:
         *_device_alerts(ctx),
         *_silent_alerts(ctx),
         *_help_alerts(ctx),
+        *_case_alerts(ctx),
     ]
     return list({w.key: w for w in wanted}.values())
 

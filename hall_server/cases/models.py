@@ -3,12 +3,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hall_server.catalogue.models import MatterMaterial
 from hall_server.core.db import Base, JSONType, UTCDateTime
 from hall_server.core.tenancy import HallScoped
+
+# Written out (not bound parameters) so that a query saying the same uses the partial index on SQLite too.
+IN_BACK_OFFICE = text("status IN ('ACCEPTED', 'IN_PROGRESS', 'SUSPENDED')")
 
 
 class Case(HallScoped, Base):
@@ -36,6 +39,9 @@ class Case(HallScoped, Base):
     promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     legal_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the back office: the department that handles it (set at acceptance) and how it ended (表8)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
+    conclusion: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     materials: Mapped[list[CaseMaterial]] = relationship(
@@ -49,6 +55,15 @@ class Case(HallScoped, Base):
     __table_args__ = (
         UniqueConstraint("hall_id", "local_case_no", name="uq_case_hall_local_no"),
         Index("ix_case_hall_status", "hall_id", "status"),
+        # the department's queue, most urgent first: only the cases in the back office
+        Index(
+            "ix_case_back_office_queue",
+            "hall_id",
+            "department_id",
+            "promised_date",
+            sqlite_where=IN_BACK_OFFICE,
+            postgresql_where=IN_BACK_OFFICE,
+        ),
     )
 
 
@@ -77,3 +92,38 @@ class CaseCounter(HallScoped, Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), primary_key=True, index=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_no: Mapped[int] = mapped_column(Integer)
+
+
+class CaseStep(HallScoped, Base):
+    """One back-office step (表7 事项办理, EA_JC_STEP_PROC): 承办 / 审核 / 批准 with its opinion."""
+
+    __tablename__ = "case_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    sn: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(12))
+    action: Mapped[str] = mapped_column(String(8))
+    result: Mapped[str] = mapped_column(String(10))
+    opinion: Mapped[str] = mapped_column(Text)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    handler_name: Mapped[str] = mapped_column(String(50))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseSpecial(HallScoped, Base):
+    """A special procedure (特别程序, EA_JC_STEP_SPECIALNODE): the clock stops from start to end."""
+
+    __tablename__ = "case_special"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason_basis: Mapped[str] = mapped_column(Text)
+    expected_days: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    working_days: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -42,6 +42,8 @@ from hall_server.contract.privacy import mask_number
 from hall_server.core.context import Ctx
 from hall_server.core.db import upsert_statement
 from hall_server.core.errors import Conflict, Invalid, NotFound
+from hall_server.departments.models import Department
+from hall_server.departments.service import of_window
 from hall_server.events.service import record
 from hall_server.halls.service import current_hall
 from hall_server.identity import service as identity
@@ -224,12 +226,14 @@ def accept(ctx: Ctx, case_id: int) -> AcceptedOut:
     matter = get_matter(ctx, case.matter_id)
     now, today = ctx.clock.now(), ctx.clock.today()
     password = _new_password()
-    case.local_case_no = _next_case_no(ctx, today)
+    # a case back from the back office for 补正 keeps its number; its time limits start again
+    case.local_case_no = case.local_case_no or _next_case_no(ctx, today)
     case.query_password_hash = password_hasher(ctx).hash(password)
     case.accepted_at = now
     case.status = CaseStatus.ACCEPTED.value
     case.promised_date = _deadline(ctx, today, matter.promised_limit)
     case.legal_date = _deadline(ctx, today, matter.legal_limit)
+    case.department_id = department_for(ctx, case, matter)
     ctx.session.flush()
     _event(
         ctx,
@@ -338,6 +342,17 @@ def _next_case_no(ctx: Ctx, today: date) -> str:
     )
     number: int = ctx.session.execute(statement).scalar_one()
     return f"{current_hall(ctx).code}-{today:%Y%m%d}-{number:06d}"
+
+
+def department_for(ctx: Ctx, case: Case, matter: Matter) -> int | None:
+    """The hall's department that is the matter's implementing body (same USCC), else the department of
+    the window that accepted it."""
+    by_org = ctx.session.scalars(
+        select(Department.id).where(
+            Department.org_uscc == matter.implementing_org_uscc, Department.active.is_(True)
+        )
+    ).first()
+    return by_org if by_org is not None else of_window(ctx, case.window_no)
 
 
 def _deadline(ctx: Ctx, start: date, limit: dict[str, Any]) -> date:

@@ -36,17 +36,26 @@ from hall_server.contract.base import ErrorBody
 from hall_server.contract.cases import (
     AcceptedOut,
     AgentIn,
+    BackofficeCaseOut,
     CaseOpenIn,
     CaseOut,
     CaseQueryIn,
     CaseResultOut,
+    CaseStatus,
+    ConcludeIn,
     MailIn,
     MaterialsIn,
     NotAcceptedIn,
     PickupIn,
     PublicCaseOut,
     QueryPasswordOut,
+    QueuePage,
     ResultReadyIn,
+    ReturnForCorrectionIn,
+    SpecialEndIn,
+    SpecialStartIn,
+    StepIn,
+    Warning,
 )
 from hall_server.contract.catalogue import (
     CategoryIn,
@@ -688,6 +697,48 @@ class HallClient:
     def query_case(self, body: CaseQueryIn) -> PublicCaseOut:
         """The visitor's query (kiosk): case number + query password; 429 CASE_QUERY_LOCKED after tries."""
         return self._call("POST", "/case-query", PublicCaseOut, body)
+
+    # --- the back office (后台分类审批) ---
+
+    def backoffice_queue(
+        self,
+        status: CaseStatus | None = None,
+        warning: Warning | None = None,
+        department: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> QueuePage:
+        """The department's open cases, most urgent first, with working days left and yellow/red marks."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        for name, value in (("status", status), ("warning", warning), ("department", department)):
+            if value is not None:
+                params[name] = str(value)
+        return self._call("GET", "/backoffice/cases", QueuePage, params=params)
+
+    def backoffice_case(self, case_id: int) -> BackofficeCaseOut:
+        return self._call("GET", f"/backoffice/cases/{case_id}", BackofficeCaseOut)
+
+    def complete_step(self, case_id: int, body: StepIn) -> BackofficeCaseOut:
+        """承办 / 审核 / 批准 with the opinion."""
+        return self._call("POST", f"/backoffice/cases/{case_id}/steps", BackofficeCaseOut, body, once=True)
+
+    def return_for_correction(self, case_id: int, body: ReturnForCorrectionIn) -> BackofficeCaseOut:
+        """退回窗口补正."""
+        return self._call("POST", f"/backoffice/cases/{case_id}/return", BackofficeCaseOut, body, once=True)
+
+    def start_special_procedure(self, case_id: int, body: SpecialStartIn) -> BackofficeCaseOut:
+        path = f"/backoffice/cases/{case_id}/special-procedures"
+        return self._call("POST", path, BackofficeCaseOut, body, once=True)
+
+    def end_special_procedure(self, case_id: int, body: SpecialEndIn) -> BackofficeCaseOut:
+        path = f"/backoffice/cases/{case_id}/special-procedures/end"
+        return self._call("POST", path, BackofficeCaseOut, body, once=True)
+
+    def conclude_case(self, case_id: int, body: ConcludeIn) -> BackofficeCaseOut:
+        """办结: 准予 (with the certificate), 不予许可, 转报."""
+        return self._call(
+            "POST", f"/backoffice/cases/{case_id}/conclusion", BackofficeCaseOut, body, once=True
+        )
 
     def record_complaint(self, complaint: ComplaintIn) -> ComplaintOut:
         """Channel WINDOW for a clerk or manager, KIOSK for a kiosk."""

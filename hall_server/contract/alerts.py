@@ -28,6 +28,8 @@ class AlertKind(StrEnum):
     DEVICE_FAULT = "DEVICE_FAULT"  # a device's part reported FAULT or ABSENT
     DEVICE_SILENT = "DEVICE_SILENT"  # 设备失联: a device that reported has stopped reporting (stale)
     HELP_REQUESTED = "HELP_REQUESTED"  # 求助: a visitor at a kiosk asked for staff
+    CASE_OVERDUE = "CASE_OVERDUE"  # 电子监察红牌: a department's cases past their promised date
+    CASE_DUE_SOON = "CASE_DUE_SOON"  # 电子监察黄牌: a department's cases about to be overdue
 
 
 class ThresholdIn(Model):

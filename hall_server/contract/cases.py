@@ -33,6 +33,10 @@ class CaseStatus(StrEnum):
     ACCEPTED = "ACCEPTED"  # 受理
     NOT_ACCEPTED = "NOT_ACCEPTED"  # 不予受理
     CONCLUDED_APPROVED = "CONCLUDED_APPROVED"  # 办结（准予）
+    IN_PROGRESS = "IN_PROGRESS"  # 办理中: in the back office (承办/审核/批准)
+    SUSPENDED = "SUSPENDED"  # 特别程序: the clock stopped (听证、公示、核查…)
+    CONCLUDED_DENIED = "CONCLUDED_DENIED"  # 办结（不予许可）
+    CONCLUDED_TRANSFERRED = "CONCLUDED_TRANSFERRED"  # 办结（转报）
     RESULT_READY = "RESULT_READY"  # 结果待领取 (or 待寄送) at the 综合出件 window
     PICKED_UP = "PICKED_UP"  # 已领取
     MAILED = "MAILED"  # 已寄送
@@ -44,6 +48,10 @@ STATUS_NAMES: dict[CaseStatus, str] = {
     CaseStatus.ACCEPTED: "已受理",
     CaseStatus.NOT_ACCEPTED: "不予受理",
     CaseStatus.CONCLUDED_APPROVED: "已办结",
+    CaseStatus.IN_PROGRESS: "办理中",
+    CaseStatus.SUSPENDED: "特别程序中（暂停计时）",
+    CaseStatus.CONCLUDED_DENIED: "已办结（不予许可）",
+    CaseStatus.CONCLUDED_TRANSFERRED: "已办结（转报）",
     CaseStatus.RESULT_READY: "结果待领取",
     CaseStatus.PICKED_UP: "结果已领取",
     CaseStatus.MAILED: "结果已寄出",
@@ -252,3 +260,185 @@ class PublicCaseOut(OutModel):
     delivery_name: str | None
     carrier: str | None
     waybill_no: str | None
+
+
+# --- the back office (后台分类审批): steps, special procedures, conclusion ---------------------------------
+
+BACK_OFFICE_STATES = (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)
+
+
+class StepPhase(StrEnum):
+    """审批环节 (GD SPHJDM 1/2/3), in this order."""
+
+    UNDERTAKE = "UNDERTAKE"  # 承办
+    REVIEW = "REVIEW"  # 审核
+    APPROVE = "APPROVE"  # 批准
+
+
+PHASE_NAMES: dict[StepPhase, str] = {
+    StepPhase.UNDERTAKE: "承办",
+    StepPhase.REVIEW: "审核",
+    StepPhase.APPROVE: "批准",
+}
+
+
+class StepAction(StrEnum):
+    PASS = "PASS"  # noqa: S105 (通过: to the next step; not a secret)
+    RETURN = "RETURN"  # 退回: to the step before
+
+
+class StepResult(StrEnum):
+    AGREE = "AGREE"  # 同意
+    DISAGREE = "DISAGREE"  # 不同意
+
+
+class Warning(StrEnum):
+    """电子监察 warning of a case's time limit (the earlier of promised and legal dates)."""
+
+    NONE = "NONE"
+    YELLOW = "YELLOW"  # 黄牌: at most the yellow threshold of working days left
+    RED = "RED"  # 红牌: overdue
+
+
+WARNING_NAMES: dict[Warning, str] = {
+    Warning.NONE: "正常",
+    Warning.YELLOW: "黄牌预警",
+    Warning.RED: "红牌（已超期）",
+}
+
+
+class SpecialKind(StrEnum):
+    """特别程序 (GB/T 39046 A.7, EA_JC_STEP_SPECIALNODE): the time it takes is not counted."""
+
+    EXTENSION = "EXTENSION"  # 延长审批
+    HEARING = "HEARING"  # 听证
+    PUBLICITY = "PUBLICITY"  # 公示
+    VERIFICATION = "VERIFICATION"  # 现场核查
+    INSPECTION = "INSPECTION"  # 检验检测检疫
+    EXPERT_REVIEW = "EXPERT_REVIEW"  # 专家评审
+    SUSPENSION = "SUSPENSION"  # 挂起
+
+
+SPECIAL_NAMES: dict[SpecialKind, str] = {
+    SpecialKind.EXTENSION: "延长审批",
+    SpecialKind.HEARING: "听证",
+    SpecialKind.PUBLICITY: "公示",
+    SpecialKind.VERIFICATION: "现场核查",
+    SpecialKind.INSPECTION: "检验检测检疫",
+    SpecialKind.EXPERT_REVIEW: "专家评审",
+    SpecialKind.SUSPENSION: "挂起",
+}
+
+
+class Outcome(StrEnum):
+    APPROVED = "APPROVED"  # 准予（出证）
+    DENIED = "DENIED"  # 不予许可
+    TRANSFERRED = "TRANSFERRED"  # 转报
+
+
+class StepIn(Model):
+    """One step done: the opinion goes to 表7 环节处理意见."""
+
+    phase: StepPhase
+    action: StepAction = StepAction.PASS
+    result: StepResult = StepResult.AGREE
+    opinion: FreeText = Field(min_length=2, max_length=1000)
+
+
+class ReturnForCorrectionIn(Model):
+    """退回窗口补正: the materials to bring, listed once (one per line)."""
+
+    missing: FreeText = Field(min_length=2, max_length=2000)
+    opinion: FreeText = Field(min_length=2, max_length=1000)
+
+
+class SpecialStartIn(Model):
+    kind: SpecialKind
+    reason_basis: FreeText = Field(min_length=2, max_length=1000)  # 启动理由或依据
+    expected_days: int = Field(ge=1, le=365)  # working days expected
+
+
+class SpecialEndIn(Model):
+    result: FreeText = Field(min_length=2, max_length=1000)  # 特别程序结果
+    opinion: FreeText = Field(default="", max_length=1000)
+
+
+class CertificateIn(Model):
+    """结果证照 (表8): name and number; the electronic certificate's identifier is checked (MOD 37,36)."""
+
+    name: FreeText = Field(min_length=2, max_length=200)
+    number: FreeText = Field(min_length=1, max_length=50)
+    # 电子证照标识; its structure and check character are checked by the server (CERT_IDENTIFIER_INVALID)
+    identifier: str | None = Field(default=None, max_length=200, pattern=r"^[0-9A-Za-z.]+$")
+    valid_until: date | None = None
+    issuer: FreeText = Field(default="", max_length=100)
+
+
+class ConcludeIn(Model):
+    outcome: Outcome
+    description: FreeText = Field(default="", max_length=1000)  # 办件结果描述
+    certificate: CertificateIn | None = None  # APPROVED with a certificate
+    reason: FreeText = Field(default="", max_length=1000)  # DENIED: 不予许可的理由
+    transfer_target: FreeText = Field(default="", max_length=200)  # TRANSFERRED: 转报的机关
+    decision_doc_no: FreeText = Field(default="", max_length=50)
+
+
+class CaseStepOut(OutModel):
+    sn: int
+    phase: StepPhase
+    phase_name: str
+    action: StepAction
+    result: StepResult
+    opinion: str
+    handler_name: str
+    started_at: datetime
+    ended_at: datetime
+
+
+class SpecialProcedureOut(OutModel):
+    id: int
+    kind: SpecialKind
+    kind_name: str
+    reason_basis: str
+    expected_days: int
+    started_at: datetime
+    ended_at: datetime | None
+    result: str | None
+    working_days: int | None  # the working days not counted (when ended)
+
+
+class QueueItemOut(OutModel):
+    id: int
+    local_case_no: str | None
+    matter_name: str
+    applicant_name: str  # masked
+    status: CaseStatus
+    status_name: str
+    accepted_at: datetime | None
+    promised_date: date | None
+    legal_date: date | None
+    promised_left: int | None  # working days left (negative: overdue); frozen while suspended
+    legal_left: int | None
+    warning: Warning
+    warning_name: str
+    next_phase: StepPhase | None
+
+
+class QueuePage(OutModel):
+    items: list[QueueItemOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class BackofficeCaseOut(OutModel):
+    case: CaseOut
+    department_name: str | None
+    promised_left: int | None
+    legal_left: int | None
+    warning: Warning
+    warning_name: str
+    next_phase: StepPhase | None
+    steps: list[CaseStepOut]
+    special_procedures: list[SpecialProcedureOut]
+    conclusion: dict[str, object] | None  # outcome, certificate, reason, transfer target

@@ -111,6 +111,10 @@ class EventType(StrEnum):
     CASE_NOT_ACCEPTED = "case.not_accepted"  # 不予受理
     CASE_CONCLUDED = "case.concluded"  # 办结
     CASE_QUERY_PASSWORD_RENEWED = "case.query_password_renewed"  # noqa: S105 (an event name, not a secret)
+    CASE_STEP_COMPLETED = "case.step_completed"  # 承办/审核/批准 (表7)
+    CASE_RETURNED_FOR_CORRECTION = "case.returned_for_correction"  # 退回窗口补正
+    CASE_SPECIAL_PROCEDURE_STARTED = "case.special_procedure_started"  # 特别程序: the clock stops
+    CASE_SPECIAL_PROCEDURE_ENDED = "case.special_procedure_ended"
     # 综合窗口出件 (standards.md §7.3 result.*): aggregate `case`
     CASE_AGENT_RECORDED = "case.agent_recorded"  # an authorised agent (代理人), only in `protected`
     RESULT_READY_FOR_PICKUP = "result.ready_for_pickup"

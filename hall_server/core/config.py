@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         default=None, description="HMAC-SM3 key, 64 hex chars (overrides key_file)"
     )
 
+    case_yellow_days: int = Field(
+        default=1, ge=0, description="a back-office case with at most this many working days left is yellow"
+    )
+
     catalog_code_length: int = 12
     task_code_length: int = 31
     handle_item_code_length: int = 33

@@ -291,6 +291,7 @@ const PAUSE_REASONS = {
 const ALERT_KINDS = {
   WAIT_TOO_LONG: "等候超时", QUEUE_TOO_LONG: "排队过长", SERVICE_TOO_LONG: "办理超时",
   IMBALANCE: "冷热不均", DEVICE_FAULT: "设备故障", DEVICE_SILENT: "设备失联", HELP_REQUESTED: "求助",
+  CASE_OVERDUE: "办件超期", CASE_DUE_SOON: "办件临近超期",
 };
 const ACTIVE_TICKET = new Set(["CALLED", "SERVING"]);
 
