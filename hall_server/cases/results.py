@@ -49,7 +49,7 @@ from hall_server.queueing.models import Ticket
 log = logging.getLogger(__name__)
 
 # Concluded, whatever the outcome (the back office adds DENIED / TRANSFERRED): a result (licence or decision)
-CONCLUDED = frozenset({CaseStatus.CONCLUDED_APPROVED.value, "CONCLUDED_DENIED"})
+CONCLUDED = frozenset({CaseStatus.CONCLUDED_APPROVED.value, CaseStatus.CONCLUDED_DENIED.value})
 PICKUP_SERVICE = "出件"
 RECEIVER_AAD = "case.result.receiver"
 QUERY_TRIES = 5  # wrong query passwords in a row before the case number is locked
