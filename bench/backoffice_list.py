@@ -106,6 +106,15 @@ def timed_calls(call, runs: int) -> list[float]:
     return samples
 
 
+def cursor_of_page(back: HallClient, number: int) -> str:
+    """The `after` cursor that opens page `number` (50 a page), walked page by page as a clerk would."""
+    cursor = None
+    for _ in range(number - 1):
+        cursor = back.backoffice_queue(after=cursor).next_after
+        assert cursor is not None, "fewer pages than asked for"
+    return cursor
+
+
 def main() -> None:
     rows = []
     for backend in backends():
@@ -113,11 +122,13 @@ def main() -> None:
             fill(hall.database_url, accept_one(base))
             with HallClient.login(base, "backoffice", DEMO_PASSWORD) as back:
                 total = back.backoffice_queue().total
+                cursor = cursor_of_page(back, 100)
                 queries = {
                     "first page (50)": lambda: back.backoffice_queue(),
                     "red (overdue)": lambda: back.backoffice_queue(warning=Warning.RED),
                     "yellow": lambda: back.backoffice_queue(warning=Warning.YELLOW),
                     "page 100 (offset 4950)": lambda: back.backoffice_queue(offset=4950),
+                    "page 100 (cursor after)": lambda c=cursor: back.backoffice_queue(after=c),
                 }
                 for name, call in queries.items():
                     call()  # warm

@@ -33,11 +33,20 @@ def queue(
     department: Annotated[str | None, Query(max_length=32, description="部门编码（仅管理员）")] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=backoffice.PAGE_MAX)] = 50,
+    after: Annotated[
+        str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}\.\d{1,12}$", description="上一页的 next_after")
+    ] = None,
 ) -> QueuePage:
     """The department's open cases, most urgent first, with the working days left and yellow/red marks."""
     return api.read(
         lambda ctx: backoffice.queue(
-            ctx, status=status, warning=warning, department_code=department, offset=offset, limit=limit
+            ctx,
+            status=status,
+            warning=warning,
+            department_code=department,
+            offset=offset,
+            limit=limit,
+            after=after,
         ),
         roles=BACK_OFFICE,
     )

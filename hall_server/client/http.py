@@ -707,10 +707,17 @@ class HallClient:
         department: str | None = None,
         offset: int = 0,
         limit: int = 50,
+        after: str | None = None,
     ) -> QueuePage:
-        """The department's open cases, most urgent first, with working days left and yellow/red marks."""
+        """The department's open cases, most urgent first, with working days left and yellow/red marks; the
+        next page by `offset`, or (cheaper far down the list) `after` = the page's `next_after`."""
         params: dict[str, Any] = {"offset": offset, "limit": limit}
-        for name, value in (("status", status), ("warning", warning), ("department", department)):
+        for name, value in (
+            ("status", status),
+            ("warning", warning),
+            ("department", department),
+            ("after", after),
+        ):
             if value is not None:
                 params[name] = str(value)
         return self._call("GET", "/backoffice/cases", QueuePage, params=params)

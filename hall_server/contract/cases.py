@@ -429,6 +429,9 @@ class QueuePage(OutModel):
     total: int
     offset: int
     limit: int
+    next_after: str | None = Field(
+        default=None, description="the cursor of the next page (`after`); none when this page is the last"
+    )
 
 
 class BackofficeCaseOut(OutModel):

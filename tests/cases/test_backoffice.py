@@ -244,6 +244,31 @@ def test_queue_most_urgent_first_with_yellow_and_red(server, hall, client_for, b
     assert [i.id for i in back.backoffice_queue(limit=1, offset=1).items] == [late]
 
 
+def test_the_queue_pages_by_cursor_ties_broken_by_id(server, hall, client_for, back, clock):
+    back = _at(clock, date(2026, 11, 25), server, hall, client_for)
+    early = _accepted(client_for, hall)
+    back = _at(clock, date(2026, 11, 27), server, hall, client_for)
+    late = [_accepted(client_for, hall, citizen_id(n)) for n in ("34010419850612402", "34010419850612403")]
+    seen, cursor = [], None
+    while True:
+        page = back.backoffice_queue(limit=1, after=cursor)
+        seen += [i.id for i in page.items]
+        assert page.total == 3
+        if page.next_after is None:
+            break
+        cursor = page.next_after
+    assert seen == [early, *sorted(late)]
+    assert back.backoffice_queue(limit=1).next_after == f"2026-12-02.{early}"
+    refusals = (
+        ({"after": "2026-13-40.1"}, "QUEUE_CURSOR_INVALID"),
+        ({"after": f"2026-12-02.{early}", "offset": 1}, "QUEUE_CURSOR_WITH_OFFSET"),
+    )
+    for params, code in refusals:
+        with pytest.raises(ApiError) as refused:
+            back.backoffice_queue(**params)
+        assert (refused.value.status, refused.value.code) == (422, code)
+
+
 def test_a_special_procedure_across_new_year_moves_the_dates(server, hall, client_for, back, clock):
     back = _at(clock, date(2026, 12, 28), server, hall, client_for)  # Monday
     case_id = _accepted(client_for, hall)
