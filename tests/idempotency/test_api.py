@@ -203,6 +203,11 @@ POSTS_WITH_KEYS = {
     "/api/v1/complaints",
     "/api/v1/cases",
     *(f"/api/v1/cases/{{case_id}}/{op}" for op in ("materials", "correction-notice", "not-accepted")),
+    *(f"/api/v1/cases/{{case_id}}/{op}" for op in ("agents", "result/ready", "result/pickup", "result/mail")),
+    *(
+        f"/api/v1/backoffice/cases/{{case_id}}/{op}"
+        for op in ("steps", "return", "special-procedures", "special-procedures/end", "conclusion")
+    ),
     "/api/v1/complaints/import-12345",
     *(f"/api/v1/complaints/{{complaint_id}}/{op}" for op in ("route", "answer", "close", "reopen")),
 }  # fmt: skip
@@ -236,6 +241,7 @@ def test_the_openapi_names_the_header_on_every_state_changing_post(server):
         "/api/v1/opportunities/lookup",
         "/api/v1/appointments/search",
         "/api/v1/windows/{number}/identity-check",
+        "/api/v1/case-query",  # a read by case number and query password (wrong ones are counted, not kept)
         "/api/v1/public/tickets/{code}/complaints",  # public, no caller to key on: at most 3 per ticket
         # public, no caller to key on: a service takes at most its first evaluation and one 追评
         "/api/v1/public/tickets/{code}/opportunities/{opportunity_id}/evaluations",
