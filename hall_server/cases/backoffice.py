@@ -394,6 +394,7 @@ def start_special(ctx: Ctx, case_id: int, body: SpecialStartIn) -> Case:
             "local_case_no": case.local_case_no,
             "kind": special.kind,
             "kind_name": SPECIAL_NAMES[body.kind],
+            "special_sn": len(_specials(ctx, case.id)),  # the procedure's number in this case
             "reason_basis": special.reason_basis,
             "expected_days": special.expected_days,
             "started_at": special.started_at.isoformat(),
@@ -431,6 +432,10 @@ def end_special(ctx: Ctx, case_id: int, body: SpecialEndIn) -> Case:
         {
             "local_case_no": case.local_case_no,
             "kind": special.kind,
+            "kind_name": SPECIAL_NAMES[SpecialKind(special.kind)],
+            "special_sn": [s.id for s in _specials(ctx, case.id)].index(special.id) + 1,
+            "reason_basis": special.reason_basis,
+            "started_at": special.started_at.isoformat(),
             "ended_at": now.isoformat(),
             "result": special.result,
             "opinion": special.opinion,

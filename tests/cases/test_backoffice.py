@@ -10,9 +10,8 @@ from datetime import date, datetime
 
 import pytest
 
-from hall_server.auth.service import create_staff, login
+from hall_server.auth.service import login
 from hall_server.client import ApiError, HallClient
-from hall_server.contract.auth import Role, StaffIn
 from hall_server.contract.cases import (
     CaseOpenIn,
     CaseStatus,
@@ -30,42 +29,11 @@ from hall_server.contract.cases import (
     StepResult,
     Warning,
 )
-from hall_server.contract.departments import DepartmentIn, DepartmentMembersIn
-from hall_server.departments.service import save as save_department
-from hall_server.departments.service import set_members
 from tests.cases.test_intake import _events
 from tests.conftest import SHANGHAI
-from tests.factories import ORG_USCC, PASSWORD, YOUNG_ID, citizen_id, person
+from tests.factories import PASSWORD, YOUNG_ID, citizen_id, person
 
 CERT_ID = "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U"
-
-
-@pytest.fixture
-def back(server, hall, client_for) -> HallClient:
-    """`backoffice` works in 社会事务科, the department of the matters' implementing body (same USCC);
-    `backoffice2` in 企业服务科."""
-
-    def build(ctx):
-        save_department(ctx, "SHSW", DepartmentIn(name="社会事务科", org_uscc=ORG_USCC))
-        other = create_staff(
-            ctx, StaffIn(login="backoffice2", name="王审批", role=Role.BACK_OFFICE, password=PASSWORD)
-        )
-        mine = next(s for s in _staff(ctx) if s.login == "backoffice")
-        set_members(ctx, "SHSW", DepartmentMembersIn(staff_ids=[mine.id]))
-        set_members(ctx, "QIYE", DepartmentMembersIn(staff_ids=[other.id]))
-
-    server.state.uow.run(build)
-    outcome = server.state.uow.run(lambda ctx: login(ctx, "backoffice2", PASSWORD))
-    hall.tokens["backoffice2"] = outcome[0]
-    return client_for("backoffice")
-
-
-def _staff(ctx):
-    from sqlalchemy import select
-
-    from hall_server.auth.models import Staff
-
-    return list(ctx.session.scalars(select(Staff)))
 
 
 def _accepted(client_for, hall, number: str = YOUNG_ID) -> int:
