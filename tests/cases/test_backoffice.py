@@ -19,6 +19,7 @@ from hall_server.contract.cases import (
     ConcludeIn,
     MaterialsIn,
     Outcome,
+    ResultReadyIn,
     ReturnForCorrectionIn,
     SpecialEndIn,
     SpecialKind,
@@ -144,6 +145,14 @@ def test_denied_needs_a_reason_and_transfer_a_target(server, hall, client_for, b
     assert out.conclusion["transfer_target"] == "市民政局"
     assert _events(server, transferred)[-1].payload["data"]["outcome"] == "TRANSFERRED"
 
+    # the results part: a denial's notice is handed out like a result; a transferred case has none here
+    clerk = client_for("clerk1")
+    assert clerk.result_ready(denied, ResultReadyIn()).status is CaseStatus.RESULT_READY
+    with pytest.raises(ApiError) as elsewhere:
+        clerk.result_ready(transferred, ResultReadyIn())
+    assert (elsewhere.value.status, elsewhere.value.code) == (409, "CASE_TRANSFERRED")
+    assert elsewhere.value.message == "该办件已转报市民政局，结果由其出具，本窗口不出件"
+
 
 def test_returned_to_the_window_for_correction(server, hall, client_for, back):
     case_id = _accepted(client_for, hall)
@@ -160,6 +169,25 @@ def test_returned_to_the_window_for_correction(server, hall, client_for, back):
     again = client_for("clerk1").accept_case(case_id)  # the materials brought: accepted again
     assert again.case.local_case_no == out.case.local_case_no
     assert [i.id for i in back.backoffice_queue().items] == [case_id]
+    # the return is on record as a step; the case comes back to 承办 (the materials are new)
+    seen = back.backoffice_case(case_id)
+    assert [(s.sn, s.phase, s.action) for s in seen.steps] == [
+        (1, StepPhase.UNDERTAKE, StepAction.PASS),
+        (2, StepPhase.REVIEW, StepAction.WINDOW),
+    ]
+    assert (
+        seen.next_phase is StepPhase.UNDERTAKE
+        and back.backoffice_queue().items[0].next_phase is StepPhase.UNDERTAKE
+    )
+    with pytest.raises(ApiError) as as_step:
+        back.complete_step(case_id, _step(StepPhase.UNDERTAKE, action=StepAction.WINDOW))
+    assert (as_step.value.status, as_step.value.code) == (422, "STEP_ACTION_INVALID")
+    for phase in StepPhase:
+        back.complete_step(case_id, _step(phase))
+    assert (
+        back.conclude_case(case_id, ConcludeIn(outcome=Outcome.APPROVED)).case.status
+        is CaseStatus.CONCLUDED_APPROVED
+    )
 
 
 def test_another_department_and_other_roles_are_refused(server, hall, client_for, back):

@@ -158,7 +158,8 @@ def test_back_office_steps_specials_and_conclusions_map_to_the_exchange_tables(
     ]
     assert procs[1]["NODEADV"] == "材料齐全" and procs[1]["NODEPROCERNAME"] == "员工backoffice"
     assert procs[1]["NODESTATE"] == "02" and procs[-1]["NODETYPE"] == "3"
-    assert procs[3]["NOTICE"] == "户口簿原件" and procs[3]["NODEADV"] == "缺户口簿"
+    assert [c["SN"] for c in procs[5:]] == [4, 5, 6]  # the round after 补正: SN goes on
+    assert procs[3]["NOTICE"] == "户口簿原件" and procs[3]["NODEADV"] == "缺户口簿" and procs[3]["SN"] == 3
     specials = [c for t, c in mine if t == "EA_JC_STEP_SPECIALNODE"]
     assert [(c["CD_OPERATION"], c["SN"], c["NODENAME"], c["NODERESULT"]) for c in specials] == [
         ("I", 1, "听证", "2"),

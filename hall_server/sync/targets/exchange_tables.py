@@ -190,7 +190,8 @@ def _returned(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
     missing = "、".join(data.get("missing") or [])
     handler = data.get("handler") or {}
     proc = _proc(envelope, "退回窗口补正", "5", "2", data.get("opinion") or "")
-    return [("EA_JC_STEP_PROC", {**proc, "NOTICE": missing, "NODEPROCERNAME": handler.get("name")})]
+    columns = {**proc, "SN": data.get("sn") or proc["SN"], "NOTICE": missing}
+    return [("EA_JC_STEP_PROC", {**columns, "NODEPROCERNAME": handler.get("name")})]
 
 
 def _special_started(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
