@@ -159,6 +159,8 @@ def test_back_office_steps_specials_and_conclusions_map_to_the_exchange_tables(
     assert procs[1]["NODEADV"] == "材料齐全" and procs[1]["NODEPROCERNAME"] == "员工backoffice"
     assert procs[1]["NODESTATE"] == "02" and procs[-1]["NODETYPE"] == "3"
     assert [c["SN"] for c in procs[5:]] == [4, 5, 6]  # the round after 补正: SN goes on
+    # every time in the hall's local time, like the event's own (the test clock does not move)
+    assert procs[1]["NODEENDTIME"] == procs[0]["NODEENDTIME"] == procs[1]["NODESTARTTIME"]
     assert procs[3]["NOTICE"] == "户口簿原件" and procs[3]["NODEADV"] == "缺户口簿" and procs[3]["SN"] == 3
     specials = [c for t, c in mine if t == "EA_JC_STEP_SPECIALNODE"]
     assert [(c["CD_OPERATION"], c["SN"], c["NODENAME"], c["NODERESULT"]) for c in specials] == [
@@ -166,7 +168,7 @@ def test_back_office_steps_specials_and_conclusions_map_to_the_exchange_tables(
         ("U", 1, "听证", "2"),
     ]
     assert specials[0]["NODEPROCACCORD"] == "《行政许可法》第四十六条" and specials[1]["NODEENDTIME"]
-    assert specials[1]["NODESTARTTIME"] == specials[0]["NODESTARTTIME"]
+    assert specials[1]["NODESTARTTIME"] == specials[0]["NODESTARTTIME"] == procs[0]["NODESTARTTIME"]
     done = next(c for t, c in mine if t == "EA_JC_STEP_DONE")
     assert (done["DONERESULT"], done["CERTIFICATENAM"], done["CERTIFICATENO"], done["CERTIFICATEID"]) == (
         "0",

@@ -177,8 +177,8 @@ def _step(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
             {
                 **row,
                 "SN": data.get("sn") or row["SN"],
-                "NODESTARTTIME": _at(data.get("started_at")) or row["NODESTARTTIME"],
-                "NODEENDTIME": _at(data.get("ended_at")) or row["NODEENDTIME"],
+                "NODESTARTTIME": _at(envelope, data.get("started_at")) or row["NODESTARTTIME"],
+                "NODEENDTIME": _at(envelope, data.get("ended_at")) or row["NODEENDTIME"],
                 "NODEPROCERNAME": handler.get("name"),
                 "SPHJDM": PHASE_CODE.get(phase),  # GD 审批环节代码
             },
@@ -204,7 +204,7 @@ def _special_started(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
                 "NODENAME": data.get("kind_name") or data.get("kind"),
                 "NODERESULT": SPECIAL_RESULT.get(data.get("kind") or "", "5"),
                 "PROCER": requested.get("name"),
-                "NODESTARTTIME": _at(data.get("started_at")) or _time(envelope),
+                "NODESTARTTIME": _at(envelope, data.get("started_at")) or _time(envelope),
                 "NODEPROCACCORD": data.get("reason_basis"),  # 依据 / 理由
                 "EXPECTEDDAYS": data.get("expected_days"),
             },
@@ -221,8 +221,8 @@ def _special_ended(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
                 "SN": data.get("special_sn") or envelope["aggregate"]["seq"],  # the row the start wrote
                 "NODENAME": data.get("kind_name") or data.get("kind"),
                 "NODERESULT": SPECIAL_RESULT.get(data.get("kind") or "", "5"),
-                "NODESTARTTIME": _at(data.get("started_at")),
-                "NODEENDTIME": _at(data.get("ended_at")) or _time(envelope),
+                "NODESTARTTIME": _at(envelope, data.get("started_at")),
+                "NODEENDTIME": _at(envelope, data.get("ended_at")) or _time(envelope),
                 "NODEPROCACCORD": data.get("reason_basis"),
                 "NODEPROCADV": data.get("opinion") or data.get("result"),
                 "WORKINGDAYS": data.get("working_days"),
@@ -231,8 +231,13 @@ def _special_ended(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
     ]
 
 
-def _at(moment: str | None) -> str | None:
-    return datetime.fromisoformat(moment).strftime("%Y%m%dT%H%M%S") if moment else None
+def _at(envelope: dict[str, Any], moment: str | None) -> str | None:
+    """A moment of the event's data in the event's own offset (the hall's local time), as _time writes it."""
+    if not moment:
+        return None
+    local = datetime.fromisoformat(envelope["occurred_at"]).tzinfo
+    at = datetime.fromisoformat(moment)
+    return (at.astimezone(local) if local and at.tzinfo else at).strftime("%Y%m%dT%H%M%S")
 
 
 def _ready(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
