@@ -17,6 +17,7 @@ that works.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -53,6 +54,7 @@ from hall_server.contract.identity import IdentityIn
 if TYPE_CHECKING:
     from counter_client.controller.counter import CounterController
 
+CASE_NO = re.compile(r"[A-Za-z0-9_-]+-\d{8}-\d{6}")  # 受理编号 {hall}-{yyyyMMdd}-{seq}
 SOURCE_NAMES = {FormSource.CARD: "读卡", FormSource.EARLIER_CASE: "历史办件", FormSource.CLERK: "窗口录入"}
 FORM_NAMES = {
     "ORIGINAL": "原件",
@@ -228,15 +230,19 @@ class IntakeController:
         self._run("open", work, self._opened)
 
     def resume(self, number: str) -> None:
-        """补齐补正 at a later visit: the case of the one-time notice, by its 收件编号."""
+        """补齐补正 at a later visit: the case of the one-time notice, by its 收件编号, or a case the back
+        office returned for 补正, by the 受理编号 on its receipt."""
+        case_no = number.strip()
+        if not CASE_NO.fullmatch(case_no):
+            case_no = ""
         digits = "".join(ch for ch in number if ch.isdigit())
-        if not digits or int(digits) == 0 or int(digits) > 2**31:
-            self._say("请输入一次性告知单上的收件编号", error=True)
+        if not case_no and (not digits or int(digits) == 0 or int(digits) > 2**31):
+            self._say("请输入一次性告知单上的收件编号或受理回执上的受理编号", error=True)
             return
-        case_id = int(digits)
         self._clear()
 
         def work(client: HallClient) -> tuple[CaseOut, MatterOut, HallOut]:
+            case_id = client.find_case_result(case_no).case_id if case_no else int(digits)
             case = client.get_case(case_id)
             return case, client.matter(case.matter_id), client.hall()
 
@@ -247,7 +253,10 @@ class IntakeController:
         self.case = case
         if not self._applicant:
             self._applicant = case.applicant.name_masked or ""
-        if case.status in (CaseStatus.SUBMITTED, CaseStatus.CORRECTION_REQUIRED):
+        if case.status is CaseStatus.CORRECTION_REQUIRED and case.local_case_no:
+            # returned by the back office: what to bring is its list, not the checklist
+            self._say(f"后台退回补正：{case.reason or '见退回意见'}。收齐后按“受理”重新受理")
+        elif case.status in (CaseStatus.SUBMITTED, CaseStatus.CORRECTION_REQUIRED):
             shared = sum(m.state in (MaterialState.SHARED, MaterialState.REUSED) for m in case.materials)
             words = f"已收件：{case.matter_name}，{len(case.materials)} 项材料"
             self._say(words + (f"，其中 {shared} 项无需提交" if shared else ""))

@@ -64,7 +64,7 @@ class IntakePage(QWidget):
 
         self.matter_pick = combo("intakeMatter", "办理事项")
         self.open_button = button("intakeOpenButton", "收件", self._open, role="action")
-        self.resume_number = line_edit("intakeResumeNumber", "补正续办：告知单上的收件编号")
+        self.resume_number = line_edit("intakeResumeNumber", "补正续办：收件编号或受理编号")
         self.resume_number.returnPressed.connect(self._resume)
         self.resume_button = button("intakeResumeButton", "续办", self._resume, role="action")
         self.back_button = button("intakeBackButton", "返回叫号", self.intake.hide)

@@ -283,7 +283,9 @@ def next_phase(steps: list[Any]) -> StepPhase | None:
     due: StepPhase | None = StepPhase.UNDERTAKE
     for step in steps:
         index = PHASES.index(StepPhase(step.phase))
-        if step.action == StepAction.PASS.value:
+        if step.action == StepAction.WINDOW.value:
+            due = StepPhase.UNDERTAKE  # back from 补正 at the window: the materials are examined again
+        elif step.action == StepAction.PASS.value:
             due = PHASES[index + 1] if index + 1 < len(PHASES) else None
         else:
             due = PHASES[max(index - 1, 0)]
@@ -319,6 +321,8 @@ def complete_step(ctx: Ctx, case_id: int, body: StepIn) -> Case:
         raise Conflict("STEPS_DONE", "批准环节已完成，请办结该办件")
     if body.phase is not due:
         raise Conflict("STEP_OUT_OF_ORDER", f"当前应办理{PHASE_NAMES[due]}环节", {"due": due.value})
+    if body.action is StepAction.WINDOW:
+        raise Invalid("STEP_ACTION_INVALID", "退回窗口补正请使用“退回补正”，并列明需补正的材料")
     if body.action is StepAction.RETURN and body.phase is StepPhase.UNDERTAKE:
         raise Conflict("STEP_CANNOT_RETURN", "承办环节不能退回上一环节；材料不全请退回窗口补正")
     handler_id, handler_name = _handler(ctx)
@@ -368,17 +372,33 @@ def _step_data(step: CaseStep, case: Case) -> dict[str, Any]:
 def return_for_correction(ctx: Ctx, case_id: int, body: ReturnForCorrectionIn) -> Case:
     """退回窗口补正: the case waits at the window (补齐补正) for the listed materials."""
     case = _in_back_office(ctx, case_id)
+    steps = _steps(ctx, case.id)
+    handler_id, handler_name = _handler(ctx)
+    # the return is a step of its own (表7 退回): once accepted again, the case starts at 承办
+    step = CaseStep(
+        case_id=case.id,
+        sn=len(steps) + 1,
+        phase=(next_phase(steps) or StepPhase.APPROVE).value,
+        action=StepAction.WINDOW.value,
+        result=StepResult.DISAGREE.value,
+        opinion=body.opinion,
+        handler_id=handler_id,
+        handler_name=handler_name,
+        started_at=_step_start(ctx, case, steps),
+        ended_at=ctx.clock.now(),
+    )
+    ctx.session.add(step)
     case.status = CaseStatus.CORRECTION_REQUIRED.value
     missing = [line.strip() for line in body.missing.splitlines() if line.strip()]
     case.reason = "；".join(missing)
     ctx.session.flush()
-    handler_id, handler_name = _handler(ctx)
     _event(
         ctx,
         case,
         EventType.CASE_RETURNED_FOR_CORRECTION,
         {
             "local_case_no": case.local_case_no,
+            "sn": step.sn,
             "missing": missing,
             "opinion": body.opinion,
             "handler": {"id": handler_id, "name": handler_name},
@@ -413,6 +433,7 @@ def start_special(ctx: Ctx, case_id: int, body: SpecialStartIn) -> Case:
             "local_case_no": case.local_case_no,
             "kind": special.kind,
             "kind_name": SPECIAL_NAMES[body.kind],
+            "special_sn": len(_specials(ctx, case.id)),  # the procedure's number in this case
             "reason_basis": special.reason_basis,
             "expected_days": special.expected_days,
             "started_at": special.started_at.isoformat(),
@@ -450,6 +471,10 @@ def end_special(ctx: Ctx, case_id: int, body: SpecialEndIn) -> Case:
         {
             "local_case_no": case.local_case_no,
             "kind": special.kind,
+            "kind_name": SPECIAL_NAMES[SpecialKind(special.kind)],
+            "special_sn": [s.id for s in _specials(ctx, case.id)].index(special.id) + 1,
+            "reason_basis": special.reason_basis,
+            "started_at": special.started_at.isoformat(),
             "ended_at": now.isoformat(),
             "result": special.result,
             "opinion": special.opinion,

@@ -134,6 +134,10 @@ def _agents(ctx: Ctx, case: Case) -> list[Visitor]:
 
 def mark_ready(ctx: Ctx, case_id: int, body: ResultReadyIn) -> Case:
     case = get_case(ctx, case_id)
+    if case.status == CaseStatus.CONCLUDED_TRANSFERRED.value:
+        # 转报: the authority it went to decides and hands out the result, not this window
+        target = (case.conclusion or {}).get("transfer_target") or "上级机关"
+        raise Conflict("CASE_TRANSFERRED", f"该办件已转报{target}，结果由其出具，本窗口不出件")
     if case.status not in CONCLUDED:
         raise Conflict("CASE_NOT_CONCLUDED", f"该办件{_status_name(case)}，尚无结果可出件")
     channel = notifier.notify(ctx.hall_id, case.id, body.delivery)

@@ -285,6 +285,7 @@ PHASE_NAMES: dict[StepPhase, str] = {
 class StepAction(StrEnum):
     PASS = "PASS"  # noqa: S105 (通过: to the next step; not a secret)
     RETURN = "RETURN"  # 退回: to the step before
+    WINDOW = "WINDOW"  # 退回窗口补正 (recorded by the return, not sent as a step): 承办 again after it
 
 
 class StepResult(StrEnum):

@@ -10,9 +10,8 @@ from datetime import date, datetime
 
 import pytest
 
-from hall_server.auth.service import create_staff, login
+from hall_server.auth.service import login
 from hall_server.client import ApiError, HallClient
-from hall_server.contract.auth import Role, StaffIn
 from hall_server.contract.cases import (
     CaseOpenIn,
     CaseStatus,
@@ -20,6 +19,7 @@ from hall_server.contract.cases import (
     ConcludeIn,
     MaterialsIn,
     Outcome,
+    ResultReadyIn,
     ReturnForCorrectionIn,
     SpecialEndIn,
     SpecialKind,
@@ -30,42 +30,11 @@ from hall_server.contract.cases import (
     StepResult,
     Warning,
 )
-from hall_server.contract.departments import DepartmentIn, DepartmentMembersIn
-from hall_server.departments.service import save as save_department
-from hall_server.departments.service import set_members
 from tests.cases.test_intake import _events
 from tests.conftest import SHANGHAI
-from tests.factories import ORG_USCC, PASSWORD, YOUNG_ID, citizen_id, person
+from tests.factories import PASSWORD, YOUNG_ID, citizen_id, person
 
 CERT_ID = "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U"
-
-
-@pytest.fixture
-def back(server, hall, client_for) -> HallClient:
-    """`backoffice` works in 社会事务科, the department of the matters' implementing body (same USCC);
-    `backoffice2` in 企业服务科."""
-
-    def build(ctx):
-        save_department(ctx, "SHSW", DepartmentIn(name="社会事务科", org_uscc=ORG_USCC))
-        other = create_staff(
-            ctx, StaffIn(login="backoffice2", name="王审批", role=Role.BACK_OFFICE, password=PASSWORD)
-        )
-        mine = next(s for s in _staff(ctx) if s.login == "backoffice")
-        set_members(ctx, "SHSW", DepartmentMembersIn(staff_ids=[mine.id]))
-        set_members(ctx, "QIYE", DepartmentMembersIn(staff_ids=[other.id]))
-
-    server.state.uow.run(build)
-    outcome = server.state.uow.run(lambda ctx: login(ctx, "backoffice2", PASSWORD))
-    hall.tokens["backoffice2"] = outcome[0]
-    return client_for("backoffice")
-
-
-def _staff(ctx):
-    from sqlalchemy import select
-
-    from hall_server.auth.models import Staff
-
-    return list(ctx.session.scalars(select(Staff)))
 
 
 def _accepted(client_for, hall, number: str = YOUNG_ID) -> int:
@@ -176,6 +145,14 @@ def test_denied_needs_a_reason_and_transfer_a_target(server, hall, client_for, b
     assert out.conclusion["transfer_target"] == "市民政局"
     assert _events(server, transferred)[-1].payload["data"]["outcome"] == "TRANSFERRED"
 
+    # the results part: a denial's notice is handed out like a result; a transferred case has none here
+    clerk = client_for("clerk1")
+    assert clerk.result_ready(denied, ResultReadyIn()).status is CaseStatus.RESULT_READY
+    with pytest.raises(ApiError) as elsewhere:
+        clerk.result_ready(transferred, ResultReadyIn())
+    assert (elsewhere.value.status, elsewhere.value.code) == (409, "CASE_TRANSFERRED")
+    assert elsewhere.value.message == "该办件已转报市民政局，结果由其出具，本窗口不出件"
+
 
 def test_returned_to_the_window_for_correction(server, hall, client_for, back):
     case_id = _accepted(client_for, hall)
@@ -192,6 +169,25 @@ def test_returned_to_the_window_for_correction(server, hall, client_for, back):
     again = client_for("clerk1").accept_case(case_id)  # the materials brought: accepted again
     assert again.case.local_case_no == out.case.local_case_no
     assert [i.id for i in back.backoffice_queue().items] == [case_id]
+    # the return is on record as a step; the case comes back to 承办 (the materials are new)
+    seen = back.backoffice_case(case_id)
+    assert [(s.sn, s.phase, s.action) for s in seen.steps] == [
+        (1, StepPhase.UNDERTAKE, StepAction.PASS),
+        (2, StepPhase.REVIEW, StepAction.WINDOW),
+    ]
+    assert (
+        seen.next_phase is StepPhase.UNDERTAKE
+        and back.backoffice_queue().items[0].next_phase is StepPhase.UNDERTAKE
+    )
+    with pytest.raises(ApiError) as as_step:
+        back.complete_step(case_id, _step(StepPhase.UNDERTAKE, action=StepAction.WINDOW))
+    assert (as_step.value.status, as_step.value.code) == (422, "STEP_ACTION_INVALID")
+    for phase in StepPhase:
+        back.complete_step(case_id, _step(phase))
+    assert (
+        back.conclude_case(case_id, ConcludeIn(outcome=Outcome.APPROVED)).case.status
+        is CaseStatus.CONCLUDED_APPROVED
+    )
 
 
 def test_another_department_and_other_roles_are_refused(server, hall, client_for, back):

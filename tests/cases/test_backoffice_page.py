@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from hall_server.cases import service
-from tests.cases.test_backoffice import CERT_ID, _accepted, _at, back  # noqa: F401 (fixture)
+from tests.cases.test_backoffice import CERT_ID, _accepted, _at
 from tests.factories import PASSWORD, citizen_id
 from tests.manage.conftest import page  # noqa: F401 (fixture)
 

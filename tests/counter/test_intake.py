@@ -11,7 +11,7 @@ import re
 from counter_client.controller.intake import Outcome, PrintState
 from devices.printer.escpos_parser import EscposParser
 from hall_server.client import HallClient
-from hall_server.contract.cases import CaseStatus, MaterialsIn
+from hall_server.contract.cases import CaseStatus, MaterialsIn, ReturnForCorrectionIn
 from tests.counter.conftest import PASSWORD, Counter
 from tests.counter.intake_fixtures import Desk, issue, serve
 from tests.kiosk.conftest import DemoHall
@@ -240,3 +240,42 @@ def test_intake_needs_a_visitor_and_a_card(intake_hall: DemoHall, desk: Desk, de
     assert c.intake.shown
     c.intake.open()
     assert "请办事人将身份证放在窗口读卡器上" in c.intake.message
+
+
+def test_a_case_returned_by_the_back_office_is_accepted_again_at_the_window(
+    intake_hall: DemoHall, desk: Desk, desk_counter
+):
+    """退回窗口补正 from the back office: the clerk finds the case by the 受理编号 on the visitor's receipt,
+    sees what the back office asked for, and accepts it again (same number, a new receipt)."""
+    counter = desk_counter()
+    intake = counter.controller.intake
+    serve(counter, desk, intake_hall, "内地居民离婚登记")
+    _open(counter)
+    _tick_all_but(counter)
+    intake.accept()
+    counter.until(lambda: not intake.busy)
+    assert intake.outcome is Outcome.ACCEPTED, intake.message
+    case = intake.case
+    assert case is not None and case.local_case_no
+    _printed(counter, desk, 1)
+
+    manager = HallClient.login(intake_hall.base_url, "manager", PASSWORD)
+    try:
+        back = manager.return_for_correction(
+            case.id, ReturnForCorrectionIn(missing="户口簿原件\n离婚协议书原件", opinion="复印件不清晰")
+        )
+    finally:
+        manager.close()
+    assert back.case.status is CaseStatus.CORRECTION_REQUIRED
+
+    intake.new_case()
+    intake.resume(f" {case.local_case_no} ")
+    counter.until(lambda: not intake.busy)
+    assert intake.case is not None and intake.case.id == case.id, intake.message
+    assert intake.message == "后台退回补正：户口簿原件；离婚协议书原件。收齐后按“受理”重新受理"
+    assert intake.can("accept") and intake.missing() == []
+    intake.accept()
+    counter.until(lambda: not intake.busy)
+    assert intake.outcome is Outcome.ACCEPTED and intake.case.status is CaseStatus.ACCEPTED, intake.message
+    assert intake.case.local_case_no == case.local_case_no
+    assert f"受理编号：{case.local_case_no}" in _printed(counter, desk, 2)

@@ -114,7 +114,7 @@ function showCase(d) {
   $("detail-materials").replaceChildren(...c.materials.map((m) => el("li", `${m.name}：${m.state_name}`)));
   const trace = [el("li", `受理 · ${when(c.accepted_at)}`)];
   const entries = [
-    ...d.steps.map((s) => ({ at: s.ended_at, text: `${s.phase_name} · ${s.action === "PASS" ? "通过" : "退回"}`
+    ...d.steps.map((s) => ({ at: s.ended_at, text: `${s.phase_name} · ${{ PASS: "通过", RETURN: "退回", WINDOW: "退回窗口补正" }[s.action] || s.action}`
       + ` · ${s.result === "AGREE" ? "同意" : "不同意"} · ${s.handler_name}`, meta: s.opinion })),
     ...d.special_procedures.map((p) => ({ at: p.started_at, text: `特别程序：${p.kind_name}`
       + (p.ended_at ? `（已结束，${p.working_days} 个工作日不计时）` : "（进行中，暂停计时）"),

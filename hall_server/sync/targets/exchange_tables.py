@@ -14,6 +14,20 @@ STDVER = "GB/T 39046-2020"
 # case.concluded outcome → DONERESULT (v2, standards.md §3.4)
 DONE_RESULT = {"APPROVED": "0", "DENIED": "1", "TRANSFERRED": "4", "WITHDRAWN": "5", "VOIDED": "2"}
 PICKED_BY = {"SELF": "本人领取", "AGENT": "代理人领取"}
+# back office: 审批环节 → GD SPHJDM; a step's result → EA_JC_STEP_PROC NODERESULT (7 退回 before the result)
+PHASE_CODE = {"UNDERTAKE": "1", "REVIEW": "2", "APPROVE": "3"}
+STEP_RESULT = {"AGREE": "1", "DISAGREE": "0"}
+NODE_TYPE = {"UNDERTAKE": "2", "REVIEW": "2", "APPROVE": "3"}  # 受理 is the start node
+# special procedure kind → EA_JC_STEP_SPECIALNODE NODERESULT (2 听证 · 3 公示 · 4 核实 · 5 挂起)
+SPECIAL_RESULT = {
+    "HEARING": "2",
+    "PUBLICITY": "3",
+    "VERIFICATION": "4",
+    "INSPECTION": "4",
+    "EXPERT_REVIEW": "4",
+    "EXTENSION": "5",
+    "SUSPENSION": "5",
+}
 
 
 @dataclass(frozen=True)
@@ -120,18 +134,110 @@ def _not_accepted(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
 
 
 def _concluded(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
-    outcome = data.get("result") or data.get("outcome") or "APPROVED"
+    outcome = data.get("outcome") or data.get("result") or "APPROVED"
+    certificate = data.get("certificate") or {}
+    exit_reason = data.get("exit_reason") or data.get("reason")
+    if outcome == "TRANSFERRED" and not exit_reason:
+        exit_reason = f"转报{data.get('transfer_target') or ''}"
     return [
         (
             "EA_JC_STEP_DONE",
             {
                 "DONERESULT": DONE_RESULT.get(outcome, "6"),
-                "EXITRES": data.get("exit_reason") or data.get("reason"),
+                "EXITRES": exit_reason,
                 "DONETIME": _time(envelope),
                 "ISDELIVERYRESULTS": "1" if data.get("deliver_by_post") else "0",
+                "APPROVALNUMBER": data.get("decision_doc_no"),
+                "RESULTCETRNAME": data.get("description") or None,
+                "CERTIFICATENAM": certificate.get("name"),
+                "CERTIFICATENO": certificate.get("number"),
+                "CERTIFICATEID": certificate.get("identifier"),  # 电子证照标识 (MOD 37,36 checked)
+                "CERTIFICATELIMIT": (certificate.get("valid_until") or "").replace("-", "") or None,
+                "PUBLISHER": certificate.get("issuer") or None,
+                "TRANSFERTARGET": data.get("transfer_target"),
             },
         )
     ]
+
+
+def _step(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    phase = data.get("phase") or ""
+    returned = data.get("action") == "RETURN"
+    row = _proc(
+        envelope,
+        data.get("node_name") or phase,
+        "7" if returned else STEP_RESULT.get(data.get("result") or "", "1"),
+        NODE_TYPE.get(phase, "2"),
+        data.get("opinion") or "",
+    )
+    handler = data.get("handler") or {}
+    return [
+        (
+            "EA_JC_STEP_PROC",
+            {
+                **row,
+                "SN": data.get("sn") or row["SN"],
+                "NODESTARTTIME": _at(envelope, data.get("started_at")) or row["NODESTARTTIME"],
+                "NODEENDTIME": _at(envelope, data.get("ended_at")) or row["NODEENDTIME"],
+                "NODEPROCERNAME": handler.get("name"),
+                "SPHJDM": PHASE_CODE.get(phase),  # GD 审批环节代码
+            },
+        )
+    ]
+
+
+def _returned(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    missing = "、".join(data.get("missing") or [])
+    handler = data.get("handler") or {}
+    proc = _proc(envelope, "退回窗口补正", "5", "2", data.get("opinion") or "")
+    columns = {**proc, "SN": data.get("sn") or proc["SN"], "NOTICE": missing}
+    return [("EA_JC_STEP_PROC", {**columns, "NODEPROCERNAME": handler.get("name")})]
+
+
+def _special_started(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    requested = data.get("requested_by") or {}
+    return [
+        (
+            "EA_JC_STEP_SPECIALNODE",
+            {
+                "SN": data.get("special_sn") or envelope["aggregate"]["seq"],
+                "NODENAME": data.get("kind_name") or data.get("kind"),
+                "NODERESULT": SPECIAL_RESULT.get(data.get("kind") or "", "5"),
+                "PROCER": requested.get("name"),
+                "NODESTARTTIME": _at(envelope, data.get("started_at")) or _time(envelope),
+                "NODEPROCACCORD": data.get("reason_basis"),  # 依据 / 理由
+                "EXPECTEDDAYS": data.get("expected_days"),
+            },
+        )
+    ]
+
+
+def _special_ended(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    return [
+        (
+            "EA_JC_STEP_SPECIALNODE",
+            {
+                "CD_OPERATION": "U",
+                "SN": data.get("special_sn") or envelope["aggregate"]["seq"],  # the row the start wrote
+                "NODENAME": data.get("kind_name") or data.get("kind"),
+                "NODERESULT": SPECIAL_RESULT.get(data.get("kind") or "", "5"),
+                "NODESTARTTIME": _at(envelope, data.get("started_at")),
+                "NODEENDTIME": _at(envelope, data.get("ended_at")) or _time(envelope),
+                "NODEPROCACCORD": data.get("reason_basis"),
+                "NODEPROCADV": data.get("opinion") or data.get("result"),
+                "WORKINGDAYS": data.get("working_days"),
+            },
+        )
+    ]
+
+
+def _at(envelope: dict[str, Any], moment: str | None) -> str | None:
+    """A moment of the event's data in the event's own offset (the hall's local time), as _time writes it."""
+    if not moment:
+        return None
+    local = datetime.fromisoformat(envelope["occurred_at"]).tzinfo
+    at = datetime.fromisoformat(moment)
+    return (at.astimezone(local) if local and at.tzinfo else at).strftime("%Y%m%dT%H%M%S")
 
 
 def _ready(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
@@ -184,6 +290,10 @@ _MAPPERS = {
     "case.correction_required": _correction,
     "case.not_accepted": _not_accepted,
     "case.concluded": _concluded,
+    "case.step_completed": _step,
+    "case.returned_for_correction": _returned,
+    "case.special_procedure_started": _special_started,
+    "case.special_procedure_ended": _special_ended,
     "result.ready_for_pickup": _ready,
     "result.picked_up": _picked_up,
     "result.mailed": _mailed,
