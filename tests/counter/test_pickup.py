@@ -142,6 +142,8 @@ def test_an_agent_recorded_from_the_card_then_picks_the_result_up(qtbot, demo_ha
         sims.place("resident_longterm")  # the agent's
         qtbot.waitUntil(lambda: "已登记授权代理人" in message.text(), timeout=WAIT)
         assert pickup.stage is PickupStage.FOUND and "授权代理人：" in summary.text()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        dialog.grab().save(str(SHOTS / "pickup-agent.png"))
         _click(qtbot, dialog, "pickupDeliveryWindow")
         _click(qtbot, dialog, "pickupReadyButton")
         qtbot.waitUntil(lambda: pickup.stage is PickupStage.WAIT_CARD, timeout=WAIT)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from hall_server.cases.results import ADDRESS_TRIES
 from hall_server.client import ApiError
 from hall_server.contract.cases import (
     STATUS_NAMES,
@@ -57,6 +58,8 @@ def test_the_receipt_password_opens_the_case_and_a_wrong_one_is_said(server, cli
     _ask(phone, _wrong(accepted.query_password))
     expect(phone.locator("#error")).to_have_text("办件编号或查询密码不正确")
     expect(phone.locator("#result")).to_be_hidden()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SHOTS / "case-progress-wrong.png"), full_page=True)
     _ask(phone, accepted.query_password)
     expect(phone.locator("#status")).to_have_text(STATUS_NAMES[CaseStatus.CONCLUDED_APPROVED])
     expect(phone.locator("#matter")).to_have_text("婚姻登记记录证明")
@@ -135,3 +138,23 @@ def test_a_mailed_case_shows_its_waybill(server, client_for, phone):
     box = wide.locator("main").bounding_box()
     assert box is not None and box["width"] <= 560
     wide.close()
+
+
+def test_wrong_queries_from_one_address_across_numbers_lock_the_address(server, client_for):
+    """Guessing across case numbers: ADDRESS_TRIES wrong from one client address lock it (per number, each
+    guess is only the first)."""
+    clerk = client_for("clerk1")
+    accepted = concluded_case(clerk, instant_matter(server.state.uow))
+    number = accepted.case.local_case_no or ""
+    url = f"{server.base_url}/api/v1/public/case-query"
+    with httpx.Client() as http:
+        for seq in range(ADDRESS_TRIES):
+            guess = {"local_case_no": f"{number[:-6]}{900000 + seq}", "query_password": "123456"}
+            assert http.post(url, json=guess).status_code == 404
+        right = {"local_case_no": number, "query_password": accepted.query_password}
+        locked = http.post(url, json=right)
+    assert (locked.status_code, locked.json()["code"]) == (429, "CASE_QUERY_LOCKED")
+    assert "Retry-After" in locked.headers
+    # the kiosk (a device, not this address) still finds the case
+    seen = client_for("kiosk").query_case(CaseQueryIn(**right))
+    assert seen.status is CaseStatus.CONCLUDED_APPROVED
