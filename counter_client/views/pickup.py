@@ -59,7 +59,7 @@ class PickupDialog(QDialog):
                 lambda: pickup.choose_delivery(Delivery.MAIL),
             ),
         }
-        self.ready_button = button("pickupReadyButton", "结果已到窗口", pickup.mark_ready)
+        self.ready_button = button("pickupReadyButton", "结果已到窗口", pickup.mark_ready, role="action")
         self.agent_button = button("pickupAgentButton", "登记代理人", pickup.record_agent)
         self.agent_cancel = button("pickupAgentCancel", "取消登记代理人", pickup.cancel_agent)
         self.mail_box = self._mail_form()
