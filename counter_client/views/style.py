@@ -37,6 +37,7 @@ def stylesheet() -> str:
     QPushButton[role="action"] {{ font-weight: bold; min-height: 48px; }}
     QPushButton[role="danger"] {{ color: #8a1c12; border-color: #8a1c12; min-height: 48px; }}
     QPushButton[role="danger"]:disabled {{ color: #9aa5b1; border-color: #cbd2d9; background: #eef1f4; }}
+    QPushButton[selected="true"] {{ background: {ACCENT}; color: #ffffff; font-weight: bold; }}
     QPushButton[role="small"] {{ min-height: 26px; padding: 2px 8px; font-size: 14px; }}
     QWidget#intakePage QLabel, QWidget#intakePage QLineEdit, QWidget#intakePage QComboBox {{
         font-size: 18px; }}

@@ -38,9 +38,11 @@ from hall_server.contract.idnumbers import mask_name
 from hall_server.contract.privacy import mask_mobile
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
+from hall_server.core.tenancy import current_hall_id
 from hall_server.evaluation.models import EvaluationOpportunity
 from hall_server.events.service import record
 from hall_server.follow.service import recent_ticket
+from hall_server.halls.models import Hall
 from hall_server.identity import service as identity
 from hall_server.identity.crypto import encrypt
 from hall_server.identity.models import Visitor
@@ -54,6 +56,7 @@ PICKUP_SERVICE = "出件"
 RECEIVER_AAD = "case.result.receiver"
 QUERY_TRIES = 5  # wrong query passwords in a row before the case number is locked
 QUERY_LOCK = timedelta(minutes=15)
+ADDRESS_TRIES = 20  # wrong queries from one client address (public page) before the address is locked
 CASE_FOLLOW_DAYS = 90  # the follow page shows a ticket's cases this long (承诺时限 are mostly shorter)
 
 
@@ -294,14 +297,48 @@ def _open_opportunity(ctx: Ctx, case: Case, window_no: int | None) -> None:
 # --- the visitor's query (kiosk) ---------------------------------------------------------------------------
 
 
-def query(ctx: Ctx, body: CaseQueryIn) -> PublicCaseOut | None:
-    """By case number and query password; QUERY_TRIES wrong in a row lock the number for QUERY_LOCK.
-    None: no such case or a wrong password, counted (the caller answers 404 after the commit)."""
-    throttle = ctx.session.scalars(
-        select(CaseQueryThrottle).where(CaseQueryThrottle.local_case_no == body.local_case_no)
-    ).first()
+def query(ctx: Ctx, body: CaseQueryIn, *, address: str | None = None) -> PublicCaseOut | None:
+    """By case number and query password; QUERY_TRIES wrong in a row lock the number for QUERY_LOCK (and,
+    with `address`, ADDRESS_TRIES wrong from one client address lock that address: guessing across
+    numbers). None: no such case or a wrong password, counted (the caller answers 404 after the commit)."""
     now = ctx.clock.now()
-    if throttle is not None and throttle.failures >= QUERY_TRIES:
+    keys = [body.local_case_no] + ([_address_key(address)] if address else [])
+    throttles = {
+        key: _throttle(ctx, key, QUERY_TRIES if key == body.local_case_no else ADDRESS_TRIES, now)
+        for key in keys
+    }
+    case = ctx.session.scalars(select(Case).where(Case.local_case_no == body.local_case_no)).first()
+    if case is None or not _password_ok(ctx, case, body.query_password):
+        for key, throttle in throttles.items():
+            _failed(ctx, throttle, key, now)
+        return None
+    if (throttle := throttles[body.local_case_no]) is not None:
+        ctx.session.delete(throttle)
+    return public_case(ctx, case)
+
+
+def public_query(ctx: Ctx, body: CaseQueryIn, address: str | None) -> PublicCaseOut | None:
+    """The case progress page (/c/{number}, no sign-in): the hall is the one whose code the number starts
+    with (standards.md §3.3: {hall code}-{yyyyMMdd}-{seq}); then the kiosk's query and its throttle."""
+    hall_code = body.local_case_no.rsplit("-", 2)[0]
+    hall_id = ctx.session.scalar(select(Hall.id).where(Hall.code == hall_code))
+    if hall_id is not None:
+        ctx.enter_hall(hall_id)
+    elif current_hall_id(ctx.session, required=False) is None:
+        return None  # names no hall of this deployment: nothing to find, nothing to count
+    return query(ctx, body, address=address)
+
+
+def _address_key(address: str) -> str:
+    return f"@{address}"[:50]
+
+
+def _throttle(ctx: Ctx, key: str, tries: int, now: datetime) -> CaseQueryThrottle | None:
+    """The key's throttle row; CASE_QUERY_LOCKED while it is locked."""
+    throttle = ctx.session.scalars(
+        select(CaseQueryThrottle).where(CaseQueryThrottle.local_case_no == key)
+    ).first()
+    if throttle is not None and throttle.failures >= tries:
         wait = throttle.last_failed_at + QUERY_LOCK - now
         if wait > timedelta(0):
             minutes = int(wait.total_seconds() // 60) + 1
@@ -310,13 +347,8 @@ def query(ctx: Ctx, body: CaseQueryIn) -> PublicCaseOut | None:
                 f"查询密码错误次数过多，请{minutes}分钟后再试，或到综合窗口查询",
                 retry_after=int(wait.total_seconds()) + 1,
             )
-    case = ctx.session.scalars(select(Case).where(Case.local_case_no == body.local_case_no)).first()
-    if case is None or not _password_ok(ctx, case, body.query_password):
-        _failed(ctx, throttle, body.local_case_no, now)
-        return None
-    if throttle is not None:
-        ctx.session.delete(throttle)
-    return public_case(ctx, case)
+        throttle.failures = 0  # the lock is over: counting starts again
+    return throttle
 
 
 def _password_ok(ctx: Ctx, case: Case, password: str) -> bool:
@@ -328,12 +360,11 @@ def _password_ok(ctx: Ctx, case: Case, password: str) -> bool:
         return False
 
 
-def _failed(ctx: Ctx, throttle: CaseQueryThrottle | None, number: str, now: datetime) -> None:
+def _failed(ctx: Ctx, throttle: CaseQueryThrottle | None, key: str, now: datetime) -> None:
     if throttle is None:
-        ctx.session.add(CaseQueryThrottle(local_case_no=number, failures=1, last_failed_at=now))
+        ctx.session.add(CaseQueryThrottle(local_case_no=key, failures=1, last_failed_at=now))
     else:
-        expired = throttle.last_failed_at + QUERY_LOCK <= now and throttle.failures >= QUERY_TRIES
-        throttle.failures = 1 if expired else throttle.failures + 1
+        throttle.failures += 1
         throttle.last_failed_at = now
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from hall_server.cases import results
 from hall_server.cases.service import get_case
@@ -83,6 +83,18 @@ def query(body: CaseQueryIn, api: ApiDep) -> PublicCaseOut:
     are counted per case number: after a few, 429 CASE_QUERY_LOCKED."""
     found = api.run(lambda ctx: results.query(ctx, body), roles=(), devices=KIOSK)
     if found is None:  # the failure is counted (committed) before the answer
+        raise NotFound("CASE_QUERY_FAILED", "办件编号或查询密码不正确")
+    return found
+
+
+@router.post("/public/case-query", response_model=PublicCaseOut, tags=["public"])
+def public_query(body: CaseQueryIn, api: PublicApiDep, request: Request) -> PublicCaseOut:
+    """The case progress page (/c/{case number}, the 受理回执's QR; no sign-in): the kiosk's query and
+    throttle, counted per case number and per client address. An unknown number answers like a wrong
+    password."""
+    address = request.client.host if request.client else None
+    found = api.run_public(lambda ctx: results.public_query(ctx, body, address))
+    if found is None:
         raise NotFound("CASE_QUERY_FAILED", "办件编号或查询密码不正确")
     return found
 

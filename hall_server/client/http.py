@@ -698,6 +698,10 @@ class HallClient:
         """The visitor's query (kiosk): case number + query password; 429 CASE_QUERY_LOCKED after tries."""
         return self._call("POST", "/case-query", PublicCaseOut, body)
 
+    def public_case_query(self, body: CaseQueryIn) -> PublicCaseOut:
+        """The case progress page's query (no sign-in): like query_case, also throttled per address."""
+        return self._call("POST", "/public/case-query", PublicCaseOut, body)
+
     # --- the back office (后台分类审批) ---
 
     def backoffice_queue(

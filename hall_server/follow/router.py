@@ -45,6 +45,13 @@ async def follow_page(code: str, request: Request) -> HTMLResponse:
     return HTMLResponse(_page("index.html"), headers=PAGE_HEADERS)
 
 
+@router.get("/c/{case_no}")
+async def case_page(case_no: str) -> HTMLResponse:
+    """The case progress page (the 受理回执's QR: public base + /c/ + case number). The same page for any
+    number: whether a number exists is told only with its query password (no enumeration)."""
+    return HTMLResponse(_page("case.html"), headers=PAGE_HEADERS)
+
+
 class MaskFollowCodes(logging.Filter):
     """Access-log lines keep 4 characters of a follow code: enough to correlate, not enough to open."""
 
