@@ -24,6 +24,7 @@ from hall_server.alerts import service as alerts
 from hall_server.alerts.router import router as alerts_router
 from hall_server.appointments.router import router as appointments_router
 from hall_server.auth.router import router as auth_router
+from hall_server.cases.joint_router import router as joint_router
 from hall_server.cases.results_router import router as case_results_router
 from hall_server.cases.router import router as cases_router
 from hall_server.catalogue.router import router as catalogue_router
@@ -365,6 +366,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         complaints_router,
         cases_router,
         case_results_router,
+        joint_router,
         departments_router,
         workdays_router,
     ):

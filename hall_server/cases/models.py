@@ -36,6 +36,7 @@ class Case(HallScoped, Base):
     promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     legal_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    joint_case_id: Mapped[int | None] = mapped_column(ForeignKey("joint_case.id"), nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     materials: Mapped[list[CaseMaterial]] = relationship(
