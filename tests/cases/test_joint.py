@@ -19,7 +19,11 @@ from hall_server.contract.cases import CaseStatus, MaterialsIn, MaterialState
 from hall_server.contract.joint import JointCaseOpenIn, JointCaseOut, JointMatterIn
 from hall_server.contract.queue import IssueTicketRequest
 from hall_server.events.models import Event
-from tests.factories import YOUNG_ID, matter_in, person
+from hall_server.sync import wire
+from tests.conftest import start_server
+from tests.factories import YOUNG_ID, matter_in, person, seed_hall
+from tests.platform.helpers import PROTECT_KEY, SignedClient, hall_delivering_to, settings_for, start_platform
+from tests.sync.processes import wait_for
 
 BIRTH = "NEWBORN"
 
@@ -234,3 +238,37 @@ def test_joint_matter_refusals(server, hall, client_for):
     with pytest.raises(ApiError) as no_case:
         clerk.get_joint_case(999)
     assert no_case.value.code == "JOINT_CASE_NOT_FOUND"
+
+
+def test_the_joint_case_and_its_children_reach_the_receiver(database_url, tmp_path, clock, monkeypatch):
+    platform = start_platform(settings_for(f"sqlite:///{tmp_path}/platform.db"))
+    settings = hall_delivering_to(platform.base_url, database_url, tmp_path, monkeypatch)
+    hall_server = start_server(settings, clock)
+    receiver = SignedClient(platform.base_url)
+    try:
+        hall = seed_hall(hall_server.state.uow)
+        admin = HallClient(hall_server.base_url, hall.tokens["admin"])
+        clerk = HallClient(hall_server.base_url, hall.tokens["clerk1"])
+        members = [hall.matters["marriage"], hall.matters["company"]]
+        admin.save_joint_matter("PAIR", JointMatterIn(name="两事一件事", member_ids=members))
+        joint = clerk.open_joint_case(JointCaseOpenIn(joint_code="PAIR", applicant=person(YOUNG_ID)))
+        clerk.receive_joint_materials(joint.id, MaterialsIn(received=[_line(joint, "申请表")]))
+        clerk.accept_joint_case(joint.id)
+
+        def delivered(kind: str, key: int) -> list[dict]:
+            events: list[dict] = receiver.aggregate(kind, str(key))["events"]
+            return events
+
+        wait_for(lambda: len(delivered("joint_case", joint.id)) == 2, 30, "the joint case's events delivered")
+        for child in joint.children:
+            wait_for(
+                lambda c=child: len(delivered("case", c.case_id)) == 3, 30, "the child's events delivered"
+            )
+        submitted = delivered("joint_case", joint.id)[0]["envelope"]
+        assert YOUNG_ID not in str(submitted)
+        assert wire.unprotect(PROTECT_KEY, submitted)["applicant"] == YOUNG_ID
+        assert receiver.stats()["apps"]["HALL-A"]["rejected"] == 0
+    finally:
+        receiver.close()
+        hall_server.stop()
+        platform.stop()
