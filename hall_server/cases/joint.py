@@ -286,10 +286,7 @@ def _event(
     new: bool = False,
     personal: dict[str, Any] | None = None,
 ) -> None:
-    refs: dict[str, Any] = {"cases": [child.id for child in children]}
-    ticket = ctx.session.get(Ticket, joint.ticket_id) if joint.ticket_id is not None else None
-    if ticket is not None:
-        refs |= {"ticket": ticket.number, "ticket_id": ticket.id}
+    refs = {"cases": [child.id for child in children], **service.ticket_refs(ctx, joint.ticket_id)}
     record(
         ctx,
         event_type,

@@ -387,19 +387,24 @@ def _event(
     new: bool = False,
     personal: dict[str, Any] | None = None,
 ) -> None:
-    ticket = ctx.session.get(Ticket, case.ticket_id) if case.ticket_id is not None else None
     record(
         ctx,
         event_type,
         AggregateType.CASE,
         case.id,
         {"status": case.status, **data},
-        refs={"ticket": ticket.number, "ticket_id": ticket.id} if ticket is not None else None,
+        refs=ticket_refs(ctx, case.ticket_id) or None,
         window_no=case.window_no,
         correlation_id=_correlation(ctx, case),
         personal=personal,
         new_aggregate=new,
     )
+
+
+def ticket_refs(ctx: Ctx, ticket_id: int | None) -> dict[str, Any]:
+    """The ticket a case (or a joint case) was opened from, as its events name it."""
+    ticket = ctx.session.get(Ticket, ticket_id) if ticket_id is not None else None
+    return {"ticket": ticket.number, "ticket_id": ticket.id} if ticket is not None else {}
 
 
 def _correlation(ctx: Ctx, case: Case) -> str | None:
