@@ -203,6 +203,8 @@ POSTS_WITH_KEYS = {
     "/api/v1/complaints",
     "/api/v1/cases",
     *(f"/api/v1/cases/{{case_id}}/{op}" for op in ("materials", "correction-notice", "not-accepted")),
+    "/api/v1/joint-cases",
+    *(f"/api/v1/joint-cases/{{joint_case_id}}/{op}" for op in ("materials", "correction-notice")),
     "/api/v1/complaints/import-12345",
     *(f"/api/v1/complaints/{{complaint_id}}/{op}" for op in ("route", "answer", "close", "reopen")),
 }  # fmt: skip
