@@ -46,14 +46,19 @@ from hall_server.identity import service as identity
 from hall_server.identity.models import Visitor
 from hall_server.queueing.models import Ticket
 
-# How far a child has come, for the overall state: the joint case is as far as its slowest child.
+# How far a child has come, for the overall state: the joint case is as far as its slowest child. Back-office
+# states (IN_PROGRESS, SUSPENDED, …) count as accepted; every conclusion (approved, denied, transferred) as
+# concluded.
 PROGRESS = {
-    CaseStatus.ACCEPTED.value: 0,
     CaseStatus.CONCLUDED_APPROVED.value: 1,
+    "CONCLUDED_DENIED": 1,
+    "CONCLUDED_TRANSFERRED": 1,
     CaseStatus.RESULT_READY.value: 2,
     CaseStatus.PICKED_UP.value: 3,
     CaseStatus.MAILED.value: 3,
 }
+# The word for children at the same stage in different states (one approved, one denied: 已办结).
+STAGE = [CaseStatus.ACCEPTED, CaseStatus.CONCLUDED_APPROVED, CaseStatus.RESULT_READY, CaseStatus.PICKED_UP]
 # A line's state over the children that ask for it: what still needs doing shows first.
 LINE_ORDER = [MaterialState.PENDING, MaterialState.RECEIVED, MaterialState.REUSED, MaterialState.SHARED]
 
@@ -258,13 +263,13 @@ def overall(joint: JointCase, children: list[Case]) -> CaseStatus:
     child is, result ready only when every result is."""
     if joint.local_case_no is None:
         return CaseStatus(joint.status)
-    slowest = min(children, key=lambda c: PROGRESS.get(c.status, 0))
-    if PROGRESS.get(slowest.status, 0) == PROGRESS[CaseStatus.PICKED_UP.value]:
-        mailed = any(c.status == CaseStatus.MAILED.value for c in children)
-        return CaseStatus.MAILED if mailed else CaseStatus.PICKED_UP
-    if slowest.status not in PROGRESS:  # a back-office state: the whole is still in hand
-        return CaseStatus.ACCEPTED
-    return CaseStatus(slowest.status)
+    states = {child.status for child in children}
+    if len(states) == 1:
+        return CaseStatus(states.pop())
+    stage = min(PROGRESS.get(state, 0) for state in states)
+    if stage == PROGRESS[CaseStatus.MAILED.value] and CaseStatus.MAILED.value in states:
+        return CaseStatus.MAILED
+    return STAGE[stage]
 
 
 def _open_joint(ctx: Ctx, joint_id: int) -> JointCase:

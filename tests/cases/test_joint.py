@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from hall_server.catalogue.service import save_matter
 from hall_server.client import ApiError, HallClient
-from hall_server.contract.cases import CaseStatus, MaterialsIn, MaterialState
+from hall_server.contract.cases import CaseStatus, MaterialsIn, MaterialState, ResultReadyIn
 from hall_server.contract.joint import JointCaseOpenIn, JointCaseOut, JointMatterIn
 from hall_server.contract.queue import IssueTicketRequest
 from hall_server.events.models import Event
 from hall_server.sync import wire
+from tests.cases.helpers import instant_matter
 from tests.conftest import start_server
 from tests.factories import YOUNG_ID, matter_in, person, seed_hall
 from tests.platform.helpers import PROTECT_KEY, SignedClient, hall_delivering_to, settings_for, start_platform
@@ -272,3 +273,45 @@ def test_the_joint_case_and_its_children_reach_the_receiver(database_url, tmp_pa
         receiver.close()
         hall_server.stop()
         platform.stop()
+
+
+def test_the_overall_state_is_the_slowest_childs(server, hall, client_for):
+    """A 即办件 member is concluded at acceptance while the other waits for its back office: the whole is
+    已受理; two 即办件 members: 已办结, and 结果待领取 only once both results are at the window."""
+    instant = instant_matter(server.state.uow)
+    admin, clerk = client_for("admin"), client_for("clerk1")
+    admin.save_joint_matter(
+        "MIXED", JointMatterIn(name="混合一件事", member_ids=[instant, hall.matters["marriage"]])
+    )
+    mixed = clerk.open_joint_case(JointCaseOpenIn(joint_code="MIXED", applicant=person(YOUNG_ID)))
+    clerk.receive_joint_materials(mixed.id, MaterialsIn(received=[_line(mixed, "申请表")]))
+    done = clerk.accept_joint_case(mixed.id).case
+    assert [c.status for c in done.children] == [CaseStatus.CONCLUDED_APPROVED, CaseStatus.ACCEPTED]
+    assert done.status is CaseStatus.ACCEPTED and done.status_name == "已受理"
+
+    other = server.state.uow.run(
+        lambda ctx: (
+            save_matter(
+                ctx,
+                matter_in(
+                    "340700103000",
+                    "婚姻登记档案查询",
+                    "SOCIAL",
+                    case_type="1",
+                    promised_limit={"value": 0, "unit": "WORKING_DAY"},
+                    materials=[{"name": "居民身份证", "form": "ORIGINAL", "obtainable_by_sharing": True}],
+                ),
+            ).id
+        )
+    )
+    admin.save_joint_matter("INSTANT", JointMatterIn(name="即办一件事", member_ids=[instant, other]))
+    both = clerk.open_joint_case(JointCaseOpenIn(joint_code="INSTANT", applicant=person(YOUNG_ID)))
+    assert both.missing == [] and [m.name for m in both.materials] == ["居民身份证"]
+    concluded = clerk.accept_joint_case(both.id).case
+    assert concluded.status is CaseStatus.CONCLUDED_APPROVED and concluded.status_name == "已办结"
+    first, second = concluded.children
+    clerk.result_ready(first.case_id, ResultReadyIn())
+    assert clerk.get_joint_case(both.id).status is CaseStatus.CONCLUDED_APPROVED
+    clerk.result_ready(second.case_id, ResultReadyIn())
+    ready = clerk.get_joint_case(both.id)
+    assert ready.status is CaseStatus.RESULT_READY and ready.status_name == "结果待领取"
