@@ -26,6 +26,7 @@ from hall_server.appointments.router import router as appointments_router
 from hall_server.auth.router import router as auth_router
 from hall_server.backoffice import router as backoffice_page
 from hall_server.cases.backoffice_router import router as backoffice_router
+from hall_server.cases.joint_router import router as joint_router
 from hall_server.cases.results_router import router as case_results_router
 from hall_server.cases.router import router as cases_router
 from hall_server.catalogue.router import router as catalogue_router
@@ -368,6 +369,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         cases_router,
         case_results_router,
         backoffice_router,
+        joint_router,
         departments_router,
         workdays_router,
     ):

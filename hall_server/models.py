@@ -3,6 +3,7 @@
 from hall_server.alerts.models import Alert, Threshold
 from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress, StaffHall
+from hall_server.cases.joint_models import JointCase, JointMatter
 from hall_server.cases.models import Case, CaseCounter, CaseMaterial, CaseSpecial, CaseStep
 from hall_server.cases.result_models import CaseAgent, CaseQueryThrottle, CaseResult
 from hall_server.catalogue.models import Category, HallMatter, Matter, MatterMaterial
@@ -57,6 +58,8 @@ __all__ = [
     "HallMatter",
     "HelpRequest",
     "IdempotencyRecord",
+    "JointCase",
+    "JointMatter",
     "Lease",
     "LoginThrottle",
     "Matter",

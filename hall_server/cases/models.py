@@ -42,6 +42,7 @@ class Case(HallScoped, Base):
     # the back office: the department that handles it (set at acceptance) and how it ended (表8)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
     conclusion: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    joint_case_id: Mapped[int | None] = mapped_column(ForeignKey("joint_case.id"), nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     materials: Mapped[list[CaseMaterial]] = relationship(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from hall_server.auth.service import password_hasher
+from hall_server.cases.joint_models import JointCase
 from hall_server.cases.models import Case, CaseCounter, CaseMaterial
 from hall_server.catalogue.models import Matter
 from hall_server.catalogue.service import get_matter, offered
@@ -63,11 +64,12 @@ EARLIER_CASES = 50  # earlier cases of the applicant read for reuse and prefill
 # --- opening ----------------------------------------------------------------------------------------------
 
 
-def open_case(ctx: Ctx, body: CaseOpenIn) -> Case:
+def open_case(ctx: Ctx, body: CaseOpenIn, joint: JointCase | None = None) -> Case:
+    """One case; `joint`: a child of that 一件事 (its events carry the joint case's correlation id)."""
     matter = offered(ctx, body.matter_id).matter  # a matter this hall handles (R3: the shared catalogue)
     checked = identity.check(body.applicant, ctx.clock.today())
     applicant = identity.identify(ctx, checked)
-    ticket = _ticket(ctx, body.ticket_id) if body.ticket_id is not None else None
+    ticket = ticket_of(ctx, body.ticket_id) if body.ticket_id is not None else None
     form, sources = _prefill(ctx, checked.name, checked.number, applicant.id)
     principal = ctx.principal
     case = Case(
@@ -82,10 +84,11 @@ def open_case(ctx: Ctx, body: CaseOpenIn) -> Case:
         window_no=ticket.window.number if ticket is not None and ticket.window is not None else None,
         opened_at=ctx.clock.now(),
         materials=_checklist(ctx, matter, applicant.id),
+        joint_case_id=joint.id if joint is not None else None,
     )
     ctx.session.add(case)
     ctx.session.flush()
-    reuse = _reuse_sources(ctx, case)
+    reuse = reuse_sources(ctx, case)
     reused = [
         {"material": line.name, "state": line.state, "from": reuse.get(line.id)}
         for line in case.materials
@@ -106,7 +109,7 @@ def _case_type(matter: Matter) -> CaseType:
     return CaseType.INSTANT if matter.case_type == CaseType.INSTANT.value else CaseType.PROMISED
 
 
-def _ticket(ctx: Ctx, ticket_id: int) -> Ticket:
+def ticket_of(ctx: Ctx, ticket_id: int) -> Ticket:
     ticket = ctx.session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound("TICKET_NOT_FOUND", "没有找到该号票")
@@ -225,9 +228,9 @@ def accept(ctx: Ctx, case_id: int) -> AcceptedOut:
         )
     matter = get_matter(ctx, case.matter_id)
     now, today = ctx.clock.now(), ctx.clock.today()
-    password = _new_password()
+    password = new_password()
     # a case back from the back office for 补正 keeps its number; its time limits start again
-    case.local_case_no = case.local_case_no or _next_case_no(ctx, today)
+    case.local_case_no = case.local_case_no or next_case_no(ctx, today)
     case.query_password_hash = password_hasher(ctx).hash(password)
     case.accepted_at = now
     case.status = CaseStatus.ACCEPTED.value
@@ -259,14 +262,14 @@ def renew_query_password(ctx: Ctx, case_id: int) -> QueryPasswordOut:
     case = get_case(ctx, case_id)
     if case.local_case_no is None:
         raise Conflict("CASE_NOT_ACCEPTED", "该办件尚未受理，没有查询密码")
-    password = _new_password()
+    password = new_password()
     case.query_password_hash = password_hasher(ctx).hash(password)
     ctx.session.flush()
     _event(ctx, case, EventType.CASE_QUERY_PASSWORD_RENEWED, {"local_case_no": case.local_case_no})
     return QueryPasswordOut(local_case_no=case.local_case_no, query_password=password)
 
 
-def _new_password() -> str:
+def new_password() -> str:
     """Six digits, as provinces give them (PROJPWD)."""
     return f"{secrets.randbelow(10**6):06d}"
 
@@ -331,7 +334,7 @@ def get_case(ctx: Ctx, case_id: int) -> Case:
     return case
 
 
-def _next_case_no(ctx: Ctx, today: date) -> str:
+def next_case_no(ctx: Ctx, today: date) -> str:
     """{hall code}-{yyyyMMdd}-{seq:06} (standards.md §3.3), a row-locked counter per hall and day."""
     counter = CaseCounter.__table__
     statement = (
@@ -399,21 +402,35 @@ def _event(
     new: bool = False,
     personal: dict[str, Any] | None = None,
 ) -> None:
-    ticket = ctx.session.get(Ticket, case.ticket_id) if case.ticket_id is not None else None
     record(
         ctx,
         event_type,
         AggregateType.CASE,
         case.id,
         {"status": case.status, **data},
-        refs={"ticket": ticket.number, "ticket_id": ticket.id} if ticket is not None else None,
+        refs=ticket_refs(ctx, case.ticket_id) or None,
         window_no=case.window_no,
+        correlation_id=_correlation(ctx, case),
         personal=personal,
         new_aggregate=new,
     )
 
 
-def _reuse_sources(ctx: Ctx, case: Case) -> dict[int, str]:
+def ticket_refs(ctx: Ctx, ticket_id: int | None) -> dict[str, Any]:
+    """The ticket a case (or a joint case) was opened from, as its events name it."""
+    ticket = ctx.session.get(Ticket, ticket_id) if ticket_id is not None else None
+    return {"ticket": ticket.number, "ticket_id": ticket.id} if ticket is not None else {}
+
+
+def _correlation(ctx: Ctx, case: Case) -> str | None:
+    """A child of a 一件事 shares the joint case's correlation id: one application, one visit."""
+    if case.joint_case_id is None:
+        return None
+    joint = ctx.session.get(JointCase, case.joint_case_id)
+    return joint.correlation_id if joint is not None else None
+
+
+def reuse_sources(ctx: Ctx, case: Case) -> dict[int, str]:
     """Checklist line id → where its needless material comes from: the earlier case's number, or data
     sharing. One query for the numbers (loading the earlier cases would load their checklists too)."""
     earlier = {line.reused_from_case_id for line in case.materials} - {None}
@@ -439,7 +456,7 @@ def case_out(ctx: Ctx, case: Case) -> CaseOut:
     applicant = identity.masked(ctx.session.get(Visitor, case.applicant_id))
     assert applicant is not None
     ticket = ctx.session.get(Ticket, case.ticket_id) if case.ticket_id is not None else None
-    sources = _reuse_sources(ctx, case)
+    sources = reuse_sources(ctx, case)
     return CaseOut(
         id=case.id,
         local_case_no=case.local_case_no,
@@ -451,8 +468,8 @@ def case_out(ctx: Ctx, case: Case) -> CaseOut:
         case_type=CaseType(case.case_type),
         ticket_number=ticket.number if ticket is not None else None,
         applicant=applicant,
-        form=_form_out(ctx, case),
-        materials=[_material_out(line, sources.get(line.id)) for line in case.materials],
+        form=form_out(ctx, case),
+        materials=[material_out(line, sources.get(line.id)) for line in case.materials],
         missing=missing(case),
         reason=case.reason,
         opened_at=case.opened_at,
@@ -463,7 +480,7 @@ def case_out(ctx: Ctx, case: Case) -> CaseOut:
     )
 
 
-def _form_out(ctx: Ctx, case: Case) -> list[FormFieldOut]:
+def form_out(ctx: Ctx, case: Case) -> list[FormFieldOut]:
     form = _form(ctx, case)
     shown = dict(form)
     if form.get("applicant_id"):
@@ -481,7 +498,7 @@ def _form_out(ctx: Ctx, case: Case) -> list[FormFieldOut]:
     ]
 
 
-def _material_out(line: CaseMaterial, source: str | None) -> CaseMaterialOut:
+def material_out(line: CaseMaterial, source: str | None) -> CaseMaterialOut:
     material, state = line.material, MaterialState(line.state)
     return CaseMaterialOut(
         material_id=material.id,

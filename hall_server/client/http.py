@@ -112,6 +112,13 @@ from hall_server.contract.followups import (
 from hall_server.contract.halls import HallIn, HallOut, HallSummary
 from hall_server.contract.help import HelpRequestIn, HelpRequestOut, HelpResolveIn
 from hall_server.contract.identity import IdentityIn
+from hall_server.contract.joint import (
+    JointAcceptedOut,
+    JointCaseOpenIn,
+    JointCaseOut,
+    JointMatterIn,
+    JointMatterOut,
+)
 from hall_server.contract.load import LoadOut
 from hall_server.contract.queue import (
     ClerkDayOut,
@@ -689,6 +696,37 @@ class HallClient:
     def mail_result(self, case_id: int, body: MailIn) -> CaseResultOut:
         """寄送 (表15): carrier, waybill, date, receiver."""
         return self._call("POST", f"/cases/{case_id}/result/mail", CaseResultOut, body, once=True)
+
+    def joint_matters(self) -> list[JointMatterOut]:
+        return self._call("GET", "/joint-matters", list[JointMatterOut])
+
+    def joint_matter(self, code: str) -> JointMatterOut:
+        return self._call("GET", f"/joint-matters/{code}", JointMatterOut)
+
+    def save_joint_matter(self, code: str, body: JointMatterIn) -> JointMatterOut:
+        """Define a 一件事 over matters this hall offers (422 JOINT_MEMBER_NOT_OFFERED otherwise)."""
+        return self._call("PUT", f"/joint-matters/{code}", JointMatterOut, body)
+
+    def delete_joint_matter(self, code: str) -> None:
+        self._call("DELETE", f"/joint-matters/{code}", None)
+
+    def open_joint_case(self, body: JointCaseOpenIn) -> JointCaseOut:
+        """收件 of a 一件事: one form, one de-duplicated checklist, one child case per member."""
+        return self._call("POST", "/joint-cases", JointCaseOut, body, once=True)
+
+    def get_joint_case(self, joint_case_id: int) -> JointCaseOut:
+        return self._call("GET", f"/joint-cases/{joint_case_id}", JointCaseOut)
+
+    def receive_joint_materials(self, joint_case_id: int, body: MaterialsIn) -> JointCaseOut:
+        return self._call("POST", f"/joint-cases/{joint_case_id}/materials", JointCaseOut, body, once=True)
+
+    def require_joint_correction(self, joint_case_id: int) -> JointCaseOut:
+        """一次性告知 over every member at once."""
+        return self._call("POST", f"/joint-cases/{joint_case_id}/correction-notice", JointCaseOut, once=True)
+
+    def accept_joint_case(self, joint_case_id: int) -> JointAcceptedOut:
+        """One number and one query password (shown this once); every child accepted."""
+        return self._call("POST", f"/joint-cases/{joint_case_id}/accept", JointAcceptedOut)
 
     def follow_cases(self, code: str) -> list[PublicCaseOut]:
         """The follow page's 办件进度 (no sign-in): the cases opened from the ticket of `code`."""

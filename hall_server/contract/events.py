@@ -29,6 +29,7 @@ class AggregateType(StrEnum):
     ALERT = "alert"
     DISPLAY_PROFILE = "display_profile"
     DEPARTMENT = "department"
+    JOINT_CASE = "joint_case"  # 一件事 (联办件): the one application over its member cases
 
 
 class EventType(StrEnum):
@@ -69,6 +70,8 @@ class EventType(StrEnum):
     MATTER_SAVED = "catalogue.matter.saved"
     MATTER_OFFERED = "catalogue.matter.offered"  # a hall offers a matter of the regional catalogue
     MATTER_WITHDRAWN = "catalogue.matter.withdrawn"  # a hall no longer offers it
+    JOINT_MATTER_SAVED = "catalogue.joint_matter.saved"  # a hall defines a 一件事 over its matters
+    JOINT_MATTER_DELETED = "catalogue.joint_matter.deleted"
     STAFF_CREATED = "hall.staff.created"
     STAFF_UPDATED = "hall.staff.updated"
     DEVICE_REGISTERED = "hall.device.registered"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from hall_server.alerts.thresholds import save_threshold
 from hall_server.appointments.service import generate_slots
 from hall_server.auth.service import create_staff, register_device
+from hall_server.cases.joint import save_joint_matter
 from hall_server.catalogue.service import save_category, save_matter
 from hall_server.contract.alerts import HALL_SCOPE, ThresholdIn
 from hall_server.contract.appointments import SlotGenerateIn
@@ -21,6 +22,7 @@ from hall_server.contract.catalogue import CategoryIn, MatterIn
 from hall_server.contract.departments import DepartmentIn, DepartmentMembersIn
 from hall_server.contract.displays import DisplayProfileIn
 from hall_server.contract.halls import HallIn
+from hall_server.contract.joint import JointMatterIn
 from hall_server.contract.queue import WindowIn
 from hall_server.core.context import Ctx
 from hall_server.departments.service import save as save_department
@@ -92,8 +94,10 @@ def load_demo(ctx: Ctx, *, if_empty: bool = False) -> dict[str, Any] | None:
     configure_hall(ctx, HallIn.model_validate(data["hall"]))
     for category in data["categories"]:
         save_category(ctx, CategoryIn.model_validate(category))
-    for matter in data["matters"]:
-        save_matter(ctx, MatterIn.model_validate(matter))
+    matter_ids = {m["catalog_code"]: save_matter(ctx, MatterIn.model_validate(m)).id for m in data["matters"]}
+    for joint in data["joint_matters"]:
+        members = [matter_ids[code] for code in joint["members"]]
+        save_joint_matter(ctx, joint["code"], JointMatterIn(name=joint["name"], member_ids=members))
     for number, name, codes in WINDOWS:
         save_window(ctx, WindowIn(number=number, name=f"{number}号{name}", category_codes=codes))
     staff = [

@@ -6,6 +6,7 @@ from typing import Literal
 
 from hall_server.alerts import service as alerts
 from hall_server.appointments import service as appointments
+from hall_server.cases import joint as joint_cases
 from hall_server.cases import service as cases
 from hall_server.contract.base import DB_ID_MAX
 from hall_server.contract.events import AggregateType
@@ -16,7 +17,7 @@ from hall_server.events.service import events_of
 from hall_server.queueing import tickets
 from hall_server.sync.service import deliveries_of
 
-TraceKind = Literal["ticket", "appointment", "case", "alert"]
+TraceKind = Literal["ticket", "appointment", "case", "alert", "joint_case"]
 
 
 def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
@@ -35,6 +36,13 @@ def trace(ctx: Ctx, kind: TraceKind, key: str) -> TraceOut:
         appointment = appointments.get_appointment(ctx, int(key))
         linked = [(AggregateType.TICKET.value, str(appointment.ticket_id))] if appointment.ticket_id else []
         summary = appointments.appointment_out(ctx, appointment).model_dump(mode="json")
+    elif kind == "joint_case":  # 一件事: the one application with every child's events
+        joint = joint_cases.get_joint_case(ctx, _int(key))
+        key = str(joint.id)
+        linked = [(AggregateType.CASE.value, str(child.id)) for child in joint_cases.children_of(ctx, joint)]
+        if joint.ticket_id is not None:
+            linked.append((AggregateType.TICKET.value, str(joint.ticket_id)))
+        summary = joint_cases.joint_case_out(ctx, joint).model_dump(mode="json")
     elif kind == "alert":  # raised, acknowledged, cleared
         key = str(_int(key))
         linked, summary = [], alerts.alert_out(ctx, alerts.get_alert(ctx, int(key))).model_dump(mode="json")

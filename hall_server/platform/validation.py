@@ -27,7 +27,7 @@ ENVELOPE_KEYS = frozenset(
     }
 )  # fmt: skip
 AGGREGATE_TYPES = frozenset(
-    {"ticket", "appointment", "case", "evaluation", "evaluation_followup", "complaint"}
+    {"ticket", "appointment", "case", "joint_case", "evaluation", "evaluation_followup", "complaint"}
 )
 EVENT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 EVENT_TYPE_RE = re.compile(

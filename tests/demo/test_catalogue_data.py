@@ -61,7 +61,15 @@ def _promised_within_legal(promised: TimeLimit, legal: TimeLimit) -> bool:
 
 
 def test_top_level_keys() -> None:
-    assert set(DATA) == {"hall", "categories", "matters"}
+    assert set(DATA) == {"hall", "categories", "matters", "joint_matters"}
+
+
+def test_joint_matters_are_over_demo_matters() -> None:
+    """一件事: at least two members, each a demo matter (offered by the demo hall, which imports them all)."""
+    by_code = {m["catalog_code"]: m for m in DATA["matters"]}
+    for joint in DATA["joint_matters"]:
+        assert len(set(joint["members"])) >= 2
+        assert all(code in by_code for code in joint["members"])
 
 
 def test_hall() -> None:

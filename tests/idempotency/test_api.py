@@ -208,6 +208,8 @@ POSTS_WITH_KEYS = {
         f"/api/v1/backoffice/cases/{{case_id}}/{op}"
         for op in ("steps", "return", "special-procedures", "special-procedures/end", "conclusion")
     ),
+    "/api/v1/joint-cases",
+    *(f"/api/v1/joint-cases/{{joint_case_id}}/{op}" for op in ("materials", "correction-notice")),
     "/api/v1/complaints/import-12345",
     *(f"/api/v1/complaints/{{complaint_id}}/{op}" for op in ("route", "answer", "close", "reopen")),
 }  # fmt: skip

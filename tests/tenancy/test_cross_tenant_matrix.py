@@ -70,7 +70,7 @@ NOT_AIMED = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login")}
 REGIONAL_RIGHTS = {("PUT", "/api/v1/hall"), ("PUT", "/api/v1/workdays/{year}")}
 # a hall A object named by its id: another hall's principal is refused (403) or told it does not exist (404)
 BY_ID = re.compile(
-    r"\{(ticket_id|appointment_id|complaint_id|followup_id|opportunity_id|help_id|case_id|key)\}"
+    r"\{(ticket_id|appointment_id|complaint_id|followup_id|opportunity_id|help_id|case_id|joint_case_id|key)\}"
 )
 REGIONAL = {
     ("GET", "/api/v1/workdays/{year}"),
@@ -239,9 +239,25 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
     form = next(m["material_id"] for m in case["materials"] if m["name"] == "申请表")
     api.ok(clerk, "POST", f"{p}/cases/{case['id']}/materials", {"received": [form]})
     case_no = api.ok(clerk, "POST", f"{p}/cases/{case['id']}/accept")["case"]["local_case_no"]
+    [company] = [m for m in api.ok(clerk, "GET", f"{p}/matters", q="企业设立") if m["name"] == "企业设立登记"]
+    members = [matter["id"], company["id"]]
+    api.ok(
+        a["admin"], "PUT", f"{p}/joint-matters/JIA_JOINT", {"name": "甲厅一件事标记", "member_ids": members}
+    )
+    joint = api.ok(
+        clerk,
+        "POST",
+        f"{p}/joint-cases",
+        {"joint_code": "JIA_JOINT", "applicant": person().model_dump(mode="json")},
+    )
+    forms = [m["material_ids"][0] for m in joint["materials"] if m["name"] == "申请表"]
+    api.ok(clerk, "POST", f"{p}/joint-cases/{joint['id']}/materials", {"received": forms})
+    joint_no = api.ok(clerk, "POST", f"{p}/joint-cases/{joint['id']}/accept")["case"]["local_case_no"]
     ids = {
         "case_id": case["id"],
         "case_no": case_no,
+        "joint_case_id": joint["id"],
+        "member_ids": members,
         "matter_id": matter["id"],
         "ticket_id": waiting["id"],
         "done_id": done["id"],
@@ -274,6 +290,8 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
         "甲厅三号窗口",
         "社保科",
         case_no,
+        "甲厅一件事标记",
+        joint_no,
     ]
     return {"ids": ids, "markers": markers}
 
@@ -290,6 +308,8 @@ def fill(path: str, ids: dict[str, Any]) -> str:
         "followup_id": ids["followup_id"],
         "complaint_id": ids["complaint_id"],
         "case_id": ids["case_id"],
+        "joint_case_id": ids["joint_case_id"],
+        "joint_code": "JIA_JOINT",
         "matter_id": ids["matter_id"],
         "name": "jia_screen",
         "scope": "SOCIAL",
@@ -320,6 +340,7 @@ def fill_all(path: str, ids: dict[str, Any]) -> list[str]:
         "appointment": ids["appointment_id"],
         "alert": ids["alert_id"],
         "case": ids["case_id"],
+        "joint_case": ids["joint_case_id"],
     }
     return [path.replace("{kind}", kind).replace("{key}", str(key)) for kind, key in keys.items()]
 
@@ -421,6 +442,9 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "receiver_name": "乙厅人",
             "receiver_phone": "13812345678",
         },
+        ("PUT", f"{p}/joint-matters/{{joint_code}}"): {"name": "乙厅一件事", "member_ids": ids["member_ids"]},
+        ("POST", f"{p}/joint-cases"): {"joint_code": "JIA_JOINT", "applicant": who},
+        ("POST", f"{p}/joint-cases/{{joint_case_id}}/materials"): {"received": []},
         ("POST", f"{p}/case-query"): {"local_case_no": ids["case_no"], "query_password": "123456"},
     }
 
@@ -453,6 +477,8 @@ def a_state(api: Api, token: str, ids: dict[str, Any]) -> dict[str, Any]:
         f"/complaints/{ids['hotline_id']}",
         f"/cases/{ids['case_id']}",
         f"/cases/{ids['case_id']}/result",
+        f"/joint-cases/{ids['joint_case_id']}",
+        "/joint-matters",
         "/hall/matters",
         "/workdays/2026",
         *(f"/windows/{n}/queue" for n in range(1, 5)),
