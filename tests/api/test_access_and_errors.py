@@ -18,6 +18,7 @@ PUBLIC = {
     "/api/v1/public/tickets/{code}",
     "/api/v1/public/tickets/{code}/complaints",
     "/api/v1/public/tickets/{code}/cases",
+    "/api/v1/public/case-query",
     "/api/v1/public/tickets/{code}/opportunities",
     "/api/v1/public/tickets/{code}/opportunities/{opportunity_id}/evaluations",
     "/healthz",

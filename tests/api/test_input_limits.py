@@ -203,6 +203,7 @@ def test_openapi_declares_bearer_security_and_the_real_error_bodies(server):
         ("get", "/api/v1/public/tickets/{code}"),
         ("post", "/api/v1/public/tickets/{code}/complaints"),
         ("get", "/api/v1/public/tickets/{code}/cases"),
+        ("post", "/api/v1/public/case-query"),
         ("get", "/api/v1/public/tickets/{code}/opportunities"),
         ("post", "/api/v1/public/tickets/{code}/opportunities/{opportunity_id}/evaluations"),
         ("get", "/healthz"),

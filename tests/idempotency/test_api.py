@@ -238,12 +238,14 @@ def test_the_openapi_names_the_header_on_every_state_changing_post(server):
         "/api/v1/auth/devices",
         # answer with the case's query password, which is stored only hashed (a lost answer: a new one)
         "/api/v1/cases/{case_id}/accept",
+        "/api/v1/joint-cases/{joint_case_id}/accept",
         "/api/v1/cases/{case_id}/query-password",
         "/api/v1/tickets/lookup",
         "/api/v1/opportunities/lookup",
         "/api/v1/appointments/search",
         "/api/v1/windows/{number}/identity-check",
         "/api/v1/case-query",  # a read by case number and query password (wrong ones are counted, not kept)
+        "/api/v1/public/case-query",  # the same read from the receipt's QR page, public
         "/api/v1/public/tickets/{code}/complaints",  # public, no caller to key on: at most 3 per ticket
         # public, no caller to key on: a service takes at most its first evaluation and one 追评
         "/api/v1/public/tickets/{code}/opportunities/{opportunity_id}/evaluations",
