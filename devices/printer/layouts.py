@@ -71,7 +71,7 @@ class CaseReceipt:
     applicant_name: str  # masked when printed
     accepted_at: datetime
     promised_on: date  # 承诺办结日期
-    query_password_hint: str  # e.g. "查询密码为申请人手机号后六位"
+    query_password_hint: str  # the 6-digit query password, shown once (the hall keeps only its hash)
     query_url: str  # encoded in the QR code
     hall_contact: str
     window: str = ""

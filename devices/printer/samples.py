@@ -68,8 +68,8 @@ RECEIPT = CaseReceipt(
     applicant_name="张晓明",
     accepted_at=datetime(2024, 6, 1, 10, 5, tzinfo=BEIJING),
     promised_on=date(2024, 6, 4),
-    query_password_hint="查询密码为申请人手机号后六位",  # noqa: S106 - a hint, not a password
-    query_url="https://hall.example.cn/case/330106-20240601-000123",
+    query_password_hint="483920（仅此一次打印，请妥善保管）",  # noqa: S106 - a sample, not a secret
+    query_url="https://hall.example.cn/c/330106-20240601-000123",
     hall_contact="咨询电话：0571-87654321",
     window="5号窗口",
 )

@@ -184,7 +184,7 @@ def test_receipt_content_on_the_simulator():
     assert "受理编号：330106-20240601-000123" in text
     assert "承诺办结：2024年6月4日前" in text
     assert "申请人：张*明" in text
-    assert "查询密码：查询密码为申请人手机号后六位" in text
+    assert "查询密码：483920（仅此一次打印，请妥善保管）" in text
     assert simulator.errors == []
 
 
