@@ -67,6 +67,9 @@ DEPARTMENTS: list[tuple[str, str, list[int]]] = [
     ("GGZY", "县公共资源交易中心", [9, 10]),
     ("ZWFW", "县政务服务中心综合窗口", [11, 12]),
 ]
+# 后台审批 staff by department: the cases accepted at the social-affairs windows (4–6, where the demo's
+# counter works) go to 人社局's back office.
+BACK_OFFICE: dict[str, list[str]] = {"RSJ": ["backoffice"]}
 DEVICES = [(DeviceKind.KIOSK, "kiosk-1"), (DeviceKind.KIOSK, "kiosk-2"), (DeviceKind.DISPLAY, "display-1")]
 # The 企业服务区 (zone A, first floor) screen: the enterprise windows and their queue.
 DISPLAY_PROFILES = [("enterprise", "企业服务区", [1, 2, 3], ["ENTERPRISE"])]
@@ -107,8 +110,9 @@ def load_demo(ctx: Ctx, *, if_empty: bool = False) -> dict[str, Any] | None:
     staff_ids = {person["login"]: create_staff(ctx, StaffIn.model_validate(person)).id for person in staff}
     for code, name, window_numbers in DEPARTMENTS:
         save_department(ctx, code, DepartmentIn(name=name))
-        clerks = [staff_ids[f"clerk{n:02d}"] for n in window_numbers]
-        set_members(ctx, code, DepartmentMembersIn(window_numbers=window_numbers, staff_ids=clerks))
+        members = [staff_ids[f"clerk{n:02d}"] for n in window_numbers]
+        members += [staff_ids[login] for login in BACK_OFFICE.get(code, [])]
+        set_members(ctx, code, DepartmentMembersIn(window_numbers=window_numbers, staff_ids=members))
     for scope, threshold in THRESHOLDS.items():
         save_threshold(ctx, scope, threshold)
     for name, title, window_numbers, codes in DISPLAY_PROFILES:
