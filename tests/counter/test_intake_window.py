@@ -18,12 +18,13 @@ from tests.counter.intake_fixtures import CLERK, WINDOW, Desk, issue
 from tests.counter.test_window import check_and_shoot, find
 from tests.kiosk.conftest import DemoHall
 
-WAIT = 20000  # ms
+WAIT = 30000  # ms: as patient as tests/conftest.py makes qtbot (a loaded CI machine)
 
 
 def click(qtbot, window: QWidget, name: str) -> None:
     widget = find(window, QPushButton, name)
-    qtbot.waitUntil(widget.isEnabled, timeout=WAIT)
+    # the view shows a page a moment after the controller changed phase
+    qtbot.waitUntil(lambda: widget.isVisible() and widget.isEnabled(), timeout=WAIT)
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 

@@ -27,7 +27,7 @@ from hall_server.events.models import Event
 from kiosk.controller.devices import identity_of
 from tests.counter.conftest import PASSWORD, counter_config
 
-WAIT = 15000  # ms
+WAIT = 30000  # ms: as patient as tests/conftest.py makes qtbot (a loaded CI machine)
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "counter"
 
 
@@ -49,10 +49,17 @@ def _concluded_case(demo_hall) -> tuple[int, str]:
     return accepted.id, accepted.local_case_no
 
 
+def _shown(window, name: str) -> QPushButton | None:
+    """The visible, enabled control of that name (the view follows the controller a moment later, and a
+    rebuilt list's old buttons linger hidden until deleted)."""
+    shown = [b for b in window.findChildren(QPushButton, name) if b.isVisible() and b.isEnabled()]
+    return shown[0] if shown else None
+
+
 def _click(qtbot, window, name: str) -> None:
-    control = window.findChild(QPushButton, name)
-    assert control is not None and control.isVisible() and control.isEnabled(), name
-    assert control.accessibleName()
+    qtbot.waitUntil(lambda: _shown(window, name) is not None, timeout=WAIT)
+    control = _shown(window, name)
+    assert control is not None and control.accessibleName(), name
     qtbot.mouseClick(control, Qt.MouseButton.LeftButton)
 
 

@@ -39,7 +39,7 @@ def _shown(window, name: str) -> QPushButton | None:
 
 
 def _tap(qtbot, window, name: str) -> None:
-    qtbot.waitUntil(lambda: _shown(window, name) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: _shown(window, name) is not None)
     control = _shown(window, name)
     assert control is not None and control.accessibleName()
     qtbot.mouseClick(control, Qt.MouseButton.LeftButton)
@@ -71,20 +71,20 @@ def test_the_case_state_in_the_contract_words_and_the_lock(qtbot, kiosk_window, 
     assert query.field is QueryField.PASSWORD
     _type(qtbot, window, password)
     _tap(qtbot, window, "caseKeyConfirm")
-    qtbot.waitUntil(lambda: query.stage is QueryStage.SHOWN, timeout=15000)
+    qtbot.waitUntil(lambda: query.stage is QueryStage.SHOWN)
     answer = window.findChild(QLabel, "caseQueryAnswer")
-    qtbot.waitUntil(lambda: STATUS_NAMES[CaseStatus.RESULT_READY] in answer.text(), timeout=5000)
+    qtbot.waitUntil(lambda: STATUS_NAMES[CaseStatus.RESULT_READY] in answer.text())
     assert answer.isVisible() and query.password == ""
     wrong = f"{(int(password) + 1) % 10**6:06d}"
     for _ in range(5):
         _type(qtbot, window, wrong)
         _tap(qtbot, window, "caseKeyConfirm")
-        qtbot.waitUntil(lambda: query.stage is QueryStage.WRONG, timeout=15000)
+        qtbot.waitUntil(lambda: query.stage is QueryStage.WRONG)
         assert "不正确" in answer.text()
         query.stage = QueryStage.ENTER
     _type(qtbot, window, password)  # even the right one now waits
     _tap(qtbot, window, "caseKeyConfirm")
-    qtbot.waitUntil(lambda: query.stage is QueryStage.LOCKED, timeout=15000)
-    qtbot.waitUntil(lambda: "15分钟后再试" in answer.text(), timeout=5000)
+    qtbot.waitUntil(lambda: query.stage is QueryStage.LOCKED)
+    qtbot.waitUntil(lambda: "15分钟后再试" in answer.text())
     c.go_home()
     assert not query.active and query.number == "" and query.found is None
