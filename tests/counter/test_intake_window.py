@@ -34,12 +34,18 @@ def start(qtbot, hall: DemoHall, desk: Desk):
     window.resize(1366, 768)
     window.show()
     controller.start()
-    qtbot.waitUntil(lambda: controller.online, timeout=WAIT)
-    find(window, QLineEdit, "password").setText(PASSWORD)
-    click(qtbot, window, "signInButton")
-    qtbot.waitUntil(lambda: controller.phase is Phase.PICK_WINDOW and bool(controller.windows), timeout=60000)
-    click(qtbot, window, f"window{WINDOW}")
-    qtbot.waitUntil(lambda: controller.phase is Phase.WORK and not controller.busy, timeout=WAIT)
+    try:
+        qtbot.waitUntil(lambda: controller.online, timeout=WAIT)
+        find(window, QLineEdit, "password").setText(PASSWORD)
+        click(qtbot, window, "signInButton")
+        picking = lambda: controller.phase is Phase.PICK_WINDOW and bool(controller.windows)  # noqa: E731
+        qtbot.waitUntil(picking, timeout=60000)
+        click(qtbot, window, f"window{WINDOW}")
+        qtbot.waitUntil(lambda: controller.phase is Phase.WORK and not controller.busy, timeout=WAIT)
+    except BaseException:
+        # a controller left running keeps its devices and posts to a deleted window in later tests
+        controller.stop()
+        raise
     return window, controller
 
 
@@ -84,8 +90,8 @@ def printed(qtbot, desk: Desk, controller, count: int) -> str:
 
 def test_reused_materials_and_a_printer_out_of_paper(qtbot, intake_hall: DemoHall, desk: Desk):
     window, controller = start(qtbot, intake_hall, desk)
-    intake = controller.intake
     try:
+        intake = controller.intake
         call_with_card(qtbot, window, controller, intake_hall, desk, "特困人员救助供养审核确认")
         open_case(qtbot, window, controller)
         assert "特困人员救助供养审核确认 · 已收件" in find(window, QLabel, "intakeCase").text()
@@ -138,8 +144,8 @@ def test_reused_materials_and_a_printer_out_of_paper(qtbot, intake_hall: DemoHal
 
 def test_notice_then_correction_instant_and_refusal(qtbot, intake_hall: DemoHall, desk: Desk):
     window, controller = start(qtbot, intake_hall, desk)
-    intake = controller.intake
     try:
+        intake = controller.intake
         call_with_card(qtbot, window, controller, intake_hall, desk, "内地居民离婚登记")
         open_case(qtbot, window, controller)
         tick_pending(qtbot, window, controller, "结婚证", "离婚协议书")

@@ -68,12 +68,18 @@ def _signed_in(qtbot, demo_hall, sims):
     qtbot.addWidget(window)
     window.show()
     controller.start()
-    qtbot.waitUntil(lambda: controller.online, timeout=WAIT)
-    window.findChild(QLineEdit, "password").setText(PASSWORD)
-    _click(qtbot, window, "signInButton")
-    qtbot.waitUntil(lambda: controller.phase is Phase.PICK_WINDOW and bool(controller.windows), timeout=60000)
-    _click(qtbot, window, "window4")
-    qtbot.waitUntil(lambda: controller.phase is Phase.WORK and not controller.busy, timeout=WAIT)
+    try:
+        qtbot.waitUntil(lambda: controller.online, timeout=WAIT)
+        window.findChild(QLineEdit, "password").setText(PASSWORD)
+        _click(qtbot, window, "signInButton")
+        picking = lambda: controller.phase is Phase.PICK_WINDOW and bool(controller.windows)  # noqa: E731
+        qtbot.waitUntil(picking, timeout=60000)
+        _click(qtbot, window, "window4")
+        qtbot.waitUntil(lambda: controller.phase is Phase.WORK and not controller.busy, timeout=WAIT)
+    except BaseException:
+        # a controller left running keeps its devices and posts to a deleted window in later tests
+        controller.stop()
+        raise
     return window, controller
 
 
