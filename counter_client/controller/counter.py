@@ -233,6 +233,10 @@ class CounterController:
     def subscribe(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def changed(self) -> None:
         if self._stop.is_set():
             return

@@ -4,6 +4,8 @@ window to a controller, the client and the devices."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -85,6 +87,8 @@ class CounterWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(body)
         controller.subscribe(self.refresh)
+        # a window deleted before its controller stops must not be refreshed any more
+        self.destroyed.connect(partial(controller.unsubscribe, self.refresh))
         self.timer = QTimer(self)  # the waited / serving times go on ticking
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.work_page.tick)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -109,6 +110,8 @@ class KioskWindow(QMainWindow):
         self.add_page(Screen.EVALUATE, EvaluatePage(controller))
         self.add_page(Screen.COMPLAINT, ComplaintPage(controller))
         controller.subscribe(self.refresh)
+        # a window deleted before its controller stops must not be refreshed any more
+        self.destroyed.connect(partial(controller.unsubscribe, self.refresh))
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)

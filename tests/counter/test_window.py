@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QWidget
 
+from counter_client.config import CounterConfig
 from counter_client.controller.counter import IDLE_TEXT, Phase, RatingState
 from counter_client.views.app import build_counter
 from hall_server.client import HallClient
@@ -146,3 +147,15 @@ def test_a_clerk_works_the_window_with_keys_and_clicks(qtbot, demo_hall, window_
         assert manager.window(4).state is WindowState.CLOSED
     finally:
         controller.stop()
+
+
+def test_a_deleted_window_is_no_longer_refreshed_by_its_controller(qtbot):
+    """A window closed and deleted before its controller stops (a crashed page, a test that failed) must not
+    be called any more: its Qt objects are gone and refreshing them raises in the event loop."""
+    window, controller = build_counter(
+        CounterConfig(server="http://127.0.0.1:9", ledscreen="", evalpad="", idcard="")
+    )
+    assert window.refresh in controller._listeners
+    window.deleteLater()
+    qtbot.waitUntil(lambda: not controller._listeners, timeout=WAIT)
+    controller.changed()  # nothing left to call: no RuntimeError from a deleted C++ object
