@@ -851,26 +851,24 @@ class CounterController:
 
     def _on_live(self, message: ServerMessage) -> None:
         if isinstance(message, SnapshotMessage):
-            self.runner.post(partial(self._apply_snapshot, message.topic, message.snapshot))
+            self.runner.post(partial(self._apply_snapshot, message.snapshot))
         elif isinstance(message, EventMessage):
             self.runner.post(partial(self._apply_event, message))
 
-    def _apply_snapshot(self, topic: str, snapshot: Snapshot) -> None:
-        """Connected (again): the window and the waiting counts as they are now, then the lists re-read.
-        Only the window's own topic carries its visitor (the display topic shows numbers, no identity)."""
+    def _apply_snapshot(self, snapshot: Snapshot) -> None:
+        """Connected (again): the waiting counts as they are now, then the window and the lists re-read.
+
+        The window is not taken from the snapshot: the server may have read it before this clerk's last
+        operation was committed and the feed delivered it after that operation's answer (a slow connect,
+        just after 叫号). Taken as it was, it would drop the visitor just called for a moment and forget
+        the card read meanwhile. The read that follows is dropped if an operation answers while it is out
+        (`_generation`), so the window never goes back."""
         self.hall_name = snapshot.hall_name
         self.clock_offset = snapshot.as_of - self.clock()
-        mine = next((w for w in snapshot.windows if w.number == self.window_no), None)
-        if mine is not None and topic == self._window_topic:
-            self._set_window(mine)
         self._set_waiting(snapshot.waiting)
         self._set_online(True)
         self._refresh_lists()
         self._load_open_help()
-
-    @property
-    def _window_topic(self) -> str:
-        return f"window:{self.window_no}"
 
     def _apply_event(self, message: EventMessage) -> None:
         """Waiting counts from every event; a help request raised or resolved; otherwise the window itself

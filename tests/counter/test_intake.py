@@ -9,49 +9,13 @@ from __future__ import annotations
 import re
 
 from counter_client.controller.intake import Outcome, PrintState
-from devices.printer.escpos_parser import EscposParser
 from hall_server.client import HallClient
 from hall_server.contract.cases import CaseStatus, MaterialsIn, ReturnForCorrectionIn
-from tests.counter.conftest import PASSWORD, Counter
-from tests.counter.intake_fixtures import Desk, issue, serve
+from tests.counter.conftest import PASSWORD
+from tests.counter.intake_fixtures import Desk, issue, open_intake, printed, serve, tick_all_but, wire_text
 from tests.kiosk.conftest import DemoHall
 
 CARD_NAME, CARD_MASKED = "张三", "张*"  # resident_male
-
-
-def _tick_all_but(counter: Counter, *left_out: str) -> None:
-    intake = counter.controller.intake
-    for line in intake.material_lines():
-        if line.required and not line.needless and line.name not in left_out:
-            intake.tick(line.material_id, True)
-
-
-def _open(counter: Counter) -> None:
-    intake = counter.controller.intake
-    intake.show()
-    counter.until(lambda: bool(intake.matters) or intake.error)
-    assert intake.matters, intake.message
-    intake.open()
-    counter.until(lambda: not intake.busy)
-    assert intake.case is not None, intake.message
-
-
-def _printed(counter: Counter, desk: Desk, count: int) -> str:
-    intake = counter.controller.intake
-    counter.until(lambda: intake.print_state is not PrintState.PRINTING)
-    assert intake.print_state is PrintState.PRINTED, intake.print_message
-    pages = desk.pages()
-    assert len(pages) == count
-    return desk.text(pages[-1])
-
-
-def _wire_text(desk: Desk) -> tuple[str, list[bytes]]:
-    """Every byte the printer received, parsed: the text (GB18030) and the QR payloads (GS ( k 1 P 0)."""
-    data = b"".join(chunk for way, chunk in desk.paper.transcript if way == "rx")
-    commands = EscposParser().feed(data)
-    text = "\n".join(c.data.decode("gb18030") for c in commands if c.name == "text")
-    stores = [c.data[1:] for c in commands if c.name == "code2d" and c.args == (0x31, 0x50)]
-    return text, stores
 
 
 def test_reused_materials_then_accept_prints_the_receipt(intake_hall: DemoHall, desk: Desk, desk_counter):
@@ -59,7 +23,7 @@ def test_reused_materials_then_accept_prints_the_receipt(intake_hall: DemoHall, 
     c = counter.controller
     intake = c.intake
     serve(counter, desk, intake_hall, "特困人员救助供养审核确认")
-    _open(counter)
+    open_intake(counter)
     first = intake.case
     assert first is not None and first.status is CaseStatus.SUBMITTED
     needless = {line.name: line.needless for line in intake.material_lines() if line.needless}
@@ -80,7 +44,7 @@ def test_reused_materials_then_accept_prints_the_receipt(intake_hall: DemoHall, 
         "材料不齐全，不能受理：缺特困人员救助供养申请书、家庭经济状况核对授权书。请出具一次性告知单"
     )
 
-    _tick_all_but(counter)
+    tick_all_but(counter)
     assert intake.missing() == []
     intake.accept()
     counter.until(lambda: not intake.busy)
@@ -88,7 +52,7 @@ def test_reused_materials_then_accept_prints_the_receipt(intake_hall: DemoHall, 
     case_no = intake.case.local_case_no if intake.case else None
     assert case_no and re.fullmatch(r"\d{6}", intake.query_password)
     assert case_no in intake.message and intake.query_password in intake.message
-    text = _printed(counter, desk, 1)
+    text = printed(counter, desk, 1)
     assert f"受理编号：{case_no}" in text
     assert f"申请人：{CARD_MASKED}" in text and CARD_NAME not in text
     assert "办理事项：特困人员救助供养审核确认" in text
@@ -99,7 +63,7 @@ def test_reused_materials_then_accept_prints_the_receipt(intake_hall: DemoHall, 
     assert desk.pages()[-1].qr_texts == [intake.query_url(case_no)]
     assert intake.query_url(case_no).endswith(f"/c/{case_no}")
 
-    wire, qr = _wire_text(desk)  # the same, at byte level
+    wire, qr = wire_text(desk)  # the same, at byte level
     assert "受理回执" in wire and f"受理编号：{case_no}" in wire and CARD_NAME not in wire
     assert qr == [intake.query_url(case_no).encode()]
 
@@ -120,20 +84,20 @@ def test_one_time_notice_then_correction_and_accept(intake_hall: DemoHall, desk:
     counter = desk_counter()
     intake = counter.controller.intake
     serve(counter, desk, intake_hall, "内地居民离婚登记")
-    _open(counter)
-    _tick_all_but(counter, "结婚证", "离婚协议书")
+    open_intake(counter)
+    tick_all_but(counter, "结婚证", "离婚协议书")
     intake.require_correction()
     counter.until(lambda: not intake.busy)
     assert intake.outcome is Outcome.CORRECTION, intake.message
     case = intake.case
     assert case is not None and case.status is CaseStatus.CORRECTION_REQUIRED
     assert case.missing == ["结婚证", "离婚协议书"]
-    text = _printed(counter, desk, 1)
+    text = printed(counter, desk, 1)
     assert "一次性告知单" in text and f"编号：收件 {case.id}" in text
     assert f"申请人：{CARD_MASKED}" in text
     assert "1. 结婚证" in text and "2. 离婚协议书" in text
     assert "原因：未提交；需原件" in text
-    wire, _ = _wire_text(desk)
+    wire, _ = wire_text(desk)
     assert "办理事项：内地居民离婚登记" in wire and CARD_NAME not in wire
     assert "告知日期：2026年11月25日" in wire  # the hall's day (the test clock)
 
@@ -143,24 +107,24 @@ def test_one_time_notice_then_correction_and_accept(intake_hall: DemoHall, desk:
     counter.until(lambda: not intake.busy)
     assert intake.case is not None and intake.case.status is CaseStatus.CORRECTION_REQUIRED
     assert intake.missing() == ["结婚证", "离婚协议书"]
-    _tick_all_but(counter)
+    tick_all_but(counter)
     intake.accept()
     counter.until(lambda: not intake.busy)
     assert intake.outcome is Outcome.ACCEPTED and intake.case.status is CaseStatus.ACCEPTED
-    assert "受理回执" in _printed(counter, desk, 2)
+    assert "受理回执" in printed(counter, desk, 2)
 
 
 def test_not_accepted_prints_the_refusal_notice(intake_hall: DemoHall, desk: Desk, desk_counter):
     counter = desk_counter()
     intake = counter.controller.intake
     serve(counter, desk, intake_hall, "内地居民离婚登记")
-    _open(counter)
+    open_intake(counter)
     intake.refuse(" ")
     assert intake.message == "请填写不予受理的理由"
     intake.refuse("双方未就子女抚养达成协议，不属于协议离婚登记情形")
     counter.until(lambda: not intake.busy)
     assert intake.outcome is Outcome.REFUSED and intake.case and intake.case.status is CaseStatus.NOT_ACCEPTED
-    text = _printed(counter, desk, 1)
+    text = printed(counter, desk, 1)
     assert "不予受理通知书" in text and "理由：双方未就子女抚养达成协议" in text
     assert f"申请人：{CARD_MASKED}" in text
     assert not intake.can("accept") and intake.can("new")
@@ -172,14 +136,14 @@ def test_instant_matter_is_concluded_at_once(intake_hall: DemoHall, desk: Desk, 
     counter = desk_counter()
     intake = counter.controller.intake
     serve(counter, desk, intake_hall, "社会保障卡申领")
-    _open(counter)
-    _tick_all_but(counter)
+    open_intake(counter)
+    tick_all_but(counter)
     intake.accept()
     counter.until(lambda: not intake.busy)
     assert intake.outcome is Outcome.CONCLUDED and intake.case
     assert intake.case.status is CaseStatus.CONCLUDED_APPROVED
     assert "即办件已当场办结" in intake.message
-    text = _printed(counter, desk, 1)
+    text = printed(counter, desk, 1)
     assert "办理结果：已当场办结" in text and "承诺办结" not in text
 
 
@@ -187,8 +151,8 @@ def test_paper_out_keeps_the_case_and_reprints(intake_hall: DemoHall, desk: Desk
     counter = desk_counter()
     intake = counter.controller.intake
     serve(counter, desk, intake_hall, "社会保障卡申领")
-    _open(counter)
-    _tick_all_but(counter)
+    open_intake(counter)
+    tick_all_but(counter)
     desk.paper.set_paper("out")
     intake.accept()
     counter.until(lambda: not intake.busy and intake.print_state is not PrintState.PRINTING)
@@ -199,7 +163,7 @@ def test_paper_out_keeps_the_case_and_reprints(intake_hall: DemoHall, desk: Desk
     assert desk.pages() == [] and intake.can("reprint")
     desk.paper.set_paper("ok")
     intake.reprint()
-    text = _printed(counter, desk, 1)
+    text = printed(counter, desk, 1)
     assert f"查询密码：{intake.query_password}" in text
     counter.until(lambda: not counter.controller.device_warnings)
 
@@ -210,8 +174,8 @@ def test_a_lost_answer_to_accept_is_mended_with_a_new_password(
     counter = desk_counter()
     intake = counter.controller.intake
     serve(counter, desk, intake_hall, "社会保障卡申领")
-    _open(counter)
-    _tick_all_but(counter)
+    open_intake(counter)
+    tick_all_but(counter)
     assert intake.case is not None
     # the server accepted, but the counter never heard: the same case accepted by another call
     clerk = HallClient.login(intake_hall.base_url, "clerk01", PASSWORD)
@@ -223,7 +187,7 @@ def test_a_lost_answer_to_accept_is_mended_with_a_new_password(
     assert intake.outcome is Outcome.CONCLUDED, intake.message
     assert intake.case.local_case_no == lost.case.local_case_no
     assert re.fullmatch(r"\d{6}", intake.query_password)
-    text = _printed(counter, desk, 1)
+    text = printed(counter, desk, 1)
     assert f"受理编号：{lost.case.local_case_no}" in text
     clerk.close()
 
@@ -250,14 +214,14 @@ def test_a_case_returned_by_the_back_office_is_accepted_again_at_the_window(
     counter = desk_counter()
     intake = counter.controller.intake
     serve(counter, desk, intake_hall, "内地居民离婚登记")
-    _open(counter)
-    _tick_all_but(counter)
+    open_intake(counter)
+    tick_all_but(counter)
     intake.accept()
     counter.until(lambda: not intake.busy)
     assert intake.outcome is Outcome.ACCEPTED, intake.message
     case = intake.case
     assert case is not None and case.local_case_no
-    _printed(counter, desk, 1)
+    printed(counter, desk, 1)
 
     manager = HallClient.login(intake_hall.base_url, "manager", PASSWORD)
     try:
@@ -278,4 +242,4 @@ def test_a_case_returned_by_the_back_office_is_accepted_again_at_the_window(
     counter.until(lambda: not intake.busy)
     assert intake.outcome is Outcome.ACCEPTED and intake.case.status is CaseStatus.ACCEPTED, intake.message
     assert intake.case.local_case_no == case.local_case_no
-    assert f"受理编号：{case.local_case_no}" in _printed(counter, desk, 2)
+    assert f"受理编号：{case.local_case_no}" in printed(counter, desk, 2)
