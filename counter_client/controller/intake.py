@@ -235,8 +235,7 @@ class IntakeController:
         else:
             number = f" · 收件编号 {'J' if self.joint else ''}{subject.id}"
         if isinstance(subject, JointCaseOut):
-            members = "、".join(child.matter_name for child in subject.children)
-            what = f"一件事：{subject.name}（{members}）"
+            what = f"一件事：{subject.name} · {len(subject.children)} 个事项"
         else:
             what = subject.matter_name
         return f"{what} · {subject.status_name}{number} · 申请人 {subject.applicant.name_masked or ''}"
@@ -293,7 +292,8 @@ class IntakeController:
             self._applicant = joint.applicant.name_masked or ""
         if joint.status in (CaseStatus.SUBMITTED, CaseStatus.CORRECTION_REQUIRED):
             shared = sum(m.state in (MaterialState.SHARED, MaterialState.REUSED) for m in joint.materials)
-            words = f"已收件：{joint.name}，{len(joint.children)} 个事项，{len(joint.materials)} 项材料"
+            members = "、".join(f"{child.matter_name}（{child.department}）" for child in joint.children)
+            words = f"已收件：{members}；共 {len(joint.materials)} 项材料"
             self._say(words + (f"，其中 {shared} 项无需提交" if shared else ""))
         else:
             self._say(f"该一件事{joint.status_name}，不能再收件", error=True)

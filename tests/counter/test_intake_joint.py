@@ -55,8 +55,9 @@ def test_joint_notice_then_resume_and_accept_prints_one_receipt(
     members = [(child.matter_name, child.department) for child in joint.children]
     assert len(members) == 3 and len({d for _, d in members}) == 3
     assert joint.status is CaseStatus.SUBMITTED
-    assert intake.heading().startswith(f"一件事：{NAME}（") and f"收件编号 J{joint.id}" in intake.heading()
-    assert "3 个事项" in intake.message
+    assert intake.heading().startswith(f"一件事：{NAME}")
+    assert intake.heading().endswith(f" · 3 个事项 · 已收件 · 收件编号 J{joint.id} · 申请人 {CARD_MASKED}")
+    assert all(f"{matter}（{department}）" in intake.message for matter, department in members)
 
     lines = intake.material_lines()
     names = [line.name for line in lines]
