@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from counter_client.controller.counter import CounterController
 
 CASE_NO = re.compile(r"[A-Za-z0-9_-]+-\d{8}-\d{6}")  # 受理编号 {hall}-{yyyyMMdd}-{seq}
-JOINT_NO = re.compile(r"(?:收件\s*)?[Jj]\s*(\d{1,10})")  # a joint case's 收件编号 on its notice: 收件 J12
+JOINT_NO = re.compile(r"(?:收件\s*)?[Jj]\s*(\d{1,9})")  # a joint case's 收件编号 on its notice: 收件 J12
 SOURCE_NAMES = {FormSource.CARD: "读卡", FormSource.EARLIER_CASE: "历史办件", FormSource.CLERK: "窗口录入"}
 FORM_NAMES = {
     "ORIGINAL": "原件",
