@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from counter_client.controller.intake import Outcome
+from counter_client.controller.intake import Outcome, PrintState
 from hall_server.client import HallClient
 from hall_server.contract.cases import CaseStatus, MaterialsIn
 from hall_server.contract.joint import JointCaseOut, JointMatterIn
@@ -133,7 +133,8 @@ def test_joint_notice_then_resume_and_accept_prints_one_receipt(
 
 def test_a_lost_answer_to_joint_accept_shows_the_number(intake_hall: DemoHall, desk: Desk, desk_counter):
     """The server accepted but the counter never heard: 受理 again finds the joint case accepted and prints
-    its receipt with its number (the server renews no joint password: the receipt says so). The case is
+    its receipt with its number (the server renews no joint password: the receipt says so), reprinted
+    after the printer ran out of paper. The case is
     困难群众救助一件事, whose members share materials: one line each, naming both members."""
     _define_assist(intake_hall)
     counter = desk_counter()
@@ -153,11 +154,17 @@ def test_a_lost_answer_to_joint_accept_shows_the_number(intake_hall: DemoHall, d
         lost = clerk.accept_joint_case(joint.id)
     finally:
         clerk.close()
+    desk.paper.set_paper("out")
     intake.accept()
-    counter.until(lambda: not intake.busy)
+    counter.until(lambda: not intake.busy and intake.print_state is not PrintState.PRINTING)
     assert intake.outcome is Outcome.ACCEPTED and intake.joint is not None, intake.message
     assert intake.joint.local_case_no == lost.case.local_case_no and intake.query_password == ""
     assert intake.error and "查询密码未能取得" in intake.message
+    # the printer out of paper keeps the outcome; 重新打印 once it is back
+    assert intake.print_state is PrintState.FAILED and "打印机缺纸" in intake.print_message
+    assert desk.pages() == [] and intake.can("reprint")
+    desk.paper.set_paper("ok")
+    intake.reprint()
     text = _printed(counter, desk, 1)
     assert f"受理编号：{lost.case.local_case_no}" in text and lost.query_password not in text
     assert "查询密码：未能打印" in text
