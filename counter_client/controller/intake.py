@@ -303,11 +303,11 @@ class IntakeController:
         office returned for 补正, by the 受理编号 on its receipt."""
         case_no = number.strip()
         if joint := JOINT_NO.fullmatch(case_no):
-            joint_id = int(joint.group(1))
+            joint_id = joint.group(1)
             self._clear()
             self._run(
                 "resume",
-                lambda client: self._with_members(client, client.get_joint_case(joint_id)),
+                lambda client: self._with_members(client, client.find_joint_case(joint_id)),
                 self._joint_opened,
             )
             return
@@ -319,12 +319,28 @@ class IntakeController:
             return
         self._clear()
 
-        def work(client: HallClient) -> tuple[CaseOut, MatterOut, HallOut]:
-            case_id = client.find_case_result(case_no).case_id if case_no else int(digits)
+        def work(
+            client: HallClient,
+        ) -> tuple[CaseOut, MatterOut, HallOut] | tuple[JointCaseOut, list[MatterOut], HallOut]:
+            try:
+                case_id = client.find_case_result(case_no).case_id if case_no else int(digits)
+            except ApiError as error:
+                if error.code != "CASE_NOT_FOUND":
+                    raise
+                # not a single case's number: the joint case number of a 一件事's receipt?
+                return self._with_members(client, client.find_joint_case(case_no))
             case = client.get_case(case_id)
             return case, client.matter(case.matter_id), client.hall()
 
-        self._run("resume", work, self._opened)
+        def found(
+            answer: tuple[CaseOut, MatterOut, HallOut] | tuple[JointCaseOut, list[MatterOut], HallOut],
+        ) -> None:
+            if isinstance(answer[0], JointCaseOut):
+                self._joint_opened(answer)
+            else:
+                self._opened(answer)
+
+        self._run("resume", work, found)
 
     def _opened(self, answer: tuple[CaseOut, MatterOut, HallOut]) -> None:
         case, self.matter, self.hall = answer
@@ -596,8 +612,8 @@ class IntakeController:
         self._print(lambda printer: printer.print_notice(notice))
 
     def refuse(self, reason: str) -> None:
-        case = self.case
-        if case is None or not self.can("refuse"):
+        """不予受理 with the reason; a 一件事 as a whole (every member refused with it)."""
+        if self.subject is None or not self.can("refuse"):
             return
         reason = reason.strip()
         if len(reason) < 2:
@@ -608,13 +624,35 @@ class IntakeController:
         except ValidationError:
             self._say("不予受理理由过长或含不可用字符", error=True)
             return
-        case_id = case.id
+        if self.joint is not None:
+            joint_id = self.joint.id
+            self._run("refuse", lambda client: client.refuse_joint_case(joint_id, body), self._joint_refused)
+            return
+        assert self.case is not None
+        case_id = self.case.id
         self._run("refuse", lambda client: client.refuse_case(case_id, body), self._refused)
 
     def _refused(self, case: CaseOut) -> None:
         self.case, self.outcome = case, Outcome.REFUSED
         self._say("已不予受理：出具不予受理通知书")
         notice = self._refusal(case)
+        self._print(lambda printer: printer.print_refusal(notice))
+
+    def _joint_refused(self, joint: JointCaseOut) -> None:
+        self.joint, self.outcome = joint, Outcome.REFUSED
+        self._say(f"一件事已不予受理（{len(joint.children)} 个事项）：出具不予受理通知书")
+        notice = RefusalNotice(
+            hall_name=self._hall_name(),
+            applicant_name=self._applicant,
+            matter=joint.name,
+            reason=joint.reason or "",
+            clerk=self._clerk(),
+            window=self._window(),
+            issued_on=self._today(),
+            hall_contact=self._contact(),
+            reference=f"收件 J{joint.id}",
+            members=self._joint_members(joint),
+        )
         self._print(lambda printer: printer.print_refusal(notice))
 
     # -- printing -----------------------------------------------------------------------------------------

@@ -214,8 +214,8 @@ class IntakePage(QWidget):
             if edit.property("editable"):
                 edit.setReadOnly(not editable)
         missing = intake.missing()
-        if case is None:
-            self.missing_text.setText("")
+        if case is None or intake.outcome in (Outcome.ACCEPTED, Outcome.CONCLUDED, Outcome.REFUSED):
+            self.missing_text.setText("")  # concluded: nothing more to receive
         elif missing:
             self.missing_text.setText("尚缺：" + "、".join(missing))
         else:

@@ -130,6 +130,38 @@ def test_joint_notice_then_resume_and_accept_prints_one_receipt(
     assert "办理结果：已当场办结" in receipt and "承诺办结" not in receipt
     assert qr == [intake.query_url(number).encode()]
 
+    # the joint case number on the receipt finds the joint case again (closed: nothing more to receive)
+    intake.new_case()
+    intake.resume(f" {number} ")
+    counter.until(lambda: not intake.busy)
+    assert intake.joint is not None and intake.joint.id == joint.id, intake.message
+    assert intake.error and "不能再收件" in intake.message and not intake.can("accept")
+
+
+def test_joint_not_accepted_prints_one_refusal_notice(intake_hall: DemoHall, desk: Desk, desk_counter):
+    counter = desk_counter()
+    intake = counter.controller.intake
+    serve(counter, desk, intake_hall, "社会保障卡申领")
+    joint = _open_joint(counter)
+    intake.refuse("")
+    assert intake.message == "请填写不予受理的理由"
+    intake.refuse("新生儿出生未满规定时限且出生医学证明信息与申请不符")
+    counter.until(lambda: not intake.busy)
+    assert intake.outcome is Outcome.REFUSED, intake.message
+    refused = intake.joint
+    assert refused is not None and refused.status is CaseStatus.NOT_ACCEPTED
+    assert all(child.status is CaseStatus.NOT_ACCEPTED for child in refused.children)
+    assert "3 个事项" in intake.message and not intake.can("accept") and intake.can("new")
+    text = _printed(counter, desk, 1)
+    assert "不予受理通知书" in text and f"编号：收件 J{joint.id}" in text
+    assert f"申请人：{CARD_MASKED}" in text and CARD_NAME not in text
+    wire, qr = _wire_text(desk)
+    flat = wire.replace("\n", "").replace(" ", "")
+    assert f"办理事项：{NAME}包含事项：" in flat and qr == []
+    assert "理由：新生儿出生未满规定时限且出生医学证明信息与申请不符" in flat
+    for index, child in enumerate(refused.children, start=1):
+        assert f"{index}.{child.matter_name}（{child.department}）" in flat
+
 
 def test_a_lost_answer_to_joint_accept_shows_the_number(intake_hall: DemoHall, desk: Desk, desk_counter):
     """The server accepted but the counter never heard: 受理 again finds the joint case accepted and prints

@@ -1,7 +1,8 @@
 """一件事 at the intake page as real Qt widgets offscreen (1366×768) against a real server (SQLite and
 PostgreSQL), with the window's card reader and receipt printer as simulators over pty pairs: the clerk picks
 the demo's 新生儿出生一件事 from the 一件事 entries of the matter list, gives the one-time notice, resumes the
-joint case by the notice's number and accepts it: one receipt listing the member matters. Every control
+joint case by the notice's number and accepts it: one receipt listing the member matters; then another
+not accepted: one refusal notice. Every control
 named, nothing clipped. With YIMEN_SCREENSHOTS=DIR the screens are saved as
 DIR/counter-intake-joint*-1366.png.
 """
@@ -71,5 +72,18 @@ def test_a_joint_matter_from_notice_to_receipt(qtbot, intake_hall: DemoHall, des
         assert f"受理编号：{number}" in text and "包含事项：" in text
         qtbot.waitUntil(lambda: find(window, QLabel, "printStatus").text() == "已打印", timeout=WAIT)
         check_and_shoot(window, "intake-joint-accepted", "1366")
+
+        # another 一件事 for the same visitor, not accepted: one refusal notice
+        click(qtbot, window, "newCaseButton")
+        pick.setCurrentIndex(pick.findText(ENTRY))
+        click(qtbot, window, "intakeOpenButton")
+        qtbot.waitUntil(lambda: intake.joint is not None and not intake.busy, timeout=WAIT)
+        find(window, QLineEdit, "refuseReason").setText("出生医学证明信息与申请不符")
+        click(qtbot, window, "refuseCaseButton")
+        qtbot.waitUntil(lambda: intake.outcome is Outcome.REFUSED, timeout=WAIT)
+        assert "一件事已不予受理" in find(window, QLabel, "intakeMessage").text()
+        text = printed(qtbot, desk, controller, 3)
+        assert "不予受理通知书" in text and "包含事项：" in text
+        check_and_shoot(window, "intake-joint-refused", "1366")
     finally:
         controller.stop()
