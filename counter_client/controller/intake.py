@@ -13,6 +13,12 @@ again once the printer is back. The query password is shown only in the answer t
 answer is lost (the network broke after the server may have accepted), pressing 受理 again finds the case
 accepted and asks for a new password (the old one stops working), so the receipt always carries one
 that works.
+
+一件事 (联办件): the clerk may pick a joint matter instead (listed apart, `joint_matters`). The same page then
+holds a joint case: one form, one checklist whose lines say which member matters need them (ticking a line
+receives it for every member), and the same three conclusions, each acting on the whole and printing one
+paper that lists the member matters and their departments; acceptance gives one number and one query
+password for the whole. A joint case's one-time notice is numbered 收件 J{id}, which resumes it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from devices.errors import DeviceError
 from devices.printer.driver import EscposTicketPrinter, PrintResult
 from devices.printer.layouts import (
     CaseReceipt,
+    JointMember,
     MissingMaterial,
     MissingMaterialsNotice,
     RefusalNotice,
@@ -50,11 +57,13 @@ from hall_server.contract.cases import FormValues as FormValuesIn
 from hall_server.contract.catalogue import MatterOut, MatterSummary
 from hall_server.contract.halls import HallOut
 from hall_server.contract.identity import IdentityIn
+from hall_server.contract.joint import JointCaseOpenIn, JointCaseOut, JointMaterialOut, JointMatterOut
 
 if TYPE_CHECKING:
     from counter_client.controller.counter import CounterController
 
 CASE_NO = re.compile(r"[A-Za-z0-9_-]+-\d{8}-\d{6}")  # 受理编号 {hall}-{yyyyMMdd}-{seq}
+JOINT_NO = re.compile(r"(?:收件\s*)?[Jj]\s*(\d{1,9})")  # a joint case's 收件编号 on its notice: 收件 J12
 SOURCE_NAMES = {FormSource.CARD: "读卡", FormSource.EARLIER_CASE: "历史办件", FormSource.CLERK: "窗口录入"}
 FORM_NAMES = {
     "ORIGINAL": "原件",
@@ -74,6 +83,7 @@ ERROR_WORDS = {
     "MATERIALS_INCOMPLETE": "材料不齐全，不能受理：缺{missing}。请出具一次性告知单",
     "MATERIALS_COMPLETE": "材料已齐全，请直接受理",
     "CASE_NOT_FOUND": "没有找到该收件编号对应的办件",
+    "JOINT_CASE_NOT_FOUND": "没有找到该收件编号对应的一件事办件",
     "MATTER_NOT_OFFERED": "本大厅不办理该事项",
     "SYNC_PROTECT_KEY_MISSING": "大厅未配置数据同步加密密钥，暂不能收件，请联系管理员",
 }
@@ -104,6 +114,7 @@ class MaterialLine:
     words: str  # 必交 · 原件 1 份
     needless: str  # "" or 无需提交（已有材料复用：办件 …）
     received_before: bool  # received at an earlier visit of this case: stays ticked
+    matters: str = ""  # a 一件事: the member matters that need it (出生登记、社会保障卡申领)
 
 
 @dataclass(frozen=True)
@@ -123,8 +134,11 @@ class IntakeController:
         self.counter = counter
         self.shown = False  # the intake page is up instead of the work page
         self.matters: list[MatterSummary] = []  # the hall's catalogue, to pick another matter
+        self.joint_matters: list[JointMatterOut] = []  # the hall's 一件事, listed apart
         self.case: CaseOut | None = None
         self.matter: MatterOut | None = None
+        self.joint: JointCaseOut | None = None  # a 一件事 at the window (then `case` is None)
+        self.members: list[MatterOut] = []  # the joint case's member matters, for the notice's words
         self.hall: HallOut | None = None
         self.ticked: set[int] = set()
         self.values: dict[str, str] = {}  # the clerk's edits of the form, by key
@@ -155,7 +169,7 @@ class IntakeController:
             )
         self.counter.changed()
 
-    def _catalogue(self) -> Callable[[HallClient], list[MatterSummary]]:
+    def _catalogue(self) -> Callable[[HallClient], tuple[list[MatterSummary], list[JointMatterOut]]]:
         """The hall's matters by category, this window's categories first."""
         window = self.counter.window
         mine = set(window.category_codes) if window else set()
@@ -163,12 +177,12 @@ class IntakeController:
             (category.code for category in self.counter.categories), key=lambda c: c not in mine
         )
 
-        def work(client: HallClient) -> list[MatterSummary]:
+        def work(client: HallClient) -> tuple[list[MatterSummary], list[JointMatterOut]]:
             found: dict[int, MatterSummary] = {}
             for code in codes or [None]:  # no categories known: the search's first page
                 for matter in client.matters(category=code):
                     found.setdefault(matter.id, matter)
-            return list(found.values())
+            return list(found.values()), client.joint_matters()
 
         return work
 
@@ -176,8 +190,8 @@ class IntakeController:
         self.shown = False
         self.counter.changed()
 
-    def _matters_loaded(self, matters: list[MatterSummary]) -> None:
-        self.matters = matters
+    def _matters_loaded(self, answer: tuple[list[MatterSummary], list[JointMatterOut]]) -> None:
+        self.matters, self.joint_matters = answer
         self.counter.changed()
 
     @property
@@ -192,7 +206,7 @@ class IntakeController:
         c = self.counter
         if not c.online or self.busy:
             return False
-        case = self.case
+        case = self.subject
         open_ = case is not None and case.status in (CaseStatus.SUBMITTED, CaseStatus.CORRECTION_REQUIRED)
         settled = case is None or not open_ or self.outcome is not Outcome.NONE  # may start another
         rules = {
@@ -205,6 +219,26 @@ class IntakeController:
             "new": case is not None and settled,
         }
         return rules.get(action, False)
+
+    @property
+    def subject(self) -> CaseOut | JointCaseOut | None:
+        """What the page holds: a single case or a joint one."""
+        return self.joint if self.joint is not None else self.case
+
+    def heading(self) -> str:
+        """The line above the form: what, its state, its number, whose."""
+        subject = self.subject
+        if subject is None:
+            return ""
+        if subject.local_case_no:
+            number = f" · 受理编号 {subject.local_case_no}"
+        else:
+            number = f" · 收件编号 {'J' if self.joint else ''}{subject.id}"
+        if isinstance(subject, JointCaseOut):
+            what = f"一件事：{subject.name} · {len(subject.children)} 个事项"
+        else:
+            what = subject.matter_name
+        return f"{what} · {subject.status_name}{number} · 申请人 {subject.applicant.name_masked or ''}"
 
     # -- opening ------------------------------------------------------------------------------------------
 
@@ -229,10 +263,54 @@ class IntakeController:
 
         self._run("open", work, self._opened)
 
+    def open_joint(self, code: str) -> None:
+        """收件 of a 一件事: one joint case (a child per member matter) with the card read at the counter."""
+        identity = self.identity
+        if identity is None:
+            self._say("请办事人将身份证放在窗口读卡器上，读卡后再收件", error=True)
+            return
+        ticket = self.counter.current
+        body = JointCaseOpenIn(joint_code=code, ticket_id=ticket.id if ticket else None, applicant=identity)
+        self._clear()
+        self._applicant = identity.name or ""
+        self._run(
+            "open",
+            lambda client: self._with_members(client, client.open_joint_case(body)),
+            self._joint_opened,
+        )
+
+    @staticmethod
+    def _with_members(
+        client: HallClient, joint: JointCaseOut
+    ) -> tuple[JointCaseOut, list[MatterOut], HallOut]:
+        return joint, [client.matter(child.matter_id) for child in joint.children], client.hall()
+
+    def _joint_opened(self, answer: tuple[JointCaseOut, list[MatterOut], HallOut]) -> None:
+        joint, self.members, self.hall = answer
+        self.joint = joint
+        if not self._applicant:
+            self._applicant = joint.applicant.name_masked or ""
+        if joint.status in (CaseStatus.SUBMITTED, CaseStatus.CORRECTION_REQUIRED):
+            shared = sum(m.state in (MaterialState.SHARED, MaterialState.REUSED) for m in joint.materials)
+            members = "、".join(f"{child.matter_name}（{child.department}）" for child in joint.children)
+            words = f"已收件：{members}；共 {len(joint.materials)} 项材料"
+            self._say(words + (f"，其中 {shared} 项无需提交" if shared else ""))
+        else:
+            self._say(f"该一件事{joint.status_name}，不能再收件", error=True)
+
     def resume(self, number: str) -> None:
         """补齐补正 at a later visit: the case of the one-time notice, by its 收件编号, or a case the back
         office returned for 补正, by the 受理编号 on its receipt."""
         case_no = number.strip()
+        if joint := JOINT_NO.fullmatch(case_no):
+            joint_id = joint.group(1)
+            self._clear()
+            self._run(
+                "resume",
+                lambda client: self._with_members(client, client.find_joint_case(joint_id)),
+                self._joint_opened,
+            )
+            return
         if not CASE_NO.fullmatch(case_no):
             case_no = ""
         digits = "".join(ch for ch in number if ch.isdigit())
@@ -241,12 +319,28 @@ class IntakeController:
             return
         self._clear()
 
-        def work(client: HallClient) -> tuple[CaseOut, MatterOut, HallOut]:
-            case_id = client.find_case_result(case_no).case_id if case_no else int(digits)
+        def work(
+            client: HallClient,
+        ) -> tuple[CaseOut, MatterOut, HallOut] | tuple[JointCaseOut, list[MatterOut], HallOut]:
+            try:
+                case_id = client.find_case_result(case_no).case_id if case_no else int(digits)
+            except ApiError as error:
+                if error.code != "CASE_NOT_FOUND":
+                    raise
+                # not a single case's number: the joint case number of a 一件事's receipt?
+                return self._with_members(client, client.find_joint_case(case_no))
             case = client.get_case(case_id)
             return case, client.matter(case.matter_id), client.hall()
 
-        self._run("resume", work, self._opened)
+        def found(
+            answer: tuple[CaseOut, MatterOut, HallOut] | tuple[JointCaseOut, list[MatterOut], HallOut],
+        ) -> None:
+            if isinstance(answer[0], JointCaseOut):
+                self._joint_opened(answer)
+            else:
+                self._opened(answer)
+
+        self._run("resume", work, found)
 
     def _opened(self, answer: tuple[CaseOut, MatterOut, HallOut]) -> None:
         case, self.matter, self.hall = answer
@@ -270,6 +364,7 @@ class IntakeController:
 
     def _clear(self) -> None:
         self.case, self.matter = None, None
+        self.joint, self.members = None, []
         self.ticked, self.values = set(), {}
         self.outcome, self.query_password = Outcome.NONE, ""
         self.print_state, self.print_message = PrintState.NONE, ""
@@ -279,10 +374,11 @@ class IntakeController:
     # -- what the screen shows ----------------------------------------------------------------------------
 
     def form_lines(self) -> list[FormLine]:
-        if self.case is None:
+        subject = self.subject
+        if subject is None:
             return []
         lines = []
-        for field in self.case.form:
+        for field in subject.form:
             edited = self.values.get(field.key)
             source = FormSource.CLERK if edited is not None else field.source
             lines.append(
@@ -297,6 +393,8 @@ class IntakeController:
         return lines
 
     def material_lines(self) -> list[MaterialLine]:
+        if self.joint is not None:
+            return [self._joint_line(line) for line in self.joint.materials]
         if self.case is None:
             return []
         lines = []
@@ -307,18 +405,41 @@ class IntakeController:
             if m.copy_count:
                 counts.append(f"复印件 {m.copy_count} 份")
             words = " · ".join(["必交" if m.required else "选交", FORM_NAMES.get(m.form, m.form), *counts])
-            needless = ""
-            if m.state in (MaterialState.REUSED, MaterialState.SHARED):
-                named = m.reused_from and m.reused_from != "数据共享"
-                source = f"：{m.reused_from}" if named else ""
-                kind = "已有材料复用" if m.state is MaterialState.REUSED else "数据共享获取"
-                needless = f"无需提交（{kind}{source}）"
             lines.append(
                 MaterialLine(
-                    m.material_id, m.name, m.required, words, needless, m.state is MaterialState.RECEIVED
+                    m.material_id,
+                    m.name,
+                    m.required,
+                    words,
+                    _needless(m.state, m.reused_from),
+                    m.state is MaterialState.RECEIVED,
                 )
             )
         return lines
+
+    def _joint_line(self, m: JointMaterialOut) -> MaterialLine:
+        """A line of the one checklist: its first material id stands for the line (receiving any of them
+        receives it for every member that asks for it)."""
+        counts = []
+        if m.original_count:
+            counts.append(f"原件 {m.original_count} 份")
+        if m.copy_count:
+            counts.append(f"复印件 {m.copy_count} 份")
+        form = next(
+            (x.form for matter in self.members for x in matter.materials if x.name == m.name and x.form), ""
+        )
+        words = " · ".join(
+            ["必交" if m.required else "选交", *([FORM_NAMES.get(form, form)] if form else []), *counts]
+        )
+        return MaterialLine(
+            m.material_ids[0],
+            m.name,
+            m.required,
+            words,
+            _needless(m.state, m.reused_from),
+            m.state is MaterialState.RECEIVED,
+            "、".join(m.matters),
+        )
 
     def missing(self) -> list[str]:
         """Required materials neither needless nor received (before or ticked now)."""
@@ -342,10 +463,11 @@ class IntakeController:
 
     def set_value(self, key: str, value: str) -> None:
         """A form value typed by the clerk (an unchanged one keeps its source)."""
-        if key not in EDITABLE or self.case is None:
+        subject = self.subject
+        if key not in EDITABLE or subject is None:
             return
         value = value.strip()
-        current = next((field.value or "" for field in self.case.form if field.key == key), "")
+        current = next((field.value or "" for field in subject.form if field.key == key), "")
         if value == current:
             self.values.pop(key, None)
         else:
@@ -365,15 +487,18 @@ class IntakeController:
 
     def accept(self) -> None:
         """受理: what was ticked, then acceptance; the receipt is printed."""
-        case = self.case
-        if case is None or not self.can("accept"):
+        if self.subject is None or not self.can("accept"):
             return
         try:
             body = self._materials_in()
         except ValueError as exc:
             self._say(str(exc), error=True)
             return
-        case_id = case.id
+        if self.joint is not None:
+            self._accept_joint(self.joint.id, body)
+            return
+        assert self.case is not None
+        case_id = self.case.id
 
         def work(client: HallClient) -> tuple[CaseOut, str]:
             try:
@@ -389,15 +514,49 @@ class IntakeController:
                 raise ApiError(409, "CASE_NOT_OPEN", f"该办件{earlier.status_name}，不能受理")
             return earlier, client.renew_query_password(case_id).query_password
 
-        def lost(error: Exception) -> None:
-            self._accept_unconfirmed = True
-            self._say(
-                f"{offline_reason(error)}：受理是否完成未得到确认。恢复连接后请再按一次“受理”"
-                "（已受理的不会重复受理，会重新生成查询密码）",
-                error=True,
-            )
+        self._run("accept", work, self._accepted, self._accept_lost)
 
-        self._run("accept", work, self._accepted, lost)
+    def _accept_lost(self, error: Exception) -> None:
+        self._accept_unconfirmed = True
+        self._say(
+            f"{offline_reason(error)}：受理是否完成未得到确认。恢复连接后请再按一次“受理”"
+            "（已受理的不会重复受理，会重新生成查询密码）",
+            error=True,
+        )
+
+    def _accept_joint(self, joint_id: int, body: MaterialsIn) -> None:
+        def work(client: HallClient) -> tuple[JointCaseOut, str]:
+            try:
+                client.receive_joint_materials(joint_id, body)
+                accepted = client.accept_joint_case(joint_id)
+                return accepted.case, accepted.query_password
+            except ApiError as error:
+                if error.code != "CASE_NOT_OPEN":
+                    raise
+            # Accepted already (our answer was lost). The server keeps the password only hashed and
+            # renews no joint case's: the receipt says where to get one.
+            earlier = client.get_joint_case(joint_id)
+            if earlier.local_case_no is None:
+                raise ApiError(409, "CASE_NOT_OPEN", f"该一件事{earlier.status_name}，不能受理")
+            return earlier, ""
+
+        self._run("accept", work, self._joint_accepted, self._accept_lost)
+
+    def _joint_accepted(self, answer: tuple[JointCaseOut, str]) -> None:
+        joint, password = answer
+        self.joint, self.query_password, self._accept_unconfirmed = joint, password, False
+        concluded = joint.status is CaseStatus.CONCLUDED_APPROVED  # every member a 即办件
+        self.outcome = Outcome.CONCLUDED if concluded else Outcome.ACCEPTED
+        done = "一件事已当场办结" if concluded else "一件事已受理"
+        shown = f"{done}：受理编号 {joint.local_case_no}，{len(joint.children)} 个事项"
+        if password:
+            self._say(shown + f"，查询密码 {password}（仅此一次显示，已打印在回执上）")
+        else:
+            self._say(
+                shown + "。受理的答复曾丢失，查询密码未能取得：请办事人凭身份证到窗口查询进度", error=True
+            )
+        receipt = self._joint_receipt(joint, password)
+        self._print(lambda printer: printer.print_receipt(receipt))
 
     def _accepted(self, answer: tuple[CaseOut, str]) -> None:
         case, password = answer
@@ -412,15 +571,24 @@ class IntakeController:
 
     def require_correction(self) -> None:
         """一次性告知: what was received is recorded, the rest listed once on the notice."""
-        case = self.case
-        if case is None or not self.can("correction"):
+        if self.subject is None or not self.can("correction"):
             return
         try:
             body = self._materials_in()
         except ValueError as exc:
             self._say(str(exc), error=True)
             return
-        case_id = case.id
+        if self.joint is not None:
+            joint_id = self.joint.id
+
+            def joint_work(client: HallClient) -> JointCaseOut:
+                client.receive_joint_materials(joint_id, body)
+                return client.require_joint_correction(joint_id)
+
+            self._run("correction", joint_work, self._joint_correction_required)
+            return
+        assert self.case is not None
+        case_id = self.case.id
 
         def work(client: HallClient) -> CaseOut:
             client.receive_materials(case_id, body)
@@ -435,9 +603,17 @@ class IntakeController:
         notice = self._notice(case)
         self._print(lambda printer: printer.print_notice(notice))
 
+    def _joint_correction_required(self, joint: JointCaseOut) -> None:
+        self.joint, self.ticked, self.outcome = joint, set(), Outcome.CORRECTION
+        self._say(
+            f"已出具一次性告知单：缺 {len(joint.missing)} 项材料；收件编号 J{joint.id}，补齐后凭此编号续办"
+        )
+        notice = self._joint_notice(joint)
+        self._print(lambda printer: printer.print_notice(notice))
+
     def refuse(self, reason: str) -> None:
-        case = self.case
-        if case is None or not self.can("refuse"):
+        """不予受理 with the reason; a 一件事 as a whole (every member refused with it)."""
+        if self.subject is None or not self.can("refuse"):
             return
         reason = reason.strip()
         if len(reason) < 2:
@@ -448,13 +624,35 @@ class IntakeController:
         except ValidationError:
             self._say("不予受理理由过长或含不可用字符", error=True)
             return
-        case_id = case.id
+        if self.joint is not None:
+            joint_id = self.joint.id
+            self._run("refuse", lambda client: client.refuse_joint_case(joint_id, body), self._joint_refused)
+            return
+        assert self.case is not None
+        case_id = self.case.id
         self._run("refuse", lambda client: client.refuse_case(case_id, body), self._refused)
 
     def _refused(self, case: CaseOut) -> None:
         self.case, self.outcome = case, Outcome.REFUSED
         self._say("已不予受理：出具不予受理通知书")
         notice = self._refusal(case)
+        self._print(lambda printer: printer.print_refusal(notice))
+
+    def _joint_refused(self, joint: JointCaseOut) -> None:
+        self.joint, self.outcome = joint, Outcome.REFUSED
+        self._say(f"一件事已不予受理（{len(joint.children)} 个事项）：出具不予受理通知书")
+        notice = RefusalNotice(
+            hall_name=self._hall_name(),
+            applicant_name=self._applicant,
+            matter=joint.name,
+            reason=joint.reason or "",
+            clerk=self._clerk(),
+            window=self._window(),
+            issued_on=self._today(),
+            hall_contact=self._contact(),
+            reference=f"收件 J{joint.id}",
+            members=self._joint_members(joint),
+        )
         self._print(lambda printer: printer.print_refusal(notice))
 
     # -- printing -----------------------------------------------------------------------------------------
@@ -538,7 +736,8 @@ class IntakeController:
         )
 
     def _missing_material(self, name: str) -> MissingMaterial:
-        material = next((m for m in self.matter.materials if m.name == name), None) if self.matter else None
+        matters = [self.matter] if self.matter else self.members
+        material = next((m for matter in matters for m in matter.materials if m.name == name), None)
         if material is None:
             return MissingMaterial(name, "未提交", "请按办事指南准备")
         counts = []
@@ -550,6 +749,50 @@ class IntakeController:
         issuer = f"出具机构：{material.issuing_org}" if material.issuing_org else ""
         how = "；".join(part for part in (issuer, material.notes) if part)
         return MissingMaterial(name, reason, how or "由申请人自行准备")
+
+    def _joint_members(self, joint: JointCaseOut, *, numbered: bool = False) -> tuple[JointMember, ...]:
+        return tuple(
+            JointMember(child.matter_name, child.department, (child.local_case_no or "") if numbered else "")
+            for child in joint.children
+        )
+
+    def _joint_receipt(self, joint: JointCaseOut, password: str) -> CaseReceipt:
+        accepted_at = (joint.accepted_at or self.counter.now()).astimezone()
+        return CaseReceipt(
+            hall_name=self._hall_name(),
+            case_number=joint.local_case_no or "",
+            matter=joint.name,
+            applicant_name=self._applicant,
+            accepted_at=accepted_at,
+            promised_on=joint.promised_date or accepted_at.date(),
+            query_password_hint=password or "未能打印，请凭身份证到综合窗口查询",
+            query_url=self.query_url(joint.local_case_no or ""),
+            hall_contact=self._contact(),
+            window=self._window(),
+            members=self._joint_members(joint, numbered=True),
+            concluded=joint.status is CaseStatus.CONCLUDED_APPROVED,
+        )
+
+    def _joint_notice(self, joint: JointCaseOut) -> MissingMaterialsNotice:
+        needs = {line.name: line.matters for line in joint.materials}
+        materials = []
+        for name in joint.missing:
+            material = self._missing_material(name)
+            who = "、".join(needs.get(name, []))
+            reason = f"{material.reason}（{who}需要）" if who else material.reason
+            materials.append(MissingMaterial(material.name, reason, material.how_to_get))
+        return MissingMaterialsNotice(
+            hall_name=self._hall_name(),
+            applicant_name=self._applicant,
+            matter=joint.name,
+            materials=tuple(materials),
+            clerk=self._clerk(),
+            window=self._window(),
+            issued_on=self._today(),
+            hall_contact=self._contact(),
+            reference=f"收件 J{joint.id}",
+            members=self._joint_members(joint),
+        )
 
     def _refusal(self, case: CaseOut) -> RefusalNotice:
         return RefusalNotice(
@@ -602,6 +845,16 @@ class IntakeController:
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message, self.error = text, error
         self.counter.changed()
+
+
+def _needless(state: MaterialState, reused_from: str | None) -> str:
+    """无需提交 with its source, for a reused or shared material ("" otherwise)."""
+    if state not in (MaterialState.REUSED, MaterialState.SHARED):
+        return ""
+    named = reused_from and reused_from != "数据共享"
+    source = f"：{reused_from}" if named else ""
+    kind = "已有材料复用" if state is MaterialState.REUSED else "数据共享获取"
+    return f"无需提交（{kind}{source}）"
 
 
 def error_words(error: ApiError) -> str:

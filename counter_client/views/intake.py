@@ -1,7 +1,9 @@
 """收件受理: the intake page of the visitor being served. The matter (the ticket's, or one picked from the
 catalogue), the application form (card and earlier-case values marked with their source, the rest typed),
 the materials checklist (required / original or copy / count; 无需提交 with its source), and the ways to
-conclude: 受理, 一次性告知, 不予受理 (with its reason), 重新打印. State lives in IntakeController."""
+conclude: 受理, 一次性告知, 不予受理 (with its reason), 重新打印. A 一件事 is picked from the same list, below
+its own separator, each entry marked 一件事; its checklist lines name the member matters that need them.
+State lives in IntakeController."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ ACTIONS = [
     ("reprint", "重新打印", "action"),
     ("new", "新收件", "action"),
 ]
+JOINT = "joint:"  # the matter list's data of a 一件事 entry: joint:{code}
 BUSY_WORDS = {
     "open": "收件中…",
     "resume": "读取中…",
@@ -122,6 +125,9 @@ class IntakePage(QWidget):
 
     def _open(self) -> None:
         matter_id = self.matter_pick.currentData()
+        if isinstance(matter_id, str) and matter_id.startswith(JOINT):
+            self.intake.open_joint(matter_id.removeprefix(JOINT))
+            return
         self.intake.open(matter_id if isinstance(matter_id, int) else None)
 
     def _resume(self) -> None:
@@ -168,11 +174,16 @@ class IntakePage(QWidget):
     def _fill_matters(self) -> None:
         intake = self.intake
         wanted = intake.default_matter_id()
-        if len(intake.matters) != self._matters_shown:
-            self._matters_shown = len(intake.matters)
+        listed = len(intake.matters) + len(intake.joint_matters)
+        if listed != self._matters_shown:
+            self._matters_shown = listed
             self.matter_pick.clear()
             for matter in intake.matters:
                 self.matter_pick.addItem(matter.name, matter.id)
+            if intake.joint_matters:
+                self.matter_pick.insertSeparator(self.matter_pick.count())
+            for joint in intake.joint_matters:
+                self.matter_pick.addItem(f"【一件事】{joint.name}", JOINT + joint.code)
         if wanted is not None and intake.can("open") and not intake.busy:
             index = self.matter_pick.findData(wanted)
             if index >= 0 and self.matter_pick.property("ticketMatter") != wanted:
@@ -181,19 +192,16 @@ class IntakePage(QWidget):
 
     def _render_case(self) -> None:
         intake = self.intake
-        case = intake.case
+        case = intake.subject
         if case is None:
             ticket = self.controller.current
             who = "已读卡" if intake.identity is not None else "未读卡：请办事人将身份证放在读卡器上"
             number = f"{ticket.number} 号 · " if ticket else ""
-            self.case_text.setText(f"{number}{who}；选择事项后按“收件”")
+            self.case_text.setText(f"{number}{who}；选择事项（或一件事）后按“收件”")
         else:
-            number = f" · 受理编号 {case.local_case_no}" if case.local_case_no else f" · 收件编号 {case.id}"
-            who = case.applicant.name_masked or ""
-            self.case_text.setText(f"{case.matter_name} · {case.status_name}{number} · 申请人 {who}")
-        shown = (
-            (case.id, case.status, tuple((m.material_id, m.state) for m in case.materials)) if case else ()
-        )
+            self.case_text.setText(intake.heading())
+        lines = tuple((m.material_id, m.needless, m.received_before) for m in intake.material_lines())
+        shown = (type(case).__name__, case.id, case.status, lines) if case else ()
         if shown != self._shown_case:
             self._shown_case = shown
             self._build_form()
@@ -206,8 +214,8 @@ class IntakePage(QWidget):
             if edit.property("editable"):
                 edit.setReadOnly(not editable)
         missing = intake.missing()
-        if case is None:
-            self.missing_text.setText("")
+        if case is None or intake.outcome in (Outcome.ACCEPTED, Outcome.CONCLUDED, Outcome.REFUSED):
+            self.missing_text.setText("")  # concluded: nothing more to receive
         elif missing:
             self.missing_text.setText("尚缺：" + "、".join(missing))
         else:
@@ -250,6 +258,8 @@ class IntakePage(QWidget):
             box.toggled.connect(partial(intake.tick, line.material_id))
             state = line.needless or ("已收取" if line.received_before else "")
             text = f"<b>{line.name}</b><br>{line.words}" + (f"　<i>{state}</i>" if state else "")
+            if line.matters:
+                text += f"<br>{line.matters} 需要"
             words = label(f"materialText{line.material_id}", text, role="hint" if needless else "")
             words.setTextFormat(Qt.TextFormat.RichText)
             words.setBuddy(box)

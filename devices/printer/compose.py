@@ -27,6 +27,8 @@ The layouts, top to bottom (every text line wrapped to the paper, never cut mid-
     CaseReceipt       受理回执 (2×) / hall / rule / 受理编号 (bold), 事项, 申请人 (masked), 时间, 窗口 /
                       承诺办结 (bold; a 即办件: 办理结果 已当场办结) / rule / 查询密码 / QR (query_url) /
                       contact
+    (a 一件事: under 办理事项 包含事项, one numbered line per member with its department and, on the
+    receipt, its own 编号; the notice, receipt and refusal notice alike)
     RefusalNotice     不予受理通知书 (2×) / hall / 编号 / rule / 申请人 (masked), 办理事项 / rule /
                       不予受理 sentence, 理由 (bold) / rule / remedies / 受理人, 窗口, 日期 / contact
     GuideSheet        办事指南 (2×) / hall / rule / matter (2×, bold) / rule / per section: title (bold), then
@@ -53,6 +55,7 @@ from devices.printer.errors import UnencodableText
 from devices.printer.layouts import (
     CaseReceipt,
     GuideSheet,
+    JointMember,
     MissingMaterialsNotice,
     QueueTicket,
     RefusalNotice,
@@ -269,6 +272,7 @@ def notice_job(notice: MissingMaterialsNotice, profile: PrinterProfile) -> Print
     stream.rule()
     stream.field("申请人：", mask_name(notice.applicant_name))
     stream.field("办理事项：", notice.matter)
+    _members(stream, notice.members)
     stream.rule()
     stream.paragraph("经审查，您申请的上述事项尚缺以下材料（或材料不符合要求），请按说明补齐：")
     for index, material in enumerate(notice.materials, start=1):
@@ -294,6 +298,7 @@ def receipt_job(receipt: CaseReceipt, profile: PrinterProfile) -> PrintJob:
     stream.field("受理编号：", receipt.case_number)
     stream.style()
     stream.field("办理事项：", receipt.matter)
+    _members(stream, receipt.members)
     stream.field("申请人：", mask_name(receipt.applicant_name))
     stream.field("受理时间：", receipt.accepted_at.strftime("%Y-%m-%d %H:%M"))
     if receipt.window:
@@ -322,6 +327,7 @@ def refusal_job(notice: RefusalNotice, profile: PrinterProfile) -> PrintJob:
     stream.rule()
     stream.field("申请人：", mask_name(notice.applicant_name))
     stream.field("办理事项：", notice.matter)
+    _members(stream, notice.members)
     stream.rule()
     stream.paragraph("经审查，您提出的上述申请不符合受理条件，决定不予受理。")
     stream.style(bold=True)
@@ -334,6 +340,17 @@ def refusal_job(notice: RefusalNotice, profile: PrinterProfile) -> PrintJob:
     stream.field("告知日期：", chinese_date(notice.issued_on))
     stream.paragraph(notice.hall_contact)
     return stream.finish()
+
+
+def _members(stream: EscposStream, members: tuple[JointMember, ...]) -> None:
+    """A 一件事's member matters under 办理事项: each with its department (and its own number)."""
+    if not members:
+        return
+    stream.line("包含事项：")
+    for index, member in enumerate(members, start=1):
+        stream.hanging(f"{index}. {member.matter}（{member.department}）", 3)
+        if member.case_number:
+            stream.field("   编号：", member.case_number)
 
 
 def guide_job(sheet: GuideSheet, profile: PrinterProfile) -> PrintJob:

@@ -46,6 +46,15 @@ class MissingMaterial:
 
 
 @dataclass(frozen=True)
+class JointMember:
+    """One member matter of a 一件事 (联办件), printed under the joint matter's name."""
+
+    matter: str  # 事项名称
+    department: str  # 实施主体, the department that handles it
+    case_number: str = ""  # the member's own 受理编号, once accepted
+
+
+@dataclass(frozen=True)
 class MissingMaterialsNotice:
     """一次性告知单: every missing material named at once, so the applicant comes back only once."""
 
@@ -59,6 +68,7 @@ class MissingMaterialsNotice:
     hall_contact: str  # e.g. "咨询电话：0571-87654321"
     reference: str = ""  # 告知单编号, if the hall numbers them
     closing_note: str = DEFAULT_NOTICE_CLOSING
+    members: tuple[JointMember, ...] = ()  # a 一件事: its member matters, listed under `matter`
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ class CaseReceipt:
     hall_contact: str
     window: str = ""
     concluded: bool = False  # a 即办件 concluded at the window: 已当场办结 instead of the promised date
+    members: tuple[JointMember, ...] = ()  # a 一件事: its member matters, listed under `matter`
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,7 @@ class RefusalNotice:
     hall_contact: str
     reference: str = ""  # the intake's number
     closing_note: str = DEFAULT_REFUSAL_CLOSING
+    members: tuple[JointMember, ...] = ()  # a 一件事: its member matters, listed under `matter`
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from devices.printer import compose
 from devices.printer.layouts import (
     CaseReceipt,
     GuideSheet,
+    JointMember,
     MissingMaterial,
     MissingMaterialsNotice,
     QueueTicket,
@@ -74,6 +75,24 @@ RECEIPT = CaseReceipt(
     window="5号窗口",
 )
 
+JOINT_RECEIPT = CaseReceipt(
+    hall_name=HALL,
+    case_number="330106-20240601-000124",
+    matter="新生儿出生一件事（出生登记、医保参保、社保卡申领）",
+    applicant_name="张晓明",
+    accepted_at=datetime(2024, 6, 1, 10, 20, tzinfo=BEIJING),
+    promised_on=date(2024, 6, 14),
+    query_password_hint="715204（仅此一次打印，请妥善保管）",  # noqa: S106 - a sample, not a secret
+    query_url="https://hall.example.cn/c/330106-20240601-000124",
+    hall_contact="咨询电话：0571-87654321",
+    window="5号窗口",
+    members=(
+        JointMember("出生登记", "西湖区公安分局", "330106-20240601-000125"),
+        JointMember("城乡居民基本医疗保险参保登记", "西湖区医疗保障局", "330106-20240601-000126"),
+        JointMember("社会保障卡申领", "西湖区人力资源和社会保障局", "330106-20240601-000127"),
+    ),
+)
+
 REFUSAL = RefusalNotice(
     hall_name=HALL,
     applicant_name="张晓明",
@@ -121,6 +140,7 @@ def main(argv: list[str]) -> int:
         "ticket": compose.ticket_job(TICKET, profile),
         "notice": compose.notice_job(NOTICE, profile),
         "receipt": compose.receipt_job(RECEIPT, profile),
+        "joint-receipt": compose.receipt_job(JOINT_RECEIPT, profile),
         "refusal": compose.refusal_job(REFUSAL, profile),
         "guide": compose.guide_job(GUIDE, profile),
         "testpage": compose.test_page_job(profile, datetime(2024, 6, 1, 8, 30, tzinfo=BEIJING)),

@@ -19,6 +19,7 @@ from hall_server.cases.joint_models import JointCase, JointMatter
 from hall_server.cases.models import Case, CaseMaterial
 from hall_server.catalogue.models import Matter
 from hall_server.catalogue.service import get_matter, offered
+from hall_server.contract.base import DB_ID_MAX
 from hall_server.contract.cases import (
     MATERIAL_STATE_NAMES,
     STATUS_NAMES,
@@ -26,6 +27,7 @@ from hall_server.contract.cases import (
     CaseStatus,
     MaterialsIn,
     MaterialState,
+    NotAcceptedIn,
 )
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.joint import (
@@ -242,6 +244,32 @@ def accept(ctx: Ctx, joint_id: int) -> JointAcceptedOut:
     return JointAcceptedOut(case=joint_case_out(ctx, joint), query_password=password)
 
 
+def refuse(ctx: Ctx, joint_id: int, body: NotAcceptedIn) -> JointCase:
+    """不予受理 of the whole: every child refused with the reason (its own `case.not_accepted`), then the
+    joint case's, all in one transaction."""
+    joint = _open_joint(ctx, joint_id)
+    children = children_of(ctx, joint)
+    for child in children:
+        service.refuse(ctx, child.id, body)
+    joint.status = CaseStatus.NOT_ACCEPTED.value
+    ctx.session.flush()
+    _event(ctx, joint, children, EventType.CASE_NOT_ACCEPTED, {"reason": body.reason})
+    return joint
+
+
+def find_joint_case(ctx: Ctx, number: str) -> JointCase:
+    """By the number the visitor brings: the 收件编号 of the joint notice (the joint case's id, ASCII
+    digits) or, once accepted, the joint case number of the 受理回执."""
+    if number.isascii() and number.isdigit():
+        if not 1 <= int(number) <= DB_ID_MAX:
+            raise NotFound("JOINT_CASE_NOT_FOUND", "没有找到该一件事办件")
+        return get_joint_case(ctx, int(number))
+    joint = ctx.session.scalars(select(JointCase).where(JointCase.local_case_no == number)).first()
+    if joint is None:
+        raise NotFound("JOINT_CASE_NOT_FOUND", "没有找到该一件事办件")
+    return joint
+
+
 def get_joint_case(ctx: Ctx, joint_id: int) -> JointCase:
     joint = ctx.session.get(JointCase, joint_id)
     if joint is None:
@@ -331,6 +359,7 @@ def joint_case_out(ctx: Ctx, joint: JointCase) -> JointCaseOut:
         opened_at=joint.opened_at,
         accepted_at=joint.accepted_at,
         promised_date=joint.promised_date,
+        reason=children[0].reason if joint.status == CaseStatus.NOT_ACCEPTED.value else None,
     )
 
 

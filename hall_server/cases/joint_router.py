@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from hall_server.cases import joint
-from hall_server.contract.cases import MaterialsIn
+from hall_server.contract.cases import MaterialsIn, NotAcceptedIn
 from hall_server.contract.joint import (
     JOINT_CODE,
     JointAcceptedOut,
@@ -20,6 +20,8 @@ from hall_server.deps import ADMINS, DESK, STAFF, ApiDep, IdempotentApiDep, IdPa
 
 router = APIRouter(tags=["cases"])
 JointCode = Annotated[str, Path(pattern=JOINT_CODE)]
+# the 收件编号 of the joint notice (the joint case's id) or the joint case number of the 受理回执
+JointNumber = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,50}$")]
 
 
 @router.get("/joint-matters", response_model=list[JointMatterOut])
@@ -55,6 +57,13 @@ def open_joint_case(body: JointCaseOpenIn, api: IdempotentApiDep) -> JointCaseOu
     return api.run(lambda ctx: joint.joint_case_out(ctx, joint.open_joint_case(ctx, body)), roles=DESK)
 
 
+@router.get("/joint-cases/by-number/{number}", response_model=JointCaseOut)
+def find_joint_case(number: JointNumber, api: ApiDep) -> JointCaseOut:
+    """补齐补正 at a later visit: the joint case by the 收件编号 on the joint one-time notice (its id) or by
+    the joint case number on its 受理回执."""
+    return api.read(lambda ctx: joint.joint_case_out(ctx, joint.find_joint_case(ctx, number)), roles=STAFF)
+
+
 @router.get("/joint-cases/{joint_case_id}", response_model=JointCaseOut)
 def get_joint_case(joint_case_id: IdParam, api: ApiDep) -> JointCaseOut:
     """The one reply: the children's states and the overall state."""
@@ -81,3 +90,9 @@ def require_correction(joint_case_id: IdParam, api: IdempotentApiDep) -> JointCa
 def accept(joint_case_id: IdParam, api: ApiDep) -> JointAcceptedOut:
     """受理 of the whole: one number, one query password (shown this once), every child accepted."""
     return api.run(lambda ctx: joint.accept(ctx, joint_case_id), roles=DESK)
+
+
+@router.post("/joint-cases/{joint_case_id}/not-accepted", response_model=JointCaseOut)
+def refuse(joint_case_id: IdParam, body: NotAcceptedIn, api: IdempotentApiDep) -> JointCaseOut:
+    """不予受理 of the whole, with the reason: every child refused with it."""
+    return api.run(lambda ctx: joint.joint_case_out(ctx, joint.refuse(ctx, joint_case_id, body)), roles=DESK)

@@ -4,6 +4,7 @@ import time
 import uuid
 from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
@@ -717,6 +718,10 @@ class HallClient:
     def get_joint_case(self, joint_case_id: int) -> JointCaseOut:
         return self._call("GET", f"/joint-cases/{joint_case_id}", JointCaseOut)
 
+    def find_joint_case(self, number: str) -> JointCaseOut:
+        """A joint case by the 收件编号 on its one-time notice (its id) or by its joint case number."""
+        return self._call("GET", f"/joint-cases/by-number/{quote(number, safe='')}", JointCaseOut)
+
     def receive_joint_materials(self, joint_case_id: int, body: MaterialsIn) -> JointCaseOut:
         return self._call("POST", f"/joint-cases/{joint_case_id}/materials", JointCaseOut, body, once=True)
 
@@ -727,6 +732,10 @@ class HallClient:
     def accept_joint_case(self, joint_case_id: int) -> JointAcceptedOut:
         """One number and one query password (shown this once); every child accepted."""
         return self._call("POST", f"/joint-cases/{joint_case_id}/accept", JointAcceptedOut)
+
+    def refuse_joint_case(self, joint_case_id: int, body: NotAcceptedIn) -> JointCaseOut:
+        """不予受理 of the whole 一件事, with the reason: every child refused."""
+        return self._call("POST", f"/joint-cases/{joint_case_id}/not-accepted", JointCaseOut, body, once=True)
 
     def follow_cases(self, code: str) -> list[PublicCaseOut]:
         """The follow page's 办件进度 (no sign-in): the cases opened from the ticket of `code`."""

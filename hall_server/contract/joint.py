@@ -93,6 +93,7 @@ class JointCaseOut(OutModel):
     opened_at: datetime
     accepted_at: datetime | None
     promised_date: date | None  # the latest of the children's
+    reason: str | None = None  # 不予受理 of the whole: the reason every child was refused with
 
 
 class JointAcceptedOut(OutModel):

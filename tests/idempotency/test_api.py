@@ -209,7 +209,10 @@ POSTS_WITH_KEYS = {
         for op in ("steps", "return", "special-procedures", "special-procedures/end", "conclusion")
     ),
     "/api/v1/joint-cases",
-    *(f"/api/v1/joint-cases/{{joint_case_id}}/{op}" for op in ("materials", "correction-notice")),
+    *(
+        f"/api/v1/joint-cases/{{joint_case_id}}/{op}"
+        for op in ("materials", "correction-notice", "not-accepted")
+    ),
     "/api/v1/complaints/import-12345",
     *(f"/api/v1/complaints/{{complaint_id}}/{op}" for op in ("route", "answer", "close", "reopen")),
 }  # fmt: skip

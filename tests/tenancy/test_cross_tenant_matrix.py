@@ -257,6 +257,7 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
         "case_id": case["id"],
         "case_no": case_no,
         "joint_case_id": joint["id"],
+        "joint_no": joint_no,
         "member_ids": members,
         "matter_id": matter["id"],
         "ticket_id": waiting["id"],
@@ -322,6 +323,8 @@ def fill(path: str, ids: dict[str, Any]) -> str:
         values["code"] = "SHEBAO"
     elif path.startswith("/api/v1/categories/"):
         values["code"] = "SOCIAL"
+    elif path.startswith("/api/v1/joint-cases/by-number/"):
+        values["number"] = ids["joint_no"]
     elif "/follow/" in path or path.startswith(PUBLIC_BY_CODE):
         values["code"] = ids["follow_code"]
     return re.sub(r"\{([^}]+)\}", lambda m: str(values[m.group(1)]), path)
@@ -331,6 +334,8 @@ def fill_all(path: str, ids: dict[str, Any]) -> list[str]:
     """Every concrete path to try: each of hall A's tickets and complaints, the trace of each kind."""
     if "{ticket_id}" in path:
         return [fill(path, {**ids, "ticket_id": ids[k]}) for k in ("ticket_id", "done_id", "pickup_id")]
+    if path.startswith("/api/v1/joint-cases/by-number/"):  # by hall A's joint number and its id
+        return [fill(path, ids), fill(path, {**ids, "joint_no": ids["joint_case_id"]})]
     if "{complaint_id}" in path:
         return [fill(path, {**ids, "complaint_id": ids[k]}) for k in ("complaint_id", "hotline_id")]
     if "{kind}" not in path:
@@ -445,6 +450,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], Any]:
         ("PUT", f"{p}/joint-matters/{{joint_code}}"): {"name": "乙厅一件事", "member_ids": ids["member_ids"]},
         ("POST", f"{p}/joint-cases"): {"joint_code": "JIA_JOINT", "applicant": who},
         ("POST", f"{p}/joint-cases/{{joint_case_id}}/materials"): {"received": []},
+        ("POST", f"{p}/joint-cases/{{joint_case_id}}/not-accepted"): {"reason": "乙厅不予受理"},
         ("POST", f"{p}/case-query"): {"local_case_no": ids["case_no"], "query_password": "123456"},
     }
 
