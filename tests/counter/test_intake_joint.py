@@ -15,8 +15,8 @@ from hall_server.client import HallClient
 from hall_server.contract.cases import CaseStatus, MaterialsIn
 from hall_server.contract.joint import JointCaseOut, JointMatterIn
 from tests.counter.conftest import PASSWORD, Counter
-from tests.counter.intake_fixtures import Desk, serve
-from tests.counter.test_intake import CARD_MASKED, CARD_NAME, _printed, _tick_all_but, _wire_text
+from tests.counter.intake_fixtures import Desk, printed, serve, tick_all_but, wire_text
+from tests.counter.test_intake import CARD_MASKED, CARD_NAME
 from tests.kiosk.conftest import DemoHall
 
 NEWBORN, ASSIST = "NEWBORN", "ASSIST"
@@ -81,10 +81,10 @@ def test_joint_notice_then_resume_and_accept_prints_one_receipt(
     assert noticed is not None and noticed.status is CaseStatus.CORRECTION_REQUIRED
     assert noticed.missing == missing[1:]
     assert f"收件编号 J{joint.id}" in intake.message
-    text = _printed(counter, desk, 1)
+    text = printed(counter, desk, 1)
     assert "一次性告知单" in text and f"编号：收件 J{joint.id}" in text
     assert f"申请人：{CARD_MASKED}" in text and CARD_NAME not in text
-    wire, qr = _wire_text(desk)
+    wire, qr = wire_text(desk)
     flat = wire.replace("\n", "").replace(" ", "")  # lines wrapped to the paper, joined again
     assert f"办理事项：{NAME}包含事项：" in flat and qr == []
     for index, (matter, department) in enumerate(members, start=1):
@@ -104,7 +104,7 @@ def test_joint_notice_then_resume_and_accept_prints_one_receipt(
     received = {line.name for line in intake.material_lines() if line.received_before}
     assert missing[0] in received
     assert {line.key: line.value for line in intake.form_lines()}["contact_phone"] == "13812345678"
-    _tick_all_but(counter)
+    tick_all_but(counter)
     intake.accept()
     counter.until(lambda: not intake.busy)
     accepted = intake.joint
@@ -117,11 +117,11 @@ def test_joint_notice_then_resume_and_accept_prints_one_receipt(
     assert number in intake.message and intake.query_password in intake.message
     assert all(c.status is CaseStatus.CONCLUDED_APPROVED and c.local_case_no for c in accepted.children)
 
-    text = _printed(counter, desk, 2)
+    text = printed(counter, desk, 2)
     assert f"受理编号：{number}" in text and f"查询密码：{intake.query_password}" in text
     assert desk.pages()[-1].qr_texts == [intake.query_url(number)]
     assert intake.query_url(number).endswith(f"/c/{number}")
-    wire, qr = _wire_text(desk)
+    wire, qr = wire_text(desk)
     receipt = wire[wire.rindex("受理回执") :]
     flat = receipt.replace("\n", "").replace(" ", "")
     assert f"受理编号：{number}" in receipt and CARD_NAME not in receipt
@@ -152,10 +152,10 @@ def test_joint_not_accepted_prints_one_refusal_notice(intake_hall: DemoHall, des
     assert refused is not None and refused.status is CaseStatus.NOT_ACCEPTED
     assert all(child.status is CaseStatus.NOT_ACCEPTED for child in refused.children)
     assert "3 个事项" in intake.message and not intake.can("accept") and intake.can("new")
-    text = _printed(counter, desk, 1)
+    text = printed(counter, desk, 1)
     assert "不予受理通知书" in text and f"编号：收件 J{joint.id}" in text
     assert f"申请人：{CARD_MASKED}" in text and CARD_NAME not in text
-    wire, qr = _wire_text(desk)
+    wire, qr = wire_text(desk)
     flat = wire.replace("\n", "").replace(" ", "")
     assert f"办理事项：{NAME}包含事项：" in flat and qr == []
     assert "理由：新生儿出生未满规定时限且出生医学证明信息与申请不符" in flat
@@ -179,7 +179,7 @@ def test_a_lost_answer_to_joint_accept_shows_the_number(intake_hall: DemoHall, d
     assert both == {"特困人员救助供养审核确认", "最低生活保障审核确认"}
     assert lines["家庭经济状况核对授权书"].words == "必交 · 原件 · 原件 1 份"  # as the single page words it
     assert [line.name for line in intake.material_lines()].count("残疾人证") == 1
-    _tick_all_but(counter)
+    tick_all_but(counter)
     clerk = HallClient.login(intake_hall.base_url, "clerk01", PASSWORD)
     try:
         clerk.receive_joint_materials(joint.id, MaterialsIn(received=sorted(intake.ticked)))
@@ -197,6 +197,6 @@ def test_a_lost_answer_to_joint_accept_shows_the_number(intake_hall: DemoHall, d
     assert desk.pages() == [] and intake.can("reprint")
     desk.paper.set_paper("ok")
     intake.reprint()
-    text = _printed(counter, desk, 1)
+    text = printed(counter, desk, 1)
     assert f"受理编号：{lost.case.local_case_no}" in text and lost.query_password not in text
     assert "查询密码：未能打印" in text
