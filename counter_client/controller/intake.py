@@ -399,12 +399,7 @@ class IntakeController:
             return []
         lines = []
         for m in self.case.materials:
-            counts = []
-            if m.original_count:
-                counts.append(f"原件 {m.original_count} 份")
-            if m.copy_count:
-                counts.append(f"复印件 {m.copy_count} 份")
-            words = " · ".join(["必交" if m.required else "选交", FORM_NAMES.get(m.form, m.form), *counts])
+            words = _material_words(m.required, m.form, m.original_count, m.copy_count)
             lines.append(
                 MaterialLine(
                     m.material_id,
@@ -420,17 +415,10 @@ class IntakeController:
     def _joint_line(self, m: JointMaterialOut) -> MaterialLine:
         """A line of the one checklist: its first material id stands for the line (receiving any of them
         receives it for every member that asks for it)."""
-        counts = []
-        if m.original_count:
-            counts.append(f"原件 {m.original_count} 份")
-        if m.copy_count:
-            counts.append(f"复印件 {m.copy_count} 份")
         form = next(
             (x.form for matter in self.members for x in matter.materials if x.name == m.name and x.form), ""
         )
-        words = " · ".join(
-            ["必交" if m.required else "选交", *([FORM_NAMES.get(form, form)] if form else []), *counts]
-        )
+        words = _material_words(m.required, form, m.original_count, m.copy_count)
         return MaterialLine(
             m.material_ids[0],
             m.name,
@@ -740,11 +728,7 @@ class IntakeController:
         material = next((m for matter in matters for m in matter.materials if m.name == name), None)
         if material is None:
             return MissingMaterial(name, "未提交", "请按办事指南准备")
-        counts = []
-        if material.original_count:
-            counts.append(f"原件 {material.original_count} 份")
-        if material.copy_count:
-            counts.append(f"复印件 {material.copy_count} 份")
+        counts = _counts(material.original_count, material.copy_count)
         reason = "未提交；需" + ("、".join(counts) or FORM_NAMES.get(material.form, material.form))
         issuer = f"出具机构：{material.issuing_org}" if material.issuing_org else ""
         how = "；".join(part for part in (issuer, material.notes) if part)
@@ -863,3 +847,13 @@ def error_words(error: ApiError) -> str:
         return error.message
     missing = error.detail.get("missing", []) if isinstance(error.detail, dict) else []
     return template.format(missing="、".join(missing) or "必交材料")
+
+
+def _counts(original: int | None, copies: int | None) -> list[str]:
+    return [f"{name} {n} 份" for name, n in (("原件", original), ("复印件", copies)) if n]
+
+
+def _material_words(required: bool, form: str, original: int | None, copies: int | None) -> str:
+    """必交 · 原件 1 份 · 复印件 2 份; the form's name (电子材料, ...) only when no count says it already."""
+    what = _counts(original, copies) or ([FORM_NAMES.get(form, form)] if form else [])
+    return " · ".join(["必交" if required else "选交", *what])

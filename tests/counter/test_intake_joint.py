@@ -177,7 +177,7 @@ def test_a_lost_answer_to_joint_accept_shows_the_number(intake_hall: DemoHall, d
     # one line for a material both members ask for, named with both
     both = set(lines["家庭经济状况核对授权书"].matters.split("、"))
     assert both == {"特困人员救助供养审核确认", "最低生活保障审核确认"}
-    assert lines["家庭经济状况核对授权书"].words == "必交 · 原件 · 原件 1 份"  # as the single page words it
+    assert lines["家庭经济状况核对授权书"].words == "必交 · 原件 1 份"  # as the single page words it
     assert [line.name for line in intake.material_lines()].count("残疾人证") == 1
     tick_all_but(counter)
     clerk = HallClient.login(intake_hall.base_url, "clerk01", PASSWORD)
