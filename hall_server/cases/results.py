@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from hall_server.auth.service import password_hasher
 from hall_server.cases.models import Case
@@ -307,7 +307,10 @@ def query(ctx: Ctx, body: CaseQueryIn, *, address: str | None = None) -> PublicC
         key: _throttle(ctx, key, QUERY_TRIES if key == body.local_case_no else ADDRESS_TRIES, now)
         for key in keys
     }
-    case = ctx.session.scalars(select(Case).where(Case.local_case_no == body.local_case_no)).first()
+    number = body.local_case_no  # the hall's number or the platform's
+    case = ctx.session.scalars(
+        select(Case).where(or_(Case.local_case_no == number, Case.platform_case_no == number))
+    ).first()
     if case is None or not _password_ok(ctx, case, body.query_password):
         for key, throttle in throttles.items():
             _failed(ctx, throttle, key, now)
@@ -373,6 +376,7 @@ def public_case(ctx: Ctx, case: Case) -> PublicCaseOut:
     delivery = Delivery(result.delivery) if result is not None else None
     return PublicCaseOut(
         local_case_no=case.local_case_no or "",
+        platform_case_no=case.platform_case_no,
         matter_name=get_matter(ctx, case.matter_id).name,
         status=CaseStatus(case.status),
         status_name=_status_name(case),
