@@ -322,9 +322,13 @@ def query(ctx: Ctx, body: CaseQueryIn, *, address: str | None = None) -> PublicC
 
 def public_query(ctx: Ctx, body: CaseQueryIn, address: str | None) -> PublicCaseOut | None:
     """The case progress page (/c/{number}, no sign-in): the hall is the one whose code the number starts
-    with (standards.md §3.3: {hall code}-{yyyyMMdd}-{seq}); then the kiosk's query and its throttle."""
+    with (standards.md §3.3: {hall code}-{yyyyMMdd}-{seq}), or for the platform's number (PROJID) the hall
+    of the case that has it (one unique-index lookup); then the kiosk's query and its throttle."""
     hall_code = body.local_case_no.rsplit("-", 2)[0]
     hall_id = ctx.session.scalar(select(Hall.id).where(Hall.code == hall_code))
+    if hall_id is None:
+        platform_no = select(Case.hall_id).where(Case.platform_case_no == body.local_case_no)
+        hall_id = ctx.session.scalar(platform_no.execution_options(all_halls=True))
     if hall_id is not None:
         ctx.enter_hall(hall_id)
     elif current_hall_id(ctx.session, required=False) is None:
