@@ -12,6 +12,8 @@ from hall_server.core.tenancy import HallScoped
 
 # Written out (not bound parameters) so that a query saying the same uses the partial index on SQLite too.
 IN_BACK_OFFICE = text("status IN ('ACCEPTED', 'IN_PROGRESS', 'SUSPENDED')")
+# accepted, still waiting for the platform's number (sync/case_numbers.py asks for these)
+UNNUMBERED = text("platform_case_no IS NULL AND local_case_no IS NOT NULL")
 
 
 class Case(HallScoped, Base):
@@ -22,7 +24,7 @@ class Case(HallScoped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     local_case_no: Mapped[str | None] = mapped_column(String(50), nullable=True)
-    platform_case_no: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    platform_case_no: Mapped[str | None] = mapped_column(String(50), nullable=True)  # PROJID, when given
     query_password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     status: Mapped[str] = mapped_column(String(24))
     matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id"))
@@ -65,6 +67,8 @@ class Case(HallScoped, Base):
             sqlite_where=IN_BACK_OFFICE,
             postgresql_where=IN_BACK_OFFICE,
         ),
+        Index("uq_case_platform_case_no", "platform_case_no", unique=True),  # the province's, across halls
+        Index("ix_case_unnumbered", "id", sqlite_where=UNNUMBERED, postgresql_where=UNNUMBERED),
     )
 
 

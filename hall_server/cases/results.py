@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from hall_server.auth.service import password_hasher
 from hall_server.cases.models import Case
@@ -307,7 +307,10 @@ def query(ctx: Ctx, body: CaseQueryIn, *, address: str | None = None) -> PublicC
         key: _throttle(ctx, key, QUERY_TRIES if key == body.local_case_no else ADDRESS_TRIES, now)
         for key in keys
     }
-    case = ctx.session.scalars(select(Case).where(Case.local_case_no == body.local_case_no)).first()
+    number = body.local_case_no  # the hall's number or the platform's
+    case = ctx.session.scalars(
+        select(Case).where(or_(Case.local_case_no == number, Case.platform_case_no == number))
+    ).first()
     if case is None or not _password_ok(ctx, case, body.query_password):
         for key, throttle in throttles.items():
             _failed(ctx, throttle, key, now)
@@ -319,9 +322,13 @@ def query(ctx: Ctx, body: CaseQueryIn, *, address: str | None = None) -> PublicC
 
 def public_query(ctx: Ctx, body: CaseQueryIn, address: str | None) -> PublicCaseOut | None:
     """The case progress page (/c/{number}, no sign-in): the hall is the one whose code the number starts
-    with (standards.md §3.3: {hall code}-{yyyyMMdd}-{seq}); then the kiosk's query and its throttle."""
+    with (standards.md §3.3: {hall code}-{yyyyMMdd}-{seq}), or for the platform's number (PROJID) the hall
+    of the case that has it (one unique-index lookup); then the kiosk's query and its throttle."""
     hall_code = body.local_case_no.rsplit("-", 2)[0]
     hall_id = ctx.session.scalar(select(Hall.id).where(Hall.code == hall_code))
+    if hall_id is None:
+        platform_no = select(Case.hall_id).where(Case.platform_case_no == body.local_case_no)
+        hall_id = ctx.session.scalar(platform_no.execution_options(all_halls=True))
     if hall_id is not None:
         ctx.enter_hall(hall_id)
     elif current_hall_id(ctx.session, required=False) is None:
@@ -373,6 +380,7 @@ def public_case(ctx: Ctx, case: Case) -> PublicCaseOut:
     delivery = Delivery(result.delivery) if result is not None else None
     return PublicCaseOut(
         local_case_no=case.local_case_no or "",
+        platform_case_no=case.platform_case_no,
         matter_name=get_matter(ctx, case.matter_id).name,
         status=CaseStatus(case.status),
         status_name=_status_name(case),

@@ -10,7 +10,7 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from hall_server.auth.service import password_hasher
 from hall_server.cases.joint_models import JointCase
@@ -257,6 +257,29 @@ def accept(ctx: Ctx, case_id: int) -> AcceptedOut:
     return AcceptedOut(case=case_out(ctx, case), query_password=password)
 
 
+def assign_platform_case_no(ctx: Ctx, case_id: int, case_no: str) -> bool:
+    """The platform's 办件编号 (PROJID) for an accepted case, with its event, in this transaction: at most
+    once per case (False: the case has one already, or is not accepted). The row's version is left alone,
+    so a clerk's concurrent change of the case is not refused for it."""
+    statement = (
+        update(Case)
+        .where(Case.id == case_id, Case.platform_case_no.is_(None), Case.local_case_no.is_not(None))
+        .values(platform_case_no=case_no)
+        .execution_options(synchronize_session=False)
+    )
+    if not ctx.session.execute(statement).rowcount:  # type: ignore[attr-defined]
+        return False
+    case = get_case(ctx, case_id)
+    ctx.session.refresh(case)
+    _event(
+        ctx,
+        case,
+        EventType.CASE_CASE_NO_ASSIGNED,
+        {"case_no": case_no, "local_case_no": case.local_case_no},
+    )
+    return True
+
+
 def renew_query_password(ctx: Ctx, case_id: int) -> QueryPasswordOut:
     """A new query password for an accepted case (the receipt was lost, or the answer to acceptance)."""
     case = get_case(ctx, case_id)
@@ -316,12 +339,13 @@ def case_ids_of_ticket(ctx: Ctx, ticket_id: int) -> list[int]:
 
 
 def find_case(ctx: Ctx, key: str) -> Case:
-    """By id (ASCII digits) or by its local case number."""
+    """By id (ASCII digits), by its local case number or by the platform's (PROJID)."""
     if key.isascii() and key.isdigit():
         if not 1 <= int(key) <= DB_ID_MAX:
             raise NotFound("CASE_NOT_FOUND", "没有找到该办件")
         return get_case(ctx, int(key))
-    case = ctx.session.scalars(select(Case).where(Case.local_case_no == key)).first()
+    numbered = or_(Case.local_case_no == key, Case.platform_case_no == key)
+    case = ctx.session.scalars(select(Case).where(numbered)).first()
     if case is None:
         raise NotFound("CASE_NOT_FOUND", "没有找到该办件")
     return case

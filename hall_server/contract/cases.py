@@ -243,7 +243,8 @@ class CaseResultOut(OutModel):
 
 
 class CaseQueryIn(Model):
-    """The visitor's query (kiosk): the case number and the query password from the receipt."""
+    """The visitor's query (kiosk): the case number and the query password from the receipt. The number
+    may be the hall's own or the platform's (PROJID), whichever the visitor has."""
 
     local_case_no: str = Field(pattern=r"^[A-Za-z0-9_-]{3,50}$")
     query_password: str = Field(pattern=r"^\d{6}$")
@@ -253,6 +254,7 @@ class PublicCaseOut(OutModel):
     """What a visitor sees of a case: the status in the contract's words (R3), nothing personal."""
 
     local_case_no: str
+    platform_case_no: str | None = None  # the province's 办件编号 (PROJID), once the platform gave it
     matter_name: str
     status: CaseStatus
     status_name: str

@@ -111,6 +111,7 @@ class EventType(StrEnum):
     CASE_MATERIALS_RECEIVED = "case.materials_received"
     CASE_CORRECTION_REQUIRED = "case.correction_required"  # 一次性告知 (补齐补正)
     CASE_ACCEPTED = "case.accepted"  # 受理
+    CASE_CASE_NO_ASSIGNED = "case.case_no_assigned"  # the platform's PROJID (办件编号) for an accepted case
     CASE_NOT_ACCEPTED = "case.not_accepted"  # 不予受理
     CASE_CONCLUDED = "case.concluded"  # 办结
     CASE_QUERY_PASSWORD_RENEWED = "case.query_password_renewed"  # noqa: S105 (an event name, not a secret)

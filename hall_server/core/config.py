@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hall_server.sync.config import TargetConfig
+from hall_server.sync.config import TargetConfig, check_targets
 
 
 class Settings(BaseSettings):
@@ -142,8 +142,8 @@ class Settings(BaseSettings):
     def targets(self) -> list[TargetConfig]:
         if self.sync_targets_file is not None:
             raw = json.loads(self.sync_targets_file.read_text(encoding="utf-8"))
-            return [TargetConfig.model_validate(item) for item in raw]
-        return self.sync_targets
+            return check_targets([TargetConfig.model_validate(item) for item in raw])
+        return check_targets(self.sync_targets)
 
 
 @lru_cache

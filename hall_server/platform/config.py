@@ -35,6 +35,9 @@ class PlatformSettings:
     allow_mid_stream: bool = False
     admin_token: str | None = None
     faults: FaultPlan = field(default_factory=FaultPlan)
+    # PROJID = prefix + local date (yyyyMMdd) + 8-digit sequence; letters in the prefix keep the digits
+    # from ever reading as an ID card or mobile number
+    case_no_prefix: str = "370000SB"
 
 
 def parse_apps(pairs: Iterable[str]) -> dict[str, bytes]:

@@ -70,3 +70,19 @@ class OutcomeCount(Base):
     app_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     total: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CaseNumber(Base):
+    """获取办件编号: one PROJID per (source hall, local case number), given once and answered again to
+    every later request for the same case (a hall that lost the answer asks again)."""
+
+    __tablename__ = "platform_case_number"
+    __table_args__ = (UniqueConstraint("source_hall_code", "local_case_no"),)
+
+    id: Mapped[int] = mapped_column(ArrivalType, primary_key=True, autoincrement=True)
+    source_hall_code: Mapped[str] = mapped_column(String(32))
+    local_case_no: Mapped[str] = mapped_column(String(50))
+    matter_code: Mapped[str] = mapped_column(String(64))
+    case_no: Mapped[str | None] = mapped_column(String(50), unique=True, nullable=True)
+    app_id: Mapped[str] = mapped_column(String(100))
+    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -110,6 +110,21 @@ async def post_batch(request: Request) -> JSONResponse:
     return _answer(results)
 
 
+@router.post(wire.CASE_NUMBERS_PATH, response_model=wire.CaseNumberAnswer)
+async def post_case_number(request: Request) -> wire.CaseNumberAnswer:
+    """获取办件编号: idempotent per (source hall, local case number)."""
+    body = await request.body()
+    app_id = await authenticate(request, body)
+    try:
+        asked = wire.CaseNumberRequest.model_validate(_json(body))
+    except ValidationError as exc:
+        where = "; ".join(".".join(map(str, e["loc"])) for e in exc.errors()[:3])
+        raise PlatformError(
+            422, "CASE_NUMBER_REQUEST_INVALID", f"invalid fields: {where} / 获取办件编号请求字段不符"
+        ) from exc
+    return await run_in_threadpool(_receiver(request).case_number, app_id, asked)
+
+
 @router.get(wire.AGGREGATE_PATH.format(type="{aggregate_type}", id="{aggregate_id}"))
 async def get_aggregate(
     request: Request, aggregate_type: str, aggregate_id: str, after_seq: int = 0

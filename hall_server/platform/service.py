@@ -22,12 +22,14 @@ from sqlalchemy.orm import Session
 
 from hall_server.platform.config import PlatformSettings
 from hall_server.platform.db import create_schema, make_engine, session_factory, transaction, upsert
-from hall_server.platform.models import AggregateHead, OutcomeCount, PlatformEvent, SeenNonce
+from hall_server.platform.models import AggregateHead, CaseNumber, OutcomeCount, PlatformEvent, SeenNonce
 from hall_server.platform.schemas import AggregateEvents, AppStats, PlatformStats, StoredEvent
 from hall_server.platform.validation import Candidate, Rejection, check_envelope
 from hall_server.sync.wire import (
     NONCE_TTL_SECONDS,
     OUTCOME_HTTP_STATUS,
+    CaseNumberAnswer,
+    CaseNumberRequest,
     DaySummary,
     EventResult,
     ResultStatus,
@@ -142,6 +144,27 @@ def apply_event(
         return _seen_before(stored, event)
     head.last_seq = event.seq
     return _result(event, ResultStatus.ACCEPTED)
+
+
+def allocate_case_no(
+    session: Session, *, request: CaseNumberRequest, app_id: str, now: datetime, tz: ZoneInfo, prefix: str
+) -> CaseNumberAnswer:
+    """The PROJID of (source hall, local case number): the stored one, or a new one. Two requests for the
+    same case at once: the unique key lets one insert; the other finds its row and answers the same."""
+    key = {"source_hall_code": request.source_hall_code, "local_case_no": request.local_case_no}
+    row = session.execute(select(CaseNumber).filter_by(**key)).scalar_one_or_none()
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = CaseNumber(**key, matter_code=request.matter_code, app_id=app_id, allocated_at=now)
+                session.add(row)
+                session.flush()  # the sequence number
+                row.case_no = f"{prefix}{now.astimezone(tz):%Y%m%d}{row.id:08d}"
+                session.flush()
+        except IntegrityError:
+            row = session.execute(select(CaseNumber).filter_by(**key)).scalar_one()
+    assert row.case_no is not None
+    return CaseNumberAnswer(case_no=row.case_no, allocated_at=row.allocated_at, **key)
 
 
 def count_outcomes(session: Session, *, app_id: str, counts: Counter[str]) -> None:
@@ -259,6 +282,19 @@ class Receiver:
                 },
             )
         return results
+
+    def case_number(self, app_id: str, request: CaseNumberRequest) -> CaseNumberAnswer:
+        with transaction(self.factory) as session:
+            answer = allocate_case_no(
+                session,
+                request=request,
+                app_id=app_id,
+                now=datetime.now(UTC),
+                tz=self.settings.tz,
+                prefix=self.settings.case_no_prefix,
+            )
+        log.info("case number", extra={"app_id": app_id, "case_no": answer.case_no})
+        return answer
 
     def aggregate(self, type_: str, id_: str, after_seq: int) -> AggregateEvents:
         with transaction(self.factory) as session:

@@ -5,6 +5,16 @@ target) is DONE or DUPLICATE, so seq n+1 never leaves before n is acknowledged; 
 in parallel. On PostgreSQL, claims take FOR UPDATE SKIP LOCKED, so several threads never send the same
 event at once; an expired lease (a worker killed mid-send) makes the batch claimable again.
 
+Case numbers (standards.md §6.1.3, "case.* waits for PROJID allocation"): to a target that waits for them
+(`TargetConfig.waits`), the events of an accepted case (one with a local number) are not claimable until
+the case has the platform's PROJID (`platform_case_no`, given by sync/case_numbers.py). The hold is a
+condition of the claim, read from the case row, not a status: nothing to release, nothing to miss when a
+number and an event are committed at the same moment, and replay and backfill obey it too. Held rows stay
+PENDING (no attempt, no backoff, never dead) and the status and trace say what they wait for; once the
+number is there they leave in seq order, `case.case_no_assigned` among them. Every envelope of a numbered
+case is sent with `refs.case_no` (PROJID) and `refs.local_case_no`, read from the case when it is sent:
+the stored event stays as it was written (the hash chain covers that), the wire carries the number.
+
 Across processes, one worker at a time owns a target's stream (`stream_lease`, see core/locks): every claim
 renews it in the claim's transaction, and a worker that does not hold it claims nothing. Row leases alone
 kept each event once and each aggregate in order, but two processes would each probe a failing target,
@@ -17,9 +27,10 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from hall_server.cases.models import Case
 from hall_server.contract.sync import DeliveryInfo, DeliveryStatus, TargetStatus
 from hall_server.core import locks
 from hall_server.core.context import Ctx
@@ -33,6 +44,8 @@ from hall_server.sync.targets import Outcome, Verdict
 PENDING, SENDING, DONE, DUPLICATE, RETRY, DEAD = (s.value for s in DeliveryStatus)
 DELIVERED = (DONE, DUPLICATE)
 OPEN = (PENDING, SENDING, RETRY)
+CASE_KEY = "case:"
+WAITING_CASE_NO = "WAITING_CASE_NO: 等待省级平台分配办件编号"
 
 
 def outbox_rows(ctx: Ctx, event: Event) -> None:
@@ -56,6 +69,66 @@ def _row(target: str, event: Event, now: datetime) -> Delivery:
         next_attempt_at=now,
         last_error="",
     )
+
+
+def _case_of() -> ColumnElement[int | None]:
+    """The case id of the delivery's aggregate key `case:<id>`, NULL for any other aggregate (never a
+    failed cast)."""
+    key = Delivery.aggregate_key
+    return case((key.startswith(CASE_KEY), cast(func.substr(key, len(CASE_KEY) + 1), Integer)), else_=None)
+
+
+def _held() -> ColumnElement[bool]:
+    """The delivery's case is accepted but has no PROJID yet (a primary-key lookup per candidate row)."""
+    return exists().where(
+        Case.id == _case_of(),
+        Case.local_case_no.is_not(None),
+        Case.platform_case_no.is_(None),
+    )
+
+
+def _waits(ctx: Ctx, target: str) -> bool:
+    return any(config.name == target and config.waits for config in ctx.targets)
+
+
+def _id(key: str) -> int | None:
+    return int(key) if key.isascii() and key.isdigit() else None
+
+
+def held_keys(ctx: Ctx, keys: set[str]) -> set[str]:
+    """Of these aggregate keys, the cases waiting for their PROJID."""
+    ids = {_id(key.removeprefix(CASE_KEY)) for key in keys if key.startswith(CASE_KEY)} - {None}
+    if not ids:
+        return set()
+    waiting = ctx.session.scalars(
+        select(Case.id)
+        .where(Case.id.in_(ids), Case.local_case_no.is_not(None), Case.platform_case_no.is_(None))
+        .execution_options(all_halls=True)
+    )
+    return {f"{CASE_KEY}{case_id}" for case_id in waiting}
+
+
+def with_case_numbers(ctx: Ctx, envelopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each envelope of a numbered case with `refs.case_no` (PROJID) and `refs.local_case_no`."""
+    ids = {_id(e["aggregate"]["id"]) for e in envelopes if e["aggregate"]["type"] == "case"} - {None}
+    if not ids:
+        return envelopes
+    numbers = {
+        str(case_id): (platform_no, local_no)
+        for case_id, platform_no, local_no in ctx.session.execute(
+            select(Case.id, Case.platform_case_no, Case.local_case_no)
+            .where(Case.id.in_(ids), Case.platform_case_no.is_not(None))
+            .execution_options(all_halls=True)
+        )
+    }
+    sent = []
+    for envelope in envelopes:
+        known = numbers.get(envelope["aggregate"]["id"]) if envelope["aggregate"]["type"] == "case" else None
+        if known is not None:
+            refs = {**(envelope.get("refs") or {}), "case_no": known[0], "local_case_no": known[1]}
+            envelope = {**envelope, "refs": refs}
+        sent.append(envelope)
+    return sent
 
 
 def stream_lease(target: str) -> str:
@@ -84,9 +157,12 @@ def claim(
         and_(Delivery.status.in_((PENDING, RETRY)), Delivery.next_attempt_at <= due),
         and_(Delivery.status == SENDING, Delivery.lease_until < now),
     )
+    conditions = [Delivery.target == target, ready, ~blocked]
+    if _waits(ctx, target):
+        conditions.append(~_held())
     claimed = ctx.session.scalars(
         select(Delivery.event_id)
-        .where(Delivery.target == target, ready, ~blocked)
+        .where(*conditions)
         .order_by(Delivery.event_pk)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -112,7 +188,7 @@ def claim(
             .execution_options(all_halls=True)
         ).all()
     )
-    return [payloads[event_id] for event_id in claimed]
+    return with_case_numbers(ctx, [payloads[event_id] for event_id in claimed])
 
 
 def settle(ctx: Ctx, target: str, owner: str, outcomes: list[Outcome]) -> None:
@@ -206,6 +282,23 @@ def hasten(ctx: Ctx, target: str) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def hasten_case(ctx: Ctx, case_id: int) -> int:
+    """A case just got its PROJID from the platform (which answers, then): its events that wait out a
+    backoff from before are due now, with the rest of the case."""
+    result = ctx.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.target.in_([config.name for config in ctx.targets]),  # the aggregate index
+            Delivery.aggregate_key == f"{CASE_KEY}{case_id}",
+            Delivery.status == RETRY,
+            Delivery.next_attempt_at > ctx.clock.now(),
+        )
+        .values(next_attempt_at=ctx.clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def status(ctx: Ctx, targets: list[TargetConfig]) -> list[TargetStatus]:
     """Per target, from index ranges only (backlog, dead letters, today's deliveries), never a scan of the
     whole table: the dashboard and /metrics read this every few seconds and the table grows all year."""
@@ -251,9 +344,17 @@ def _target_status(ctx: Ctx, target: TargetConfig, now: datetime, day_start: dat
         lag_seconds=(now - head.occurred_at).total_seconds() if head else 0.0,
         last_delivered_at=_aware(last),
         oldest_attempts=head.attempts if head else 0,
-        oldest_error=head.last_error if head else "",
+        oldest_error=_error_of(ctx, target, head),
         oldest_next_attempt_at=head.next_attempt_at if head else None,
     )
+
+
+def _error_of(ctx: Ctx, target: TargetConfig, head: Delivery | None) -> str:
+    if head is None:
+        return ""
+    if target.waits and head.status == PENDING and held_keys(ctx, {head.aggregate_key}):
+        return WAITING_CASE_NO
+    return head.last_error
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -345,13 +446,18 @@ def backfill(ctx: Ctx, target: TargetConfig) -> int:
 
 
 def deliveries_of(ctx: Ctx, event_ids: list[str]) -> list[DeliveryInfo]:
-    rows = ctx.session.scalars(
-        select(Delivery).where(Delivery.event_id.in_(event_ids)).order_by(Delivery.event_pk)
+    rows = list(
+        ctx.session.scalars(
+            select(Delivery).where(Delivery.event_id.in_(event_ids)).order_by(Delivery.event_pk)
+        )
     )
-    return [delivery_info(row) for row in rows]
+    waiting = {config.name for config in ctx.targets if config.waits}
+    asked = {row.aggregate_key for row in rows if row.target in waiting and row.status == PENDING}
+    held = held_keys(ctx, asked)
+    return [delivery_info(row, waiting=row.target in waiting and row.aggregate_key in held) for row in rows]
 
 
-def delivery_info(row: Delivery, hall_code: str | None = None) -> DeliveryInfo:
+def delivery_info(row: Delivery, hall_code: str | None = None, *, waiting: bool = False) -> DeliveryInfo:
     return DeliveryInfo(
         event_id=row.event_id,
         hall_code=hall_code,
@@ -363,5 +469,5 @@ def delivery_info(row: Delivery, hall_code: str | None = None) -> DeliveryInfo:
         attempts=row.attempts,
         delivered_at=row.delivered_at,
         next_attempt_at=row.next_attempt_at if row.status in OPEN else None,
-        last_error=row.last_error,
+        last_error=WAITING_CASE_NO if waiting and row.status == PENDING else row.last_error,
     )

@@ -9,6 +9,9 @@ Endpoints (JSON, UTF-8):
     GET  {base}/open/hall/v1/aggregates/{type}/{id}/events     the accepted events of one aggregate, by seq
     GET  {base}/open/hall/v1/days/{yyyy-mm-dd}[?ids=1]         DaySummary: count and hash per local day
     GET  {base}/open/hall/v1/stats                              counters of the reference receiver (tests)
+    POST {base}/open/hall/v1/case-numbers      获取办件编号: CaseNumberRequest → CaseNumberAnswer (200); the
+                                               same (source hall, local case number) always gets the same
+                                               PROJID, so a sender may ask again after any failure
 
 Every request carries (standards.md §6.3)
 
@@ -47,7 +50,7 @@ import os
 import secrets
 import time
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -62,6 +65,7 @@ BATCH_PATH = "/open/hall/v1/events:batch"
 AGGREGATE_PATH = "/open/hall/v1/aggregates/{type}/{id}/events"
 DAY_PATH = "/open/hall/v1/days/{day}"
 STATS_PATH = "/open/hall/v1/stats"
+CASE_NUMBERS_PATH = "/open/hall/v1/case-numbers"
 MAX_BATCH = 200
 MAX_SKEW_SECONDS = 300
 NONCE_TTL_SECONDS = 600
@@ -123,6 +127,23 @@ class DaySummary(BaseModel):
     count: int
     hash: str = Field(description="SM3 hex of the day's event ids, sorted, joined by newlines")
     event_ids: list[str] | None = Field(default=None, description="with ?ids=1")
+
+
+class CaseNumberRequest(BaseModel):
+    """获取办件编号: the platform's PROJID for one accepted case of a hall (standards.md §3.3)."""
+
+    source_hall_code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    local_case_no: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_-]+$")
+    matter_code: str = Field(default="", max_length=64)
+
+
+class CaseNumberAnswer(BaseModel):
+    """The PROJID: opaque (never parse it), at most 50 characters."""
+
+    case_no: str = Field(min_length=1, max_length=50)
+    source_hall_code: str
+    local_case_no: str
+    allocated_at: datetime
 
 
 class SignatureError(Exception):

@@ -1,5 +1,6 @@
-"""The delivery worker: sender threads per target (claim a leased batch, send, settle) and a nightly
-reconciliation. Runs inside `yimen server` by default or as its own process (`yimen sync`); in any number
+"""The delivery worker: sender threads per target (claim a leased batch, send, settle), the platform's
+case numbers (a thread asking the allocating target, sync/case_numbers.py) and a nightly reconciliation.
+Runs inside `yimen server` by default or as its own process (`yimen sync`); in any number
 of processes, one worker at a time owns each target (a lease renewed with every claim, see sync/service)."""
 
 from __future__ import annotations
@@ -10,16 +11,25 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from time import monotonic
 
 from hall_server.core import locks
 from hall_server.core.context import Ctx, UnitOfWork
-from hall_server.sync import service
+from hall_server.sync import case_numbers, service
+from hall_server.sync.backoff import full_jitter
 from hall_server.sync.reconcile import reconcile
-from hall_server.sync.targets import Outcome, Target, TransientFailure, Verdict, build_target
+from hall_server.sync.targets import (
+    CaseNumberRefused,
+    Outcome,
+    Target,
+    TransientFailure,
+    Verdict,
+    build_target,
+)
+from hall_server.sync.targets.rest import RestTarget
 
 log = logging.getLogger("yimen.sync")
 
@@ -58,9 +68,15 @@ class DeliveryWorker:
     failing: set[str] = field(default_factory=set)
     attempted: int = 0  # events this worker has sent (a standby process's stays 0)
     _counting: threading.Lock = field(default_factory=threading.Lock)
+    # Case numbers: when the allocator may ask again after the platform failed (monotonic), how often in a
+    # row it failed, and per case refused by the platform (refusals, when to ask again)
+    numbering_due: float = 0.0
+    numbering_failures: int = 0
+    refused: dict[int, tuple[int, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # A target takes the events of every hall, each with its own hall as source.
+        self.hall_uow = replace(self.uow, every_hall=False)  # a case number is stored in the case's hall
         self.uow = self.uow.across_halls()
 
     def start(self) -> None:
@@ -72,6 +88,9 @@ class DeliveryWorker:
                 self._spawn(f"sync-{target.config.name}-{n}", self._send_loop, target)
         if self.targets:
             self._spawn("sync-reconcile", self._reconcile_loop)
+        allocating = next((t for t in self.targets if t.config.allocates_case_numbers), None)
+        if isinstance(allocating, RestTarget):
+            self._spawn("sync-case-numbers", self._number_loop, allocating)
         log.info(
             "delivery worker started",
             extra={"owner": self.owner, "targets": [t.config.name for t in self.targets]},
@@ -178,12 +197,73 @@ class DeliveryWorker:
             return
         was_failing = name in self.failing
         self.failing.discard(name)
+        self.numbering_due = 0.0  # the platform answers: a waiting case number is asked for at once
         settled = any(o.verdict in (Verdict.DONE, Verdict.DUPLICATE, Verdict.DEAD) for o in outcomes)
         if was_failing and settled:
             hastened = self.uow.run(lambda ctx: service.hasten(ctx, name))
             if hastened:
                 log.info("target answers again; backlog due now", extra={"target": name, "events": hastened})
                 self.wake()
+
+    def _number_loop(self, target: RestTarget) -> None:
+        while not self.stopping.is_set():
+            seen = self.signal.generation()
+            try:
+                numbered = self.number_cases(target)
+            except Exception:
+                log.exception("case numbering round failed; retrying", extra={"target": target.config.name})
+                numbered = 0
+            if not numbered:
+                self.signal.wait(seen, self.uow.settings.sync_idle_seconds)
+
+    def _backoff(self, attempts: int) -> float:
+        """The delivery backoff, capped at the probe interval: a platform back is asked again soon."""
+        settings = self.uow.settings
+        cap = min(settings.sync_backoff_cap_seconds, settings.sync_probe_seconds)
+        return full_jitter(attempts, settings.sync_backoff_base_seconds, cap)
+
+    def number_cases(self, target: RestTarget) -> int:
+        """One round: ask the platform for the PROJID of accepted cases without one, store each with its
+        event. Only the owner of the target's stream asks (one process); returns how many were stored."""
+        config = target.config
+        if monotonic() < self.numbering_due:
+            return 0
+        now = monotonic()
+        skip = frozenset(case_id for case_id, (_, due) in self.refused.items() if due > now)
+        cases = self.uow.read(lambda ctx: case_numbers.unnumbered(ctx, config.batch_size, skip))
+        if not cases or not self._owns(config.name):
+            return 0
+        numbered = 0
+        for item in cases:
+            if self.stopping.is_set():
+                break
+            try:
+                case_no = target.allocate_case_no(item.request)
+            except TransientFailure as exc:
+                self.numbering_failures += 1
+                self.numbering_due = monotonic() + self._backoff(self.numbering_failures)
+                log.warning(
+                    "case number not had; will ask again",
+                    extra={"target": config.name, "reason": str(exc)[:200]},
+                )
+                break
+            except CaseNumberRefused as exc:
+                count = self.refused.get(item.case_id, (0, 0.0))[0] + 1
+                self.refused[item.case_id] = (count, monotonic() + self._backoff(count))
+                log.error(
+                    "the platform refuses a case number",
+                    extra={"target": config.name, "case_id": item.case_id, "reason": str(exc)[:300]},
+                )
+                continue
+            self.numbering_failures = 0
+            self.refused.pop(item.case_id, None)
+            if self.hall_uow.run(
+                partial(case_numbers.store, case_id=item.case_id, case_no=case_no), hall_id=item.hall_id
+            ):
+                numbered += 1
+        if numbered:
+            self.wake()  # the cases' held events may leave now
+        return numbered
 
     def _reconcile_loop(self) -> None:
         settings, clock = self.uow.settings, self.uow.clock

@@ -117,6 +117,11 @@ class SignedClient:
         assert response.status_code == 200, response.text
         return wire.DaySummary.model_validate_json(response.content)
 
+    def case_number(self, hall_code: str, local_case_no: str, matter_code: str = "") -> httpx.Response:
+        """获取办件编号, answered as it comes (200 with a CaseNumberAnswer, or a WireError)."""
+        body = {"source_hall_code": hall_code, "local_case_no": local_case_no, "matter_code": matter_code}
+        return self.send("POST", wire.CASE_NUMBERS_PATH, wire.encode_body(body))
+
     def stats(self) -> dict[str, Any]:
         response = self.send("GET", wire.STATS_PATH)
         assert response.status_code == 200, response.text

@@ -32,6 +32,11 @@ class TransientFailure(Exception):
     """The request got no answer (refused, reset, dropped, timed out): the target may be down."""
 
 
+class CaseNumberRefused(Exception):
+    """The platform answered a request for a case number with a refusal (4xx other than 401/408/425/429):
+    retried with the backoff, and logged as an error, since it will not heal by itself."""
+
+
 class Target(Protocol):
     config: TargetConfig
 

@@ -50,6 +50,7 @@ def _keys(envelope: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     refs = envelope.get("refs") or {}
     return {
         "ORGBUSNO": envelope["aggregate"]["id"],  # 原系统业务流水号
+        # the platform's number once it has given one (refs.case_no, added when sent), else ours
         "PROJID": refs.get("case_no") or refs.get("local_case_no") or data.get("local_case_no"),
         "DATAVER": envelope.get("data_version") or 1,
         "STDVER": STDVER,
@@ -100,6 +101,11 @@ def _submitted(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
             },
         )
     ]
+
+
+def _case_no_assigned(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    """The platform's PROJID for the hall's business number (ORGBUSNO) and its local case number."""
+    return [("PRE_APASINFO", {"CD_OPERATION": "U", "LOCAL_CASE_NO": data.get("local_case_no")})]
 
 
 def _accepted(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
@@ -287,6 +293,7 @@ def _mailed(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
 _MAPPERS = {
     "case.submitted": _submitted,
     "case.accepted": _accepted,
+    "case.case_no_assigned": _case_no_assigned,
     "case.correction_required": _correction,
     "case.not_accepted": _not_accepted,
     "case.concluded": _concluded,

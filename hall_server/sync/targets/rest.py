@@ -13,12 +13,15 @@ from pydantic import ValidationError
 
 from hall_server.sync.answers import Answer, Split, read_batch, read_single
 from hall_server.sync.config import TargetConfig
-from hall_server.sync.targets import Outcome, TransientFailure, Verdict
+from hall_server.sync.targets import CaseNumberRefused, Outcome, TransientFailure, Verdict
 from hall_server.sync.wire import (
     BATCH_PATH,
+    CASE_NUMBERS_PATH,
     DAY_PATH,
     EVENTS_PATH,
     IDEMPOTENCY_HEADER,
+    CaseNumberAnswer,
+    CaseNumberRequest,
     DaySummary,
     encode_body,
     sign,
@@ -26,6 +29,7 @@ from hall_server.sync.wire import (
 
 log = logging.getLogger("yimen.sync")
 SINGLES_SECONDS = 600.0  # after a batch answer without results, how long to send events one by one
+PASSING = frozenset({401, 408, 425, 429})  # answers that may change by themselves (§6.4): retried
 
 
 class RestTarget:
@@ -110,3 +114,17 @@ class RestTarget:
             return DaySummary.model_validate_json(response.content)
         except ValidationError as exc:
             raise TransientFailure(f"unreadable day summary: {answer.summary()}") from exc
+
+    def allocate_case_no(self, request: CaseNumberRequest) -> str:
+        """获取办件编号: the platform's PROJID for one case (the same answer every time it is asked).
+        Raises TransientFailure (no answer, 5xx, 401, 429 ...) or CaseNumberRefused (another 4xx)."""
+        response = self._request("POST", CASE_NUMBERS_PATH, encode_body(request.model_dump(mode="json")))
+        answer = Answer(response.status_code, response.headers, response.content)
+        if response.status_code == 200:
+            try:
+                return CaseNumberAnswer.model_validate_json(response.content).case_no
+            except ValidationError as exc:
+                raise TransientFailure(f"unreadable case number answer: {answer.summary()}") from exc
+        if response.status_code >= 500 or response.status_code in PASSING:
+            raise TransientFailure(answer.summary())
+        raise CaseNumberRefused(answer.summary())
