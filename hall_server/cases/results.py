@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 
 from hall_server.auth.service import password_hasher
+from hall_server.cases import joint as joint_cases
+from hall_server.cases.joint_models import JointCase
 from hall_server.cases.models import Case
 from hall_server.cases.result_models import CaseAgent, CaseQueryThrottle, CaseResult
 from hall_server.cases.service import get_case
@@ -307,14 +309,20 @@ def query(ctx: Ctx, body: CaseQueryIn, *, address: str | None = None) -> PublicC
         key: _throttle(ctx, key, QUERY_TRIES if key == body.local_case_no else ADDRESS_TRIES, now)
         for key in keys
     }
-    case = ctx.session.scalars(select(Case).where(Case.local_case_no == body.local_case_no)).first()
-    if case is None or not _password_ok(ctx, case, body.query_password):
+    found: Case | JointCase | None = ctx.session.scalars(
+        select(Case).where(Case.local_case_no == body.local_case_no)
+    ).first()
+    if found is None:  # a 一件事's joint case number (its children's numbers are cases of their own)
+        found = ctx.session.scalars(
+            select(JointCase).where(JointCase.local_case_no == body.local_case_no)
+        ).first()
+    if found is None or not _password_ok(ctx, found, body.query_password):
         for key, throttle in throttles.items():
             _failed(ctx, throttle, key, now)
         return None
     if (throttle := throttles[body.local_case_no]) is not None:
         ctx.session.delete(throttle)
-    return public_case(ctx, case)
+    return public_joint_case(ctx, found) if isinstance(found, JointCase) else public_case(ctx, found)
 
 
 def public_query(ctx: Ctx, body: CaseQueryIn, address: str | None) -> PublicCaseOut | None:
@@ -351,7 +359,7 @@ def _throttle(ctx: Ctx, key: str, tries: int, now: datetime) -> CaseQueryThrottl
     return throttle
 
 
-def _password_ok(ctx: Ctx, case: Case, password: str) -> bool:
+def _password_ok(ctx: Ctx, case: Case | JointCase, password: str) -> bool:
     if case.query_password_hash is None:
         return False
     try:
@@ -380,6 +388,24 @@ def public_case(ctx: Ctx, case: Case) -> PublicCaseOut:
         delivery_name=DELIVERY_NAMES[delivery] if delivery is not None else None,
         carrier=result.carrier if result is not None else None,
         waybill_no=result.waybill_no if result is not None else None,
+    )
+
+
+def public_joint_case(ctx: Ctx, joint: JointCase) -> PublicCaseOut:
+    """A 一件事 as the visitor sees it: the overall state (the slowest member's) in the contract's words,
+    the joint promised date, and each member matter's own case and state."""
+    children = joint_cases.children_of(ctx, joint)
+    status = joint_cases.overall(joint, children)
+    return PublicCaseOut(
+        local_case_no=joint.local_case_no or "",
+        matter_name=joint.name,
+        status=status,
+        status_name=STATUS_NAMES[status],
+        promised_date=joint.promised_date,
+        delivery_name=None,
+        carrier=None,
+        waybill_no=None,
+        members=[public_case(ctx, child) for child in children],
     )
 
 
