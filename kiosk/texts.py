@@ -182,6 +182,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "casequery.submit": ("查询办件", "Look up the case"),
     "casequery.searching": ("正在查询办件……", "Looking up the case..."),
     "casequery.shown": ("{matter}：{state}", "{matter}: {state}"),
+    "casequery.members": ("。其中{members}", ". Of which {members}"),  # 一件事: each member's own state
+    "casequery.separator": ("；", "; "),
     "casequery.waybill": ("（{carrier} 运单号 {waybill}）", " ({carrier}, waybill {waybill})"),
     "casequery.wrong": (
         "办件编号或查询密码不正确，请核对受理回执",

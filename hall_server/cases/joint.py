@@ -43,6 +43,7 @@ from hall_server.contract.joint import (
 from hall_server.core.context import Ctx
 from hall_server.core.errors import Conflict, Invalid, NotFound
 from hall_server.core.ids import uuid7
+from hall_server.events.models import Event
 from hall_server.events.service import record
 from hall_server.identity import service as identity
 from hall_server.identity.models import Visitor
@@ -246,11 +247,12 @@ def accept(ctx: Ctx, joint_id: int) -> JointAcceptedOut:
 
 def refuse(ctx: Ctx, joint_id: int, body: NotAcceptedIn) -> JointCase:
     """不予受理 of the whole: every child refused with the reason (its own `case.not_accepted`), then the
-    joint case's, all in one transaction."""
+    joint case's, all in one transaction. A child already refused on its own keeps its own reason."""
     joint = _open_joint(ctx, joint_id)
     children = children_of(ctx, joint)
     for child in children:
-        service.refuse(ctx, child.id, body)
+        if child.status in service.OPEN_STATES:
+            service.refuse(ctx, child.id, body)
     joint.status = CaseStatus.NOT_ACCEPTED.value
     ctx.session.flush()
     _event(ctx, joint, children, EventType.CASE_NOT_ACCEPTED, {"reason": body.reason})
@@ -359,8 +361,31 @@ def joint_case_out(ctx: Ctx, joint: JointCase) -> JointCaseOut:
         opened_at=joint.opened_at,
         accepted_at=joint.accepted_at,
         promised_date=joint.promised_date,
-        reason=children[0].reason if joint.status == CaseStatus.NOT_ACCEPTED.value else None,
+        reason=_refusal_reason(ctx, joint) if joint.status == CaseStatus.NOT_ACCEPTED.value else None,
     )
+
+
+def _refusal_reason(ctx: Ctx, joint: JointCase) -> str | None:
+    """The reason of the whole, as its `case.not_accepted` recorded it (a child refused on its own before
+    keeps its own reason, so the children cannot tell it): this transaction's event, or the stored one."""
+    for envelope in reversed(ctx.events):
+        if (envelope.aggregate.type, envelope.aggregate.id, envelope.event_type) == (
+            AggregateType.JOINT_CASE,
+            str(joint.id),
+            EventType.CASE_NOT_ACCEPTED,
+        ):
+            return str(envelope.data.get("reason"))
+    payload = ctx.session.scalars(
+        select(Event.payload)
+        .where(
+            Event.aggregate_type == AggregateType.JOINT_CASE.value,
+            Event.aggregate_id == str(joint.id),
+            Event.event_type == EventType.CASE_NOT_ACCEPTED.value,
+        )
+        .order_by(Event.aggregate_seq.desc())
+    ).first()
+    reason = ((payload or {}).get("data") or {}).get("reason")
+    return str(reason) if reason is not None else None
 
 
 def _child_out(ctx: Ctx, child: Case) -> JointChildOut:

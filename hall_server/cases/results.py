@@ -8,12 +8,15 @@ back). The visitor's query (case number + query password) is throttled per case 
 from __future__ import annotations
 
 import logging
+import math
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
 
 from hall_server.auth.service import password_hasher
+from hall_server.cases import joint as joint_cases
+from hall_server.cases.joint_models import JointCase
 from hall_server.cases.models import Case
 from hall_server.cases.result_models import CaseAgent, CaseQueryThrottle, CaseResult
 from hall_server.cases.service import get_case
@@ -308,16 +311,18 @@ def query(ctx: Ctx, body: CaseQueryIn, *, address: str | None = None) -> PublicC
         for key in keys
     }
     number = body.local_case_no  # the hall's number or the platform's
-    case = ctx.session.scalars(
+    found: Case | JointCase | None = ctx.session.scalars(
         select(Case).where(or_(Case.local_case_no == number, Case.platform_case_no == number))
     ).first()
-    if case is None or not _password_ok(ctx, case, body.query_password):
+    if found is None:
+        found = ctx.session.scalars(select(JointCase).where(JointCase.local_case_no == number)).first()
+    if found is None or not _password_ok(ctx, found, body.query_password):
         for key, throttle in throttles.items():
             _failed(ctx, throttle, key, now)
         return None
     if (throttle := throttles[body.local_case_no]) is not None:
         ctx.session.delete(throttle)
-    return public_case(ctx, case)
+    return public_joint_case(ctx, found) if isinstance(found, JointCase) else public_case(ctx, found)
 
 
 def public_query(ctx: Ctx, body: CaseQueryIn, address: str | None) -> PublicCaseOut | None:
@@ -348,7 +353,7 @@ def _throttle(ctx: Ctx, key: str, tries: int, now: datetime) -> CaseQueryThrottl
     if throttle is not None and throttle.failures >= tries:
         wait = throttle.last_failed_at + QUERY_LOCK - now
         if wait > timedelta(0):
-            minutes = int(wait.total_seconds() // 60) + 1
+            minutes = math.ceil(wait.total_seconds() / 60)
             raise TooMany(
                 "CASE_QUERY_LOCKED",
                 f"查询密码错误次数过多，请{minutes}分钟后再试，或到综合窗口查询",
@@ -358,7 +363,7 @@ def _throttle(ctx: Ctx, key: str, tries: int, now: datetime) -> CaseQueryThrottl
     return throttle
 
 
-def _password_ok(ctx: Ctx, case: Case, password: str) -> bool:
+def _password_ok(ctx: Ctx, case: Case | JointCase, password: str) -> bool:
     if case.query_password_hash is None:
         return False
     try:
@@ -388,6 +393,24 @@ def public_case(ctx: Ctx, case: Case) -> PublicCaseOut:
         delivery_name=DELIVERY_NAMES[delivery] if delivery is not None else None,
         carrier=result.carrier if result is not None else None,
         waybill_no=result.waybill_no if result is not None else None,
+    )
+
+
+def public_joint_case(ctx: Ctx, joint: JointCase) -> PublicCaseOut:
+    """A 一件事 as the visitor sees it: the overall state (the slowest member's) in the contract's words,
+    the joint promised date, and each member matter's own case and state."""
+    children = joint_cases.children_of(ctx, joint)
+    status = joint_cases.overall(joint, children)
+    return PublicCaseOut(
+        local_case_no=joint.local_case_no or "",
+        matter_name=joint.name,
+        status=status,
+        status_name=STATUS_NAMES[status],
+        promised_date=joint.promised_date,
+        delivery_name=None,
+        carrier=None,
+        waybill_no=None,
+        members=[public_case(ctx, child) for child in children],
     )
 
 

@@ -251,7 +251,8 @@ class CaseQueryIn(Model):
 
 
 class PublicCaseOut(OutModel):
-    """What a visitor sees of a case: the status in the contract's words (R3), nothing personal."""
+    """What a visitor sees of a case: the status in the contract's words (R3), nothing personal. A 一件事
+    (joint case number): the joint matter's name, the overall state, and its member matters' own cases."""
 
     local_case_no: str
     platform_case_no: str | None = None  # the province's 办件编号 (PROJID), once the platform gave it
@@ -262,6 +263,7 @@ class PublicCaseOut(OutModel):
     delivery_name: str | None
     carrier: str | None
     waybill_no: str | None
+    members: list[PublicCaseOut] = Field(default_factory=list)  # 一件事 only: each member matter's case
 
 
 # --- the back office (后台分类审批): steps, special procedures, conclusion ---------------------------------

@@ -1,6 +1,7 @@
 """办件查询 on the 我的排队/办件 screen: the case number and the query password from the 受理回执,
 typed on the screen's keys, answered with the case's state in the words of the contract (`STATUS_NAMES`,
-R3: the same words as the follow page and the counter). Wrong passwords are counted by the hall server:
+R3: the same words as the follow page and the counter); a 一件事's joint number answers with the overall state
+and each member matter's own. Wrong passwords are counted by the hall server:
 after a few it answers 429 CASE_QUERY_LOCKED and this screen says to wait. The password is not kept."""
 
 from __future__ import annotations
@@ -126,6 +127,12 @@ class CaseQuery:
             text = tr("casequery.shown", lang, matter=found.matter_name, state=found.status_name)
             if found.waybill_no:
                 text += tr("casequery.waybill", lang, carrier=found.carrier or "", waybill=found.waybill_no)
+            if found.members:  # a 一件事: the overall state, then each member matter's own
+                members = [
+                    tr("casequery.shown", lang, matter=m.matter_name, state=m.status_name)
+                    for m in found.members
+                ]
+                text += tr("casequery.members", lang, members=tr("casequery.separator", lang).join(members))
             return text
         keys = {
             QueryStage.SEARCHING: "casequery.searching",

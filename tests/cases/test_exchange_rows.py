@@ -15,6 +15,8 @@ from hall_server.contract.cases import (
     ConcludeIn,
     Delivery,
     MailIn,
+    MaterialsIn,
+    NotAcceptedIn,
     Outcome,
     PickupIn,
     ResultReadyIn,
@@ -27,6 +29,8 @@ from hall_server.contract.cases import (
     StepPhase,
     StepResult,
 )
+from hall_server.contract.joint import JointCaseOpenIn, JointMatterIn
+from hall_server.events.models import Event
 from hall_server.sync.targets.exchange_tables import rows_for
 from hall_server.sync.targets.front_table import exchange, exchange_row
 from tests.cases.conftest import PROTECT_KEY
@@ -183,3 +187,94 @@ def test_back_office_steps_specials_and_conclusions_map_to_the_exchange_tables(
     assert (transfer["DONERESULT"], transfer["EXITRES"]) == ("4", "转报市民政局")
     text = json.dumps([mine, rows(denied)], ensure_ascii=False)
     assert YOUNG_ID not in text and "张小三" not in text
+
+
+def _joint_rows(url: str, joint_id: int) -> list[tuple[str, str, dict]]:
+    """The rows written next to the joint case's own events: (event type, table, columns)."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        query = (
+            select(exchange.c.event_type, exchange_row.c.table_name, exchange_row.c.columns)
+            .join(exchange_row, exchange_row.c.event_id == exchange.c.event_id)
+            .where(exchange.c.aggregate_type == "joint_case", exchange.c.aggregate_id == str(joint_id))
+            .order_by(exchange.c.aggregate_seq, exchange_row.c.position)
+        )
+        rows = [(kind, table, json.loads(columns)) for kind, table, columns in connection.execute(query)]
+    engine.dispose()
+    return rows
+
+
+def test_a_joint_case_marks_its_childrens_rows_with_the_joint_number(synced):
+    """一件事: the children fill the tables as cases of their own; the joint case's 收件 and 受理 update
+    each child's PRE_APASINFO (INFOTYPE 3 联办件, EXT1 joint number, EXT2 joint matter, EXT3 joint id) and
+    its EA_JC_STEP_BASICINFO (APPROVALTYPE 3); a refused joint case adds nothing to its children's
+    不予受理 rows."""
+    server, hall, url = synced
+    admin = HallClient(server.base_url, hall.tokens["admin"])
+    clerk = HallClient(server.base_url, hall.tokens["clerk1"])
+    admin.save_joint_matter(
+        "PAIR",
+        JointMatterIn(name="两事一件事", member_ids=[hall.matters["marriage"], hall.matters["company"]]),
+    )
+    joint = clerk.open_joint_case(JointCaseOpenIn(joint_code="PAIR", applicant=person(YOUNG_ID)))
+    form = next(m.material_ids[0] for m in joint.materials if m.name == "申请表")
+    clerk.receive_joint_materials(joint.id, MaterialsIn(received=[form]))
+    done = clerk.accept_joint_case(joint.id).case
+    child_ids = [str(c.case_id) for c in done.children]
+    deadline = time.monotonic() + 30
+    while len(_joint_rows(url, joint.id)) < 6 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    rows = _joint_rows(url, joint.id)
+    assert [(kind, table) for kind, table, _ in rows] == [
+        ("case.submitted", "PRE_APASINFO"),
+        ("case.submitted", "PRE_APASINFO"),
+        ("case.accepted", "PRE_APASINFO"),
+        ("case.accepted", "EA_JC_STEP_BASICINFO"),
+        ("case.accepted", "PRE_APASINFO"),
+        ("case.accepted", "EA_JC_STEP_BASICINFO"),
+    ]
+    assert all(c["CD_OPERATION"] == "U" for _, _, c in rows)
+    submitted = [c for kind, _, c in rows if kind == "case.submitted"]
+    assert [c["ORGBUSNO"] for c in submitted] == child_ids
+    assert all(
+        (c["INFOTYPE"], c["EXT1"], c["EXT2"], c["EXT3"], c["PROJID"])
+        == ("3", None, "PAIR", str(joint.id), None)
+        for c in submitted
+    )
+    apas = [c for kind, table, c in rows if kind == "case.accepted" and table == "PRE_APASINFO"]
+    assert [(c["ORGBUSNO"], c["PROJID"]) for c in apas] == [
+        (str(c.case_id), c.local_case_no) for c in done.children
+    ]
+    assert all((c["INFOTYPE"], c["EXT1"], c["EXT2"]) == ("3", done.local_case_no, "PAIR") for c in apas)
+    basic = [c for _, table, c in rows if table == "EA_JC_STEP_BASICINFO"]
+    assert [(c["ORGBUSNO"], c["APPROVALTYPE"]) for c in basic] == [(i, "3") for i in child_ids]
+    # each child's own rows, keyed by its own id and number, as for any case
+    while len({(a, s) for a, s, _, _ in _rows(url, set(child_ids))}) < 6 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    own = _rows(url, set(child_ids))
+    assert {(a, table) for a, _, table, _ in own} >= {(i, "PRE_APASINFO") for i in child_ids}
+    assert {(a, c["PROJID"]) for a, _, table, c in own if table == "EA_JC_STEP_BASICINFO"} == {
+        (str(c.case_id), c.local_case_no) for c in done.children
+    }
+    assert YOUNG_ID not in json.dumps([rows, own], ensure_ascii=False)
+
+    # refused: the joint case's refusal adds no row; each child's own 不予受理 rows are there
+    refused = clerk.open_joint_case(JointCaseOpenIn(joint_code="PAIR", applicant=person(YOUNG_ID)))
+    clerk.refuse_joint_case(refused.id, NotAcceptedIn(reason="不符合一件事办理条件"))
+    for child in refused.children:
+        refusal = [e.payload for e in _events(server, child.case_id) if e.event_type == "case.not_accepted"]
+        assert len(refusal) == 1
+        assert [r.table for r in rows_for(refusal[0])] == ["EA_JC_STEP_PROC", "EA_JC_STEP_DONE"]
+    own_refusal = server.state.uow.read(
+        lambda ctx: [
+            e.payload
+            for e in ctx.session.scalars(
+                select(Event)
+                .where(Event.aggregate_type == "joint_case", Event.aggregate_id == str(refused.id))
+                .order_by(Event.aggregate_seq)
+            )
+        ]
+    )
+    assert [e["event_type"] for e in own_refusal] == ["case.submitted", "case.not_accepted"]
+    assert rows_for(own_refusal[1]) == []
+    assert [r.columns["EXT3"] for r in rows_for(own_refusal[0])] == [str(refused.id)] * 2

@@ -133,3 +133,15 @@ def test_correction_is_resumed_by_the_number_on_the_joint_notice(server, hall, c
     with pytest.raises(ApiError) as odd:
         later.find_joint_case("编号")
     assert odd.value.status == 422
+
+
+def test_a_child_refused_on_its_own_keeps_its_reason(server, hall, client_for):
+    _define(client_for, _members(server))
+    clerk, joint = _open_from_ticket(client_for)
+    first, second = joint.children
+    clerk.refuse_case(second.case_id, NotAcceptedIn(reason="出生医学证明信息有误"))
+    refused = clerk.refuse_joint_case(joint.id, NotAcceptedIn(reason=REASON))
+    assert refused.status is CaseStatus.NOT_ACCEPTED and refused.reason == REASON
+    assert clerk.get_case(second.case_id).reason == "出生医学证明信息有误"
+    assert clerk.get_case(first.case_id).reason == REASON
+    assert clerk.get_joint_case(joint.id).reason == REASON

@@ -187,7 +187,7 @@ def test_the_visitor_query_shows_the_contract_words_and_is_throttled(server, hal
     with pytest.raises(ApiError) as locked:
         kiosk.query_case(CaseQueryIn(local_case_no=number, query_password=accepted.query_password))
     assert (locked.value.status, locked.value.code) == (429, "CASE_QUERY_LOCKED")
-    assert "分钟后再试" in locked.value.message
+    assert "请15分钟后再试" in locked.value.message  # the lock's length, not one minute more
     server.state.clock.advance(minutes=16)
     seen = kiosk.query_case(CaseQueryIn(local_case_no=number, query_password=accepted.query_password))
     assert seen.status is CaseStatus.RESULT_READY

@@ -1,6 +1,7 @@
 """The case progress page (/c/{case number}, the 受理回执's QR) in Debian's Chromium against the real server:
 the query password from the receipt opens the case's state in the contract's words (R3); a wrong password
-is said plainly; five wrong lock the number (the kiosk's throttle); a mailed case shows its waybill."""
+is said plainly; five wrong lock the number (the kiosk's throttle); a mailed case shows its waybill; a
+一件事's joint number shows the overall state and each member matter's own."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from hall_server.contract.cases import (
     CaseStatus,
     Delivery,
     MailIn,
+    MaterialsIn,
     ResultReadyIn,
 )
+from hall_server.contract.joint import JointCaseOpenIn, JointMatterIn
 from tests.cases.helpers import concluded_case, instant_matter
-from tests.factories import YOUNG_ID
+from tests.factories import YOUNG_ID, person
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -158,3 +161,36 @@ def test_wrong_queries_from_one_address_across_numbers_lock_the_address(server, 
     # the kiosk (a device, not this address) still finds the case
     seen = client_for("kiosk").query_case(CaseQueryIn(**right))
     assert seen.status is CaseStatus.CONCLUDED_APPROVED
+
+
+def test_a_joint_number_shows_the_overall_state_and_each_member(server, hall, client_for, phone):
+    """一件事: the joint number and its one password; the overall state above, each member's below."""
+    clerk = client_for("clerk1")
+    instant = instant_matter(server.state.uow)
+    members = [instant, hall.matters["marriage"]]
+    client_for("admin").save_joint_matter("MIXED", JointMatterIn(name="混合一件事", member_ids=members))
+    joint = clerk.open_joint_case(JointCaseOpenIn(joint_code="MIXED", applicant=person(YOUNG_ID)))
+    form = next(m.material_ids[0] for m in joint.materials if m.name == "申请表")
+    clerk.receive_joint_materials(joint.id, MaterialsIn(received=[form]))
+    accepted = clerk.accept_joint_case(joint.id)
+    number = accepted.case.local_case_no
+    phone.goto(f"{server.base_url}/c/{number}")
+    _ask(phone, accepted.query_password)
+    expect(phone.locator("#matter")).to_have_text("混合一件事")
+    expect(phone.locator("#status")).to_have_text(STATUS_NAMES[CaseStatus.ACCEPTED])
+    expect(phone.locator("#members-box")).to_be_visible()
+    rows = phone.locator("#members li")
+    expect(rows).to_have_count(2)
+    names = [child.matter_name for child in accepted.case.children]
+    expect(rows.locator(".member-name")).to_have_text(names)
+    expect(rows.locator(".member-state")).to_have_text(["已办结", "已受理"])
+    expect(rows.nth(0)).to_have_attribute("data-status", "CONCLUDED_APPROVED")
+    assert YOUNG_ID not in phone.content()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SHOTS / "case-progress-joint.png"), full_page=True)
+    # a single case's answer has no members: the list stays hidden
+    single = concluded_case(clerk, instant)
+    phone.goto(f"{server.base_url}/c/{single.case.local_case_no}")
+    _ask(phone, single.query_password)
+    expect(phone.locator("#status")).to_have_text(STATUS_NAMES[CaseStatus.CONCLUDED_APPROVED])
+    expect(phone.locator("#members-box")).to_be_hidden()

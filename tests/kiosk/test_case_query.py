@@ -1,6 +1,7 @@
 """办件查询 on the kiosk's 我的排队/办件 screen, the real window offscreen against the demo hall: the case
 number and the query password typed on the screen's keys, the state in the contract's words (R3), the
-lock after too many wrong passwords (429 from the hall server) said plainly."""
+lock after too many wrong passwords (429 from the hall server) said plainly; a 一件事's joint number with
+each member matter's state."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hall_server.contract.cases import (
     MaterialState,
     ResultReadyIn,
 )
+from hall_server.contract.joint import JointCaseOpenIn
 from kiosk.controller.casequery import QueryField, QueryStage
 from kiosk.controller.kiosk import Screen
 from tests.factories import person
@@ -88,3 +90,31 @@ def test_the_case_state_in_the_contract_words_and_the_lock(qtbot, kiosk_window, 
     qtbot.waitUntil(lambda: "15分钟后再试" in answer.text())
     c.go_home()
     assert not query.active and query.number == "" and query.found is None
+
+
+def test_a_joint_number_answers_with_the_overall_state_and_each_member(qtbot, kiosk_window, demo_hall):
+    """The demo's 新生儿出生一件事: its joint number and one password; the answer names the overall state and
+    each member matter's own."""
+    window, c = kiosk_window()
+    qtbot.waitUntil(lambda: c.online, timeout=30000)
+    with demo_hall.staff("clerk04") as clerk:
+        joint = clerk.open_joint_case(JointCaseOpenIn(joint_code="NEWBORN", applicant=person()))
+        pending = [m.material_ids[0] for m in joint.materials if m.state is MaterialState.PENDING]
+        clerk.receive_joint_materials(joint.id, MaterialsIn(received=pending))
+        accepted = clerk.accept_joint_case(joint.id)
+    number, password = accepted.case.local_case_no, accepted.query_password
+    assert number is not None
+    c.lookup.start()
+    _tap(qtbot, window, "lookupCaseQueryButton")
+    query = c.lookup.case_query
+    _type(qtbot, window, number)
+    _tap(qtbot, window, "casePasswordField")
+    _type(qtbot, window, password)
+    _tap(qtbot, window, "caseKeyConfirm")
+    qtbot.waitUntil(lambda: query.stage is QueryStage.SHOWN)
+    assert query.found is not None and len(query.found.members) == 3
+    answer = window.findChild(QLabel, "caseQueryAnswer")
+    qtbot.waitUntil(lambda: answer.text().startswith(f"{accepted.case.name}：{accepted.case.status_name}"))
+    for child in accepted.case.children:
+        assert f"{child.matter_name}：{child.status_name}" in answer.text()
+    assert answer.isVisible() and answer.wordWrap()

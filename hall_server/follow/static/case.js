@@ -1,5 +1,6 @@
 // The case progress page (/c/{case number}), opened from the QR code on the 受理回执: the visitor types the
-// query password printed on the receipt; the answer is the case's status in the contract's words (R3).
+// query password printed on the receipt; the answer is the case's status in the contract's words (R3). A
+// 一件事's joint number answers with the overall state and each member matter's own state.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +20,23 @@ function show(c) {
   const mailed = Boolean(c.waybill_no);
   $("waybill").textContent = mailed ? c.carrier + " " + c.waybill_no : "";
   $("waybill").hidden = $("waybill-label").hidden = !mailed;
+  // a 一件事 (joint case number): the overall state above, each member matter's own case below
+  const members = c.members || [];
+  $("members").replaceChildren(
+    ...members.map((m) => {
+      const item = document.createElement("li");
+      item.dataset.status = m.status;
+      const name = document.createElement("span");
+      name.className = "member-name";
+      name.textContent = m.matter_name;
+      const state = document.createElement("span");
+      state.className = "member-state";
+      state.textContent = m.status_name;
+      item.append(name, state);
+      return item;
+    }),
+  );
+  $("members-box").hidden = members.length === 0;
   $("ask").hidden = true;
   $("result").hidden = false;
 }

@@ -2,7 +2,19 @@
 PRE_APASINFO, EA_JC_STEP_BASICINFO, EA_JC_STEP_PROC, EA_JC_STEP_DONE, the pickup (GD LQSJ) and 表15 物流.
 As far as the events carry data: the applicant's own fields travel only in the envelope's `protected`
 block, which the province opens with its key; here the rows name the event that carries them. Pure: a
-front-table target writes the rows next to the event."""
+front-table target writes the rows next to the event.
+
+一件事 (联办件): each member matter's case is a case of its own and fills the tables as any case does.
+The standards name no table and no column for the whole (§3.2 gives only 办件类型 3 联办件:
+PRE_APASINFO `INFOTYPE`, EA_JC_STEP_BASICINFO `APPROVALTYPE`), so the joint case's own events (aggregate
+`joint_case`) update its children's rows (CD_OPERATION U, each child's ORGBUSNO and PROJID): at 收件 every
+child's PRE_APASINFO gets INFOTYPE 3 and, in the tables' extension columns,
+  EXT1 联办件编号: the joint case number (PROJID of the whole; from acceptance on, None before),
+  EXT2 一件事编码: the hall's joint matter code,
+  EXT3 联办件原系统业务流水号: the joint case's own id (ORGBUSNO of the whole, grouping the children before
+       the number exists);
+at 受理 the same on PRE_APASINFO with EXT1 filled, and APPROVALTYPE 3 on each child's EA_JC_STEP_BASICINFO. A
+refused joint case adds nothing: each child's own 不予受理 rows say it."""
 
 from __future__ import annotations
 
@@ -38,12 +50,38 @@ class ExchangeRow:
 
 def rows_for(envelope: dict[str, Any]) -> list[ExchangeRow]:
     """The exchange rows of one event (none for an event the tables do not record)."""
+    if envelope["aggregate"]["type"] == "joint_case":
+        return _joint_rows(envelope)
     mapper = _MAPPERS.get(envelope["event_type"])
     if mapper is None or envelope["aggregate"]["type"] != "case":
         return []
     data = envelope.get("data") or {}
     keys = _keys(envelope, data)
     return [ExchangeRow(table, {**keys, **columns}) for table, columns in mapper(envelope, data)]
+
+
+def _joint_rows(envelope: dict[str, Any]) -> list[ExchangeRow]:
+    """A joint case's 收件 and 受理 as updates of its children's rows (see the module's docstring)."""
+    data = envelope.get("data") or {}
+    accepted = envelope["event_type"] == "case.accepted"
+    if envelope["event_type"] != "case.submitted" and not accepted:
+        return []
+    child_ids = (envelope.get("refs") or {}).get("cases") or []
+    numbers = [child.get("local_case_no") for child in data.get("children") or []] if accepted else []
+    joint = {
+        "INFOTYPE": "3",  # 联办件
+        "EXT1": data.get("local_case_no") if accepted else None,
+        "EXT2": data.get("joint_matter"),
+        "EXT3": envelope["aggregate"]["id"],
+    }
+    rows = []
+    for position, child_id in enumerate(child_ids):
+        number = numbers[position] if position < len(numbers) else None
+        keys = {**_keys(envelope, data), "ORGBUSNO": str(child_id), "PROJID": number, "CD_OPERATION": "U"}
+        rows.append(ExchangeRow("PRE_APASINFO", {**keys, **joint}))
+        if accepted:
+            rows.append(ExchangeRow("EA_JC_STEP_BASICINFO", {**keys, "APPROVALTYPE": "3"}))
+    return rows
 
 
 def _keys(envelope: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
