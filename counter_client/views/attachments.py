@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from counter_client.controller.attachments import AttachmentsController
+from counter_client.controller.intake import MaterialLine
 from kiosk.views.widgets import button, label
 
 FILE_FILTER = "扫描件或照片 (*.jpg *.jpeg *.png *.pdf)"
@@ -31,6 +32,7 @@ class AttachmentControl(QWidget):
         layout.addWidget(self.count)
         layout.addWidget(self.file_button)
         layout.addWidget(self.photo_button)
+        layout.addStretch(1)
         self.refresh()
 
     def refresh(self) -> None:
@@ -61,3 +63,17 @@ class AttachmentControl(QWidget):
 
     def take_photo(self) -> None:
         self.controller.photo(self.material_id)
+
+
+def with_attachments(
+    words: QLabel, controller: AttachmentsController, line: MaterialLine, *, shown: bool = True
+) -> QVBoxLayout:
+    """A checklist line's words with its 附件 control below them (beside them, a long line would not fit);
+    `shown` false (a material that needs no submission): the words alone."""
+    column = QVBoxLayout()
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    column.addWidget(words)
+    if shown:
+        column.addWidget(AttachmentControl(controller, line.material_id, line.name))
+    return column
