@@ -31,6 +31,11 @@ def register(subcommands: Any) -> None:
         help="回执打印机地址（空表示没有；环境变量 YIMEN_COUNTER_PRINTER）",
     )
     parser.add_argument(
+        "--camera",
+        default=os.environ.get("YIMEN_COUNTER_CAMERA", ""),
+        help="材料拍照用的摄像头地址（如 file:///dev/video0；空表示没有；环境变量 YIMEN_COUNTER_CAMERA）",
+    )
+    parser.add_argument(
         "--public-base-url",
         default=os.environ.get("YIMEN_PUBLIC_BASE_URL", ""),
         help="回执二维码的网址前缀（环境变量 YIMEN_PUBLIC_BASE_URL；空则取号票的跟踪网址）",
@@ -58,6 +63,7 @@ def config_from(args: argparse.Namespace) -> CounterConfig:
         evalpad=args.evalpad,
         idcard=args.idcard,
         printer=args.printer,
+        camera=args.camera,
         public_base_url=args.public_base_url,
         login=args.login,
         rating_seconds=args.rating_seconds,

@@ -13,6 +13,7 @@ class CounterConfig:
     evalpad: str = "sim://evalpad?proto=json&press=satisfied&delay=3"  # 评价器; empty: none
     idcard: str = "sim://idcard"  # the counter's ID card reader; empty: none
     printer: str = ""  # the window's receipt printer (ESC/POS, devices.printer URL); empty: none
+    camera: str = ""  # the counter's camera for photos of materials (devices.camera URL); empty: none
     public_base_url: str = ""  # the receipt's QR: {this}/c/{case number}; empty: the ticket's follow base
     login: str = ""  # prefilled sign-in name
     rating_seconds: float = 60.0  # how long the pad asks before the service counts as not rated

@@ -25,6 +25,8 @@ from hall_server.alerts.router import router as alerts_router
 from hall_server.appointments.router import router as appointments_router
 from hall_server.auth.router import router as auth_router
 from hall_server.backoffice import router as backoffice_page
+from hall_server.cases.attachments_router import router as attachments_router
+from hall_server.cases.attachments_router import upload_limit
 from hall_server.cases.backoffice_router import router as backoffice_router
 from hall_server.cases.joint_router import router as joint_router
 from hall_server.cases.results_router import router as case_results_router
@@ -275,6 +277,8 @@ def install_error_handlers(app: FastAPI) -> None:
             413: (limits.CODE, limits.MESSAGE),
         }
         code, message = codes.get(exc.status_code, ("HTTP_ERROR", "请求无法处理"))
+        if isinstance(exc, limits.BodyTooLarge):  # a route's own cap names its own error
+            code, message = exc.code, exc.message
         response = error_response(exc.status_code, code, message, limits.detail_of(exc))
         if exc.status_code == 405:
             response.headers["Allow"] = allowed_methods(request, (exc.headers or {}).get("Allow", ""))
@@ -347,7 +351,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     install_error_handlers(app)
     idempotency_http.install(app)
     install_openapi(app)
-    app.add_middleware(limits.BodyLimit, max_bytes=state.settings.max_body_bytes)
+    app.add_middleware(
+        limits.BodyLimit,
+        max_bytes=state.settings.max_body_bytes,
+        wider=[upload_limit(state.settings.attachment_max_bytes)],
+    )
     app.add_middleware(RequestMetrics, metrics=state.metrics)
     for router in (
         auth_router,
@@ -367,6 +375,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         evaluation_manager_router,
         complaints_router,
         cases_router,
+        attachments_router,
         case_results_router,
         backoffice_router,
         joint_router,

@@ -3,6 +3,7 @@
 from hall_server.alerts.models import Alert, Threshold
 from hall_server.appointments.models import Appointment, AppointmentSlot
 from hall_server.auth.models import AuthToken, Device, LoginThrottle, Staff, StaffAddress, StaffHall
+from hall_server.cases.attachment_models import CaseAttachment
 from hall_server.cases.joint_models import JointCase, JointMatter
 from hall_server.cases.models import Case, CaseCounter, CaseMaterial, CaseSpecial, CaseStep
 from hall_server.cases.result_models import CaseAgent, CaseQueryThrottle, CaseResult
@@ -32,6 +33,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseAgent",
+    "CaseAttachment",
     "CaseCounter",
     "CaseMaterial",
     "CaseQueryThrottle",

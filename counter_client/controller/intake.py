@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from counter_client.controller.attachments import AttachmentsController
 from devices.errors import DeviceError
 from devices.printer.driver import EscposTicketPrinter, PrintResult
 from devices.printer.layouts import (
@@ -152,6 +153,7 @@ class IntakeController:
         self._paper: Callable[[EscposTicketPrinter], PrintResult] | None = None  # the last paper, to reprint
         self._applicant = ""  # the name printed (masked by the printer layer)
         self._accept_unconfirmed = False  # 受理 was sent and its answer lost
+        self.attachments = AttachmentsController(self, counter.config.camera)  # 附件 per checklist line
 
     # -- showing --------------------------------------------------------------------------------------------
 

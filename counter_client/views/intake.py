@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from counter_client.controller.counter import CounterController
 from counter_client.controller.intake import Outcome, PrintState
+from counter_client.views.attachments import AttachmentControl, with_attachments
 from counter_client.views.work import combo, line_edit, panel
 from kiosk.views.widgets import button, label, set_text
 
@@ -206,6 +207,8 @@ class IntakePage(QWidget):
             self._shown_case = shown
             self._build_form()
             self._build_materials()
+        for control in self.materials_body.findChildren(AttachmentControl):
+            control.refresh()
         editable = intake.can("accept") and not intake.busy
         for box in self.material_boxes.values():
             if box.property("needless") is False:
@@ -266,7 +269,7 @@ class IntakePage(QWidget):
             layout = QHBoxLayout(row)
             layout.setContentsMargins(0, 2, 0, 2)
             layout.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
-            layout.addWidget(words, 1)
+            layout.addLayout(with_attachments(words, intake.attachments, line, shown=not line.needless), 1)
             self.materials_list.addWidget(row)
             self.material_boxes[line.material_id] = box
         self.materials_list.addStretch(1)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from hall_server.auth.service import password_hasher
+from hall_server.cases.attachment_models import CaseAttachment
 from hall_server.cases.joint_models import JointCase
 from hall_server.cases.models import Case, CaseCounter, CaseMaterial
 from hall_server.catalogue.models import Matter
@@ -24,6 +25,7 @@ from hall_server.contract.cases import (
     MATERIAL_STATE_NAMES,
     STATUS_NAMES,
     AcceptedOut,
+    AttachmentOut,
     CaseMaterialOut,
     CaseOpenIn,
     CaseOut,
@@ -481,6 +483,7 @@ def case_out(ctx: Ctx, case: Case) -> CaseOut:
     assert applicant is not None
     ticket = ctx.session.get(Ticket, case.ticket_id) if case.ticket_id is not None else None
     sources = reuse_sources(ctx, case)
+    attached = attachments_by_line(ctx, case)
     return CaseOut(
         id=case.id,
         local_case_no=case.local_case_no,
@@ -493,7 +496,9 @@ def case_out(ctx: Ctx, case: Case) -> CaseOut:
         ticket_number=ticket.number if ticket is not None else None,
         applicant=applicant,
         form=form_out(ctx, case),
-        materials=[material_out(line, sources.get(line.id)) for line in case.materials],
+        materials=[
+            material_out(line, sources.get(line.id), attached.get(line.id, [])) for line in case.materials
+        ],
         missing=missing(case),
         reason=case.reason,
         opened_at=case.opened_at,
@@ -522,7 +527,9 @@ def form_out(ctx: Ctx, case: Case) -> list[FormFieldOut]:
     ]
 
 
-def material_out(line: CaseMaterial, source: str | None) -> CaseMaterialOut:
+def material_out(
+    line: CaseMaterial, source: str | None, attachments: list[AttachmentOut] | None = None
+) -> CaseMaterialOut:
     material, state = line.material, MaterialState(line.state)
     return CaseMaterialOut(
         material_id=material.id,
@@ -534,4 +541,33 @@ def material_out(line: CaseMaterial, source: str | None) -> CaseMaterialOut:
         state=state,
         state_name=MATERIAL_STATE_NAMES[state],
         reused_from=source,
+        attachments=attachments or [],
+    )
+
+
+def attachments_by_line(ctx: Ctx, case: Case) -> dict[int, list[AttachmentOut]]:
+    """Checklist line id → its attachments' metadata, oldest first (one query; the blobs stay unread)."""
+    lines = {line.id: line for line in case.materials}
+    rows = ctx.session.scalars(
+        select(CaseAttachment).where(CaseAttachment.case_id == case.id).order_by(CaseAttachment.id)
+    )
+    found: dict[int, list[AttachmentOut]] = {}
+    for row in rows:
+        if row.case_material_id in lines:
+            found.setdefault(row.case_material_id, []).append(
+                attachment_out(row, lines[row.case_material_id])
+            )
+    return found
+
+
+def attachment_out(row: CaseAttachment, line: CaseMaterial) -> AttachmentOut:
+    return AttachmentOut(
+        id=row.id,
+        material_id=line.material_id,
+        material_name=line.name,
+        media_type=row.media_type,
+        size=row.size,
+        sha256=row.sha256,
+        attached_by=row.staff_name,
+        attached_at=row.created_at,
     )

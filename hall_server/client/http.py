@@ -37,6 +37,7 @@ from hall_server.contract.base import ErrorBody
 from hall_server.contract.cases import (
     AcceptedOut,
     AgentIn,
+    AttachmentOut,
     BackofficeCaseOut,
     CaseOpenIn,
     CaseOut,
@@ -657,6 +658,33 @@ class HallClient:
 
     def receive_materials(self, case_id: int, body: MaterialsIn) -> CaseOut:
         return self._call("POST", f"/cases/{case_id}/materials", CaseOut, body, once=True)
+
+    def attach_material(
+        self, case_id: int, material_id: int, content: bytes, media_type: str
+    ) -> AttachmentOut:
+        """附件: a scan or photo (image/jpeg, image/png, application/pdf) of a checklist line, as the raw
+        body; sent with an Idempotency-Key and repeated with it, so a retry does not attach it twice."""
+        headers = {"Content-Type": media_type, IDEMPOTENCY_KEY: str(uuid.uuid4())}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.hall_code:
+            headers["X-Yimen-Hall"] = self.hall_code
+        path = f"{API}/cases/{case_id}/materials/{material_id}/attachments"
+        request = self.http.build_request("POST", path, headers=headers, content=content)
+        response = self._checked(self._send(request, repeatable=True))
+        return AttachmentOut.model_validate_json(response.content)
+
+    def case_attachments(self, case_id: int) -> list[AttachmentOut]:
+        """The case's attachments, metadata only."""
+        return self._call("GET", f"/cases/{case_id}/attachments", list[AttachmentOut])
+
+    def download_attachment(self, case_id: int, attachment_id: int) -> bytes:
+        """The attachment's content, decrypted by the server."""
+        return self._download(f"/cases/{case_id}/attachments/{attachment_id}", {}).content
+
+    def remove_attachment(self, case_id: int, attachment_id: int) -> None:
+        """Before 受理 only."""
+        self._call("DELETE", f"/cases/{case_id}/attachments/{attachment_id}", None)
 
     def accept_case(self, case_id: int) -> AcceptedOut:
         """受理: the case number and the query password (shown this once, for the receipt)."""

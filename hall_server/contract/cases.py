@@ -134,6 +134,28 @@ class FormFieldOut(OutModel):
     source: FormSource | None
 
 
+# 附件: a scan or camera photo of a received material (收件), sent as the raw bytes of the request body
+# with one of these Content-Types; the content must match it (magic bytes). Stored SM4-encrypted.
+ATTACHMENT_TYPES: dict[str, str] = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "application/pdf": "pdf",
+}
+
+
+class AttachmentOut(OutModel):
+    """One attachment's metadata (the content only by its own download, GET .../attachments/{id})."""
+
+    id: int
+    material_id: int  # the matter's material (the checklist line)
+    material_name: str
+    media_type: str  # image/jpeg, image/png, application/pdf
+    size: int  # bytes
+    sha256: str  # of the content
+    attached_by: str  # the clerk's name
+    attached_at: datetime
+
+
 class CaseMaterialOut(OutModel):
     material_id: int  # the matter's material
     name: str
@@ -144,6 +166,9 @@ class CaseMaterialOut(OutModel):
     state: MaterialState
     state_name: str
     reused_from: str | None = None  # the earlier case's number, or the sharing source
+    attachments: list[AttachmentOut] = Field(
+        default_factory=list
+    )  # scans / photos of this line, oldest first
 
 
 class CaseOut(OutModel):

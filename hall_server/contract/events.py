@@ -115,6 +115,8 @@ class EventType(StrEnum):
     CASE_NOT_ACCEPTED = "case.not_accepted"  # 不予受理
     CASE_CONCLUDED = "case.concluded"  # 办结
     CASE_QUERY_PASSWORD_RENEWED = "case.query_password_renewed"  # noqa: S105 (an event name, not a secret)
+    CASE_MATERIAL_ATTACHED = "case.material_attached"  # a scan/photo of a material: metadata, no content
+    CASE_MATERIAL_ATTACHMENT_REMOVED = "case.material_attachment_removed"  # removed before 受理
     CASE_STEP_COMPLETED = "case.step_completed"  # 承办/审核/批准 (表7)
     CASE_RETURNED_FOR_CORRECTION = "case.returned_for_correction"  # 退回窗口补正
     CASE_SPECIAL_PROCEDURE_STARTED = "case.special_procedure_started"  # 特别程序: the clock stops

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="larger request bodies are refused with 413 before parsing"
     )
+    attachment_max_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        le=50 * 1024 * 1024,
+        description="a case material's scan or photo: larger is refused with 413 ATTACHMENT_TOO_LARGE",
+    )
     slot_days_ahead: int = Field(
         default=366, ge=1, le=3660, description="appointment slots may be made at most this many days ahead"
     )

@@ -26,6 +26,14 @@ class Conflict(DomainError):
     status = 409
 
 
+class TooLarge(DomainError):
+    status = 413
+
+
+class UnsupportedType(DomainError):
+    status = 415
+
+
 class Unauthorized(DomainError):
     status = 401
 

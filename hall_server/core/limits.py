@@ -10,6 +10,9 @@ HTTPException(413): FastAPI passes it on to the app's HTTP error handler, which 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,12 +22,25 @@ CODE = "PAYLOAD_TOO_LARGE"
 MESSAGE = "提交的数据过大"
 
 
+@dataclass(frozen=True)
+class Wider:
+    """A route that takes a larger body than the general cap (a scanned material): its own cap and error."""
+
+    method: str
+    path: re.Pattern[str]
+    max_bytes: int
+    code: str
+    message: str
+
+
 class BodyTooLarge(HTTPException):
     """Raised inside the application's receive() once the body passes the limit."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, code: str = CODE, message: str = MESSAGE) -> None:
         super().__init__(PAYLOAD_TOO_LARGE)
         self.max_bytes = max_bytes
+        self.code = code
+        self.message = message
 
 
 def detail_of(exc: Exception) -> dict[str, int] | None:
@@ -32,22 +48,31 @@ def detail_of(exc: Exception) -> dict[str, int] | None:
     return {"max_bytes": exc.max_bytes} if isinstance(exc, BodyTooLarge) else None
 
 
-def _error_body(max_bytes: int) -> bytes:
-    body = {"code": CODE, "message": MESSAGE, "detail": detail_of(BodyTooLarge(max_bytes))}
+def _error_body(limit: BodyTooLarge) -> bytes:
+    body = {"code": limit.code, "message": limit.message, "detail": detail_of(limit)}
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, wider: Sequence[Wider] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.wider = tuple(wider)
+
+    def _limit(self, scope: Scope) -> BodyTooLarge:
+        for route in self.wider:
+            if scope.get("method") == route.method and route.path.match(scope.get("path", "")):
+                return BodyTooLarge(route.max_bytes, route.code, route.message)
+        return BodyTooLarge(self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self._declared_length(scope) > self.max_bytes:
-            await self._refuse(send)
+        limit = self._limit(scope)
+        max_bytes = limit.max_bytes
+        if self._declared_length(scope) > max_bytes:
+            await self._refuse(send, limit)
             return
         received = 0
         started = False
@@ -57,15 +82,15 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLarge(max_bytes, limit.code, limit.message)
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if received > self.max_bytes:  # stop the server reading (and discarding) the rest
+                if received > max_bytes:  # stop the server reading (and discarding) the rest
                     message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
@@ -74,7 +99,7 @@ class BodyLimit:
         except BodyTooLarge:
             if started:  # the application already answered without reading it all: nothing to add
                 return
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
     @staticmethod
     def _declared_length(scope: Scope) -> int:
@@ -86,8 +111,8 @@ class BodyLimit:
                     return 0
         return 0
 
-    async def _refuse(self, send: Send) -> None:
-        body = _error_body(self.max_bytes)
+    async def _refuse(self, send: Send, limit: BodyTooLarge) -> None:
+        body = _error_body(limit)
         await send(
             {
                 "type": "http.response.start",

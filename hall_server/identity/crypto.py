@@ -72,21 +72,30 @@ def _keys_from_hex(data_hex: str, lookup_hex: str, where: str) -> Keys:
 
 
 def encrypt(keys: Keys, plaintext: str, aad: str) -> bytes:
-    iv = os.urandom(12)
-    encryptor = Cipher(algorithms.SM4(keys.data_key), modes.GCM(iv)).encryptor()
-    encryptor.authenticate_additional_data(aad.encode())
-    body = encryptor.update(plaintext.encode()) + encryptor.finalize()
-    return BLOB_VERSION + iv + body + encryptor.tag
+    return encrypt_bytes(keys, plaintext.encode(), aad)
 
 
 def decrypt(keys: Keys, blob: bytes, aad: str) -> str:
+    return decrypt_bytes(keys, blob, aad).decode()
+
+
+def encrypt_bytes(keys: Keys, plaintext: bytes, aad: str) -> bytes:
+    """The same blob for binary content (a scanned material)."""
+    iv = os.urandom(12)
+    encryptor = Cipher(algorithms.SM4(keys.data_key), modes.GCM(iv)).encryptor()
+    encryptor.authenticate_additional_data(aad.encode())
+    body = encryptor.update(plaintext) + encryptor.finalize()
+    return BLOB_VERSION + iv + body + encryptor.tag
+
+
+def decrypt_bytes(keys: Keys, blob: bytes, aad: str) -> bytes:
     if blob[:1] != BLOB_VERSION or len(blob) < 1 + 12 + 16:
         raise CryptoError("unknown ciphertext format")
     iv, body, tag = blob[1:13], blob[13:-16], blob[-16:]
     decryptor = Cipher(algorithms.SM4(keys.data_key), modes.GCM(iv, tag)).decryptor()
     decryptor.authenticate_additional_data(aad.encode())
     try:
-        return (decryptor.update(body) + decryptor.finalize()).decode()
+        return decryptor.update(body) + decryptor.finalize()
     except InvalidTag as exc:
         raise CryptoError("ciphertext does not match the key or its column") from exc
 

@@ -40,6 +40,8 @@ KNOWN_PATH = {
 }
 # The admin's own token must survive the run.
 NOT_AS_ADMIN = {"POST /api/v1/auth/logout"}
+# A case material's attachment is uploaded as the file itself (the body's bytes, not JSON)
+schemathesis.serializer.alias(["image/jpeg", "image/png", "application/pdf"], "application/octet-stream")
 
 
 def test_every_operation_answers_4xx_with_an_error_body_never_5xx(server, hall):

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QScrollArea, QWidget
 
 from counter_client.config import CounterConfig
 from counter_client.controller.counter import IDLE_TEXT, Phase, RatingState
@@ -44,12 +44,29 @@ def check_and_shoot(window: QWidget, screen: str, size: str) -> None:
     outside = [
         w.objectName()
         for w in window.findChildren(QPushButton)
-        if w.isVisible() and not window.rect().contains(w.mapTo(window, w.rect().bottomRight()))
+        if w.isVisible()
+        and not window.rect().contains(w.mapTo(window, w.rect().bottomRight()))
+        and not _scrolled_away(w)
     ]
     assert not outside, f"{screen}: controls outside the window {outside}"
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(SHOTS / f"counter-{screen}-{size}.png"))
+
+
+def _scrolled_away(widget: QWidget) -> bool:
+    """Below (or above) the visible part of a vertical scroll area and as wide as it: reached by scrolling,
+    not outside the window (a control cut off at the side, where nothing scrolls, still counts)."""
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    if parent is None:
+        return False
+    viewport = parent.viewport()
+    corner = widget.mapTo(viewport, QPoint(0, 0))
+    fits_across = corner.x() >= 0 and corner.x() + widget.width() <= viewport.width()
+    out_of_view = corner.y() >= viewport.height() or corner.y() + widget.height() <= 0
+    return fits_across and out_of_view
 
 
 def find(window: QWidget, kind: type, name: str):

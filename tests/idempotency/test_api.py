@@ -202,6 +202,7 @@ POSTS_WITH_KEYS = {
     "/api/v1/sync/reconcile",
     "/api/v1/complaints",
     "/api/v1/cases",
+    "/api/v1/cases/{case_id}/materials/{material_id}/attachments",  # the raw file as the body
     *(f"/api/v1/cases/{{case_id}}/{op}" for op in ("materials", "correction-notice", "not-accepted")),
     *(f"/api/v1/cases/{{case_id}}/{op}" for op in ("agents", "result/ready", "result/pickup", "result/mail")),
     *(

@@ -237,6 +237,12 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
         {"matter_id": matter["id"], "ticket_id": done["id"], "applicant": person().model_dump(mode="json")},
     )
     form = next(m["material_id"] for m in case["materials"] if m["name"] == "申请表")
+    scan = api.http.post(  # 附件: the raw file as the body
+        f"{p}/cases/{case['id']}/materials/{form}/attachments",
+        content=b"%PDF-1.7\n%%EOF\n",
+        headers={"Authorization": f"Bearer {clerk}", "Content-Type": "application/pdf"},
+    )
+    assert scan.status_code == 201, scan.text
     api.ok(clerk, "POST", f"{p}/cases/{case['id']}/materials", {"received": [form]})
     case_no = api.ok(clerk, "POST", f"{p}/cases/{case['id']}/accept")["case"]["local_case_no"]
     [company] = [m for m in api.ok(clerk, "GET", f"{p}/matters", q="企业设立") if m["name"] == "企业设立登记"]
@@ -255,6 +261,8 @@ def seed_a_day(api: Api, a: dict[str, str]) -> dict[str, Any]:
     joint_no = api.ok(clerk, "POST", f"{p}/joint-cases/{joint['id']}/accept")["case"]["local_case_no"]
     ids = {
         "case_id": case["id"],
+        "attachment_id": scan.json()["id"],
+        "material_id": form,
         "case_no": case_no,
         "joint_case_id": joint["id"],
         "joint_no": joint_no,
@@ -309,6 +317,8 @@ def fill(path: str, ids: dict[str, Any]) -> str:
         "followup_id": ids["followup_id"],
         "complaint_id": ids["complaint_id"],
         "case_id": ids["case_id"],
+        "attachment_id": ids["attachment_id"],
+        "material_id": ids["material_id"],
         "joint_case_id": ids["joint_case_id"],
         "joint_code": "JIA_JOINT",
         "matter_id": ids["matter_id"],
@@ -483,6 +493,7 @@ def a_state(api: Api, token: str, ids: dict[str, Any]) -> dict[str, Any]:
         f"/complaints/{ids['hotline_id']}",
         f"/cases/{ids['case_id']}",
         f"/cases/{ids['case_id']}/result",
+        f"/cases/{ids['case_id']}/attachments",
         f"/joint-cases/{ids['joint_case_id']}",
         "/joint-matters",
         "/hall/matters",

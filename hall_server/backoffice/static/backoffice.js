@@ -111,7 +111,7 @@ function showCase(d) {
   $("detail-sub").textContent = `${c.status_name} · ${d.department_name || "未分派部门"} · 承诺办结 `
     + `${c.promised_date || "—"}（${left(d.promised_left)}）· 法定办结 ${c.legal_date || "—"}（${left(d.legal_left)}）· ${warnName}`;
   $("detail-form").replaceChildren(...c.form.flatMap((f) => [el("dt", f.label), el("dd", f.value || "—")]));
-  $("detail-materials").replaceChildren(...c.materials.map((m) => el("li", `${m.name}：${m.state_name}`)));
+  $("detail-materials").replaceChildren(...c.materials.map((m) => materialItem(c.id, m)));
   const trace = [el("li", `受理 · ${when(c.accepted_at)}`)];
   const entries = [
     ...d.steps.map((s) => ({ at: s.ended_at, text: `${s.phase_name} · ${{ PASS: "通过", RETURN: "退回", WINDOW: "退回窗口补正" }[s.action] || s.action}`
@@ -135,6 +135,48 @@ function showCase(d) {
       + (d.conclusion.transfer_target ? `：转报 ${d.conclusion.transfer_target}` : "");
   }
   showActions(d);
+}
+
+// --- 附件: the scans and photos taken at the window, opened with the signed-in token (never a bare link) ---
+
+const KINDS = { "image/jpeg": ["JPG", "jpg"], "image/png": ["PNG", "png"], "application/pdf": ["PDF", "pdf"] };
+
+function materialItem(caseId, m) {
+  const item = el("li", `${m.name}：${m.state_name}`);
+  m.attachments.forEach((a, index) => {
+    const [kind] = KINDS[a.media_type] || [a.media_type];
+    const link = el("a", `附件${index + 1}（${kind}，${Math.max(1, Math.round(a.size / 1024))} KB）`, "attachment");
+    link.href = `${API}/cases/${caseId}/attachments/${a.id}`;
+    link.dataset.attachmentId = a.id;
+    link.title = `${a.attached_by} 于 ${when(a.attached_at)} 上传`;
+    link.addEventListener("click", (event) => { event.preventDefault(); openAttachment(caseId, m.name, index, a); });
+    item.append(" ", link);
+  });
+  return item;
+}
+
+async function openAttachment(caseId, name, index, a) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  try {
+    const response = await fetch(`${API}/cases/${caseId}/attachments/${a.id}`, {
+      headers: { Authorization: `Bearer ${token}` }, cache: "no-store",
+    });
+    if (!response.ok) {
+      const body = await response.json().catch(() => null);
+      if (response.status === 401) { signOut("登录已失效，请重新登录"); return; }
+      throw new HttpError(response.status, body);
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const save = document.createElement("a");
+    save.href = url;
+    save.download = `${name}-附件${index + 1}.${(KINDS[a.media_type] || ["", "bin"])[1]}`;
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (error) {
+    toast(error.message);
+  }
 }
 
 function showActions(d) {

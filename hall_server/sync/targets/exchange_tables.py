@@ -1,5 +1,6 @@
 """case.* and result.* events as rows of the provincial exchange tables (前置库, standards.md §3.2, §3.4):
-PRE_APASINFO, EA_JC_STEP_BASICINFO, EA_JC_STEP_PROC, EA_JC_STEP_DONE, the pickup (GD LQSJ) and 表15 物流.
+PRE_APASINFO, PRE_FILE (attachments' metadata), EA_JC_STEP_BASICINFO, EA_JC_STEP_PROC, EA_JC_STEP_DONE,
+the pickup (GD LQSJ) and 表15 物流.
 As far as the events carry data: the applicant's own fields travel only in the envelope's `protected`
 block, which the province opens with its key; here the rows name the event that carries them. Pure: a
 front-table target writes the rows next to the event.
@@ -25,6 +26,7 @@ from typing import Any
 STDVER = "GB/T 39046-2020"
 # case.concluded outcome → DONERESULT (v2, standards.md §3.4)
 DONE_RESULT = {"APPROVED": "0", "DENIED": "1", "TRANSFERRED": "4", "WITHDRAWN": "5", "VOIDED": "2"}
+FILE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}  # PRE_FILE FILETYPE
 PICKED_BY = {"SELF": "本人领取", "AGENT": "代理人领取"}
 # back office: 审批环节 → GD SPHJDM; a step's result → EA_JC_STEP_PROC NODERESULT (7 退回 before the result)
 PHASE_CODE = {"UNDERTAKE": "1", "REVIEW": "2", "APPROVE": "3"}
@@ -284,6 +286,27 @@ def _at(envelope: dict[str, Any], moment: str | None) -> str | None:
     return (at.astimezone(local) if local and at.tzinfo else at).strftime("%Y%m%dT%H%M%S")
 
 
+def _file(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
+    """PRE_FILE (材料): the attachment's metadata; the content stays in the hall (encrypted), named by
+    FILEID (the attachment id): no event carries file content, so a province that wants the file itself
+    fetches it by that reference through its own file interface."""
+    removed = envelope["event_type"] == "case.material_attachment_removed"
+    return [
+        (
+            "PRE_FILE",
+            {
+                "CD_OPERATION": "D" if removed else "I",
+                "FILEID": data.get("file_ref"),
+                "FILENAME": data.get("material"),  # 材料名称
+                "FILETYPE": FILE_TYPES.get(data.get("media_type") or ""),
+                "FILESIZE": data.get("size"),
+                "FILEHASH": data.get("sha256"),  # SHA-256 of the content
+                "UPLOADTIME": _time(envelope),
+            },
+        )
+    ]
+
+
 def _ready(envelope: dict[str, Any], data: dict[str, Any]) -> Rows:
     mail = data.get("delivery") == "MAIL"
     return [
@@ -339,6 +362,8 @@ _MAPPERS = {
     "case.returned_for_correction": _returned,
     "case.special_procedure_started": _special_started,
     "case.special_procedure_ended": _special_ended,
+    "case.material_attached": _file,
+    "case.material_attachment_removed": _file,
     "result.ready_for_pickup": _ready,
     "result.picked_up": _picked_up,
     "result.mailed": _mailed,
