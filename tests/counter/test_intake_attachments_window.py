@@ -8,44 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
-from counter_client.controller.counter import Phase
-from counter_client.views.app import build_counter
 from counter_client.views.attachments import AttachmentControl
-from tests.counter.conftest import PASSWORD, counter_config
-from tests.counter.intake_fixtures import CLERK, WINDOW, Desk
-from tests.counter.test_intake_window import WAIT, call_with_card, click, open_case, tick_pending
+from tests.counter.intake_fixtures import Desk
+from tests.counter.test_intake_window import WAIT, call_with_card, click, open_case, start, tick_pending
 from tests.counter.test_window import check_and_shoot, find
 from tests.kiosk.conftest import DemoHall
 
 SCAN = b"\x89PNG\r\n\x1a\n" + bytes(300)
 
 
-def _start_with_camera(qtbot, hall: DemoHall, desk: Desk):
-    """As test_intake_window.start, with the counter's camera configured."""
-    config = counter_config(hall, None, login=CLERK, camera="sim://camera?scene=face", **desk.config())
-    window, controller = build_counter(config)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    controller.start()
-    try:
-        qtbot.waitUntil(lambda: controller.online, timeout=WAIT)
-        find(window, QLineEdit, "password").setText(PASSWORD)
-        click(qtbot, window, "signInButton")
-        picking = lambda: controller.phase is Phase.PICK_WINDOW and bool(controller.windows)  # noqa: E731
-        qtbot.waitUntil(picking, timeout=60000)
-        click(qtbot, window, f"window{WINDOW}")
-        qtbot.waitUntil(lambda: controller.phase is Phase.WORK and not controller.busy, timeout=WAIT)
-    except BaseException:
-        controller.stop()
-        raise
-    return window, controller
-
-
 def test_a_file_and_a_photo_attached_from_the_page(qtbot, intake_hall: DemoHall, desk: Desk, tmp_path: Path):
-    window, controller = _start_with_camera(qtbot, intake_hall, desk)
+    window, controller = start(qtbot, intake_hall, desk, camera="sim://camera?scene=face")
     try:
         intake = controller.intake
         call_with_card(qtbot, window, controller, intake_hall, desk, "特困人员救助供养审核确认")

@@ -28,8 +28,9 @@ def click(qtbot, window: QWidget, name: str) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
-def start(qtbot, hall: DemoHall, desk: Desk):
-    window, controller = build_counter(counter_config(hall, None, login=CLERK, **desk.config()))
+def start(qtbot, hall: DemoHall, desk: Desk, **config: str):
+    """The counter signed in at window WINDOW with the desk's devices (and `config`'s, e.g. camera=...)."""
+    window, controller = build_counter(counter_config(hall, None, login=CLERK, **desk.config(), **config))
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()
