@@ -523,12 +523,11 @@ class IntakeController:
             except ApiError as error:
                 if error.code != "CASE_NOT_OPEN":
                     raise
-            # Accepted already (our answer was lost). The server keeps the password only hashed and
-            # renews no joint case's: the receipt says where to get one.
+            # Accepted already (our answer was lost): a new password, the lost one stops working.
             earlier = client.get_joint_case(joint_id)
             if earlier.local_case_no is None:
                 raise ApiError(409, "CASE_NOT_OPEN", f"该一件事{earlier.status_name}，不能受理")
-            return earlier, ""
+            return earlier, client.renew_joint_query_password(joint_id).query_password
 
         self._run("accept", work, self._joint_accepted, self._accept_lost)
 
@@ -538,13 +537,8 @@ class IntakeController:
         concluded = joint.status is CaseStatus.CONCLUDED_APPROVED  # every member a 即办件
         self.outcome = Outcome.CONCLUDED if concluded else Outcome.ACCEPTED
         done = "一件事已当场办结" if concluded else "一件事已受理"
-        shown = f"{done}：受理编号 {joint.local_case_no}，{len(joint.children)} 个事项"
-        if password:
-            self._say(shown + f"，查询密码 {password}（仅此一次显示，已打印在回执上）")
-        else:
-            self._say(
-                shown + "。受理的答复曾丢失，查询密码未能取得：请办事人凭身份证到窗口查询进度", error=True
-            )
+        shown = f"{done}：受理编号 {joint.local_case_no}，{len(joint.children)} 个事项，查询密码 {password}"
+        self._say(shown + "（仅此一次显示，已打印在回执上）")
         receipt = self._joint_receipt(joint, password)
         self._print(lambda printer: printer.print_receipt(receipt))
 
@@ -751,7 +745,7 @@ class IntakeController:
             applicant_name=self._applicant,
             accepted_at=accepted_at,
             promised_on=joint.promised_date or accepted_at.date(),
-            query_password_hint=password or "未能打印，请凭身份证到综合窗口查询",
+            query_password_hint=password,
             query_url=self.query_url(joint.local_case_no or ""),
             hall_contact=self._contact(),
             window=self._window(),

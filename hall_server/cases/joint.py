@@ -28,6 +28,7 @@ from hall_server.contract.cases import (
     MaterialsIn,
     MaterialState,
     NotAcceptedIn,
+    QueryPasswordOut,
 )
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.contract.joint import (
@@ -243,6 +244,25 @@ def accept(ctx: Ctx, joint_id: int) -> JointAcceptedOut:
         },
     )
     return JointAcceptedOut(case=joint_case_out(ctx, joint), query_password=password)
+
+
+def renew_query_password(ctx: Ctx, joint_id: int) -> QueryPasswordOut:
+    """A new query password for an accepted joint case (the receipt was lost, or the answer to acceptance):
+    the joint case and every child get it, so the old one opens none of them."""
+    joint = get_joint_case(ctx, joint_id)
+    if joint.local_case_no is None:
+        raise Conflict("CASE_NOT_ACCEPTED", "该一件事尚未受理，没有查询密码")
+    children = children_of(ctx, joint)
+    password = service.new_password()
+    digest = password_hasher(ctx).hash(password)
+    for child in children:
+        child.query_password_hash = digest
+    joint.query_password_hash = digest
+    ctx.session.flush()
+    _event(
+        ctx, joint, children, EventType.CASE_QUERY_PASSWORD_RENEWED, {"local_case_no": joint.local_case_no}
+    )
+    return QueryPasswordOut(local_case_no=joint.local_case_no, query_password=password)
 
 
 def refuse(ctx: Ctx, joint_id: int, body: NotAcceptedIn) -> JointCase:

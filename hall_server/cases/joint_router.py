@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from hall_server.cases import joint
-from hall_server.contract.cases import MaterialsIn, NotAcceptedIn
+from hall_server.contract.cases import MaterialsIn, NotAcceptedIn, QueryPasswordOut
 from hall_server.contract.joint import (
     JOINT_CODE,
     JointAcceptedOut,
@@ -90,6 +90,13 @@ def require_correction(joint_case_id: IdParam, api: IdempotentApiDep) -> JointCa
 def accept(joint_case_id: IdParam, api: ApiDep) -> JointAcceptedOut:
     """受理 of the whole: one number, one query password (shown this once), every child accepted."""
     return api.run(lambda ctx: joint.accept(ctx, joint_case_id), roles=DESK)
+
+
+@router.post("/joint-cases/{joint_case_id}/query-password", response_model=QueryPasswordOut)
+def renew_query_password(joint_case_id: IdParam, api: ApiDep) -> QueryPasswordOut:
+    """A new query password for an accepted joint case (lost receipt or lost answer); the old one stops
+    working, for the joint case and every child."""
+    return api.run(lambda ctx: joint.renew_query_password(ctx, joint_case_id), roles=DESK)
 
 
 @router.post("/joint-cases/{joint_case_id}/not-accepted", response_model=JointCaseOut)

@@ -761,6 +761,10 @@ class HallClient:
         """One number and one query password (shown this once); every child accepted."""
         return self._call("POST", f"/joint-cases/{joint_case_id}/accept", JointAcceptedOut)
 
+    def renew_joint_query_password(self, joint_case_id: int) -> QueryPasswordOut:
+        """A new query password for an accepted joint case and its children; the earlier one stops working."""
+        return self._call("POST", f"/joint-cases/{joint_case_id}/query-password", QueryPasswordOut)
+
     def refuse_joint_case(self, joint_case_id: int, body: NotAcceptedIn) -> JointCaseOut:
         """不予受理 of the whole 一件事, with the reason: every child refused."""
         return self._call("POST", f"/joint-cases/{joint_case_id}/not-accepted", JointCaseOut, body, once=True)

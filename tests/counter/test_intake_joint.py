@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from counter_client.controller.intake import Outcome, PrintState
-from hall_server.client import HallClient
-from hall_server.contract.cases import CaseStatus, MaterialsIn
+from hall_server.client import ApiError, HallClient
+from hall_server.contract.cases import CaseQueryIn, CaseStatus, MaterialsIn
 from hall_server.contract.joint import JointCaseOut, JointMatterIn
 from tests.counter.conftest import PASSWORD, Counter
 from tests.counter.intake_fixtures import Desk, printed, serve, tick_all_but, wire_text
@@ -165,8 +167,8 @@ def test_joint_not_accepted_prints_one_refusal_notice(intake_hall: DemoHall, des
 
 def test_a_lost_answer_to_joint_accept_shows_the_number(intake_hall: DemoHall, desk: Desk, desk_counter):
     """The server accepted but the counter never heard: 受理 again finds the joint case accepted and prints
-    its receipt with its number (the server renews no joint password: the receipt says so), reprinted
-    after the printer ran out of paper. The case is
+    its receipt with its number and a new query password (the lost one stops working), reprinted after
+    the printer ran out of paper. The case is
     困难群众救助一件事, whose members share materials: one line each, naming both members."""
     _define_assist(intake_hall)
     counter = desk_counter()
@@ -190,13 +192,28 @@ def test_a_lost_answer_to_joint_accept_shows_the_number(intake_hall: DemoHall, d
     intake.accept()
     counter.until(lambda: not intake.busy and intake.print_state is not PrintState.PRINTING)
     assert intake.outcome is Outcome.ACCEPTED and intake.joint is not None, intake.message
-    assert intake.joint.local_case_no == lost.case.local_case_no and intake.query_password == ""
-    assert intake.error and "查询密码未能取得" in intake.message
+    assert intake.joint.local_case_no == lost.case.local_case_no
+    renewed = intake.query_password
+    assert re.fullmatch(r"\d{6}", renewed), intake.message
+    assert not intake.error and f"查询密码 {renewed}" in intake.message
     # the printer out of paper keeps the outcome; 重新打印 once it is back
     assert intake.print_state is PrintState.FAILED and "打印机缺纸" in intake.print_message
     assert desk.pages() == [] and intake.can("reprint")
     desk.paper.set_paper("ok")
     intake.reprint()
     text = printed(counter, desk, 1)
-    assert f"受理编号：{lost.case.local_case_no}" in text and lost.query_password not in text
-    assert "查询密码：未能打印" in text
+    assert f"受理编号：{lost.case.local_case_no}" in text and "未能打印" not in text
+    on_paper = re.search(r"查询密码：(\d{6})", text)
+    assert on_paper is not None and on_paper.group(1) == renewed, text
+    # the password on the paper opens the joint case at the kiosk; the lost one no longer does
+    kiosk = HallClient(intake_hall.base_url, intake_hall.tokens["kiosk-1"])
+    try:
+        number = lost.case.local_case_no or ""
+        seen = kiosk.query_case(CaseQueryIn(local_case_no=number, query_password=on_paper.group(1)))
+        assert seen.local_case_no == number and len(seen.members) == len(lost.case.children)
+        if lost.query_password != renewed:  # one in a million the same six digits
+            with pytest.raises(ApiError) as refused:
+                kiosk.query_case(CaseQueryIn(local_case_no=number, query_password=lost.query_password))
+            assert refused.value.code == "CASE_QUERY_FAILED"
+    finally:
+        kiosk.close()

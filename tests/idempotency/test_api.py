@@ -244,6 +244,7 @@ def test_the_openapi_names_the_header_on_every_state_changing_post(server):
         "/api/v1/cases/{case_id}/accept",
         "/api/v1/joint-cases/{joint_case_id}/accept",
         "/api/v1/cases/{case_id}/query-password",
+        "/api/v1/joint-cases/{joint_case_id}/query-password",
         "/api/v1/tickets/lookup",
         "/api/v1/opportunities/lookup",
         "/api/v1/appointments/search",
