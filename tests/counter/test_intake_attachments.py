@@ -11,8 +11,7 @@ from pathlib import Path
 from counter_client.controller.attachments import media_type_of
 from hall_server.client import HallClient
 from tests.counter.conftest import PASSWORD
-from tests.counter.intake_fixtures import Desk, serve
-from tests.counter.test_intake import _open, _tick_all_but
+from tests.counter.intake_fixtures import Desk, open_intake, serve, tick_all_but
 from tests.kiosk.conftest import DemoHall
 
 SCAN = b"%PDF-1.7\n" + b"0 0 obj << >> endobj\n" * 100 + b"%%EOF\n"
@@ -25,7 +24,7 @@ def test_a_scan_and_a_camera_photo_are_attached_and_counted(
     intake = counter.controller.intake
     attachments = intake.attachments
     serve(counter, desk, intake_hall, "特困人员救助供养审核确认")
-    _open(counter)
+    open_intake(counter)
     case = intake.case
     assert case is not None and attachments.has_camera and attachments.can_attach()
     lines = {line.name: line.material_id for line in intake.material_lines()}
@@ -55,7 +54,7 @@ def test_a_scan_and_a_camera_photo_are_attached_and_counted(
     assert media_type_of(photo) == "image/jpeg" and stored["家庭经济状况核对授权书"].size == len(photo)
     assert stored["家庭经济状况核对授权书"].attached_by == manager.case_attachments(case.id)[0].attached_by
 
-    _tick_all_but(counter)
+    tick_all_but(counter)
     intake.accept()
     counter.until(lambda: not intake.busy)
     assert intake.case is not None and intake.case.local_case_no, intake.message
@@ -67,7 +66,7 @@ def test_without_a_camera_only_files(intake_hall: DemoHall, desk: Desk, desk_cou
     counter = desk_counter()
     intake = counter.controller.intake
     serve(counter, desk, intake_hall, "特困人员救助供养审核确认")
-    _open(counter)
+    open_intake(counter)
     assert not intake.attachments.has_camera
     material = intake.material_lines()[0].material_id
     intake.attachments.photo(material)
