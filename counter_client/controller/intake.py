@@ -484,27 +484,30 @@ class IntakeController:
         except ValueError as exc:
             self._say(str(exc), error=True)
             return
-        if self.joint is not None:
-            self._accept_joint(self.joint.id, body)
-            return
-        assert self.case is not None
-        case_id = self.case.id
+        joint, subject_id = self.joint is not None, self.subject.id
 
-        def work(client: HallClient) -> tuple[CaseOut, str]:
+        def work(client: HallClient) -> tuple[CaseOut | JointCaseOut, str]:
+            receive, accept, get, renew, what = (
+                (client.receive_joint_materials, client.accept_joint_case, client.get_joint_case,
+                 client.renew_joint_query_password, "该一件事")
+                if joint
+                else (client.receive_materials, client.accept_case, client.get_case,
+                      client.renew_query_password, "该办件")
+            )  # fmt: skip
             try:
-                client.receive_materials(case_id, body)
-                accepted = client.accept_case(case_id)
+                receive(subject_id, body)
+                accepted = accept(subject_id)
                 return accepted.case, accepted.query_password
             except ApiError as error:
                 if error.code != "CASE_NOT_OPEN":
                     raise
             # Accepted already (our answer was lost): a new password, the lost one stops working.
-            earlier = client.get_case(case_id)
+            earlier = get(subject_id)
             if earlier.local_case_no is None:
-                raise ApiError(409, "CASE_NOT_OPEN", f"该办件{earlier.status_name}，不能受理")
-            return earlier, client.renew_query_password(case_id).query_password
+                raise ApiError(409, "CASE_NOT_OPEN", f"{what}{earlier.status_name}，不能受理")
+            return earlier, renew(subject_id).query_password
 
-        self._run("accept", work, self._accepted, self._accept_lost)
+        self._run("accept", work, self._joint_accepted if joint else self._accepted, self._accept_lost)
 
     def _accept_lost(self, error: Exception) -> None:
         self._accept_unconfirmed = True
@@ -513,23 +516,6 @@ class IntakeController:
             "（已受理的不会重复受理，会重新生成查询密码）",
             error=True,
         )
-
-    def _accept_joint(self, joint_id: int, body: MaterialsIn) -> None:
-        def work(client: HallClient) -> tuple[JointCaseOut, str]:
-            try:
-                client.receive_joint_materials(joint_id, body)
-                accepted = client.accept_joint_case(joint_id)
-                return accepted.case, accepted.query_password
-            except ApiError as error:
-                if error.code != "CASE_NOT_OPEN":
-                    raise
-            # Accepted already (our answer was lost): a new password, the lost one stops working.
-            earlier = client.get_joint_case(joint_id)
-            if earlier.local_case_no is None:
-                raise ApiError(409, "CASE_NOT_OPEN", f"该一件事{earlier.status_name}，不能受理")
-            return earlier, client.renew_joint_query_password(joint_id).query_password
-
-        self._run("accept", work, self._joint_accepted, self._accept_lost)
 
     def _joint_accepted(self, answer: tuple[JointCaseOut, str]) -> None:
         joint, password = answer

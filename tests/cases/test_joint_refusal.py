@@ -82,22 +82,8 @@ def test_a_refusal_is_keyed_and_needs_a_reason_and_the_desk(server, hall, client
     assert unknown.value.status == 404 and unknown.value.code == "JOINT_CASE_NOT_FOUND"
     # the same key twice: one refusal, the same answer
     key = "joint-refusal-1"
-    first = clerk._call(
-        "POST",
-        f"/joint-cases/{joint.id}/not-accepted",
-        JointCaseOut,
-        NotAcceptedIn(reason=REASON),
-        once=True,
-        key=key,
-    )
-    again = clerk._call(
-        "POST",
-        f"/joint-cases/{joint.id}/not-accepted",
-        JointCaseOut,
-        NotAcceptedIn(reason=REASON),
-        once=True,
-        key=key,
-    )
+    path, body = f"/joint-cases/{joint.id}/not-accepted", NotAcceptedIn(reason=REASON)
+    first, again = (clerk._call("POST", path, JointCaseOut, body, once=True, key=key) for _ in range(2))
     assert first == again
     assert [e.event_type for e in _events(server, joint_id=joint.id)].count("case.not_accepted") == 1
 
