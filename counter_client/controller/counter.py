@@ -207,6 +207,7 @@ class CounterController:
         self.busy = ""  # the operation in flight ("" when none): its button shows it, the others wait
         self.online = False
         self.offline_reason = ""
+        self._probing = False  # a health probe is out (or waits to go): one at a time
         self.device_warnings: list[str] = []
         self.help_calls: list[HelpCall] = []  # open ones, oldest first, as they came on the live feed
         self._help_resolved: set[int] = set()  # resolved on the feed: an older list must not revive them
@@ -321,6 +322,8 @@ class CounterController:
                 log.error("counter: a hall server call failed: %s", type(error).__name__, exc_info=error)
             self._set_online(False, reason_of(error))
             self.live.reconnect()
+            if self.phase is not Phase.WORK:
+                self._probe(after=RECONNECT_SECONDS)  # no live feed watches the server before a window opens
             if lost is not None:
                 lost(error)
             elif failed is not None:
@@ -798,13 +801,34 @@ class CounterController:
     def start(self) -> None:
         """Open the window's devices in the background; the sign-in screen shows at once."""
         self.runner.submit(self.devices.open_all, lambda _: self._devices_opened(), self._devices_failed)
-        self.runner.submit(self._reachable, lambda _: self._set_online(True), self._unreachable)
+        self._probe()
+
+    def _probe(self, after: float = 0.0) -> None:
+        """Ask whether the hall server answers (after `after` seconds): on the sign-in and window screens
+        no live feed watches it, so a counter started before the server would say 离线 until a click."""
+
+        def reachable() -> None:
+            if after and self._stop.wait(after):
+                return
+            self.client.http.get("/healthz").raise_for_status()
+
+        if self._probing:
+            return
+        self._probing = True
+        self.runner.submit(reachable, lambda _: self._reachable(), self._unreachable)
 
     def _reachable(self) -> None:
-        self.client.http.get("/healthz").raise_for_status()
+        self._probing = False
+        if not self._stop.is_set():
+            self._set_online(True)
 
     def _unreachable(self, error: Exception) -> None:
+        self._probing = False
+        if self._stop.is_set():
+            return
         self._set_online(False, reason_of(error))
+        if self.phase is not Phase.WORK:
+            self._probe(after=RECONNECT_SECONDS)
 
     def _devices_opened(self) -> None:
         self._devices_changed()

@@ -95,6 +95,27 @@ def test_the_server_going_away_disables_actions_and_coming_back_resyncs(
     assert ca.current.number == first.number
 
 
+def test_a_counter_started_before_the_server_comes_online_by_itself(counters, demo_hall, tmp_path, clock):
+    demo_hall.server.stop()
+    runner = LoopRunner()
+    config = CounterConfig(server=demo_hall.base_url, ledscreen="", evalpad="", idcard="")
+    counter = Counter(
+        CounterController(config, HallClient(config.server), WindowDevices("", "", ""), runner), runner, None
+    )
+    c = counter.controller
+    c.start()
+    try:
+        counter.until(lambda: bool(c.offline_reason))
+        assert not c.online and c.phase is Phase.SIGN_IN
+        restart_server(demo_hall, tmp_path, clock)
+        counter.until(lambda: c.online, timeout=15)  # no click: the sign-in screen stops saying 离线
+        assert c.offline_reason == ""
+        counter.sign_in("clerk01", 4)
+        assert c.phase is Phase.WORK
+    finally:
+        c.stop()
+
+
 class LoseFirstCall(httpx.BaseTransport):
     """The network between counter and server. `answer`: the first call-next reaches the server and its
     answer is lost; `request`: the first call-next never reaches the server."""
