@@ -287,6 +287,8 @@ def renew_query_password(ctx: Ctx, case_id: int) -> QueryPasswordOut:
     case = get_case(ctx, case_id)
     if case.local_case_no is None:
         raise Conflict("CASE_NOT_ACCEPTED", "该办件尚未受理，没有查询密码")
+    if case.joint_case_id is not None:  # its password is the joint case's: one password for one reply
+        raise Conflict("JOINT_CASE_MEMBER", "该办件属于一件事，请按一件事重新生成查询密码")
     password = new_password()
     case.query_password_hash = password_hasher(ctx).hash(password)
     ctx.session.flush()

@@ -1,7 +1,8 @@
 """A 一件事's query password renewed (the answer to acceptance or the receipt was lost), through the real
 server on SQLite and PostgreSQL: a new password opens the joint number and every child's, the old one
 opens none; the renewal is a `case.query_password_renewed` event on the joint case without the password,
-and nothing logged carries it; a joint case not accepted yet has none to renew (409 CASE_NOT_ACCEPTED)."""
+and nothing logged carries it; a joint case not accepted yet has none to renew (409 CASE_NOT_ACCEPTED),
+and a member's password is renewed only with the joint case's (409 JOINT_CASE_MEMBER)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,12 @@ def test_a_renewed_joint_password_opens_the_joint_case_and_its_children_and_the_
         assert (
             kiosk.query_case(CaseQueryIn(local_case_no=case_no, query_password=new)).local_case_no == case_no
         )
+
+    # a member's own renewal would give it a password of its own, no longer the joint one
+    with pytest.raises(ApiError) as member:
+        clerk.renew_query_password(accepted.case.children[0].case_id)
+    assert (member.value.status, member.value.code) == (409, "JOINT_CASE_MEMBER")
+    assert kiosk.query_case(CaseQueryIn(local_case_no=children[0], query_password=new)).local_case_no
 
     # the clerk's role: a kiosk cannot renew
     with pytest.raises(ApiError) as forbidden:
