@@ -33,6 +33,8 @@ from kiosk.config import KioskConfig
 
 log = logging.getLogger(__name__)
 
+URL_ERROR = "BAD_DEVICE_URL"  # a part whose URL cannot be understood: opening it again cannot help
+
 ID_KINDS = {
     CardType.RESIDENT: IdKind.RESIDENT,
     CardType.HMT_PERMIT: IdKind.HMT_PERMIT,
@@ -123,7 +125,29 @@ class DeviceHub:
     # -- opening ------------------------------------------------------------------------------------------
 
     def open_reader(self) -> None:
-        self.reader = self._open("idcard", "reader", self.config.idcard)
+        reader = self._open("idcard", "reader", self.config.idcard)
+        with self._lock:  # close() may have run meanwhile (a retry in wait_for_reader): it missed this one
+            if reader is not None and self._stop.is_set():
+                _close_quietly(reader)
+                reader = None
+            self.reader = reader
+
+    def wait_for_reader(self, retry_seconds: float) -> bool:
+        """Open the reader again every `retry_seconds` while it could not be opened: a reader plugged in
+        after the start, or its USB port not yet there when the kiosk started with the PC. True once it is
+        open; False when stopped first, or when retrying cannot help (no reader configured, a URL that
+        cannot be understood, a simulator)."""
+        url = self.config.idcard
+        if not url or url.startswith("sim://"):
+            return self.reader is not None
+        while self.reader is None:
+            part = self.part("reader")
+            if part is not None and part.code == URL_ERROR:
+                return False
+            if self._stop.wait(retry_seconds):
+                return False
+            self.open_reader()
+        return True
 
     def open_printer(self) -> None:
         self.printer = self._open("printer", "printer", self.config.printer)
@@ -136,17 +160,23 @@ class DeviceHub:
         try:
             device = registry.open_device(kind, self._simulated(kind, url))
         except (DeviceError, OSError, ValueError) as exc:
-            self.part_unavailable(part, url, exc)
+            before = self.part(part)
+            self.part_unavailable(
+                part, url, exc, quiet=before is not None and before.state is PartState.ABSENT
+            )
             return None
         self.set_part(part, url, PartState.OK)
         return device
 
-    def part_unavailable(self, part: str, url: str, exc: Exception) -> None:
-        """A part that could not be opened: ABSENT, with the driver's code and words."""
-        code = exc.code if isinstance(exc, DeviceError) else "UNAVAILABLE"
-        message = exc.message if isinstance(exc, DeviceError) else str(exc)
+    def part_unavailable(self, part: str, url: str, exc: Exception, *, quiet: bool = False) -> None:
+        """A part that could not be opened: ABSENT, with the driver's code and words (logged once, not at
+        every retry)."""
+        if isinstance(exc, DeviceError):
+            code, message = exc.code, exc.message
+        else:
+            code, message = (URL_ERROR if isinstance(exc, ValueError) else "UNAVAILABLE"), str(exc)
         self.set_part(part, url, PartState.ABSENT, code, message)
-        log.warning("kiosk: %s %s unavailable: %s", part, _without_query(url), code)
+        (log.debug if quiet else log.warning)("kiosk: %s %s unavailable: %s", part, _without_query(url), code)
 
     def _simulated(self, kind: str, url: str) -> str:
         """A sim:// device: start its simulator here and keep the handle (the simulator panel places cards
@@ -240,12 +270,16 @@ class DeviceHub:
         self._watch_over.wait(2.0)  # closing the port under a read in progress breaks the reader thread
         for device in (self.reader, self.printer):
             if device is not None:
-                try:
-                    device.close()
-                except (DeviceError, OSError):
-                    log.debug("kiosk: closing a device failed", exc_info=True)
+                _close_quietly(device)
         for running in self.simulators.values():
             running.stop()
+
+
+def _close_quietly(device: Any) -> None:
+    try:
+        device.close()
+    except (DeviceError, OSError):
+        log.debug("kiosk: closing a device failed", exc_info=True)
 
 
 def _without_query(url: str) -> str:

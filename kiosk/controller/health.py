@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from importlib.metadata import PackageNotFoundError, version
 
 import httpx
@@ -21,6 +22,10 @@ from kiosk.controller.devices import DeviceHub
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0
+# A printer that cannot print is asked again this often: staff refill the paper or close the cover (or the
+# printer's first answers came late at start), and the screen and the managers must not go on showing the
+# fault until the next report.
+PRINTER_RECHECK_SECONDS = 5.0
 
 
 def kiosk_version() -> str:
@@ -39,7 +44,12 @@ class HealthReporter:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        devices.on_change(lambda _kind: self._wake.set())
+        self._changed = threading.Event()  # a part changed since the last report: report it at once
+        devices.on_change(self._part_changed)
+
+    def _part_changed(self, _kind: str) -> None:
+        self._changed.set()
+        self._wake.set()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="kiosk-health", daemon=True)
@@ -66,10 +76,18 @@ class HealthReporter:
         return True
 
     def _run(self) -> None:
+        report_due = 0.0  # the first report at once
         while not self._stop.is_set():
             self._wake.clear()
-            self.devices.check_printer()  # paper runs out between tickets too
-            delivered = self.report()
-            wait = self.config.health_seconds if delivered else min(RETRY_SECONDS, self.config.health_seconds)
-            self._wake.wait(wait)
+            printable = self.devices.check_printer()  # paper runs out between tickets too
+            now = time.monotonic()
+            if now >= report_due or self._changed.is_set():
+                self._changed.clear()
+                delivered = self.report()
+                every = self.config.health_seconds
+                report_due = now + (every if delivered else min(RETRY_SECONDS, every))
+            wait = report_due - time.monotonic()
+            if self.devices.printer is not None and not printable:
+                wait = min(wait, PRINTER_RECHECK_SECONDS)
+            self._wake.wait(max(wait, 0.0))
         self.report(signing_off=True)

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RECONNECT_SECONDS = 2.0
+READER_RETRY_SECONDS = 2.0  # a reader that could not be opened is tried again this often
 # 4xx codes that describe the request, not the visitor's case: never shown as they are
 TECHNICAL_CODES = frozenset(
     {"VALIDATION_ERROR", "NOT_FOUND", "METHOD_NOT_ALLOWED", "HTTP_ERROR", "PAYLOAD_TOO_LARGE"}
@@ -348,7 +349,8 @@ class KioskController:
             return
         self.devices.open_printer()
         self.runner.post(self.changed)
-        self.devices.watch_cards(lambda event: self.runner.post(partial(self._on_card, event)))
+        if self.devices.wait_for_reader(READER_RETRY_SECONDS):
+            self.devices.watch_cards(lambda event: self.runner.post(partial(self._on_card, event)))
 
     def _on_card(self, event: CardEvent) -> None:
         flow = self.flows.get(self.screen)

@@ -17,6 +17,7 @@ from devices.printer.plugin import simulator_for
 from devices.transport import RunningSimulator, start_pty_simulator
 from hall_server.client import HallClient
 from hall_server.client.runner import LoopRunner
+from hall_server.contract.devicehealth import PartState
 from hall_server.demo.load import load_demo
 from kiosk.config import KioskConfig
 from kiosk.controller.devices import DeviceHub
@@ -90,6 +91,32 @@ def kiosk_config(hall: DemoHall, sims: Simulators, **overrides: Any) -> KioskCon
         **overrides,
     }
     return KioskConfig(**values)
+
+
+def kiosk_state(controller: KioskController) -> str:
+    """What a kiosk that did not get ready was waiting for: the server, each part, its background threads."""
+    parts = ", ".join(
+        f"{p.kind}={p.state.value}" + (f" {p.code}: {p.message}" if p.state is not PartState.OK else "")
+        for p in controller.devices.parts()
+    )
+    threads = ", ".join(f"{t.name} {'alive' if t.is_alive() else 'ended'}" for t in controller._threads)
+    return (
+        f"online={controller.online} offline_reason={controller.offline_reason!r}; "
+        f"parts: {parts or 'none reported'}; threads: {threads}"
+    )
+
+
+def wait_ready(controller: KioskController, runner: LoopRunner, *parts: str, timeout: float = 15.0) -> None:
+    """Run the kiosk until it is online and each named part (reader, printer) works; a timeout says which
+    of them was not."""
+    try:
+        runner.run_until(
+            lambda: controller.online and all(controller.devices.works(part) for part in parts), timeout
+        )
+    except TimeoutError as exc:
+        raise AssertionError(
+            f"the kiosk was not ready within {timeout:.0f} s: {kiosk_state(controller)}"
+        ) from exc
 
 
 @pytest.fixture

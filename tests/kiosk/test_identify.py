@@ -6,11 +6,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
+from hall_server.contract.devicehealth import PartState
 from hall_server.contract.identity import IdKind
 from kiosk.config import Orientation
 from kiosk.controller.devices import CardEvent
 from kiosk.controller.identify import Entry
 from kiosk.controller.kiosk import Screen
+from tests.kiosk.conftest import wait_ready
 
 RESIDENT_MALE = "11010119900307651X"  # the number on the simulator's resident_male card (张三)
 GOOD_TYPED = "340104199001011239"
@@ -19,6 +21,20 @@ USCC = "91350100M000100Y43"
 
 def ready(controller, runner):
     runner.run_until(lambda: controller.online and controller.devices.works("reader"), timeout=15)
+
+
+def test_a_reader_plugged_in_after_the_start_is_opened_and_reads_cards(headless_kiosk, simulators, tmp_path):
+    plugged = tmp_path / "ttyUSB0"  # not there yet: the reader is plugged in (or enumerated) after the start
+    controller, runner = headless_kiosk(idcard=f"serial://{plugged}?baud=115200")
+    runner.run_until(lambda: controller.devices.part("reader") is not None)
+    assert controller.devices.part("reader").state is PartState.ABSENT
+    plugged.symlink_to(simulators.reader.endpoint)  # as udev's /dev/serial/by-id link appears
+    wait_ready(controller, runner, "reader")
+    got = []
+    controller.identify.start("ticket.purpose", got.append)
+    simulators.place("resident_male")
+    runner.run_until(lambda: got)
+    assert got[0].number == RESIDENT_MALE
 
 
 def type_in(flow, text):

@@ -13,6 +13,7 @@ from kiosk.config import Orientation
 from kiosk.controller.handout import Handout
 from kiosk.controller.kiosk import Screen
 from kiosk.controller.ticket import Issue
+from tests.kiosk.conftest import wait_ready
 
 GOOD_TYPED = "340104199001011239"
 
@@ -22,12 +23,7 @@ def a_matter(controller):
 
 
 def ready(controller, runner):
-    runner.run_until(
-        lambda: (
-            controller.online and controller.devices.works("reader") and controller.devices.works("printer")
-        ),
-        timeout=15,
-    )
+    wait_ready(controller, runner, "reader", "printer")
 
 
 def waiting_in(controller, code):
