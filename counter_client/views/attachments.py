@@ -67,13 +67,15 @@ class AttachmentControl(QWidget):
 
 def with_attachments(
     words: QLabel, controller: AttachmentsController, line: MaterialLine, *, shown: bool = True
-) -> QVBoxLayout:
-    """A checklist line's words with its 附件 control below them (beside them, a long line would not fit);
-    `shown` false (a material that needs no submission): the words alone."""
+) -> tuple[QVBoxLayout, AttachmentControl | None]:
+    """A checklist line's words with its 附件 control below them (beside them, a long line would not fit),
+    and the control, for the page to refresh; `shown` false (a material that needs no submission): the
+    words alone."""
     column = QVBoxLayout()
     column.setContentsMargins(0, 0, 0, 0)
     column.setSpacing(2)
     column.addWidget(words)
-    if shown:
-        column.addWidget(AttachmentControl(controller, line.material_id, line.name))
-    return column
+    control = AttachmentControl(controller, line.material_id, line.name) if shown else None
+    if control is not None:
+        column.addWidget(control)
+    return column, control

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QLayout,
     QLineEdit,
     QScrollArea,
     QVBoxLayout,
@@ -65,6 +66,9 @@ class IntakePage(QWidget):
         self._matters_shown = 0
         self.field_edits: dict[str, QLineEdit] = {}
         self.material_boxes: dict[int, QCheckBox] = {}
+        self.attachment_controls: list[AttachmentControl] = []
+        # Never shown: the lines of a form or checklist drawn anew wait here to be deleted, out of the page.
+        self._retired = QWidget()
 
         self.matter_pick = combo("intakeMatter", "办理事项")
         self.open_button = button("intakeOpenButton", "收件", self._open, role="action")
@@ -207,7 +211,7 @@ class IntakePage(QWidget):
             self._shown_case = shown
             self._build_form()
             self._build_materials()
-        for control in self.materials_body.findChildren(AttachmentControl):
+        for control in self.attachment_controls:
             control.refresh()
         editable = intake.can("accept") and not intake.busy
         for box in self.material_boxes.values():
@@ -224,10 +228,19 @@ class IntakePage(QWidget):
         else:
             self.missing_text.setText("必交材料已齐全，可以受理")
 
-    def _build_form(self) -> None:
-        while (item := self.form_grid.takeAt(0)) is not None:
+    def _retire(self, layout: QLayout) -> None:
+        """Empty `layout`. Its widgets leave the page at once: deleteLater alone would keep them the page's
+        children until the event loop comes round, drawn over the new lines, found by their names (which
+        the new lines share) and still wired to the controller. Deleted later all the same: the signal
+        being handled may be one of theirs."""
+        while (item := layout.takeAt(0)) is not None:
             if (widget := item.widget()) is not None:
+                widget.hide()
+                widget.setParent(self._retired)
                 widget.deleteLater()
+
+    def _build_form(self) -> None:
+        self._retire(self.form_grid)
         self.field_edits = {}
         for row, line in enumerate(self.intake.form_lines()):
             name = "".join(part.title() for part in line.key.split("_"))
@@ -243,10 +256,8 @@ class IntakePage(QWidget):
         self.form_grid.setRowStretch(len(self.field_edits), 1)
 
     def _build_materials(self) -> None:
-        while (item := self.materials_list.takeAt(0)) is not None:
-            if (widget := item.widget()) is not None:
-                widget.deleteLater()
-        self.material_boxes = {}
+        self._retire(self.materials_list)
+        self.material_boxes, self.attachment_controls = {}, []
         intake = self.intake
         for line in intake.material_lines():
             row = QWidget()
@@ -269,7 +280,10 @@ class IntakePage(QWidget):
             layout = QHBoxLayout(row)
             layout.setContentsMargins(0, 2, 0, 2)
             layout.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
-            layout.addLayout(with_attachments(words, intake.attachments, line, shown=not line.needless), 1)
+            column, control = with_attachments(words, intake.attachments, line, shown=not line.needless)
+            layout.addLayout(column, 1)
+            if control is not None:
+                self.attachment_controls.append(control)
             self.materials_list.addWidget(row)
             self.material_boxes[line.material_id] = box
         self.materials_list.addStretch(1)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButt
 from counter_client.controller.counter import Phase
 from counter_client.controller.intake import Outcome, PrintState
 from counter_client.views.app import build_counter
+from counter_client.views.attachments import AttachmentControl
 from hall_server.contract.cases import CaseStatus
 from tests.counter.conftest import PASSWORD, counter_config
 from tests.counter.intake_fixtures import CLERK, WINDOW, Desk, issue
@@ -192,5 +193,45 @@ def test_notice_then_correction_instant_and_refusal(qtbot, intake_hall: DemoHall
         text = printed(qtbot, desk, controller, 4)
         assert "不予受理通知书" in text and "经营场所为居民住宅" in text
         check_and_shoot(window, "intake-refused", "1366")
+    finally:
+        controller.stop()
+
+
+def test_a_checklist_drawn_anew_leaves_no_old_line_behind(qtbot, intake_hall: DemoHall, desk: Desk):
+    """Each case's checklist (and form) is drawn anew. The old lines must leave the page at once, not when
+    Qt gets round to deleting them: until then they stayed the page's children, drawn over the new lines,
+    refreshed with the new case's state, and found by their names, which the next case's lines share (a
+    补正续办 resumes the same case: the same material ids), so a box found by name could be an old one."""
+    window, controller = start(qtbot, intake_hall, desk)
+    try:
+        intake = controller.intake
+        call_with_card(qtbot, window, controller, intake_hall, desk, "特困人员救助供养审核确认")
+        open_case(qtbot, window, controller)
+        lines = intake.material_lines()
+        submitted = [line for line in lines if not line.needless]
+        assert submitted and len(window.findChildren(AttachmentControl)) == len(submitted)
+        find(window, QLineEdit, "refuseReason").setText("申请人户籍不在本县")
+        click(qtbot, window, "refuseCaseButton")
+        qtbot.waitUntil(lambda: intake.outcome is Outcome.REFUSED, timeout=WAIT)
+        printed(qtbot, desk, controller, 1)
+
+        def old_lines() -> list[str]:
+            boxes = [box for box in window.findChildren(QCheckBox) if box.objectName().startswith("material")]
+            fields = [edit for edit in window.findChildren(QLineEdit) if edit.objectName().startswith("form")]
+            controls = window.findChildren(AttachmentControl)
+            return [widget.objectName() for widget in boxes + fields + controls]
+
+        # 新收件 empties the page in the click's own handler, before the event loop deletes anything
+        click(qtbot, window, "newCaseButton")
+        assert intake.subject is None
+        assert old_lines() == []
+        controller.changed()  # the controller notifying while the old lines await deletion touches none
+        assert old_lines() == []
+
+        # the next case's lines, one widget per name, the old ones gone
+        open_case(qtbot, window, controller)
+        for line in intake.material_lines():
+            assert len(window.findChildren(QCheckBox, f"material{line.material_id}")) == 1, line.name
+        assert len(window.findChildren(AttachmentControl)) == len(submitted)
     finally:
         controller.stop()
