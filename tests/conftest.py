@@ -8,6 +8,7 @@ and YIMEN_TEST_REQUIRE_PG=1, so there a missing PostgreSQL fails the run instead
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import itertools
 import os
 import shutil
@@ -53,6 +54,20 @@ def cli_env(database_url: str, key_dir: Path) -> dict[str, str]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--hardware", action="store_true", help="run tests that need real devices attached")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own faulthandler plugin, which writes to stderr
+def pytest_configure(config: pytest.Config) -> None:
+    """With YIMEN_CRASH_LOG (scripts/test sets it), a crash (a segfault in Qt, say) dumps every thread's
+    stack into that file, and scripts/test prints the crashing thread's stack last: a CI log that keeps only
+    its head and tail would otherwise cut it out of the middle of the dump."""
+    if path := os.environ.get("YIMEN_CRASH_LOG"):
+        crash_log = open(path, "w")  # noqa: SIM115 - open until the process ends
+        config.stash[CRASH_LOG] = crash_log
+        faulthandler.enable(file=crash_log, all_threads=True)
+
+
+CRASH_LOG = pytest.StashKey[Any]()
 
 
 def _patient_qtbot() -> None:
