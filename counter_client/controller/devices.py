@@ -22,11 +22,14 @@ from devices.errors import DeviceError
 from devices.evalpad.rating import Rating, Staff
 from devices.printer.driver import EscposTicketPrinter, PrintResult
 from hall_server.contract.devicehealth import PartReport, PartState
-from kiosk.controller.devices import CardEvent, card_event
+from kiosk.controller.devices import URL_ERROR, CardEvent, card_event
 
 log = logging.getLogger(__name__)
 
 PART_NAMES = {"ledscreen": "窗口屏", "evalpad": "评价器", "reader": "身份证阅读器", "printer": "打印机"}
+DEVICE_KINDS = {"ledscreen": "ledscreen", "evalpad": "evalpad", "reader": "idcard", "printer": "printer"}
+ATTRIBUTES = {"ledscreen": "led", "evalpad": "pad", "reader": "reader", "printer": "printer"}
+READER_RETRY_SECONDS = 2.0
 
 
 class WindowDevices:
@@ -76,38 +79,60 @@ class WindowDevices:
     # -- opening (in a worker) ----------------------------------------------------------------------------
 
     def open_all(self) -> None:
-        self.led = self._open("ledscreen", "ledscreen")
-        self.pad = self._open("evalpad", "evalpad")
-        self.reader = self._open("idcard", "reader")
-        self.printer = self._open("printer", "printer")
+        for part in DEVICE_KINDS:
+            setattr(self, ATTRIBUTES[part], self._open(part))
 
-    def _open(self, kind: str, part: str) -> Any:
+    def _open(self, part: str) -> Any:
         url = self.urls[part]
         if not url or self._stop.is_set():
             return None
         try:
-            device = registry.open_device(kind, url)
+            device = registry.open_device(DEVICE_KINDS[part], url)
         except (DeviceError, OSError, ValueError) as exc:
             self._fault(part, exc)
+            return None
+        if self._stop.is_set():  # close() ran meanwhile (a retry): it did not see this one
+            _close_quietly(device)
             return None
         self.set_part(part, PartState.OK)
         return device
 
+    def _opened(self, part: str) -> Any:
+        """The part's device; one that could not be opened before is tried again now (plugged in since, or
+        its USB port not yet there when the counter started). None while it still cannot be opened."""
+        device = getattr(self, ATTRIBUTES[part])
+        if device is None and self._may_retry(part):
+            device = self._open(part)
+            setattr(self, ATTRIBUTES[part], device)
+        return device
+
+    def _may_retry(self, part: str) -> bool:
+        with self._lock:
+            report = self._parts.get(part)
+        understood = report is None or report.code != URL_ERROR  # a URL that cannot be read stays so
+        return bool(self.urls[part]) and not self._stop.is_set() and understood
+
     def _fault(self, part: str, exc: Exception) -> None:
-        code = exc.code if isinstance(exc, DeviceError) else "UNAVAILABLE"
-        message = exc.message if isinstance(exc, DeviceError) else str(exc)
-        log.warning("counter: %s failed: %s", part, code)
+        if isinstance(exc, DeviceError):
+            code, message = exc.code, exc.message
+        else:
+            code, message = (URL_ERROR if isinstance(exc, ValueError) else "UNAVAILABLE"), str(exc)
+        with self._lock:
+            before = self._parts.get(part)
+        repeated = before is not None and (before.state, before.code) == (PartState.FAULT, code)
+        (log.debug if repeated else log.warning)("counter: %s failed: %s", part, code)
         self.set_part(part, PartState.FAULT, code, message)
 
     # -- the LED screen -----------------------------------------------------------------------------------
 
     def show(self, text: str) -> bool:
         """Put `text` on the window screen (in a worker). False, and a warning, when the screen fails."""
-        if self.led is None:
-            return False
         try:
             with self._led_lock:
-                self.led.show(text, line=0, mode="static")
+                led = self._opened("ledscreen")
+                if led is None:
+                    return False
+                led.show(text, line=0, mode="static")
         except (DeviceError, OSError) as exc:
             self._fault("ledscreen", exc)
             return False
@@ -121,10 +146,11 @@ class WindowDevices:
     ) -> Rating | None:
         """Blocking (a worker): the visitor's Rating, None when they did not rate. Raises DeviceError when
         the pad does not answer at all (recorded as such, never as a rating)."""
-        if self.pad is None:
+        pad = self._opened("evalpad")
+        if pad is None:
             raise DeviceError("本窗口没有评价器", code="EVALPAD_ABSENT")
         try:
-            rating: Rating | None = self.pad.request_rating(
+            rating: Rating | None = pad.request_rating(
                 ticket_no, staff, timeout_s, window_no=str(window_no), matter=matter
             )
         except DeviceError as exc:
@@ -143,9 +169,11 @@ class WindowDevices:
     # -- the card reader ----------------------------------------------------------------------------------
 
     def watch_cards(self, report: Callable[[CardEvent], None]) -> None:
-        """Blocking loop (a thread): every reader event goes to `report`, until stop()."""
-        if self.reader is None:
-            return
+        """Blocking loop (a thread): every reader event goes to `report`, until stop(). A reader that could
+        not be opened is tried again every READER_RETRY_SECONDS."""
+        while self._opened("reader") is None:
+            if not self._may_retry("reader") or self._stop.wait(READER_RETRY_SECONDS):
+                return
         try:
             for event in self.reader.watch(self._stop, interval=0.2):
                 converted = card_event(event)
@@ -163,14 +191,15 @@ class WindowDevices:
     def print_with(self, job: Callable[[EscposTicketPrinter], PrintResult]) -> PrintResult:
         """Run one print job (in a worker); raises DeviceError (PaperOut, CoverOpen, PrinterUnavailable,
         PrinterFault...) when the printer could not print it or did not confirm it."""
-        if self.printer is None:
-            raise DeviceError("本窗口未配置打印机或打印机未连接", code="PRINTER_ABSENT")
-        try:
-            with self._printer_lock:
-                result = job(self.printer)
-        except DeviceError as exc:
-            self._fault("printer", exc)
-            raise
+        with self._printer_lock:
+            printer = self._opened("printer")
+            if printer is None:
+                raise DeviceError("本窗口未配置打印机或打印机未连接", code="PRINTER_ABSENT")
+            try:
+                result = job(printer)
+            except DeviceError as exc:
+                self._fault("printer", exc)
+                raise
         self.set_part("printer", PartState.OK)
         return result
 
@@ -183,7 +212,11 @@ class WindowDevices:
         self._stop.set()
         for device in (self.led, self.pad, self.reader, self.printer):
             if device is not None:
-                try:
-                    device.close()
-                except (DeviceError, OSError):
-                    log.debug("counter: closing a device failed", exc_info=True)
+                _close_quietly(device)
+
+
+def _close_quietly(device: Any) -> None:
+    try:
+        device.close()
+    except (DeviceError, OSError):
+        log.debug("counter: closing a device failed", exc_info=True)

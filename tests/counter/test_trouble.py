@@ -42,6 +42,24 @@ def test_the_card_read_at_the_counter_is_checked_against_the_ticket(counters, is
     assert holder.number not in ca.card.visitor and "*" in ca.card.visitor  # masked only
 
 
+def test_a_reader_plugged_in_after_the_start_is_opened_and_reads_cards(counters, issue, demo_hall, tmp_path):
+    plugged = tmp_path / "ttyUSB0"  # not there yet: the reader is plugged in (or enumerated) after the start
+    a = counters(idcard=f"serial://{plugged}?baud=115200")
+    ca = a.controller
+    reader = lambda: next((p for p in ca.devices.parts() if p.kind == "reader"), None)  # noqa: E731
+    a.until(lambda: reader() is not None)
+    assert reader().state is PartState.FAULT and any("身份证阅读器" in w for w in ca.device_warnings)
+    a.sign_in("clerk01", 4)
+    issue(identity=identity_of(CARDS["resident_male"]))
+    a.until(lambda: bool(ca.upcoming))
+    a.act(ca.call_next)
+    plugged.symlink_to(a.sims.reader.endpoint)  # as udev's /dev/serial/by-id link appears
+    a.until(lambda: reader().state is PartState.OK, timeout=15)
+    a.sims.place("resident_male")
+    a.until(lambda: ca.card is not None and ca.card.matches is True)
+    assert not any("身份证阅读器" in w for w in ca.device_warnings)
+
+
 def test_two_clerks_get_messages_that_say_what_happened(counters, issue, demo_hall):
     a, b = counters(devices=False), counters(devices=False)
     ca, cb = a.controller, b.controller
