@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import faulthandler
+import gc
 import itertools
 import os
 import shutil
@@ -237,6 +238,37 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_freed_on_the_ui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a widget test (its windows closed by pytest-qt): delete them and free the test's cyclic
+    garbage here, on the UI thread. Left to Python's collector, a Qt object in that garbage would be
+    destroyed in whichever thread next crosses the collector's threshold (a server thread of a later
+    test), which crashes Qt. The apps keep their own long-lived Qt objects owned by Qt, not by Python
+    (kiosk/views/qtrunner.py, tested in tests/kiosk/test_runner.py)."""
+    yield
+    if "qtbot" in request.fixturenames:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        gc.collect()
+
+
+def qt_objects_in_cyclic_garbage() -> list[str]:
+    """The Qt objects only Python's cycle collector would free, by type. That collector runs in whichever
+    thread allocates when its threshold is crossed (an HTTP worker, a server thread in a test): a QObject it
+    frees there is destroyed off its own thread, which crashes Qt (seen in CI as a segfault in a server
+    thread's collection). The garbage is freed on the way."""
+    from PySide6.QtCore import QObject
+
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        return [type(found).__name__ for found in gc.garbage if isinstance(found, QObject)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
 
 
 # --- a real server -----------------------------------------------------------------------------------------

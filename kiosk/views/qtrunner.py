@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from hall_server.client.runner import Runner
 
@@ -13,7 +13,10 @@ class _Bridge(QObject):
     call = Signal(object)
 
     def __init__(self) -> None:
-        super().__init__()
+        # Owned by the application, not by Python: its connection to its own slot puts it in a reference
+        # cycle, and Python's cycle collector runs in whichever thread allocates (an HTTP worker, a server
+        # thread in a test), where destroying a QObject of the UI thread crashes Qt (a segfault seen in CI).
+        super().__init__(QCoreApplication.instance())
         self.call.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     def _run(self, fn: Callable[[], None]) -> None:
