@@ -58,7 +58,13 @@ from hall_server.contract.cases import FormValues as FormValuesIn
 from hall_server.contract.catalogue import MatterOut, MatterSummary
 from hall_server.contract.halls import HallOut
 from hall_server.contract.identity import IdentityIn
-from hall_server.contract.joint import JointCaseOpenIn, JointCaseOut, JointMaterialOut, JointMatterOut
+from hall_server.contract.joint import (
+    JointCaseOpenIn,
+    JointCaseOut,
+    JointChildOut,
+    JointMaterialOut,
+    JointMatterOut,
+)
 
 if TYPE_CHECKING:
     from counter_client.controller.counter import CounterController
@@ -288,6 +294,11 @@ class IntakeController:
         return joint, [client.matter(child.matter_id) for child in joint.children], client.hall()
 
     def _joint_opened(self, answer: tuple[JointCaseOut, list[MatterOut], HallOut]) -> None:
+        joint = answer[0]
+        returned = [child for child in joint.children if child.status is CaseStatus.CORRECTION_REQUIRED]
+        if joint.local_case_no is not None and returned:
+            self._member_returned(returned)
+            return
         joint, self.members, self.hall = answer
         self.joint = joint
         if not self._applicant:
@@ -299,6 +310,16 @@ class IntakeController:
             self._say(words + (f"，其中 {shared} 项无需提交" if shared else ""))
         else:
             self._say(f"该一件事{joint.status_name}，不能再收件", error=True)
+
+    def _member_returned(self, returned: list[JointChildOut]) -> None:
+        """An accepted 一件事 whose member the back office returned for 补正: the visitor came back for that
+        member, whose list and 受理 are its own, so it opens as its own 受理编号 would."""
+        if len(returned) == 1:
+            case_id = returned[0].case_id
+            self._run("resume", lambda client: _case_with_matter(client, case_id), self._opened)
+            return
+        numbers = "；".join(f"{child.matter_name} {child.local_case_no}" for child in returned)
+        self._say(f"该一件事有 {len(returned)} 个事项被退回补正，请逐个按受理编号续办：{numbers}", error=True)
 
     def resume(self, number: str) -> None:
         """补齐补正 at a later visit: the case of the one-time notice, by its 收件编号, or a case the back
@@ -331,8 +352,7 @@ class IntakeController:
                     raise
                 # not a single case's number: the joint case number of a 一件事's receipt?
                 return self._with_members(client, client.find_joint_case(case_no))
-            case = client.get_case(case_id)
-            return case, client.matter(case.matter_id), client.hall()
+            return _case_with_matter(client, case_id)
 
         def found(
             answer: tuple[CaseOut, MatterOut, HallOut] | tuple[JointCaseOut, list[MatterOut], HallOut],
@@ -839,3 +859,8 @@ def _material_words(required: bool, form: str, original: int | None, copies: int
     """必交 · 原件 1 份 · 复印件 2 份; the form's name (电子材料, ...) only when no count says it already."""
     what = _counts(original, copies) or ([FORM_NAMES.get(form, form)] if form else [])
     return " · ".join(["必交" if required else "选交", *what])
+
+
+def _case_with_matter(client: HallClient, case_id: int) -> tuple[CaseOut, MatterOut, HallOut]:
+    case = client.get_case(case_id)
+    return case, client.matter(case.matter_id), client.hall()

@@ -14,7 +14,7 @@ import pytest
 
 from counter_client.controller.intake import Outcome, PrintState
 from hall_server.client import ApiError, HallClient
-from hall_server.contract.cases import CaseQueryIn, CaseStatus, MaterialsIn
+from hall_server.contract.cases import CaseQueryIn, CaseStatus, MaterialsIn, ReturnForCorrectionIn
 from hall_server.contract.joint import JointCaseOut, JointMatterIn
 from tests.counter.conftest import PASSWORD, Counter
 from tests.counter.intake_fixtures import Desk, printed, serve, tick_all_but, wire_text
@@ -217,3 +217,57 @@ def test_a_lost_answer_to_joint_accept_shows_the_number(intake_hall: DemoHall, d
             assert refused.value.code == "CASE_QUERY_FAILED"
     finally:
         kiosk.close()
+
+
+def test_a_member_returned_by_the_back_office_opens_by_the_joint_number(
+    intake_hall: DemoHall, desk: Desk, desk_counter
+):
+    """退回窗口补正 of one member of an accepted 一件事: the visitor brings the joint receipt; its number
+    opens that member with the back office's list, and 受理 takes it again under its own number. With two
+    members returned, the clerk is told each one's number."""
+    _define_assist(intake_hall)
+    counter = desk_counter()
+    intake = counter.controller.intake
+    serve(counter, desk, intake_hall, "最低生活保障审核确认")
+    _open_joint(counter, ASSIST)
+    tick_all_but(counter)
+    intake.accept()
+    counter.until(lambda: not intake.busy)
+    accepted = intake.joint
+    assert intake.outcome is Outcome.ACCEPTED and accepted is not None and accepted.local_case_no, (
+        intake.message
+    )
+    first, second = accepted.children
+    manager = HallClient.login(intake_hall.base_url, "manager", PASSWORD)
+    try:
+        manager.return_for_correction(
+            first.case_id, ReturnForCorrectionIn(missing="残疾人证原件", opinion="复印件不清晰")
+        )
+
+        intake.new_case()
+        intake.resume(f" {accepted.local_case_no} ")
+        counter.until(lambda: not intake.busy)
+        assert intake.joint is None and intake.case is not None and intake.case.id == first.case_id, (
+            intake.message
+        )
+        assert intake.message == "后台退回补正：残疾人证原件。收齐后按“受理”重新受理"
+        intake.accept()
+        counter.until(lambda: not intake.busy)
+        assert intake.outcome is Outcome.ACCEPTED and intake.case.status is CaseStatus.ACCEPTED, (
+            intake.message
+        )
+        assert intake.case.local_case_no == first.local_case_no
+
+        for child in (first, second):
+            manager.return_for_correction(
+                child.case_id, ReturnForCorrectionIn(missing="户口簿原件", opinion="原件未带")
+            )
+    finally:
+        manager.close()
+    intake.new_case()
+    intake.resume(f"收件 J{accepted.id}")
+    counter.until(lambda: not intake.busy)
+    assert intake.error and intake.case is None and intake.joint is None and not intake.can("accept")
+    assert "2 个事项被退回补正" in intake.message
+    assert f"{first.matter_name} {first.local_case_no}" in intake.message
+    assert f"{second.matter_name} {second.local_case_no}" in intake.message
