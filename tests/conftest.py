@@ -66,6 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
         crash_log = open(path, "w")  # noqa: SIM115 - open until the process ends
         config.stash[CRASH_LOG] = crash_log
         faulthandler.enable(file=crash_log, all_threads=True)
+    gc.disable()  # collected after each test on the main thread: _garbage_collected_on_the_main_thread
 
 
 CRASH_LOG = pytest.StashKey[Any]()
@@ -241,18 +242,19 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
 
 
 @pytest.fixture(autouse=True)
-def _qt_garbage_freed_on_the_ui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a widget test (its windows closed by pytest-qt): delete them and free the test's cyclic
-    garbage here, on the UI thread. Left to Python's collector, a Qt object in that garbage would be
-    destroyed in whichever thread next crosses the collector's threshold (a server thread of a later
-    test), which crashes Qt. The apps keep their own long-lived Qt objects owned by Qt, not by Python
-    (kiosk/views/qtrunner.py, tested in tests/kiosk/test_runner.py)."""
+def _garbage_collected_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Python's cycle collector is off in the test process (pytest_configure) and runs here, after each
+    test, on the main thread. Left on, it runs in whichever thread crosses its threshold, and in this process
+    that is often a server thread while the main thread sits in Qt's event loop with Playwright's greenlets
+    beside it: the collector then crashed the process (a segfault in a server thread "Garbage-collecting",
+    seen in CI and reproduced with a browser test before the counter's widget tests). A widget test's
+    windows (closed by pytest-qt) are deleted first, so their garbage goes too."""
     yield
     if "qtbot" in request.fixturenames:
         from PySide6.QtCore import QCoreApplication, QEvent
 
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-        gc.collect()
+    gc.collect()
 
 
 def qt_objects_in_cyclic_garbage() -> list[str]:
