@@ -77,9 +77,11 @@ def run_counter(args: argparse.Namespace) -> int:
 
     from counter_client.views.app import build_counter
     from kiosk.views.app import InstallCheck, application_font
+    from kiosk.views.collector import UiThreadCollector
 
     app = QApplication(sys.argv[:1])
     app.setFont(application_font())
+    UiThreadCollector(app)  # no Qt object freed by a worker thread's garbage collection
     window, controller = build_counter(config)
     if config.fullscreen:
         window.showFullScreen()

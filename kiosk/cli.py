@@ -80,9 +80,11 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from kiosk.views.app import application_font, build_kiosk
+    from kiosk.views.collector import UiThreadCollector
 
     app = QApplication(sys.argv[:1])
     app.setFont(application_font())
+    UiThreadCollector(app)  # no Qt object freed by a worker thread's garbage collection
     window, controller = build_kiosk(config)
     if config.fullscreen:
         window.showFullScreen()

@@ -6,8 +6,10 @@ seen in CI)."""
 from __future__ import annotations
 
 import gc
+import threading
 
 from hall_server.client.runner import LoopRunner
+from kiosk.views.collector import UiThreadCollector
 from kiosk.views.qtrunner import QtRunner
 from tests.conftest import qt_objects_in_cyclic_garbage
 
@@ -42,3 +44,40 @@ def test_a_closed_qt_runner_leaves_nothing_of_qt_to_the_cycle_collector(qtbot) -
     app.runner.close()
     del app
     assert qt_objects_in_cyclic_garbage() == []
+
+
+class _Cycle:
+    def __init__(self, freed_on: list[str]) -> None:
+        self.freed_on = freed_on
+        self.me = self
+
+    def __del__(self) -> None:
+        self.freed_on.append(threading.current_thread().name)
+
+
+def test_the_apps_collect_cycles_on_the_ui_thread(qtbot) -> None:
+    """The apps' collector: automatic collection off, cycles freed by a timer on the UI thread, even when
+    the allocations that made them due came from a worker."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.enable()
+    collector = UiThreadCollector(interval_ms=20)
+    freed_on: list[str] = []
+    try:
+        assert not gc.isenabled()
+
+        def worker() -> None:
+            for _ in range(5 * gc.get_threshold()[0]):
+                _Cycle(freed_on)
+
+        thread = threading.Thread(target=worker, name="worker")
+        thread.start()
+        thread.join()
+        assert freed_on == []  # nothing collected in the worker
+        qtbot.waitUntil(lambda: len(freed_on) >= 5 * gc.get_threshold()[0])
+        assert set(freed_on) == {threading.main_thread().name}
+    finally:
+        collector.stop()
+        assert gc.isenabled()
+        if not enabled:
+            gc.disable()
