@@ -26,16 +26,22 @@ class UiThreadCollector(QObject):
         self._timer.start(interval_ms)
 
     def collect(self) -> None:
-        """The oldest generation due, as the automatic collector would choose it."""
-        counts = gc.get_count()
-        if counts[0] <= self._thresholds[0]:
-            return
-        generation = 0
-        if counts[1] > self._thresholds[1]:
-            generation = 2 if counts[2] > self._thresholds[2] else 1
-        gc.collect(generation)
+        collect_due(self._thresholds)
 
     def stop(self) -> None:
         self._timer.stop()
         if self._was_enabled:
             gc.enable()
+
+
+def collect_due(thresholds: tuple[int, int, int]) -> int | None:
+    """Collect the oldest generation that is due, as the automatic collector would choose it (while it is
+    off, the allocation count still grows); the generation collected, None when none was due."""
+    counts = gc.get_count()
+    if counts[0] <= thresholds[0]:
+        return None
+    generation = 0
+    if counts[1] > thresholds[1]:
+        generation = 2 if counts[2] > thresholds[2] else 1
+    gc.collect(generation)
+    return generation
