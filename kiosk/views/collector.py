@@ -34,14 +34,13 @@ class UiThreadCollector(QObject):
             gc.enable()
 
 
-def collect_due(thresholds: tuple[int, int, int]) -> int | None:
+def collect_due(thresholds: tuple[int, int, int]) -> None:
     """Collect the oldest generation that is due, as the automatic collector would choose it (while it is
-    off, the allocation count still grows); the generation collected, None when none was due."""
+    off, the allocation count still grows); nothing when none is due."""
     counts = gc.get_count()
     if counts[0] <= thresholds[0]:
-        return None
+        return
     generation = 0
     if counts[1] > thresholds[1]:
         generation = 2 if counts[2] > thresholds[2] else 1
     gc.collect(generation)
-    return generation
