@@ -117,7 +117,8 @@ def _ok(response: httpx.Response) -> None:
 
 def prefill(hall: Hall) -> None:
     """PREFILL tickets today, issued through the service in this process (a batch per transaction); all but
-    the last STILL_WAITING are then marked served, as in an afternoon (their times set directly)."""
+    the last STILL_WAITING are then marked served, as in an afternoon (their times and the wait and service
+    seconds a call and a completion keep, set directly)."""
     os.environ.update(hall.env)
     from sqlalchemy import select
 
@@ -138,6 +139,8 @@ def prefill(hall: Hall) -> None:
             ticket.first_called_at = ticket.issued_at + timedelta(seconds=300 + n % 600)
             ticket.service_started_at = ticket.first_called_at + timedelta(seconds=20)
             ticket.completed_at = ticket.service_started_at + timedelta(seconds=240 + n % 300)
+            ticket.wait_seconds = (ticket.first_called_at - ticket.issued_at).total_seconds()
+            ticket.service_seconds = (ticket.completed_at - ticket.service_started_at).total_seconds()
 
     state = build_state(Settings())
     for first in range(0, PREFILL, PREFILL_BATCH):
