@@ -20,6 +20,7 @@ scoped by hand with `current_hall_id`. A statement may opt out with `.execution_
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -118,10 +119,14 @@ def _scope(state: ORMExecuteState) -> None:
             raise NoHall("hall-scoped statement in a session that entered no hall")
         return  # a bare session reading only shared tables
     hall_id = current_hall_id(session, required=False)
-    scope = _NOWHERE if hall_id is None else hall_id
-    state.statement = state.statement.options(
-        with_loader_criteria(HallScoped, lambda cls: cls.hall_id == scope, include_aliases=True)
-    )
+    state.statement = state.statement.options(_hall_criteria(_NOWHERE if hall_id is None else hall_id))
+
+
+@functools.lru_cache(maxsize=1024)
+def _hall_criteria(scope: int) -> Any:
+    """The loader criteria of one hall, built once: building them (a lambda analysed for its cache key) on
+    every statement was a twentieth of a ticket's cost."""
+    return with_loader_criteria(HallScoped, lambda cls: cls.hall_id == scope, include_aliases=True)
 
 
 def _mentions(state: ORMExecuteState) -> bool:

@@ -180,17 +180,19 @@ def categories_served_by_open_windows(ctx: Ctx, category_id: int) -> list[int]:
 
 
 def recent_service_seconds(ctx: Ctx, category_id: int) -> list[float]:
-    rows = ctx.session.execute(
-        select(Ticket.service_started_at, Ticket.completed_at)
-        .where(
-            Ticket.category_id == category_id,
-            Ticket.completed_at.is_not(None),
-            Ticket.service_started_at.is_not(None),
+    """The service times of the category's last completed tickets, newest first (kept at completion)."""
+    return list(
+        ctx.session.scalars(
+            select(Ticket.service_seconds)
+            .where(
+                Ticket.category_id == category_id,
+                Ticket.completed_at.is_not(None),
+                Ticket.service_seconds.is_not(None),
+            )
+            .order_by(Ticket.completed_at.desc())
+            .limit(ctx.settings.service_time_samples)
         )
-        .order_by(Ticket.completed_at.desc())
-        .limit(ctx.settings.service_time_samples)
     )
-    return [(done - started).total_seconds() for started, done in rows if started and done]
 
 
 def ahead_of(ticket: Ticket) -> ColumnElement[bool]:
