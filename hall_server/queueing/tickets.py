@@ -238,7 +238,7 @@ def estimate_for(ctx: Ctx, ticket: Ticket) -> WaitEstimate:
     rows = ctx.session.connection().execute(
         _estimate_inputs_statement(ticket.id is not None),
         {
-            "hall": ctx.hall_id,
+            "hall": ticket.hall_id if ticket.hall_id is not None else ctx.hall_id,  # unset until stored
             "day": ticket.service_date,
             "category": ticket.category_id,
             "sort_key": ticket.sort_key,
