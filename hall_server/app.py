@@ -40,7 +40,7 @@ from hall_server.contract.sync import TargetStatus
 from hall_server.core import limits
 from hall_server.core.clock import Clock
 from hall_server.core.config import Settings, get_settings
-from hall_server.core.context import Ctx, UnitOfWork
+from hall_server.core.context import Ctx, UnitOfWork, WriterLimit
 from hall_server.core.db import make_engine, make_session_factory
 from hall_server.core.errors import DomainError, TooMany, Unavailable
 from hall_server.core.tenancy import HallNotConfigured
@@ -162,6 +162,7 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         publish,
         targets=settings.targets(),
         read_factory=make_session_factory(state.read_engine, settings.hall_code),
+        writers=WriterLimit(settings.db_writers) if engine.dialect.name == "postgresql" else None,
     )
     if state.uow.targets and settings.sync_in_server:
         state.worker = DeliveryWorker(state.uow)

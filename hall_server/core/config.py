@@ -95,6 +95,8 @@ class Settings(BaseSettings):
         default=20, ge=0, description="PostgreSQL: connections each engine may open beyond the pool at peaks"
     )
 
+    db_writers: int = Field(default=2, ge=1, le=64, description="PostgreSQL: write transactions at once")
+
     sync_targets: list[TargetConfig] = Field(default=[], description="where events are delivered")
     sync_targets_file: Path | None = Field(default=None, description="JSON list of targets, if not inline")
     sync_in_server: bool = Field(default=True, description="run the delivery worker inside `yimen server`")

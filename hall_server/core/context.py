@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
@@ -24,6 +26,7 @@ from hall_server.contract.events import Actor, Envelope, Source
 from hall_server.contract.queue import WaitEstimate
 from hall_server.core.clock import Clock
 from hall_server.core.config import Settings
+from hall_server.core.db import WRITE_TURN_SECONDS
 from hall_server.core.errors import Conflict, Unavailable
 from hall_server.core.tenancy import (
     HALL_KEY,
@@ -105,6 +108,34 @@ def _locked(exc: Exception) -> bool:
     return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error)
 
 
+class WriterLimit:
+    """PostgreSQL: at most `slots` write transactions of this process at once, first come first served
+    (SQLite has its WriteGate). Every transaction that writes events queues on the event chain's head, and a
+    ticket's on its category's counter, anyway: more at once in one process only added threads that held
+    those row locks while waiting for the GIL, stretching every transaction (bench/single_process.py at 32
+    kiosks: p99 2.5 s ungated, 0.8–1.0 s with one or two). A nested `run` in the same thread passes (no
+    self-deadlock); a turn not had within WRITE_TURN_SECONDS is DATABASE_BUSY (503), as on SQLite."""
+
+    def __init__(self, slots: int, timeout: float = WRITE_TURN_SECONDS) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+        self._timeout = timeout
+        self._holding = threading.local()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        if getattr(self._holding, "yes", False):
+            yield
+            return
+        if not self._slots.acquire(timeout=self._timeout):
+            raise Unavailable("DATABASE_BUSY", "系统繁忙，请稍后重试")
+        self._holding.yes = True
+        try:
+            yield
+        finally:
+            self._holding.yes = False
+            self._slots.release()
+
+
 @dataclass
 class UnitOfWork:
     factory: sessionmaker[Session]
@@ -116,6 +147,7 @@ class UnitOfWork:
     read_factory: sessionmaker[Session] | None = None
     attempts: int = 5
     every_hall: bool = False  # across_halls(): every transaction sees every hall's rows
+    writers: WriterLimit | None = None  # PostgreSQL: this process's write transactions at once
 
     def across_halls(self) -> UnitOfWork:
         """This unit of work for deployment-wide work (sync delivery, the chain, purges)."""
@@ -161,6 +193,12 @@ class UnitOfWork:
     ) -> T:
         """Run `work` in one transaction, in `hall_id`'s hall (None: the hall the work enters, else the
         deployment's default hall), or across every hall (`every_hall`: sync delivery, the chain, purges)."""
+        with self.writers.turn() if self.writers else nullcontext():
+            return self._run(work, principal, hall_id, every_hall)
+
+    def _run(
+        self, work: Callable[[Ctx], T], principal: Principal | None, hall_id: int | None, every_hall: bool
+    ) -> T:
         for attempt in range(1, self.attempts + 1):
             with self.factory() as session:
                 ctx = self._ctx(session, principal, hall_id, every_hall)

@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import Table, event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
+from hall_server.core.tenancy import current_hall_id
 from hall_server.events.models import Event, EventChainHead, EventCheckpoint
 from hall_server.identity.crypto import Keys
 from hall_server.sync.service import outbox_rows
@@ -119,53 +120,75 @@ def _forget_on_rollback(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(_PENDING, None)
 
 
-def locked_head(session: Session) -> EventChainHead:
-    head = session.scalars(
-        select(EventChainHead)
-        .where(EventChainHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+@dataclass
+class Head:
+    pos: int
+    hash: str
+
+
+_HEAD: Table = EventChainHead.__table__  # type: ignore[assignment]
+_EVENT: Table = Event.__table__  # type: ignore[assignment]
+
+
+def locked_head(session: Session) -> Head:
+    """The chain head, locked until the transaction ends (a Core statement: it is read on every commit
+    that writes events, and the ORM's identity map has nothing to add)."""
+    row = session.execute(
+        select(_HEAD.c.head_pos, _HEAD.c.head_hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
     ).first()
-    if head is None:
+    if row is None:
         raise RuntimeError("event_chain_head is missing: run `yimen db upgrade`")
-    return head
+    return Head(row.head_pos, row.head_hash)
 
 
 def seal(ctx: Ctx, rows: list[tuple[Event, Envelope]]) -> None:
-    """Number, link and insert the transaction's events, then their outbox rows; under the head lock."""
+    """Number, link and insert the transaction's events, then their outbox rows, then move the head; under
+    the head lock. The event and outbox rows go in as Core statements: they are written once, at every
+    state change, and never read back in the transaction, so the ORM's unit of work would only cost."""
     session = ctx.session
-    head = locked_head(session)
+    head = locked_head(session)  # its autoflush writes the transaction's other changes first
     key = chain_key(ctx.keys)
-    start = head.head_pos
+    start = head.pos
+    hall_id = None
     for row, envelope in rows:
-        envelope.prev_hash = head.head_hash
-        row.payload = {**row.payload, "prev_hash": head.head_hash}
-        row.chain_pos = head.head_pos + 1
+        envelope.prev_hash = head.hash
+        row.payload = {**row.payload, "prev_hash": head.hash}
+        row.chain_pos = head.pos + 1
         row.hash = event_hash(row.payload)
         row.mac = row_mac(key, row.hash)
-        head.head_pos, head.head_hash = row.chain_pos, row.hash
-        session.add(row)
-    session.flush()
-    for row, _ in rows:
-        outbox_rows(ctx, row)
+        if row.hall_id is None:  # the hall entered now, as the tenancy hook fills it at a flush
+            hall_id = hall_id or current_hall_id(session, required=False)
+            row.hall_id = hall_id
+        head.pos, head.hash = row.chain_pos, row.hash
+    inserted = session.execute(
+        insert(_EVENT).returning(_EVENT.c.id, sort_by_parameter_order=True),
+        [{column: getattr(row, column) for column in _EVENT_COLUMNS} for row, _ in rows],
+    )
+    for (row, _), event_pk in zip(rows, inserted.scalars(), strict=True):
+        row.id = event_pk
+    outbox_rows(ctx, [row for row, _ in rows])
+    moved = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(head_pos=head.pos, head_hash=head.hash)
     if session.get_bind().dialect.name == "postgresql":
         # Queued with the transaction, sent at commit, never for a rollback: a few bytes, not the events.
-        session.execute(
-            text("select pg_notify(:channel, :pos)"), {"channel": CHANNEL, "pos": str(head.head_pos)}
-        )
+        # In the head's UPDATE (one row), so no round trip of its own.
+        moved = moved.returning(func.pg_notify(CHANNEL, str(head.pos)))
+    session.execute(moved)
     every = ctx.settings.event_checkpoint_every
-    if head.head_pos // every > start // every:
+    if head.pos // every > start // every:
         _write_checkpoint(ctx, head, key)
 
 
-def _write_checkpoint(ctx: Ctx, head: EventChainHead, key: bytes) -> EventCheckpoint:
+_EVENT_COLUMNS = [column.key for column in _EVENT.columns if column.key != "id"]
+
+
+def _write_checkpoint(ctx: Ctx, head: Head, key: bytes) -> EventCheckpoint:
     created_at = ctx.clock.now().astimezone(UTC)
     checkpoint = EventCheckpoint(
-        chain_pos=head.head_pos,
-        head_hash=head.head_hash,
+        chain_pos=head.pos,
+        head_hash=head.hash,
         created_at=created_at,
         kid=key_id(key),
-        signature=checkpoint_signature(key, head.head_pos, head.head_hash, created_at),
+        signature=checkpoint_signature(key, head.pos, head.hash, created_at),
     )
     ctx.session.add(checkpoint)
     ctx.session.flush()
@@ -184,7 +207,7 @@ def checkpoint(ctx: Ctx, *, force: bool = False) -> EventCheckpoint | None:
     last = ctx.session.scalars(
         select(EventCheckpoint).order_by(EventCheckpoint.chain_pos.desc(), EventCheckpoint.id.desc()).limit(1)
     ).first()
-    if head.head_pos == 0 or (last is not None and last.chain_pos >= head.head_pos):
+    if head.pos == 0 or (last is not None and last.chain_pos >= head.pos):
         return None
     due = timedelta(minutes=ctx.settings.event_checkpoint_minutes)
     if not force and last is not None and ctx.clock.now() - last.created_at < due:

@@ -34,7 +34,7 @@ from hall_server.followups.models import Followup
 router = APIRouter(tags=["followups"])
 
 
-def filters(
+async def filters(
     status: Annotated[FollowupStatus | None, Query()] = None,
     overdue: Annotated[bool, Query(description="only those past a deadline (red)")] = False,
     warning: Annotated[WarningLevel | None, Query(description="none, yellow or red now")] = None,

@@ -6,10 +6,11 @@
    (422) if the key came with another request;
 2. otherwise it inserts a claim row, runs the work and fills the claim with the answer, so the answer is
    committed with the change or not at all. A second request with the same key that arrives while the first
-   is in flight waits for it: on PostgreSQL on the claim's unique key (at most `idempotency_wait_seconds`,
-   then IDEMPOTENCY_IN_PROGRESS, 409). On SQLite the transaction already holds the database's single write
-   lock (it began IMMEDIATE), so no one else can be in flight with the key: the record is written once,
-   with the answer, after the work — one INSERT instead of a savepoint, an INSERT and an UPDATE;
+   is in flight waits for it: on PostgreSQL on the claim's unique key (`INSERT … ON CONFLICT DO NOTHING`
+   waits for the other transaction, at most `idempotency_wait_seconds`, then IDEMPOTENCY_IN_PROGRESS, 409;
+   Core statements, the claim's insert and its answer's update, no savepoint). On SQLite the transaction
+   already holds the database's single write lock (it began IMMEDIATE), so no one else can be in flight
+   with the key: the record is written once, with the answer, after the work, one INSERT;
 3. a refusal (any error) rolls the claim back with the change: refusals are not stored, so a retry runs
    again and gets the same refusal, or succeeds if the reason has gone (a window opened meanwhile).
 """
@@ -19,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from cryptography.hazmat.primitives import hashes
-from sqlalchemy import delete, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from hall_server.core.context import Ctx
+from hall_server.core.db import upsert_statement
 from hall_server.core.errors import Conflict, DomainError, Invalid
 from hall_server.idempotency.models import IdempotencyRecord
 
@@ -36,6 +38,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 PURGE_BATCH = 1000
 _LOCK_NOT_AVAILABLE = "55P03"
+_RECORD: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
 _KEY_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 
@@ -104,22 +107,22 @@ def once(ctx: Ctx, call: IdempotentCall, work: Callable[[Ctx], T]) -> T:
             _answer(stored, call)
         ctx.session.delete(stored)  # past its time to live: the key is new again
         ctx.session.flush()
-    claim = IdempotencyRecord(
-        principal=principal,
-        idem_key=call.key,
-        method=call.method,
-        path=call.path[:512],
-        request_hash=call.request_hash,
-        created_at=ctx.clock.now(),
-    )
+    claim = {
+        "principal": principal,
+        "idem_key": call.key,
+        "method": call.method,
+        "path": call.path[:512],
+        "request_hash": call.request_hash,
+        "created_at": ctx.clock.now(),
+    }
     serialised = ctx.session.get_bind().dialect.name == "sqlite"
-    if not serialised:
-        _claim(ctx, claim, call)
+    claim_id = None if serialised else _claim(ctx, claim, call)
     result = work(ctx)
-    claim.status_code = call.status_code
-    claim.response_body = call.render(result).decode()
-    if serialised:
-        ctx.session.add(claim)
+    answer = {"status_code": call.status_code, "response_body": call.render(result).decode()}
+    if claim_id is None:
+        ctx.session.add(IdempotencyRecord(**claim, **answer))
+    else:  # a Core statement: the claim was inserted by one, and is never read back in this transaction
+        ctx.session.execute(update(_RECORD).where(_RECORD.c.id == claim_id).values(**answer))
     return result
 
 
@@ -166,25 +169,28 @@ def _in_progress() -> NoReturn:
     raise Conflict("IDEMPOTENCY_IN_PROGRESS", "使用同一 Idempotency-Key 的请求仍在处理中，请稍后重试")
 
 
-def _claim(ctx: Ctx, claim: IdempotencyRecord, call: IdempotentCall) -> None:
-    """Insert the claim; if the same key is in flight elsewhere, wait for that transaction to end."""
+def _claim(ctx: Ctx, claim: dict[str, Any], call: IdempotentCall) -> int:
+    """Insert the claim (PostgreSQL) and return its id; if the same key is in flight elsewhere, wait for
+    that transaction to end (ON CONFLICT waits for it, bounded by the lock timeout), then answer as it did."""
     session = ctx.session
-    postgres = session.get_bind().dialect.name == "postgresql"
+    wait_ms = round(ctx.settings.idempotency_wait_seconds * 1000)
+    session.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{wait_ms}ms"})
+    statement = (
+        upsert_statement(session, _RECORD)
+        .values(**claim, hall_id=ctx.hall_id)  # a Core statement: scoped by hand
+        .on_conflict_do_nothing(index_elements=["principal", "idem_key"])
+        .returning(_RECORD.c.id)
+    )
     try:
-        with session.begin_nested():
-            if postgres:  # bound the wait on the other transaction's claim
-                wait_ms = round(ctx.settings.idempotency_wait_seconds * 1000)
-                session.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{wait_ms}ms"})
-            session.add(claim)
-            session.flush()
-    except IntegrityError:
-        winner = _find(ctx, claim.principal, claim.idem_key)  # committed meanwhile: now visible
-        if winner is None:
-            _in_progress()
-        _answer(winner, call)
+        claim_id: int | None = session.execute(statement).scalar()
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
             _in_progress()
         raise
-    if postgres:
-        session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
+    session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
+    if claim_id is None:  # the key's first request committed meanwhile: now visible
+        winner = _find(ctx, claim["principal"], claim["idem_key"])
+        if winner is None:
+            _in_progress()
+        _answer(winner, call)
+    return claim_id

@@ -27,7 +27,20 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Table,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from hall_server.cases.models import Case
@@ -48,27 +61,38 @@ CASE_KEY = "case:"
 WAITING_CASE_NO = "WAITING_CASE_NO: 等待省级平台分配办件编号"
 
 
-def outbox_rows(ctx: Ctx, event: Event) -> None:
-    """Called by the event recorder, in the same transaction: one row per target that takes this type."""
-    for target in ctx.targets:
-        if target.accepts(event.event_type):
-            ctx.session.add(_row(target.name, event, ctx.clock.now()))
+_DELIVERY: Table = Delivery.__table__  # type: ignore[assignment]
 
 
-def _row(target: str, event: Event, now: datetime) -> Delivery:
-    return Delivery(
-        event_id=event.event_id,
-        target=target,
-        event_pk=event.id,
-        event_type=event.event_type,
-        aggregate_key=f"{event.aggregate_type}:{event.aggregate_id}",
-        aggregate_seq=event.aggregate_seq,
-        occurred_at=event.occurred_at,
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        last_error="",
-    )
+def outbox_rows(ctx: Ctx, events: list[Event]) -> None:
+    """Called by the event chain's seal, in the same transaction: one row per event and target that takes
+    its type, in one Core statement (the rows are never read back in this transaction)."""
+    now = ctx.clock.now()
+    rows = [
+        _row(target.name, event, now)
+        for event in events
+        for target in ctx.targets
+        if target.accepts(event.event_type)
+    ]
+    if rows:
+        ctx.session.execute(insert(_DELIVERY), rows)
+
+
+def _row(target: str, event: Event, now: datetime) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "target": target,
+        "event_pk": event.id,
+        "event_type": event.event_type,
+        "aggregate_key": f"{event.aggregate_type}:{event.aggregate_id}",
+        "aggregate_seq": event.aggregate_seq,
+        "occurred_at": event.occurred_at,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "unknown_answers": 0,
+    }
 
 
 def _case_of() -> ColumnElement[int | None]:
@@ -437,12 +461,11 @@ def backfill(ctx: Ctx, target: TargetConfig) -> int:
     have = select(Delivery.event_id).where(Delivery.target == target.name)
     missing = select(Event).where(Event.event_id.not_in(have)).order_by(Event.id)
     events = ctx.session.scalars(missing.execution_options(all_halls=True)).all()  # every hall's
-    added = 0
-    for event in events:
-        if target.accepts(event.event_type):
-            ctx.session.add(_row(target.name, event, ctx.clock.now()))
-            added += 1
-    return added
+    now = ctx.clock.now()
+    rows = [_row(target.name, event, now) for event in events if target.accepts(event.event_type)]
+    if rows:
+        ctx.session.execute(insert(_DELIVERY), rows)
+    return len(rows)
 
 
 def deliveries_of(ctx: Ctx, event_ids: list[str]) -> list[DeliveryInfo]:
