@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -236,6 +236,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, for Core statements on a hot path (typed as the Table it is)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def upsert_statement(bind: Session | Connection, table: Any) -> Any:

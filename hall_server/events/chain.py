@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, event, func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
+from hall_server.core.db import table_of
 from hall_server.core.tenancy import current_hall_id
 from hall_server.events.models import Event, EventChainHead, EventCheckpoint
 from hall_server.identity.crypto import Keys
@@ -126,8 +127,9 @@ class Head:
     hash: str
 
 
-_HEAD: Table = EventChainHead.__table__  # type: ignore[assignment]
-_EVENT: Table = Event.__table__  # type: ignore[assignment]
+_HEAD = table_of(EventChainHead)
+_EVENT = table_of(Event)
+_EVENT_COLUMNS = [column.key for column in _EVENT.columns if column.key != "id"]
 
 
 def locked_head(session: Session) -> Head:
@@ -176,9 +178,6 @@ def seal(ctx: Ctx, rows: list[tuple[Event, Envelope]]) -> None:
     every = ctx.settings.event_checkpoint_every
     if head.pos // every > start // every:
         _write_checkpoint(ctx, head, key)
-
-
-_EVENT_COLUMNS = [column.key for column in _EVENT.columns if column.key != "id"]
 
 
 def _write_checkpoint(ctx: Ctx, head: Head, key: bytes) -> EventCheckpoint:

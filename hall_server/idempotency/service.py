@@ -23,11 +23,11 @@ from datetime import timedelta
 from typing import Any, NoReturn, TypeVar
 
 from cryptography.hazmat.primitives import hashes
-from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from hall_server.core.context import Ctx
-from hall_server.core.db import upsert_statement
+from hall_server.core.db import table_of, upsert_statement
 from hall_server.core.errors import Conflict, DomainError, Invalid
 from hall_server.idempotency.models import IdempotencyRecord
 
@@ -38,7 +38,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 PURGE_BATCH = 1000
 _LOCK_NOT_AVAILABLE = "55P03"
-_RECORD: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
+_RECORD = table_of(IdempotencyRecord)
 _KEY_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 

@@ -30,7 +30,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    Table,
     and_,
     case,
     cast,
@@ -47,6 +46,7 @@ from hall_server.cases.models import Case
 from hall_server.contract.sync import DeliveryInfo, DeliveryStatus, TargetStatus
 from hall_server.core import locks
 from hall_server.core.context import Ctx
+from hall_server.core.db import table_of
 from hall_server.events.models import Event
 from hall_server.halls.models import Hall
 from hall_server.sync.backoff import full_jitter
@@ -61,7 +61,7 @@ CASE_KEY = "case:"
 WAITING_CASE_NO = "WAITING_CASE_NO: 等待省级平台分配办件编号"
 
 
-_DELIVERY: Table = Delivery.__table__  # type: ignore[assignment]
+_DELIVERY = table_of(Delivery)
 
 
 def outbox_rows(ctx: Ctx, events: list[Event]) -> None:
