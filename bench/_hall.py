@@ -94,6 +94,22 @@ def wait_until_up(process: subprocess.Popen[bytes], ready: Callable[[], bool], w
 @contextmanager
 def server_process(hall: Hall) -> Iterator[str]:
     """`yimen server` in its own process, so clients and server do not share one interpreter."""
+    with server(hall) as running:
+        yield running.base
+
+
+@dataclass
+class Server:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU the process has used so far (one worker: uvicorn runs in this process)."""
+        return process_cpu_seconds(self.pid)
+
+
+@contextmanager
+def server(hall: Hall) -> Iterator[Server]:
     port = free_port()
     process = subprocess.Popen(
         [YIMEN, "server", "--port", str(port)],
@@ -104,10 +120,16 @@ def server_process(hall: Hall) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(process, lambda: httpx.get(f"{base}/healthz").status_code == 200, "server")
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of /proc/PID/stat (fields 14 and 15, after the parenthesised command name)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(work: Callable[[], object], runs: int) -> tuple[float, float, float]:

@@ -8,7 +8,10 @@ same database, same HTTP client, on SQLite and PostgreSQL, with 8 and 32 concurr
 The hall holds PREFILL tickets today before the first request, STILL_WAITING of them waiting and the rest
 served (a busy regional hall's afternoon), so the load read costs what it costs in the field. Each phase
 runs PHASE_SECONDS after one warm-up request per client; latency is per request, requests per second over
-the phase. The ratio is Yimen / bare. Logging at INFO, as a hall runs (YIMEN_BENCH_LOG_LEVEL to change).
+the phase; CPU ms is the server process's user and system CPU over the phase per answered request (from
+/proc), which moves much less than the rate when other work shares the machine. The ratio is Yimen / bare
+requests per second, the CPU ratio bare / Yimen CPU per request (1.0: as cheap as the bare app). Logging at
+INFO, as a hall runs (YIMEN_BENCH_LOG_LEVEL to change).
 
     python bench/single_process.py [sqlite] [postgresql]
 """
@@ -37,12 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._hall import (
     Hall,
+    Server,
     backends,
     demo_hall,
     free_port,
     percentile,
     print_table,
-    server_process,
+    server,
     wait_until_up,
 )
 from bench.tickets_issued import request
@@ -64,31 +68,45 @@ class Phase:
     failures: int
     seconds: float
     latencies: list[float]
+    cpu_seconds: float  # the server process's, over the phase
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per answered request: steadier than the rate on a machine with noisy neighbours."""
+        return self.cpu_seconds * 1000 / max(1, self.requests)
 
     def cells(self) -> list[str]:
         return [
-            f"{self.requests / self.seconds:.0f}",
+            f"{self.rate:.0f}",
             f"{percentile(self.latencies, 50) * 1000:.1f}",
             f"{percentile(self.latencies, 99) * 1000:.1f}",
+            f"{self.cpu_ms:.2f}",
             str(self.failures),
         ]
 
 
-def drive(base: str, clients: int, call: Call) -> Phase:
-    """`clients` threads, each with its own keep-alive connection, calling as fast as answers come."""
+def drive(server: Server, clients: int, call: Call) -> Phase:
+    """`clients` threads, each with its own keep-alive connection, calling as fast as answers come; the
+    server's CPU is read when the clock starts (all clients warmed up) and when the last client ends."""
     latencies: list[float] = []
     failures = 0
     lock = threading.Lock()
     start = threading.Barrier(clients)
     counter = itertools.count()
     stop_at = [0.0]
+    cpu_at_start = [0.0]
 
     def client(_: int) -> None:
         nonlocal failures
-        with httpx.Client(base_url=base, timeout=10.0) as http:
+        with httpx.Client(base_url=server.base, timeout=10.0) as http:
             call(http, next(counter))  # connect and warm up before the clock starts
             if start.wait() == 0:
                 stop_at[0] = time.perf_counter() + PHASE_SECONDS
+                cpu_at_start[0] = server.cpu_seconds()
             start.wait()
             while time.perf_counter() < stop_at[0]:
                 began = time.perf_counter()
@@ -104,7 +122,8 @@ def drive(base: str, clients: int, call: Call) -> Phase:
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client, range(clients)))
-    return Phase(len(latencies), failures, time.perf_counter() - started, latencies)
+    cpu = server.cpu_seconds() - cpu_at_start[0]
+    return Phase(len(latencies), failures, time.perf_counter() - started, latencies, cpu)
 
 
 def _ok(response: httpx.Response) -> None:
@@ -235,7 +254,7 @@ def serve_bare(port: int) -> None:
 
 
 @contextmanager
-def bare_process(hall: Hall) -> Iterator[str]:
+def bare_process(hall: Hall) -> Iterator[Server]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve-bare", str(port)], env=hall.env, stdout=subprocess.DEVNULL
@@ -243,7 +262,7 @@ def bare_process(hall: Hall) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(process, lambda: httpx.get(f"{base}/rows/1").status_code == 200, "bare server")
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -262,12 +281,12 @@ def bare_calls() -> tuple[Call, Call]:
 # --- the table ---------------------------------------------------------------------------------------
 
 
-def measure(base: str, calls: tuple[Call, Call]) -> dict[tuple[str, int], Phase]:
+def measure(server: Server, calls: tuple[Call, Call]) -> dict[tuple[str, int], Phase]:
     issue, read = calls
     results = {}
     for clients in CLIENTS:
-        results[("issue", clients)] = drive(base, clients, issue)
-        results[("reads", clients)] = drive(base, clients, read)
+        results[("issue", clients)] = drive(server, clients, issue)
+        results[("reads", clients)] = drive(server, clients, read)
     return results
 
 
@@ -277,14 +296,23 @@ def main() -> None:
         with demo_hall(backend, database="yimen_bench_single") as hall:
             hall.env["YIMEN_LOG_LEVEL"] = os.environ.get("YIMEN_BENCH_LOG_LEVEL", "INFO")  # as a hall runs
             prefill(hall)
-            with server_process(hall) as base:
-                yimen = measure(base, yimen_calls(base, hall))
-            with bare_process(hall) as base:
-                bare = measure(base, bare_calls())
+            with server(hall) as running:
+                yimen = measure(running, yimen_calls(running.base, hall))
+            with bare_process(hall) as running:
+                bare = measure(running, bare_calls())
         for (work, clients), phase in yimen.items():
             ceiling = bare[(work, clients)]
-            ratio = phase.requests / phase.seconds / (ceiling.requests / ceiling.seconds)
-            rows.append([backend, work, clients, *phase.cells(), *ceiling.cells()[:3], f"{ratio:.2f}"])
+            rows.append(
+                [
+                    backend,
+                    work,
+                    clients,
+                    *phase.cells(),
+                    *ceiling.cells()[:4],
+                    f"{phase.rate / ceiling.rate:.2f}",
+                    f"{ceiling.cpu_ms / phase.cpu_ms:.2f}",
+                ]
+            )
     print_table(
         f"One process: Yimen / bare FastAPI ({PREFILL} tickets today, {PHASE_SECONDS:.0f} s a phase)",
         [
@@ -294,11 +322,14 @@ def main() -> None:
             "req/s",
             "p50 ms",
             "p99 ms",
+            "CPU ms",
             "failed",
             "bare req/s",
             "p50",
             "p99",
+            "CPU ms",
             "ratio",
+            "CPU ratio",
         ],
         rows,
     )
