@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Path, Request, Security
+from fastapi import Depends, Path, Request, Response, Security
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
@@ -17,7 +18,7 @@ from hall_server.core.context import Ctx, UnitOfWork
 from hall_server.core.errors import Forbidden, NotFound, Unauthorized
 from hall_server.core.tenancy import current_hall_id
 from hall_server.halls.models import Hall
-from hall_server.idempotency.http import KeyHeader, idempotent_call
+from hall_server.idempotency.http import KeyHeader, idempotent_call, route_renderer
 from hall_server.idempotency.service import IdempotentCall, once
 
 T = TypeVar("T")
@@ -40,6 +41,7 @@ class Api:
     token: str | None
     idempotency: IdempotentCall | None = None  # the request's Idempotency-Key, if it sent one
     hall_code: str | None = None  # X-Yimen-Hall: the hall a regional account acts in (else the default)
+    route: APIRoute | None = None  # the request's route: its response model and status, for answer()
 
     def run(
         self,
@@ -59,6 +61,43 @@ class Api:
     ) -> T:
         """Like run, for requests that change nothing (GET): no write lock, nothing committed."""
         return self.uow.read(self._guarded(work, roles, devices))
+
+    def answer(
+        self,
+        work: Callable[[Ctx], object],
+        *,
+        roles: Iterable[Role],
+        devices: Iterable[DeviceKind] = NO_DEVICES,
+    ) -> Response:
+        """Like run, answered as the route declares (response model, status) with the body rendered here, in
+        the endpoint's worker thread. Returned as a plain result, FastAPI would validate and serialise it
+        again in a second thread hop (a sync endpoint's serialize_response runs in the thread pool), and a
+        keyed request's answer would be serialised twice: the idempotency record's bytes are the answer."""
+        render = self._renderer()
+        if self.idempotency is None:
+            return self._response(render(self.run(work, roles=roles, devices=devices)))
+        call = replace(self.idempotency, render=_as_is)
+        rendered = self._guarded(lambda ctx: render(work(ctx)), roles, devices, call)
+        return self._response(self.uow.run(rendered))
+
+    def answer_read(
+        self,
+        work: Callable[[Ctx], object],
+        *,
+        roles: Iterable[Role],
+        devices: Iterable[DeviceKind] = NO_DEVICES,
+    ) -> Response:
+        """read, answered as answer() does."""
+        return self._response(self._renderer()(self.read(work, roles=roles, devices=devices)))
+
+    def _renderer(self) -> Callable[[object], bytes]:
+        if self.route is None:
+            raise RuntimeError("answer() needs the request's route (get_api sets it)")
+        return route_renderer(self.route)
+
+    def _response(self, body: bytes) -> Response:
+        status_code = self.route.status_code if self.route is not None else None
+        return Response(body, status_code=status_code or 200, media_type="application/json")
 
     def _guarded(
         self,
@@ -101,7 +140,7 @@ async def get_api(
     if not token:
         raise Unauthorized("AUTH_REQUIRED", "请先登录或使用设备凭证")
     hall_code = request.headers.get(HALL_HEADER, "").strip() or None
-    return Api(request.app.state.yimen.uow, token, hall_code=hall_code)
+    return Api(request.app.state.yimen.uow, token, hall_code=hall_code, route=request.scope.get("route"))
 
 
 async def get_idempotent_api(
@@ -115,6 +154,11 @@ async def get_idempotent_api(
 
 async def get_public_api(request: Request) -> Api:
     return Api(request.app.state.yimen.uow, None)
+
+
+def _as_is(body: object) -> bytes:
+    assert isinstance(body, bytes)
+    return body
 
 
 ApiDep = Annotated[Api, Depends(get_api)]

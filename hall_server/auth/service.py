@@ -204,8 +204,13 @@ def authenticate(ctx: Ctx, token: str) -> Principal:
     """Resolve a bearer token (staff sign-in or device token) to the caller."""
     hashed = token_hash(token)
     if token.startswith("dev_"):
-        by_token = select(Device).where(Device.token_hash == hashed).execution_options(all_halls=True)
-        device = ctx.session.scalars(by_token).first()
+        # The columns, not the entity: every kiosk request passes here, and nothing later needs the object.
+        by_token = (
+            select(Device.id, Device.name, Device.kind, Device.hall_id, Device.active)
+            .where(Device.token_hash == hashed)
+            .execution_options(all_halls=True)
+        )
+        device = ctx.session.execute(by_token).first()
         if device is None or not device.active:
             raise Unauthorized("TOKEN_INVALID", "设备凭证无效，请联系管理员重新登记设备")
         return Principal(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from hall_server.catalogue import service
 from hall_server.contract.catalogue import (
@@ -43,8 +43,8 @@ def search_matters(
     q: str = Query(default="", max_length=50, description="名称、拼音首字母或编码"),
     category: str | None = Query(default=None, max_length=32),
     high_frequency: bool | None = None,
-) -> list[MatterSummary]:
-    return api.read(
+) -> Response:
+    return api.answer_read(
         lambda ctx: [
             service.matter_summary(m) for m in service.search_matters(ctx, q, category, high_frequency)
         ],

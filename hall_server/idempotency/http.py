@@ -21,6 +21,8 @@ from hall_server.idempotency.service import (
     request_hash,
 )
 
+_RENDERER = "_yimen_renderer"
+
 KeyHeader = Annotated[
     str | None,
     Header(
@@ -47,12 +49,21 @@ async def idempotent_call(request: Request, raw_key: str) -> IdempotentCall:
         path=path,
         request_hash=request_hash(request.method, path, body),
         status_code=route.status_code or 200,
-        render=_renderer(route),
+        render=route_renderer(route),
     )
 
 
+def route_renderer(route: APIRoute) -> Callable[[object], bytes]:
+    """The route's own serialisation (its response model, as FastAPI validates and serialises it), so that a
+    replay is byte for byte the first answer; made once per route and kept on it (routes are unhashable)."""
+    made: Callable[[object], bytes] | None = getattr(route, _RENDERER, None)
+    if made is None:
+        made = _renderer(route)
+        setattr(route, _RENDERER, made)
+    return made
+
+
 def _renderer(route: APIRoute) -> Callable[[object], bytes]:
-    """The route's own serialisation, so that a replay is byte for byte the first answer."""
     field = route.response_field
     if field is None:
         return lambda result: json.dumps(
