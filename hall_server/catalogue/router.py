@@ -45,9 +45,7 @@ def search_matters(
     high_frequency: bool | None = None,
 ) -> Response:
     return api.answer_read(
-        lambda ctx: [
-            service.matter_summary(m) for m in service.search_matters(ctx, q, category, high_frequency)
-        ],
+        lambda ctx: service.search_matters(ctx, q, category, high_frequency),
         roles=STAFF,
         devices=ALL_DEVICES,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import case, or_, select
-from sqlalchemy.orm import defaultload
 
 from hall_server.catalogue.models import Category, HallMatter, Matter, MatterMaterial
 from hall_server.contract import idnumbers as numbers
@@ -246,16 +245,28 @@ def hall_matter_out(offer: HallMatter) -> HallMatterOut:
 
 def search_matters(
     ctx: Ctx, q: str = "", category_code: str | None = None, high_frequency: bool | None = None
-) -> list[HallMatter]:
+) -> list[MatterSummary]:
     """Search this hall's offering by name, pinyin initials or full pinyin, and code. Initials also match
     with words left out ("bdcdj" finds 不动产抵押权首次登记), as visitors type the words they remember;
     direct matches come first, then the hall's order, then high-frequency matters."""
-    # A summary shows no materials: loading them for fifty matters was most of a search's cost.
+    # A summary's columns, not the entities: loading fifty matters (and once their materials) was most of
+    # a search's cost, and a summary shows neither materials nor anything else of them.
     query = (
-        select(HallMatter)
-        .join(Matter)
+        select(
+            Matter.id,
+            Matter.catalog_code,
+            Matter.name,
+            Matter.type,
+            Category.code.label("category_code"),
+            Matter.high_frequency,
+            Matter.one_visit,
+            Matter.online_available,
+            Matter.pinyin_initials,
+        )
+        .select_from(HallMatter)
+        .join(Matter, Matter.id == HallMatter.matter_id)
+        .join(Category, Category.id == HallMatter.category_id)
         .where(HallMatter.enabled.is_(True))
-        .options(defaultload(HallMatter.matter).lazyload(Matter.materials))
     )
     direct = None
     text = q.strip()
@@ -282,26 +293,14 @@ def search_matters(
     query = query.order_by(*first, HallMatter.sort_order, Matter.high_frequency.desc(), Matter.name).limit(
         SEARCH_LIMIT
     )
-    return list(ctx.session.scalars(query))
+    return [
+        MatterSummary.model_validate({**row._mapping, "type": MatterType(row.type)})
+        for row in ctx.session.execute(query)
+    ]
 
 
 def category_out(category: Category) -> CategoryOut:
     return CategoryOut.model_validate(category)
-
-
-def matter_summary(offer: HallMatter) -> MatterSummary:
-    matter = offer.matter
-    return MatterSummary(
-        id=matter.id,
-        catalog_code=matter.catalog_code,
-        name=matter.name,
-        type=MatterType(matter.type),
-        category_code=offer.category.code,
-        high_frequency=matter.high_frequency,
-        one_visit=matter.one_visit,
-        online_available=matter.online_available,
-        pinyin_initials=matter.pinyin_initials,
-    )
 
 
 def matter_out(offer: HallMatter) -> MatterOut:
