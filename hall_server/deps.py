@@ -91,13 +91,15 @@ class Api:
         return self._response(self._renderer()(self.read(work, roles=roles, devices=devices)))
 
     def _renderer(self) -> Callable[[object], bytes]:
-        if self.route is None:
-            raise RuntimeError("answer() needs the request's route (get_api sets it)")
-        return route_renderer(self.route)
+        return route_renderer(self._route())
 
     def _response(self, body: bytes) -> Response:
-        status_code = self.route.status_code if self.route is not None else None
-        return Response(body, status_code=status_code or 200, media_type="application/json")
+        return Response(body, status_code=self._route().status_code or 200, media_type="application/json")
+
+    def _route(self) -> APIRoute:
+        if self.route is None:
+            raise RuntimeError("answer() needs the request's route (get_api sets it)")
+        return self.route
 
     def _guarded(
         self,

@@ -293,10 +293,7 @@ def search_matters(
     query = query.order_by(*first, HallMatter.sort_order, Matter.high_frequency.desc(), Matter.name).limit(
         SEARCH_LIMIT
     )
-    return [
-        MatterSummary.model_validate({**row._mapping, "type": MatterType(row.type)})
-        for row in ctx.session.execute(query)
-    ]
+    return [MatterSummary.model_validate(row) for row in ctx.session.execute(query)]
 
 
 def category_out(category: Category) -> CategoryOut:
