@@ -104,8 +104,9 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """User and system CPU the process has used so far (one worker: uvicorn runs in this process)."""
-        return process_cpu_seconds(self.pid)
+        """User and system CPU the server has used so far: the process and its children (the workers of
+        `--workers N`; with one worker uvicorn runs in the process itself)."""
+        return process_cpu_seconds(self.pid) + sum(_children_cpu_seconds(self.pid))
 
 
 @contextmanager
@@ -130,6 +131,17 @@ def process_cpu_seconds(pid: int) -> float:
     """utime + stime of /proc/PID/stat (fields 14 and 15, after the parenthesised command name)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_seconds(pid: int) -> Iterator[float]:
+    """utime + stime of each live process whose parent is `pid` (field 4 of /proc/N/stat)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            yield (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(work: Callable[[], object], runs: int) -> tuple[float, float, float]:

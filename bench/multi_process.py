@@ -34,7 +34,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._hall import YIMEN, Hall, demo_hall, free_port, print_table, summary_ms
+from bench._hall import YIMEN, Hall, Server, demo_hall, free_port, print_table, summary_ms
 from bench.call_fanout import CALLS, WINDOW, measure
 from bench.single_process import Phase, drive
 from bench.tickets_issued import request
@@ -49,7 +49,7 @@ SETTLE_SECONDS = 5.0
 
 
 @contextmanager
-def workers_process(hall: Hall, workers: int) -> Iterator[str]:
+def workers_process(hall: Hall, workers: int) -> Iterator[Server]:
     """`yimen server --workers N` in a process group of its own; its log to a file (workers inherit it, so a
     pipe would never see its end); up to STARTUP_SECONDS for every worker to start on a busy machine."""
     port = free_port()
@@ -71,7 +71,7 @@ def workers_process(hall: Hall, workers: int) -> Iterator[str]:
                     raise RuntimeError(f"server did not start: {log.read().decode()[-2000:]}")
                 time.sleep(0.2)
             time.sleep(SETTLE_SECONDS)  # the first worker answers; give the others time to be up too
-            yield base
+            yield Server(base, process.pid)
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
@@ -84,7 +84,7 @@ def _healthy(base: str) -> bool:
         return False
 
 
-def issue_phase(base: str, hall: Hall) -> Phase:
+def issue_phase(server: Server, hall: Hall) -> Phase:
     kiosk = {"Authorization": f"Bearer {hall.device_token()}", "Content-Type": "application/json"}
 
     def issue(http: httpx.Client, n: int) -> None:
@@ -95,7 +95,7 @@ def issue_phase(base: str, hall: Hall) -> Phase:
         if response.status_code >= 400:
             raise RuntimeError(f"{response.status_code} {response.text[:200]}")
 
-    return drive(base, CLIENTS, issue)
+    return drive(server, CLIENTS, issue)
 
 
 def call_phase(base: str, hall: Hall) -> tuple[list[float], list[float]]:
@@ -113,10 +113,10 @@ def main() -> None:
     for workers in WORKERS:
         with (
             demo_hall("postgresql", database="yimen_bench_multi") as hall,
-            workers_process(hall, workers) as base,
+            workers_process(hall, workers) as running,
         ):
-            issued = issue_phase(base, hall)
-            each, everyone = call_phase(base, hall)
+            issued = issue_phase(running, hall)
+            each, everyone = call_phase(running.base, hall)
         rows.append([workers, *issued.cells(), *summary_ms(each)[:2], *summary_ms(everyone)[:2]])
         print(*rows[-1], file=sys.stderr, flush=True)  # as it goes: a run takes minutes
     print_table(

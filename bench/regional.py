@@ -16,8 +16,9 @@ hall_server/simulate/halls.py: codes 341122-ZWFW-01 … NN, clerks h2.clerk01 �
   `GET /load`, 4 a matter search at the kiosk, 5 call-next at window `n // (10·HALLS) % WINDOWS + 1` by
   its clerk and, if it called someone, complete (a second request, counted), 6 that window's queue,
   7 the categories, 8 the manager's window list, 9 the citizen's follow page of the hall's last ticket.
-  requests/s counts every HTTP request; "call → hall" is from just before a call-next until every display
-  client of that hall has the call.
+  requests/s counts every HTTP request; CPU ms is the server's CPU (all its processes, from /proc) over the
+  phase per HTTP request, which does not depend on how much of the machine the clients take; "call → hall"
+  is from just before a call-next until every display client of that hall has the call.
 
 Clients and server share the machine's cores (2 on the development machine): the client's own Python
 threads and 200 WebSocket readers take a large share of it, and more workers than cores add contention
@@ -48,7 +49,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench.single_process as single_process
-from bench._hall import PG_ADMIN, Hall, demo_hall, percentile, print_table, summary_ms
+from bench._hall import PG_ADMIN, Hall, Server, demo_hall, percentile, print_table, summary_ms
 from bench.call_fanout import WINDOW, measure
 from bench.multi_process import workers_process
 from bench.tickets_issued import request as issue_body
@@ -184,6 +185,7 @@ def fanout_phase(base: str, hall: Hall, size: Size) -> tuple[list[float], list[f
 @dataclass
 class Mixed:
     rps: float
+    cpu_ms: float  # the server's CPU (every worker's) per HTTP request
     failures: int
     latencies: dict[str, list[float]]
     call_to_hall: list[float]
@@ -192,7 +194,8 @@ class Mixed:
     reconnects: int
 
 
-def mixed_phase(base: str, region: Region, size: Size) -> Mixed:
+def mixed_phase(server: Server, region: Region, size: Size) -> Mixed:
+    base = server.base
     halls, windows = size.halls, size.windows
     spread = [size.subscribers // halls + (h < size.subscribers % halls) for h in range(halls)]
     screens = [
@@ -268,7 +271,7 @@ def mixed_phase(base: str, region: Region, size: Size) -> Mixed:
             send(http, "follow page", "GET", path, "" if follow else kiosk)
 
     single_process.PHASE_SECONDS = size.phase_seconds  # drive() reads it when it starts
-    phase = single_process.drive(base, CLIENTS, call)
+    phase = single_process.drive(server, CLIENTS, call)
     for message in sorted(set(errors))[:8]:
         print(f"  failed {errors.count(message)}×: {message}", file=sys.stderr)
     time.sleep(1.0)  # the last calls reach their screens
@@ -285,7 +288,14 @@ def mixed_phase(base: str, region: Region, size: Size) -> Mixed:
             continue
         call_to_hall.append(max(t for t in got if t is not None) - sent)
     return Mixed(
-        requests[0] / phase.seconds, len(errors), dict(latencies), call_to_hall, missed, errors, reconnects[0]
+        requests[0] / phase.seconds,
+        phase.cpu_seconds * 1000 / max(1, requests[0]),
+        len(errors),
+        dict(latencies),
+        call_to_hall,
+        missed,
+        errors,
+        reconnects[0],
     )
 
 
@@ -310,19 +320,21 @@ def run(size: Size) -> None:
         print(f"{size.halls} halls loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         for workers in size.workers:
             hall = copy_of(seed, "yimen_bench_regional")
-            with workers_process(hall, workers) as base:
+            with workers_process(hall, workers) as running:
+                base = running.base
                 print(f"{workers} worker(s): fan-out", file=sys.stderr, flush=True)
                 each, everyone = fanout_phase(base, hall, size)
                 print(f"{workers} worker(s): signing in, opening windows", file=sys.stderr, flush=True)
                 region = sign_in(base, hall, size)
                 print(f"{workers} worker(s): mixed load", file=sys.stderr, flush=True)
-                mixed = mixed_phase(base, region, size)
+                mixed = mixed_phase(running, region, size)
             issue, call = mixed.latencies.get("issue", []), mixed.latencies.get("call-next", [])
             every = [t for samples in mixed.latencies.values() for t in samples]
             rows.append(
                 [
                     workers,
                     f"{mixed.rps:.0f}",
+                    f"{mixed.cpu_ms:.1f}",
                     f"{percentile(every, 99) * 1000:.1f}",
                     mixed.failures,
                     *summary_ms(issue)[:2],
@@ -344,6 +356,7 @@ def run(size: Size) -> None:
         [
             "workers",
             "req/s",
+            "CPU ms",
             "all p99",
             "failed",
             "issue p50",

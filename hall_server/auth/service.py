@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from hall_server.auth import throttle
@@ -18,6 +18,7 @@ from hall_server.auth.principal import Principal
 from hall_server.contract.auth import DeviceIn, DeviceKind, Role, StaffIn
 from hall_server.contract.events import AggregateType, EventType
 from hall_server.core.context import Ctx
+from hall_server.core.db import table_of
 from hall_server.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from hall_server.events.service import record
 from hall_server.halls.models import Hall
@@ -200,17 +201,28 @@ def register_device(ctx: Ctx, device_in: DeviceIn) -> tuple[Device, str]:
     return device, token
 
 
+# Every request authenticates, so its reads are Core statements built once and run on the transaction's
+# connection: no statement to build, no cache key to compute, no ORM hook (none of these tables is scoped to
+# a hall: a device is found across halls by its token, and the principal's hall is entered after).
+_DEVICES, _SIGN_INS = table_of(Device), table_of(AuthToken)
+_STAFF, _COVERS = table_of(Staff), table_of(StaffHall)
+_DEVICE_BY_TOKEN = select(
+    _DEVICES.c.id, _DEVICES.c.name, _DEVICES.c.kind, _DEVICES.c.hall_id, _DEVICES.c.active
+).where(_DEVICES.c.token_hash == bindparam("hashed"))
+_STAFF_BY_TOKEN = (
+    select(_SIGN_INS.c.expires_at, *(_STAFF.c[name] for name in ("id", "name", "role", "hall_id", "active")))
+    .select_from(_SIGN_INS.outerjoin(_STAFF, _STAFF.c.id == _SIGN_INS.c.staff_id))
+    .where(_SIGN_INS.c.token_hash == bindparam("hashed"))
+)
+_COVER_OF_STAFF = select(_COVERS.c.hall_id).where(_COVERS.c.staff_id == bindparam("staff"))
+
+
 def authenticate(ctx: Ctx, token: str) -> Principal:
     """Resolve a bearer token (staff sign-in or device token) to the caller."""
-    hashed = token_hash(token)
+    hashed = {"hashed": token_hash(token)}
+    connection = ctx.session.connection()
     if token.startswith("dev_"):
-        # The columns, not the entity: every kiosk request passes here, and nothing later needs the object.
-        by_token = (
-            select(Device.id, Device.name, Device.kind, Device.hall_id, Device.active)
-            .where(Device.token_hash == hashed)
-            .execution_options(all_halls=True)
-        )
-        device = ctx.session.execute(by_token).first()
+        device = connection.execute(_DEVICE_BY_TOKEN, hashed).first()
         if device is None or not device.active:
             raise Unauthorized("TOKEN_INVALID", "设备凭证无效，请联系管理员重新登记设备")
         return Principal(
@@ -219,21 +231,14 @@ def authenticate(ctx: Ctx, token: str) -> Principal:
             device_kind=DeviceKind(device.kind),
             hall_id=device.hall_id,
         )
-    by_sign_in = (
-        select(AuthToken.expires_at, Staff.id, Staff.name, Staff.role, Staff.hall_id, Staff.active)
-        .outerjoin(Staff, Staff.id == AuthToken.staff_id)
-        .where(AuthToken.token_hash == hashed)
-    )
-    staff = ctx.session.execute(by_sign_in).first()  # the sign-in and its account in one read, as columns
+    staff = connection.execute(_STAFF_BY_TOKEN, hashed).first()  # the sign-in and its account in one read
     if staff is None or staff.expires_at <= ctx.clock.now():
         raise Unauthorized("TOKEN_INVALID", "登录已失效，请重新登录")
     if staff.id is None or not staff.active:
         raise Unauthorized("TOKEN_INVALID", "账号已停用")
     cover: frozenset[int] = frozenset()
     if staff.hall_id is None:
-        cover = frozenset(
-            ctx.session.scalars(select(StaffHall.hall_id).where(StaffHall.staff_id == staff.id))
-        )
+        cover = frozenset(connection.scalars(_COVER_OF_STAFF, {"staff": staff.id}))
     return Principal(
         staff_id=staff.id, staff_name=staff.name, role=Role(staff.role), hall_id=staff.hall_id, halls=cover
     )

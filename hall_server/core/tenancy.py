@@ -118,6 +118,8 @@ def _scope(state: ORMExecuteState) -> None:
         if _mentions(state):
             raise NoHall("hall-scoped statement in a session that entered no hall")
         return  # a bare session reading only shared tables
+    if not state.is_orm_statement:
+        return  # loader criteria reach ORM entities only: a Core statement is scoped by hand, where written
     hall_id = current_hall_id(session, required=False)
     state.statement = state.statement.options(_hall_criteria(_NOWHERE if hall_id is None else hall_id))
 

@@ -27,7 +27,7 @@ from hall_server.core.tenancy import current_hall_id
 from hall_server.halls.service import current_hall, queue_closed_today, visible_halls
 from hall_server.queueing.models import Ticket, Window, window_category
 from hall_server.queueing.tickets import queued, ticket_out
-from hall_server.queueing.windows import list_windows, window_by_number, window_out, window_queue
+from hall_server.queueing.windows import list_windows, window_by_number, window_queue, windows_out
 
 RECENT_CALLS = 10
 WINDOW_QUEUE_LIMIT = 50
@@ -178,7 +178,7 @@ def load(ctx: Ctx) -> LoadOut:
     categories = [
         _category_load(per_category[category.id], waiting[category.code]) for category in list_categories(ctx)
     ]
-    window_views = [window_out(ctx, window) for window in list_windows(ctx)]
+    window_views = windows_out(ctx, list_windows(ctx))
     return LoadOut(
         as_of=ctx.clock.now(),
         service_date=ctx.clock.today(),
@@ -254,7 +254,7 @@ def snapshot(ctx: Ctx, window_no: int | None = None) -> Snapshot:
         time_zone=ctx.settings.timezone,
         notice=hall.notice or "",
         waiting=waiting_counts(ctx),
-        windows=[window_out(ctx, w) for w in list_windows(ctx)],
+        windows=windows_out(ctx, list_windows(ctx)),
         recent_calls=recent_calls(ctx),
         window_tickets=window_tickets,
     )

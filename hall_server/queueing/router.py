@@ -132,7 +132,7 @@ def follow_ticket(code: str, api: PublicApiDep) -> PublicTicketOut:
 @router.get("/windows", response_model=list[WindowOut])
 def list_windows(api: ApiDep) -> Response:
     return api.answer_read(
-        lambda ctx: [windows.window_out(ctx, w) for w in windows.list_windows(ctx)],
+        lambda ctx: windows.windows_out(ctx, windows.list_windows(ctx)),
         roles=STAFF,
         devices=ALL_DEVICES,
     )

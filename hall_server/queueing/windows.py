@@ -568,24 +568,47 @@ def list_windows(ctx: Ctx) -> list[Window]:
 
 
 def window_out(ctx: Ctx, window: Window) -> WindowOut:
-    staff = ctx.session.get(Staff, window.staff_id) if window.staff_id else None
-    current = active_ticket(ctx, window)
-    return WindowOut(
-        id=window.id,
-        number=window.number,
-        name=window.name,
-        state=WindowState(window.state),
-        pause_reason=window.pause_reason,
-        category_codes=[c.code for c in window.categories],
-        may_serve_codes=list(window.may_serve or []),
-        staff_id=window.staff_id,
-        staff_name=staff.name if staff else None,
-        state_since=window.state_since,
-        current_ticket=ticket_out(ctx, current) if current else None,
-        parked_count=ctx.session.scalar(
-            select(func.count())
-            .select_from(Ticket)
-            .where(Ticket.window_id == window.id, Ticket.status == TicketStatus.PARKED.value)
+    return windows_out(ctx, [window])[0]
+
+
+def windows_out(ctx: Ctx, windows: list[Window]) -> list[WindowOut]:
+    """The views of `windows`, their clerks, current tickets and parked counts read for all of them at once
+    (a hall's list, its load and its display snapshot show every window: one read per figure, not per
+    window)."""
+    ids = [window.id for window in windows]
+    staff_ids = {window.staff_id for window in windows if window.staff_id is not None}
+    clerks = select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))
+    names = dict(ctx.session.execute(clerks).tuples().all())
+    current: dict[int, Ticket] = {}
+    active = select(Ticket).where(Ticket.window_id.in_(ids), Ticket.status.in_(ACTIVE)).order_by(Ticket.id)
+    for ticket in ctx.session.scalars(active):
+        current.setdefault(ticket.window_id, ticket)  # type: ignore[arg-type]  # window_id set: selected by it
+    visitor_ids = {t.visitor_id for t in current.values() if t.visitor_id is not None}
+    if visitor_ids:  # into the session, where each ticket's view finds its visitor
+        ctx.session.scalars(select(Visitor).where(Visitor.id.in_(visitor_ids))).all()
+    parked = dict(
+        ctx.session.execute(
+            select(Ticket.window_id, func.count())
+            .where(Ticket.window_id.in_(ids), Ticket.status == TicketStatus.PARKED.value)
+            .group_by(Ticket.window_id)
         )
-        or 0,
+        .tuples()
+        .all()
     )
+    return [
+        WindowOut(
+            id=window.id,
+            number=window.number,
+            name=window.name,
+            state=WindowState(window.state),
+            pause_reason=window.pause_reason,
+            category_codes=[c.code for c in window.categories],
+            may_serve_codes=list(window.may_serve or []),
+            staff_id=window.staff_id,
+            staff_name=names.get(window.staff_id) if window.staff_id else None,
+            state_since=window.state_since,
+            current_ticket=ticket_out(ctx, current[window.id]) if window.id in current else None,
+            parked_count=parked.get(window.id, 0),
+        )
+        for window in windows
+    ]

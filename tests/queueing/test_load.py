@@ -4,9 +4,11 @@ summed by the database from what each ticket keeps at its first call and its com
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from hall_server.app import build_state
-from hall_server.contract.queue import Channel, IssueTicketRequest
+from hall_server.auth.models import Staff
+from hall_server.contract.queue import Channel, IssueTicketRequest, ParkRequest
 from hall_server.queueing import load, tickets, windows
 from tests.factories import seed_hall
 
@@ -70,3 +72,32 @@ def test_the_days_load_counts_and_averages_what_each_ticket_went_through(state, 
         1,
     )
     assert (totals.avg_wait_seconds_today, totals.avg_service_seconds_today) == (420.0, 150.0)
+
+
+def test_the_window_list_reads_each_windows_clerk_current_ticket_and_parked_count_for_all_at_once(state):
+    """windows_out reads clerks, current tickets and parked counts in one statement each for every window:
+    each figure lands on its own window, as one window's view has it."""
+
+    def give_window_3_to_clerk3(ctx):
+        clerk = ctx.session.scalars(select(Staff).where(Staff.login == "clerk3")).one()
+        windows.window_by_number(ctx, 3).staff_id = clerk.id
+
+    state.uow.run(give_window_3_to_clerk3)
+    for category in ("SOCIAL", "SOCIAL", "ENTERPRISE", "ENTERPRISE"):
+        issue(state, category)
+    state.uow.run(lambda ctx: windows.call_next(ctx, 1))  # B001 at window 1, then parked there
+    state.uow.run(lambda ctx: windows.park(ctx, 1, ParkRequest(note="回去复印身份证")))
+    state.uow.run(lambda ctx: windows.call_next(ctx, 1))  # B002 current at window 1
+    state.uow.run(lambda ctx: windows.call_next(ctx, 3))  # A001 current at window 3
+
+    def views(ctx):
+        every = windows.list_windows(ctx)
+        return windows.windows_out(ctx, every), [windows.window_out(ctx, w) for w in every]
+
+    together, one_by_one = state.uow.read(views)
+
+    assert together == one_by_one
+    assert [
+        (w.number, w.current_ticket.number if w.current_ticket else None, w.parked_count, w.staff_name)
+        for w in together
+    ] == [(1, "B002", 1, None), (2, None, 0, None), (3, "A001", 0, "员工clerk3"), (4, None, 0, None)]

@@ -6,6 +6,7 @@ primary key, so a re-sent event is recognised as a duplicate."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,16 +46,23 @@ exchange_row = Table(
     Column("columns", Text, nullable=False),
 )
 LOCAL = ZoneInfo("Asia/Shanghai")
+CREATE_ATTEMPTS = 5
 
 
 class FrontTableTarget:
     def __init__(self, config: TargetConfig) -> None:
         self.config = config
         self.engine = create_engine(config.url)
-        try:
-            metadata.create_all(self.engine)
-        except SQLAlchemyError:  # another process's worker created it at the same moment: now it exists
-            metadata.create_all(self.engine)
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except SQLAlchemyError:
+                # Another process's worker created it at the same moment (on PostgreSQL a clash on the
+                # catalogue's unique index, or a table not yet committed when this one looked): look again.
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def close(self) -> None:
         self.engine.dispose()
