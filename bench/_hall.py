@@ -129,19 +129,27 @@ def server(hall: Hall) -> Iterator[Server]:
 
 def process_cpu_seconds(pid: int) -> float:
     """utime + stime of /proc/PID/stat (fields 14 and 15, after the parenthesised command name)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _cpu_seconds(_stat_fields(Path(f"/proc/{pid}/stat")))
 
 
 def _children_cpu_seconds(pid: int) -> Iterator[float]:
     """utime + stime of each live process whose parent is `pid` (field 4 of /proc/N/stat)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = _stat_fields(stat)
         except OSError:
             continue  # gone meanwhile
         if int(fields[1]) == pid:
-            yield (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            yield _cpu_seconds(fields)
+
+
+def _stat_fields(stat: Path) -> list[str]:
+    """The fields of a /proc/N/stat after the parenthesised command name (field 3 is the first)."""
+    return stat.read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_seconds(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(work: Callable[[], object], runs: int) -> tuple[float, float, float]:

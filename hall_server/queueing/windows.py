@@ -577,8 +577,10 @@ def windows_out(ctx: Ctx, windows: list[Window]) -> list[WindowOut]:
     window)."""
     ids = [window.id for window in windows]
     staff_ids = {window.staff_id for window in windows if window.staff_id is not None}
-    clerks = select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))
-    names = dict(ctx.session.execute(clerks).tuples().all())
+    names: dict[int, str] = {}
+    if staff_ids:  # a window a manager opened, or a closed one, has no clerk: nothing to read
+        clerks = select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))
+        names = dict(ctx.session.execute(clerks).tuples().all())
     current: dict[int, Ticket] = {}
     active = select(Ticket).where(Ticket.window_id.in_(ids), Ticket.status.in_(ACTIVE)).order_by(Ticket.id)
     for ticket in ctx.session.scalars(active):
